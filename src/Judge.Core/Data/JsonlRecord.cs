@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Judge.Data;
+
+/// <summary>
+/// One parsed line of a JSONL file with accessors that name the file, line and field in every error.
+/// </summary>
+public readonly struct JsonlRecord
+{
+    internal JsonlRecord(string path, int line, JsonElement root)
+    {
+        Path = path;
+        Line = line;
+        Root = root;
+    }
+
+    /// <summary>The file the record came from.</summary>
+    public string Path { get; }
+
+    /// <summary>The 1-based line number.</summary>
+    public int Line { get; }
+
+    /// <summary>The record's JSON object.</summary>
+    public JsonElement Root { get; }
+
+    /// <summary>Whether the record has <paramref name="field"/> with a non-null value.</summary>
+    public bool Has(string field) => Root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null;
+
+    /// <summary>A required id: a string, or an integer written as a number (MT-Bench's question ids).</summary>
+    public string RequiredId(string field)
+    {
+        var value = Required(field);
+        return value.ValueKind switch
+        {
+            JsonValueKind.String when !string.IsNullOrWhiteSpace(value.GetString()) => value.GetString()!,
+            JsonValueKind.Number when value.TryGetInt64(out var n) => n.ToString(CultureInfo.InvariantCulture),
+            _ => throw Error(field, $"expected a non-empty string or integer id, found {Describe(value)}"),
+        };
+    }
+
+    /// <summary>A required non-empty string.</summary>
+    public string RequiredString(string field)
+    {
+        var value = Required(field);
+        if (value.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(value.GetString()))
+        {
+            throw Error(field, $"expected a non-empty string, found {Describe(value)}");
+        }
+
+        return value.GetString()!;
+    }
+
+    /// <summary>An optional string; <paramref name="fallback"/> when absent or null.</summary>
+    public string OptionalString(string field, string fallback = "")
+    {
+        if (!Root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return fallback;
+        }
+
+        return value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw Error(field, $"expected a string, found {Describe(value)}");
+    }
+
+    /// <summary>A required integer.</summary>
+    public int RequiredInt(string field)
+    {
+        var value = Required(field);
+        if (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n))
+        {
+            return n;
+        }
+
+        if (value.ValueKind == JsonValueKind.String && int.TryParse(value.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out n))
+        {
+            return n;
+        }
+
+        throw Error(field, $"expected an integer, found {Describe(value)}");
+    }
+
+    /// <summary>An optional integer; <paramref name="fallback"/> when absent or null.</summary>
+    public int OptionalInt(string field, int fallback) => Has(field) ? RequiredInt(field) : fallback;
+
+    /// <summary>A required non-empty array of strings, read from <paramref name="element"/> (default: the root's <paramref name="field"/>).</summary>
+    public IReadOnlyList<string> RequiredStringArray(string field, JsonElement? element = null)
+    {
+        var value = element ?? Required(field);
+        if (value.ValueKind != JsonValueKind.Array || value.GetArrayLength() == 0)
+        {
+            throw Error(field, $"expected a non-empty array of strings, found {Describe(value)}");
+        }
+
+        var list = new List<string>(value.GetArrayLength());
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                throw Error($"{field}[{i}]", $"expected a string, found {Describe(item)}");
+            }
+
+            list.Add(item.GetString()!);
+            i++;
+        }
+
+        return list;
+    }
+
+    /// <summary>A required property of any kind.</summary>
+    public JsonElement Required(string field)
+    {
+        if (!Root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            throw Error(field, "is missing");
+        }
+
+        return value;
+    }
+
+    /// <summary>An <see cref="InputException"/> pointing at this record's <paramref name="field"/>.</summary>
+    public InputException Error(string? field, string problem) => new(Path, Line, field, problem);
+
+    private static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => $"\"{Truncate(value.GetString()!)}\"",
+        JsonValueKind.Array => $"an array of {value.GetArrayLength()}",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.True or JsonValueKind.False => value.GetRawText(),
+        JsonValueKind.Null => "null",
+        _ => value.GetRawText(),
+    };
+
+    private static string Truncate(string s) => s.Length <= 40 ? s : string.Concat(s.AsSpan(0, 40), "…");
+}
+
+/// <summary>Reads JSONL files line by line, turning malformed lines into errors that name the file and line.</summary>
+public static class Jsonl
+{
+    /// <summary>
+    /// Reads every non-blank line of <paramref name="path"/> as a JSON object. The documents are
+    /// disposed once the callback returns, so <paramref name="map"/> must copy what it keeps.
+    /// </summary>
+    public static List<T> Read<T>(string path, Func<JsonlRecord, T> map)
+    {
+        var results = new List<T>();
+        foreach (var (line, text) in ReadLines(path))
+        {
+            using var doc = Parse(path, line, text);
+            results.Add(map(new JsonlRecord(path, line, doc.RootElement)));
+        }
+
+        return results;
+    }
+
+    /// <summary>The non-blank lines of a file with their 1-based numbers; a missing file is an <see cref="InputException"/>.</summary>
+    public static IEnumerable<(int Line, string Text)> ReadLines(string path)
+    {
+        StreamReader reader;
+        try
+        {
+            reader = new StreamReader(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, null, null, ex is FileNotFoundException or DirectoryNotFoundException ? "file not found" : ex.Message, ex);
+        }
+
+        using (reader)
+        {
+            var number = 0;
+            while (reader.ReadLine() is { } text)
+            {
+                number++;
+                if (!string.IsNullOrWhiteSpace(text))
+                {
+                    yield return (number, text);
+                }
+            }
+        }
+    }
+
+    /// <summary>Parses one line as a JSON object, or throws an <see cref="InputException"/> at that line.</summary>
+    public static JsonDocument Parse(string path, int line, string text)
+    {
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(text);
+        }
+        catch (JsonException ex)
+        {
+            throw new InputException(path, line, null, $"malformed JSON ({FirstSentence(ex.Message)})", ex);
+        }
+
+        if (doc.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            doc.Dispose();
+            throw new InputException(path, line, null, "expected a JSON object on each line");
+        }
+
+        return doc;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
+        return (cut > 0 ? message[..cut] : message).TrimEnd('.');
+    }
+}

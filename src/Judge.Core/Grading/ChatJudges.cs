@@ -1,0 +1,321 @@
+using Judge.Data;
+using Judge.Rubrics;
+using Microsoft.Extensions.AI;
+
+namespace Judge.Grading;
+
+/// <summary>Options for judges that call a chat model.</summary>
+public sealed class ChatJudgeOptions
+{
+    /// <summary>Sampling temperature. Default 0: judging should be as repeatable as the model allows.</summary>
+    public float? Temperature { get; set; } = 0f;
+
+    /// <summary>The seed passed to the model, where it accepts one. Default: none.</summary>
+    public long? Seed { get; set; }
+
+    /// <summary>The most tokens the judge may write. Default 1024: room for an explanation and a verdict.</summary>
+    public int? MaxOutputTokens { get; set; } = 1024;
+
+    /// <summary>The clock used to time calls. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    internal ChatOptions ToChatOptions() => new()
+    {
+        Temperature = Temperature,
+        Seed = Seed,
+        MaxOutputTokens = MaxOutputTokens,
+    };
+}
+
+/// <summary>
+/// Runs one chat call for a rendered prompt and turns whatever happens into a <see cref="JudgeCall"/>:
+/// an answer is parsed, an exception other than cancellation is recorded as an error.
+/// </summary>
+internal static class ChatCall
+{
+    public static async Task<JudgeCall> RunAsync(
+        IChatClient client, string judgeId, Rubric rubric, string itemKey, string order, RenderedPrompt prompt, ChatJudgeOptions options, CancellationToken cancellationToken)
+    {
+        var clock = options.TimeProvider;
+        var started = clock.GetTimestamp();
+        ChatResponse response;
+        try
+        {
+            response = await client.GetResponseAsync(prompt.Messages, options.ToChatOptions(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return new JudgeCall
+            {
+                ItemKey = itemKey,
+                JudgeId = judgeId,
+                RubricKey = rubric.Key,
+                Order = order,
+                PromptHash = prompt.Hash,
+                Status = VerdictStatus.Error,
+                LatencyMs = clock.GetElapsedTime(started).TotalMilliseconds,
+                Error = Describe(ex),
+            };
+        }
+
+        var raw = response.Text;
+        var parsed = VerdictParser.Parse(rubric, raw, prompt.CandidateTexts);
+        return new JudgeCall
+        {
+            ItemKey = itemKey,
+            JudgeId = judgeId,
+            RubricKey = rubric.Key,
+            Order = order,
+            PromptHash = prompt.Hash,
+            RawOutput = raw,
+            Status = parsed.Status,
+            Verdict = parsed.Verdict,
+            Score = parsed.Score,
+            Choice = parsed.Choice,
+            Feedback = parsed.Feedback,
+            Method = parsed.Method,
+            Usage = response.Usage is { } u ? new TokenUsage(u.InputTokenCount, u.OutputTokenCount) : null,
+            LatencyMs = clock.GetElapsedTime(started).TotalMilliseconds,
+            ModelId = response.ModelId,
+            FinishReason = response.FinishReason?.Value,
+            Error = parsed.Problem,
+        };
+    }
+
+    private static string Describe(Exception ex)
+    {
+        // The innermost message usually names the cause (a refused connection, a 429); keep the outer type for context.
+        var inner = ex;
+        while (inner.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return ReferenceEquals(inner, ex) ? $"{ex.GetType().Name}: {ex.Message}" : $"{ex.GetType().Name}: {ex.Message} ({inner.Message})";
+    }
+}
+
+/// <summary>
+/// Compares two answers in the order the item gives them, with one chat call. Wrap it in a
+/// <see cref="PositionSwapJudge"/> to judge both orders. Thread-safe if the chat client is.
+/// </summary>
+public sealed class ChatPairwiseJudge : IPairwiseJudge
+{
+    private readonly IChatClient _client;
+    private readonly IRubricSelector _rubrics;
+    private readonly ChatJudgeOptions _options;
+
+    /// <summary>Creates the judge.</summary>
+    /// <param name="id">The judge id recorded with every verdict (usually its spec).</param>
+    /// <param name="client">The model.</param>
+    /// <param name="rubrics">Which rubric each item gets.</param>
+    /// <param name="options">Sampling and timing options; defaults when <see langword="null"/>.</param>
+    public ChatPairwiseJudge(string id, IChatClient client, IRubricSelector rubrics, ChatJudgeOptions? options = null)
+    {
+        Id = id;
+        _client = client;
+        _rubrics = rubrics;
+        _options = options ?? new ChatJudgeOptions();
+    }
+
+    /// <inheritdoc/>
+    public string Id { get; }
+
+    /// <inheritdoc/>
+    public async Task<PairwiseJudgment> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
+    {
+        var rubric = _rubrics.For(item);
+        var prompt = PromptRenderer.Render(rubric, item);
+        var call = await ChatCall.RunAsync(_client, Id, rubric, item.Key, item.Order.ToString(), prompt, _options, cancellationToken).ConfigureAwait(false);
+        PairwiseWinner? winner = call.Choice switch
+        {
+            PairwiseChoice.First => PairwiseWinner.ModelA,
+            PairwiseChoice.Second => PairwiseWinner.ModelB,
+            PairwiseChoice.Tie => PairwiseWinner.Tie,
+            _ => null,
+        };
+        return new PairwiseJudgment
+        {
+            ItemKey = item.Key,
+            QuestionId = item.Question.Id,
+            Turn = item.Turn,
+            ModelA = item.ModelA,
+            ModelB = item.ModelB,
+            Winner = winner,
+            Status = call.Status,
+            JudgeId = Id,
+            RubricKey = rubric.Key,
+            Calls = [call],
+            Error = call.Error,
+        };
+    }
+}
+
+/// <summary>Grades one answer with one chat call. Thread-safe if the chat client is.</summary>
+public sealed class ChatAbsoluteJudge : IAbsoluteJudge
+{
+    private readonly IChatClient _client;
+    private readonly IRubricSelector _rubrics;
+    private readonly ChatJudgeOptions _options;
+
+    /// <summary>Creates the judge.</summary>
+    /// <param name="id">The judge id recorded with every grade.</param>
+    /// <param name="client">The model.</param>
+    /// <param name="rubrics">Which rubric each item gets.</param>
+    /// <param name="options">Sampling and timing options; defaults when <see langword="null"/>.</param>
+    public ChatAbsoluteJudge(string id, IChatClient client, IRubricSelector rubrics, ChatJudgeOptions? options = null)
+    {
+        Id = id;
+        _client = client;
+        _rubrics = rubrics;
+        _options = options ?? new ChatJudgeOptions();
+    }
+
+    /// <inheritdoc/>
+    public string Id { get; }
+
+    /// <inheritdoc/>
+    public async Task<AbsoluteJudgment> GradeAsync(AbsoluteItem item, CancellationToken cancellationToken = default)
+    {
+        var rubric = _rubrics.For(item);
+        var prompt = PromptRenderer.Render(rubric, item);
+        var call = await ChatCall.RunAsync(_client, Id, rubric, item.Key, "single", prompt, _options, cancellationToken).ConfigureAwait(false);
+        return new AbsoluteJudgment
+        {
+            ItemKey = item.Key,
+            QuestionId = item.Question.Id,
+            Turn = item.Turn,
+            Model = item.Answer.ModelId,
+            Score = call.Status == VerdictStatus.Parsed ? call.Score : null,
+            Status = call.Status,
+            JudgeId = Id,
+            RubricKey = rubric.Key,
+            Calls = [call],
+            Error = call.Error,
+        };
+    }
+}
+
+/// <summary>How a <see cref="PositionSwapJudge"/> orders each item.</summary>
+public enum SwapMode
+{
+    /// <summary>Judge both orders; agreement gives the verdict. The default.</summary>
+    Both,
+
+    /// <summary>Judge only the order given (A first).</summary>
+    None,
+
+    /// <summary>Judge one order, drawn per item from the seed: position bias averages out at half the cost.</summary>
+    Random,
+}
+
+/// <summary>What to do when the two orders disagree.</summary>
+public enum DisagreementPolicy
+{
+    /// <summary>Record an inconsistent tie (counted as a tie, kept distinct). The default, as in MT-Bench.</summary>
+    Tie,
+
+    /// <summary>Record no verdict (<see cref="VerdictStatus.Dropped"/>).</summary>
+    Drop,
+}
+
+/// <summary>Options for <see cref="PositionSwapJudge"/>.</summary>
+public sealed class PositionSwapOptions
+{
+    /// <summary>Which orders to judge. Default <see cref="SwapMode.Both"/>.</summary>
+    public SwapMode Mode { get; set; } = SwapMode.Both;
+
+    /// <summary>What a disagreement becomes. Default <see cref="DisagreementPolicy.Tie"/>.</summary>
+    public DisagreementPolicy OnDisagreement { get; set; } = DisagreementPolicy.Tie;
+
+    /// <summary>
+    /// The seed for <see cref="SwapMode.Random"/> and for which order is asked first. Default 0. The
+    /// draw depends only on the seed and the item key, so it is the same whatever the concurrency.
+    /// </summary>
+    public int Seed { get; set; }
+}
+
+/// <summary>
+/// Controls position bias: judges each item in both presentation orders through an inner
+/// single-order judge and combines the two. Same winner: that winner. Different: an inconsistent
+/// tie (or dropped). A side without a verdict leaves the item without one. Thread-safe if the inner judge is.
+/// </summary>
+public sealed class PositionSwapJudge : IPairwiseJudge
+{
+    private readonly IPairwiseJudge _inner;
+    private readonly PositionSwapOptions _options;
+
+    /// <summary>Wraps <paramref name="inner"/>.</summary>
+    public PositionSwapJudge(IPairwiseJudge inner, PositionSwapOptions? options = null)
+    {
+        _inner = inner;
+        _options = options ?? new PositionSwapOptions();
+    }
+
+    /// <inheritdoc/>
+    public string Id => _inner.Id;
+
+    /// <inheritdoc/>
+    public async Task<PairwiseJudgment> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
+    {
+        var swapFirst = SeededCoin(_options.Seed, item.Key);
+        switch (_options.Mode)
+        {
+            case SwapMode.None:
+                return await _inner.JudgeAsync(item, cancellationToken).ConfigureAwait(false);
+            case SwapMode.Random:
+                return swapFirst ? Unswap(await _inner.JudgeAsync(item.Swapped(), cancellationToken).ConfigureAwait(false), item) : await _inner.JudgeAsync(item, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The order asked first is drawn from the seed too, so any residual effect of call order (a cache, a warm server) is not systematic.
+        var firstItem = swapFirst ? item.Swapped() : item;
+        var firstTask = _inner.JudgeAsync(firstItem, cancellationToken);
+        var secondTask = _inner.JudgeAsync(firstItem.Swapped(), cancellationToken);
+        var results = await Task.WhenAll(firstTask, secondTask).ConfigureAwait(false);
+        var ab = swapFirst ? Unswap(results[1], item) : results[0];
+        var ba = swapFirst ? Unswap(results[0], item) : Unswap(results[1], item);
+        return Combine(item, ab, ba);
+    }
+
+    private PairwiseJudgment Combine(PairwiseItem item, PairwiseJudgment ab, PairwiseJudgment ba)
+    {
+        var calls = ab.Calls.Concat(ba.Calls).ToList();
+        var baseline = ab with { Calls = calls, ItemKey = item.Key, ModelA = item.ModelA, ModelB = item.ModelB };
+        if (ab.Status != VerdictStatus.Parsed || ba.Status != VerdictStatus.Parsed)
+        {
+            // The worse of the two statuses describes the item: an error outranks a parse failure.
+            var status = new[] { ab.Status, ba.Status }.Where(s => s != VerdictStatus.Parsed).Max();
+            var problem = string.Join("; ", new[] { ("AB", ab), ("BA", ba) }.Where(x => x.Item2.Status != VerdictStatus.Parsed).Select(x => $"{x.Item1}: {x.Item2.Error ?? x.Item2.Status.ToString()}"));
+            return baseline with { Status = status, Winner = null, Flipped = null, Error = problem };
+        }
+
+        if (ab.Winner == ba.Winner)
+        {
+            return baseline with { Status = VerdictStatus.Parsed, Winner = ab.Winner, Flipped = false, Error = null };
+        }
+
+        return _options.OnDisagreement == DisagreementPolicy.Tie
+            ? baseline with { Status = VerdictStatus.Parsed, Winner = PairwiseWinner.InconsistentTie, Flipped = true, Error = null }
+            : baseline with { Status = VerdictStatus.Dropped, Winner = null, Flipped = true, Error = $"orders disagree: AB {ab.Winner!.Value.ToWire()}, BA {ba.Winner!.Value.ToWire()}" };
+    }
+
+    /// <summary>Maps a judgment of the swapped item back to the original orientation.</summary>
+    private static PairwiseJudgment Unswap(PairwiseJudgment swapped, PairwiseItem original) => swapped with
+    {
+        ModelA = original.ModelA,
+        ModelB = original.ModelB,
+        Winner = swapped.Winner?.Mirror(),
+    };
+
+    private static bool SeededCoin(int seed, string key)
+    {
+        // FNV-1a over the seed and key: stable across processes and platforms, unlike string.GetHashCode.
+        var hash = 2166136261u;
+        foreach (var b in BitConverter.GetBytes(seed).Concat(System.Text.Encoding.UTF8.GetBytes(key)))
+        {
+            hash = (hash ^ b) * 16777619u;
+        }
+
+        return (hash & 1) == 1;
+    }
+}
