@@ -1,0 +1,48 @@
+using System.CommandLine;
+using Judge.Rubrics;
+
+namespace Judge.Cli.Commands;
+
+/// <summary>Options several commands share, and where rubrics are found.</summary>
+internal static class CommonOptions
+{
+    public static Option<string?> RubricsDirectory() => new("--rubrics-dir")
+    {
+        Description = "Folder of rubric YAML files. Default: $JUDGE_RUBRICS, else the rubrics shipped with judge.",
+    };
+
+    /// <summary>
+    /// Loads the rubric library from the option, <c>$JUDGE_RUBRICS</c>, the folder beside the
+    /// executable (where the build copies the shipped rubrics), or a <c>rubrics/</c> folder above
+    /// the working directory — the first that exists.
+    /// </summary>
+    public static RubricLibrary LoadRubrics(string? directory)
+    {
+        if (directory is not null)
+        {
+            return RubricLibrary.LoadDirectory(directory);
+        }
+
+        if (Environment.GetEnvironmentVariable("JUDGE_RUBRICS") is { Length: > 0 } fromEnv)
+        {
+            return RubricLibrary.LoadDirectory(fromEnv);
+        }
+
+        var beside = Path.Combine(AppContext.BaseDirectory, "rubrics");
+        if (Directory.Exists(beside))
+        {
+            return RubricLibrary.LoadDirectory(beside);
+        }
+
+        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "rubrics");
+            if (Directory.Exists(candidate))
+            {
+                return RubricLibrary.LoadDirectory(candidate);
+            }
+        }
+
+        throw new RubricException("rubrics", "no rubric folder found; give --rubrics-dir or set JUDGE_RUBRICS");
+    }
+}

@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using Spectre.Console;
+
+namespace Judge.Cli.Commands;
+
+/// <summary><c>judge rubrics list</c> and <c>judge rubrics show ID</c>.</summary>
+internal static class RubricCommands
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var dir = CommonOptions.RubricsDirectory();
+        var list = new Command("list", "List the rubrics with their mode, scale and whether they need a reference answer.") { dir };
+        list.SetAction(parse =>
+        {
+            var library = CommonOptions.LoadRubrics(parse.GetValue(dir));
+            var table = new Table().AddColumns("id", "version", "mode", "turns", "scale", "reference", "title");
+            foreach (var r in library.All)
+            {
+                table.AddRow(
+                    Markup.Escape(r.Id),
+                    r.Version.ToString(CultureInfo.InvariantCulture),
+                    r.Mode.ToString().ToLowerInvariant(),
+                    r.Turns.ToString().ToLowerInvariant(),
+                    r.Scale is { } s ? $"{s.Min}-{s.Max}" : "A/B/tie",
+                    r.UsesReference ? "required" : "-",
+                    Markup.Escape(r.Title));
+            }
+
+            console.Write(table);
+            return ExitCodes.Ok;
+        });
+
+        var id = new Argument<string>("id") { Description = "The rubric id (see judge rubrics list) or a rubric YAML file." };
+        var show = new Command("show", "Show a rubric: its settings, scale, verdict format and prompt templates.") { id, dir };
+        show.SetAction(parse =>
+        {
+            var r = CommonOptions.LoadRubrics(parse.GetValue(dir)).Get(parse.GetValue(id)!);
+            var grid = new Grid().AddColumn().AddColumn();
+            grid.AddRow("[bold]id[/]", Markup.Escape(r.Key));
+            grid.AddRow("[bold]title[/]", Markup.Escape(r.Title));
+            grid.AddRow("[bold]mode[/]", $"{r.Mode.ToString().ToLowerInvariant()}, {r.Turns.ToString().ToLowerInvariant()} turn");
+            grid.AddRow("[bold]reference[/]", r.UsesReference ? "required" : "none");
+            grid.AddRow("[bold]verdict[/]", Markup.Escape($"{r.Output.Tag}{(r.Output.FeedbackFirst ? " (feedback first)" : string.Empty)}"));
+            if (r.Output.Labels.Count > 0)
+            {
+                grid.AddRow("[bold]labels[/]", Markup.Escape(string.Join(", ", r.Output.Labels.Select(l => $"{l.Key}={l.Value}"))));
+            }
+
+            if (r.Scale is { } scale)
+            {
+                grid.AddRow("[bold]scale[/]", $"{scale.Min}-{scale.Max}");
+                foreach (var (level, text) in scale.Levels.OrderBy(l => l.Key))
+                {
+                    grid.AddRow($"  {level}", Markup.Escape(text));
+                }
+            }
+
+            grid.AddRow("[bold]source[/]", Markup.Escape(r.SourcePath ?? "-"));
+            console.Write(grid);
+            if (r.Description.Length > 0)
+            {
+                console.WriteLine();
+                console.WriteLine(r.Description);
+            }
+
+            if (r.System.Text.Length > 0)
+            {
+                console.Write(new Panel(Markup.Escape(r.System.Text.TrimEnd())).Header("system").Expand());
+            }
+
+            console.Write(new Panel(Markup.Escape(r.Prompt.Text.TrimEnd())).Header("prompt").Expand());
+            return ExitCodes.Ok;
+        });
+
+        return new Command("rubrics", "Inspect the rubrics.") { list, show };
+    }
+}

@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Judge.Cli.Commands;
+using Spectre.Console;
+
+namespace Judge.Cli;
+
+/// <summary>The <c>judge</c> command line: parsing, dispatch, and the mapping of failures to exit codes.</summary>
+public static class JudgeCli
+{
+    /// <summary>Runs the command line and returns the exit code; never throws for expected failures.</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="console">Where everything is written.</param>
+    /// <param name="cancellationToken">Stops the run; what was judged so far stays in the results file.</param>
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
+    {
+        var root = new RootCommand("Judge: LLM-as-judge grading with position-swap and verdict auditing.")
+        {
+            GradingCommands.Compare(console),
+            GradingCommands.Grade(console),
+            RubricCommands.Create(console),
+        };
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                console.MarkupLineInterpolated($"[red]error:[/] {error.Message}");
+            }
+
+            console.MarkupLine("Run [bold]judge --help[/] (or [bold]judge COMMAND --help[/]) for usage.");
+            return ExitCodes.UsageOrInput;
+        }
+
+        try
+        {
+            var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = new ConsoleTextWriter(console), Error = new ConsoleTextWriter(console) };
+            return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is InputException or RubricException)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return ExitCodes.UsageOrInput;
+        }
+        catch (JudgeUnavailableException ex)
+        {
+            console.MarkupLineInterpolated($"[red]judge error:[/] {ex.Message}");
+            return ExitCodes.JudgeError;
+        }
+        catch (OperationCanceledException)
+        {
+            console.MarkupLine("[yellow]cancelled:[/] results judged so far were kept.");
+            return ExitCodes.JudgeError;
+        }
+        catch (JudgeException ex)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return ExitCodes.JudgeError;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return ExitCodes.UsageOrInput;
+        }
+        catch (Exception ex) when (Environment.GetEnvironmentVariable("JUDGE_DEBUG") is not "1")
+        {
+            // A bug: say what it was without a stack trace, and how to get one.
+            console.MarkupLineInterpolated($"[red]internal error:[/] {ex.GetType().Name}: {ex.Message} (set JUDGE_DEBUG=1 for the stack trace)");
+            return ExitCodes.JudgeError;
+        }
+    }
+
+    /// <summary>Routes System.CommandLine's help and messages through the Spectre console.</summary>
+    private sealed class ConsoleTextWriter(IAnsiConsole console) : TextWriter
+    {
+        public override System.Text.Encoding Encoding => System.Text.Encoding.UTF8;
+
+        public override void Write(char value) => console.Profile.Out.Writer.Write(value);
+
+        public override void Write(string? value) => console.Profile.Out.Writer.Write(value);
+
+        public override void WriteLine(string? value) => console.Profile.Out.Writer.WriteLine(value);
+    }
+}

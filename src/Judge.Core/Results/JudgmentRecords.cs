@@ -1,0 +1,214 @@
+using System.Text.Json.Serialization;
+using Judge.Data;
+using Judge.Grading;
+
+namespace Judge.Results;
+
+/// <summary>
+/// One line of a judgments file. Its <c>type</c> field says which: <c>call</c> (one judge call),
+/// <c>pairwise</c> or <c>absolute</c> (one item's verdict). The README documents every field.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
+[JsonDerivedType(typeof(CallRecord), "call")]
+[JsonDerivedType(typeof(PairwiseRecord), "pairwise")]
+[JsonDerivedType(typeof(AbsoluteRecord), "absolute")]
+public abstract record JudgmentRecord
+{
+    /// <summary>The item key, shared by an item's verdict and its calls.</summary>
+    [JsonPropertyOrder(-3)]
+    public required string Item { get; init; }
+
+    /// <summary>The judge id (its spec).</summary>
+    [JsonPropertyOrder(-2)]
+    public required string Judge { get; init; }
+
+    /// <summary>The rubric id and version.</summary>
+    [JsonPropertyOrder(-1)]
+    public required string Rubric { get; init; }
+}
+
+/// <summary>One judge call.</summary>
+public sealed record CallRecord : JudgmentRecord
+{
+    /// <summary><c>AB</c>, <c>BA</c> or <c>single</c>.</summary>
+    public required string Order { get; init; }
+
+    /// <summary>SHA-256 of the messages sent.</summary>
+    public required string PromptHash { get; init; }
+
+    /// <summary>parsed, unparsed, out_of_range or error.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>The verdict text as matched.</summary>
+    public string? Verdict { get; init; }
+
+    /// <summary>The score of a parsed absolute verdict.</summary>
+    public double? Score { get; init; }
+
+    /// <summary>first, second or tie, for a parsed pairwise verdict.</summary>
+    public string? Choice { get; init; }
+
+    /// <summary>How the verdict was read: json or tag.</summary>
+    public string? Method { get; init; }
+
+    /// <summary>The judge's explanation.</summary>
+    public string? Feedback { get; init; }
+
+    /// <summary>The judge's whole output.</summary>
+    public string? RawOutput { get; init; }
+
+    /// <summary>Prompt tokens, where reported.</summary>
+    public long? InputTokens { get; init; }
+
+    /// <summary>Completion tokens, where reported.</summary>
+    public long? OutputTokens { get; init; }
+
+    /// <summary>Wall-clock time of the call.</summary>
+    public double LatencyMs { get; init; }
+
+    /// <summary>The model that answered.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>The provider's finish reason.</summary>
+    public string? FinishReason { get; init; }
+
+    /// <summary>Why no verdict was read, or why the call failed.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Builds the record for a call.</summary>
+    public static CallRecord From(JudgeCall call) => new()
+    {
+        Item = call.ItemKey,
+        Judge = call.JudgeId,
+        Rubric = call.RubricKey,
+        Order = call.Order,
+        PromptHash = call.PromptHash,
+        Status = StatusText.Of(call.Status),
+        Verdict = call.Verdict,
+        Score = call.Score,
+        Choice = call.Choice?.ToString().ToLowerInvariant(),
+        Method = call.Method,
+        Feedback = call.Feedback,
+        RawOutput = call.RawOutput,
+        InputTokens = call.Usage?.InputTokens,
+        OutputTokens = call.Usage?.OutputTokens,
+        LatencyMs = Math.Round(call.LatencyMs, 3),
+        Model = call.ModelId,
+        FinishReason = call.FinishReason,
+        Error = call.Error,
+    };
+}
+
+/// <summary>The verdict on one pairwise item.</summary>
+public sealed record PairwiseRecord : JudgmentRecord
+{
+    /// <summary>The question id.</summary>
+    public required string QuestionId { get; init; }
+
+    /// <summary>The turn compared.</summary>
+    public required int Turn { get; init; }
+
+    /// <summary>Model A (as the item was given, not as shown).</summary>
+    public required string ModelA { get; init; }
+
+    /// <summary>Model B.</summary>
+    public required string ModelB { get; init; }
+
+    /// <summary>model_a, model_b, tie or "tie (inconsistent)"; null without a verdict.</summary>
+    public string? Winner { get; init; }
+
+    /// <summary>parsed, unparsed, out_of_range, dropped or error.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>Whether the two orders disagreed; null when not known.</summary>
+    public bool? Flipped { get; init; }
+
+    /// <summary>Why there is no verdict.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Builds the record for a judgment.</summary>
+    public static PairwiseRecord From(PairwiseJudgment j) => new()
+    {
+        Item = j.ItemKey,
+        Judge = j.JudgeId,
+        Rubric = j.RubricKey,
+        QuestionId = j.QuestionId,
+        Turn = j.Turn,
+        ModelA = j.ModelA,
+        ModelB = j.ModelB,
+        Winner = j.Winner?.ToWire(),
+        Status = StatusText.Of(j.Status),
+        Flipped = j.Flipped,
+        Error = j.Error,
+    };
+}
+
+/// <summary>The grade of one answer.</summary>
+public sealed record AbsoluteRecord : JudgmentRecord
+{
+    /// <summary>The question id.</summary>
+    public required string QuestionId { get; init; }
+
+    /// <summary>The turn graded.</summary>
+    public required int Turn { get; init; }
+
+    /// <summary>The model graded.</summary>
+    public required string Model { get; init; }
+
+    /// <summary>The score; null without a verdict.</summary>
+    public double? Score { get; init; }
+
+    /// <summary>parsed, unparsed, out_of_range or error.</summary>
+    public required string Status { get; init; }
+
+    /// <summary>Why there is no score.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>Builds the record for a judgment.</summary>
+    public static AbsoluteRecord From(AbsoluteJudgment j) => new()
+    {
+        Item = j.ItemKey,
+        Judge = j.JudgeId,
+        Rubric = j.RubricKey,
+        QuestionId = j.QuestionId,
+        Turn = j.Turn,
+        Model = j.Model,
+        Score = j.Score,
+        Status = StatusText.Of(j.Status),
+        Error = j.Error,
+    };
+}
+
+/// <summary>The wire spelling of <see cref="VerdictStatus"/>.</summary>
+public static class StatusText
+{
+    /// <summary>parsed, unparsed, out_of_range, dropped or error.</summary>
+    public static string Of(VerdictStatus status) => status switch
+    {
+        VerdictStatus.Parsed => "parsed",
+        VerdictStatus.Unparsed => "unparsed",
+        VerdictStatus.OutOfRange => "out_of_range",
+        VerdictStatus.Dropped => "dropped",
+        VerdictStatus.Error => "error",
+        _ => throw new ArgumentOutOfRangeException(nameof(status)),
+    };
+
+    /// <summary>The status for a wire spelling, or null.</summary>
+    public static VerdictStatus? Parse(string? text) => text switch
+    {
+        "parsed" => VerdictStatus.Parsed,
+        "unparsed" => VerdictStatus.Unparsed,
+        "out_of_range" => VerdictStatus.OutOfRange,
+        "dropped" => VerdictStatus.Dropped,
+        "error" => VerdictStatus.Error,
+        _ => null,
+    };
+}
+
+/// <summary>Source-generated JSON for judgments files: snake_case, nulls omitted, one line per record.</summary>
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    WriteIndented = false)]
+[JsonSerializable(typeof(JudgmentRecord))]
+public sealed partial class JudgmentJsonContext : JsonSerializerContext;

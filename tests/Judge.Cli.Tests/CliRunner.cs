@@ -1,0 +1,56 @@
+using Spectre.Console;
+
+namespace Judge.Cli.Tests;
+
+/// <summary>Runs the real command line in-process and captures what it prints.</summary>
+internal static class CliRunner
+{
+    public static async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    {
+        var writer = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 200;
+        var exit = await JudgeCli.RunAsync(args, console);
+        return (exit, writer.ToString());
+    }
+}
+
+/// <summary>Locations of the repository, its rubrics and the shared real data.</summary>
+internal static class Paths
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public static string Shared => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared"));
+
+    public static string MtBench => Path.Combine(Shared, "datasets", "mt-bench");
+
+    public static string Sample => Path.Combine(RepoRoot, "datasets", "sample");
+
+    public static string Rubrics => Path.Combine(RepoRoot, "rubrics");
+
+    public static string Temp(string name)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "judge-cli-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        return Path.Combine(dir, name);
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Judge.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("Judge.sln not found above " + AppContext.BaseDirectory);
+    }
+}
