@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The main job: builds judge and runs a real judging run on the sample data in datasets/sample.
+# Extra arguments are passed to `judge compare` (e.g. --judge openai:gpt-4o once that provider lands).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet build src/Judge.Cli -c Release -nologo -v quiet
+judge() { dotnet src/Judge.Cli/bin/Release/net10.0/judge.dll "$@"; }
+
+sample=datasets/sample
+echo "== judge rubrics list"
+judge rubrics list
+
+for turn in 1 2; do
+  echo
+  echo "== judge compare, turn $turn: three models, every pair, the sample's recorded verdicts replayed"
+  judge compare \
+    --questions "$sample/question.jsonl" \
+    --answers "$sample"/model_answer/*.jsonl \
+    --references "$sample/reference_answer/reference.jsonl" \
+    --judge "replay:$sample/recorded_judgments.jsonl" \
+    --turn "$turn" \
+    --out "out/sample-compare-turn$turn.jsonl" "$@"
+done
