@@ -215,6 +215,11 @@ public sealed record PrometheusItem(string Index, string ResponseSource, string 
 /// <param name="Correlation">Pearson, Spearman and Kendall between them.</param>
 public sealed record RunCorrelation(int RunA, int RunB, CorrelationSummary Correlation);
 
+/// <summary>A judge's scores correlated with reference scores, with the items it left unscored counted.</summary>
+/// <param name="Correlation">Pearson, Spearman and Kendall over the scored items.</param>
+/// <param name="Unscored">Items without a usable score, left out of the correlation.</param>
+public sealed record ScoreCorrelation(CorrelationSummary Correlation, int Unscored);
+
 /// <summary>Reader and correlations for the Prometheus evaluation files (<c>mt_bench_eval.json</c>, <c>vicuna_eval.json</c>). Thread-safe.</summary>
 public static class Prometheus
 {
@@ -260,6 +265,38 @@ public static class Prometheus
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Correlates a judge's scores (one per item, in the items' order; <see langword="null"/> where the
+    /// judge gave no usable score) with GPT-4's mean score. Items without a judge score are left out of
+    /// the correlation and counted in <see cref="ScoreCorrelation.Unscored"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The score list and the item list differ in length.</exception>
+    public static ScoreCorrelation AgainstGpt4Mean(IReadOnlyList<PrometheusItem> items, IReadOnlyList<double?> judgeScores)
+    {
+        if (items.Count != judgeScores.Count)
+        {
+            throw new ArgumentException($"{judgeScores.Count} scores for {items.Count} items", nameof(judgeScores));
+        }
+
+        var judge = new List<double>();
+        var reference = new List<double>();
+        var unscored = 0;
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (judgeScores[i] is double s && items[i].Gpt4Mean is double m)
+            {
+                judge.Add(s);
+                reference.Add(m);
+            }
+            else
+            {
+                unscored++;
+            }
+        }
+
+        return new ScoreCorrelation(Correlation.Summarize(judge, reference), unscored);
     }
 
     private static PrometheusItem Build(JsonArrayFile.Item item, JsonElement scores)

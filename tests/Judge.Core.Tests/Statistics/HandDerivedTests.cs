@@ -257,6 +257,22 @@ public class HandDerivedTests
         Assert.Equal(new AgreementCount(0, 0), PairwiseAgreement.HumanVersusHuman(human, new AgreementOptions()).WithTies);
     }
 
+    [Fact]
+    public void AgainstGpt4Mean_OneUnscored_LeftOutAndCounted()
+    {
+        // GPT-4 means: [1,3] → 2, [4,4] → 4, [5,5] → 5, [2] → 2. Judge: 1, 3, null, 2.
+        // The null item drops out (Unscored = 1); over the rest, reference 2 4 2 vs judge 1 3 2:
+        // ranks reference 1.5 3 1.5, judge 1 3 2; Pearson: dref = −2/3 4/3 −2/3, djudge = −1 1 0,
+        // S = 2/3 + 4/3 = 2, Sref = 4/9 + 16/9 + 4/9 = 24/9, Sjudge = 2 → r = 2 / √(48/9) = 3/(2√3) = √3/2.
+        PrometheusItem[] items = [new("1", "m", "c", [1, 3]), new("2", "m", "c", [4, 4]), new("3", "m", "c", [5, 5]), new("4", "m", "c", [2])];
+
+        var result = Prometheus.AgainstGpt4Mean(items, [1, 3, null, 2]);
+
+        Assert.Equal(1, result.Unscored);
+        Assert.Equal(3, result.Correlation.Count);
+        Assert.Equal(Math.Sqrt(3) / 2, result.Correlation.Pearson, Tol);
+    }
+
     internal static PairwiseLabel Label(string q, string a, string b, PairwiseWinner w, string rater, int turn = 1) => new(q, a, b, w, rater, turn);
 
     private static PairwiseLabel Battle(string a, string b, PairwiseWinner w) => Label("q", a, b, w, "r");
