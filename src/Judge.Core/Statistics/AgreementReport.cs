@@ -1,0 +1,225 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Judge.Data;
+
+namespace Judge.Statistics;
+
+/// <summary>A count of agreeing votes as it appears in the report's JSON.</summary>
+/// <param name="Agree">Votes that agreed.</param>
+/// <param name="Total">Votes compared.</param>
+/// <param name="Rate">Agree / Total; <see langword="null"/> when nothing was compared.</param>
+public sealed record AgreementFigure(int Agree, int Total, double? Rate)
+{
+    /// <summary>The figure of a count.</summary>
+    public static AgreementFigure From(AgreementCount count) => new(count.Agree, count.Total, count.Rate);
+}
+
+/// <summary>A bootstrap interval as it appears in the report's JSON.</summary>
+/// <param name="Statistic">What the interval is for (<c>with_ties_rate</c> or <c>without_ties_rate</c>).</param>
+/// <param name="Level">The confidence level.</param>
+/// <param name="Lower">The lower bound; <see langword="null"/> when undefined.</param>
+/// <param name="Upper">The upper bound; <see langword="null"/> when undefined.</param>
+/// <param name="Resamples">Bootstrap resamples drawn.</param>
+/// <param name="Seed">The seed they were drawn with.</param>
+public sealed record IntervalFigure(string Statistic, double Level, double? Lower, double? Upper, int Resamples, int Seed)
+{
+    /// <summary>The figure of an interval.</summary>
+    public static IntervalFigure From(string statistic, ConfidenceInterval ci) =>
+        new(statistic, ci.Level, NullIfNaN(ci.Lower), NullIfNaN(ci.Upper), ci.Resamples, ci.Seed);
+
+    internal static double? NullIfNaN(double value) => double.IsNaN(value) ? null : value;
+}
+
+/// <summary>The judge-by-human table of outcomes in the report's JSON.</summary>
+/// <param name="Rows">Who the rows are (<c>judge</c>).</param>
+/// <param name="Columns">Who the columns are (<c>human</c>).</param>
+/// <param name="Labels">The outcome of each row and column: the first model (ordinal) won, the second won, tie.</param>
+/// <param name="Counts">Counts[row][column].</param>
+public sealed record ConfusionFigure(string Rows, string Columns, IReadOnlyList<string> Labels, IReadOnlyList<IReadOnlyList<long>> Counts);
+
+/// <summary>Human-vs-human agreement in the report's JSON.</summary>
+/// <param name="WithTies">Ties count as an outcome.</param>
+/// <param name="WithoutTies">Pairs involving a tie are dropped.</param>
+public sealed record HumanAgreementFigure(AgreementFigure WithTies, AgreementFigure WithoutTies);
+
+/// <summary>
+/// The result of <c>judge agreement</c>: a judge's pairwise verdicts against human votes under the
+/// MT-Bench protocol (see <see cref="PairwiseAgreement"/>). This record is the JSON shape, serialized
+/// with snake_case names by <see cref="ToJson"/>. Immutable and thread-safe.
+/// </summary>
+/// <param name="HumanRaterPrefix">The rater prefix human votes were filtered by; <see langword="null"/> for all.</param>
+/// <param name="Turn">The turn compared; <see langword="null"/> for all turns.</param>
+/// <param name="WithTies">Agreement with ties as an outcome.</param>
+/// <param name="WithoutTies">Agreement over pairs where neither side said tie.</param>
+/// <param name="CohenKappa">Cohen's kappa over the three outcomes (first, second, tie); <see langword="null"/> when undefined.</param>
+/// <param name="Ci">Bootstrap interval of the with-ties rate; <see langword="null"/> when no resamples were asked for or nothing matched.</param>
+/// <param name="CiWithoutTies">Bootstrap interval of the without-ties rate, from the same resamples.</param>
+/// <param name="ConfusionMatrix">Judge outcome by human outcome.</param>
+/// <param name="JudgeVerdicts">Judge labels that passed the turn filter.</param>
+/// <param name="UnmatchedJudgeVerdicts">Judge labels with no human vote on the same question, pair and turn.</param>
+/// <param name="JudgeInconsistentTies">Matched votes where the judge's verdict was "tie (inconsistent)" (counted as ties).</param>
+/// <param name="HumanVsHuman">Agreement among human raters, or <see langword="null"/> when not asked for.</param>
+public sealed record AgreementReport(
+    string? HumanRaterPrefix,
+    int? Turn,
+    AgreementFigure WithTies,
+    AgreementFigure WithoutTies,
+    double? CohenKappa,
+    IntervalFigure? Ci,
+    IntervalFigure? CiWithoutTies,
+    ConfusionFigure ConfusionMatrix,
+    int JudgeVerdicts,
+    int UnmatchedJudgeVerdicts,
+    int JudgeInconsistentTies,
+    HumanAgreementFigure? HumanVsHuman)
+{
+    /// <summary>
+    /// Compares <paramref name="judge"/>'s verdicts with <paramref name="human"/> votes. Both are read
+    /// with <see cref="MtBenchFiles.ReadPairwiseLabels"/> (or the CSV reader); pairs may be listed in
+    /// either order.
+    /// </summary>
+    public static AgreementReport Compute(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var matched = PairwiseAgreement.Match(judge, human, options);
+        var counts = PairwiseAgreement.Count(matched);
+        var judgeOutcomes = new int[matched.Count];
+        var humanOutcomes = new int[matched.Count];
+        var inconsistent = 0;
+        for (var i = 0; i < matched.Count; i++)
+        {
+            judgeOutcomes[i] = (int)matched[i].Judge;
+            humanOutcomes[i] = (int)matched[i].Human;
+            inconsistent += matched[i].JudgeInconsistent ? 1 : 0;
+        }
+
+        var judgeCount = 0;
+        var unmatched = 0;
+        var humanKeys = new HashSet<(string, string, string, int)>();
+        foreach (var h in human)
+        {
+            if (options.AcceptsHuman(h))
+            {
+                PairwiseAgreement.Normalize(h, out var f, out var s);
+                humanKeys.Add((h.QuestionId, f, s, h.Turn));
+            }
+        }
+
+        foreach (var j in judge)
+        {
+            if (!options.AcceptsTurn(j))
+            {
+                continue;
+            }
+
+            judgeCount++;
+            PairwiseAgreement.Normalize(j, out var f, out var s);
+            unmatched += humanKeys.Contains((j.QuestionId, f, s, j.Turn)) ? 0 : 1;
+        }
+
+        var matrix = Statistics.ConfusionMatrix.FromPairs(judgeOutcomes, humanOutcomes, 3);
+        IntervalFigure? ci = null, ciWithoutTies = null;
+        if (options.BootstrapResamples > 0 && matched.Count > 0)
+        {
+            var (withTies, withoutTies) = AgreementBootstrap.Intervals(matched, options.Seed, options.BootstrapResamples, options.ConfidenceLevel);
+            ci = IntervalFigure.From("with_ties_rate", withTies);
+            ciWithoutTies = IntervalFigure.From("without_ties_rate", withoutTies);
+        }
+
+        HumanAgreementFigure? hh = null;
+        if (options.IncludeHumanAgreement)
+        {
+            var h = PairwiseAgreement.HumanVersusHuman(human, options);
+            hh = new HumanAgreementFigure(AgreementFigure.From(h.WithTies), AgreementFigure.From(h.WithoutTies));
+        }
+
+        return new AgreementReport(
+            string.IsNullOrEmpty(options.HumanRaterPrefix) ? null : options.HumanRaterPrefix,
+            options.Turn,
+            AgreementFigure.From(counts.WithTies),
+            AgreementFigure.From(counts.WithoutTies),
+            IntervalFigure.NullIfNaN(Kappa.Cohen(matrix)),
+            ci,
+            ciWithoutTies,
+            new ConfusionFigure("judge", "human", ["first_model", "second_model", "tie"], matrix.Rows),
+            judgeCount,
+            unmatched,
+            inconsistent,
+            hh);
+    }
+
+    /// <summary>The report as indented snake_case JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, StatisticsJsonContext.Default.AgreementReport);
+}
+
+/// <summary>
+/// The fast bootstrap behind <see cref="AgreementReport"/>: each matched vote is reduced to a code
+/// (agrees, involves a tie) once, and each resample only draws indices and counts codes. Resample r
+/// draws from <c>new Random(s_r)</c>, where the s_r come from <c>new Random(seed)</c>, so resamples
+/// run in parallel and the result still depends only on the data and the seed.
+/// </summary>
+public static class AgreementBootstrap
+{
+    /// <summary>Percentile intervals of the with-ties and without-ties agreement rates.</summary>
+    public static (ConfidenceInterval WithTies, ConfidenceInterval WithoutTies) Intervals(IReadOnlyList<MatchedVote> votes, int seed, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel)
+    {
+        var codes = new byte[votes.Count];
+        for (var i = 0; i < codes.Length; i++)
+        {
+            codes[i] = Code(votes[i].Agrees, votes[i].InvolvesTie);
+        }
+
+        return Intervals(codes, seed, resamples, level);
+    }
+
+    /// <summary>
+    /// Percentile intervals from precomputed codes: bit 0 set when the vote agrees, bit 1 set when
+    /// neither side said tie (see <see cref="Code"/>).
+    /// </summary>
+    public static (ConfidenceInterval WithTies, ConfidenceInterval WithoutTies) Intervals(byte[] codes, int seed, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel)
+    {
+        Bootstrap.Validate(codes.Length, resamples, level);
+        var seeds = new int[resamples];
+        var master = new Random(seed);
+        for (var r = 0; r < resamples; r++)
+        {
+            seeds[r] = master.Next();
+        }
+
+        var withTies = new double[resamples];
+        var withoutTies = new double[resamples];
+        Parallel.For(0, resamples, r =>
+        {
+            var random = new Random(seeds[r]);
+            Span<int> counts = stackalloc int[4];
+            var n = codes.Length;
+            for (var i = 0; i < n; i++)
+            {
+                counts[codes[random.Next(n)] & 3]++;
+            }
+
+            withTies[r] = (double)(counts[1] + counts[3]) / n;
+            var noTie = counts[2] + counts[3];
+            withoutTies[r] = noTie == 0 ? double.NaN : (double)counts[3] / noTie;
+        });
+
+        var kept = 0;
+        foreach (var v in withoutTies)
+        {
+            if (!double.IsNaN(v))
+            {
+                withoutTies[kept++] = v;
+            }
+        }
+
+        return (Bootstrap.FromSamples(withTies, level, resamples, seed), Bootstrap.FromSamples(withoutTies.AsSpan(0, kept), level, resamples, seed));
+    }
+
+    /// <summary>The code of one vote: bit 0 agrees, bit 1 neither side said tie.</summary>
+    public static byte Code(bool agrees, bool involvesTie) => (byte)((agrees ? 1 : 0) | (involvesTie ? 0 : 2));
+}
+
+/// <summary>Source-generated JSON metadata for the statistics reports: snake_case, indented.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(AgreementReport))]
+internal sealed partial class StatisticsJsonContext : JsonSerializerContext;

@@ -1,0 +1,105 @@
+namespace Judge.Statistics;
+
+/// <summary>A percentile bootstrap confidence interval and how it was obtained, so it can be reproduced.</summary>
+/// <param name="Level">The confidence level, e.g. 0.95.</param>
+/// <param name="Lower">The lower bound: the (1 − level)/2 quantile of the resampled statistics.</param>
+/// <param name="Upper">The upper bound: the (1 + level)/2 quantile.</param>
+/// <param name="Resamples">How many bootstrap resamples were drawn.</param>
+/// <param name="Seed">The seed of the <see cref="Random"/> that drew them.</param>
+public sealed record ConfidenceInterval(double Level, double Lower, double Upper, int Resamples, int Seed)
+{
+    /// <summary>Whether <paramref name="value"/> lies within the interval, bounds included.</summary>
+    public bool Contains(double value) => value >= Lower && value <= Upper;
+}
+
+/// <summary>
+/// Percentile bootstrap. Every method takes an explicit seed and draws from <c>new Random(seed)</c>,
+/// so equal inputs and seeds give equal intervals. Thread-safe (no shared state).
+/// </summary>
+public static class Bootstrap
+{
+    /// <summary>The default number of resamples (1,000).</summary>
+    public const int DefaultResamples = 1000;
+
+    /// <summary>The default confidence level (0.95).</summary>
+    public const double DefaultLevel = 0.95;
+
+    /// <summary>
+    /// Resamples <paramref name="count"/> items with replacement <paramref name="resamples"/> times and
+    /// returns the percentile interval of <paramref name="statistic"/>, which receives the drawn item
+    /// indices (a buffer reused between calls: read it, don't keep it). Resamples whose statistic is
+    /// NaN (undefined on that draw) are left out of the quantiles.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">count or resamples below 1, or level outside (0, 1).</exception>
+    public static ConfidenceInterval Percentile(int count, Func<int[], double> statistic, int seed, int resamples = DefaultResamples, double level = DefaultLevel)
+    {
+        Validate(count, resamples, level);
+        var random = new Random(seed);
+        var indices = new int[count];
+        var stats = new double[resamples];
+        var kept = 0;
+        for (var r = 0; r < resamples; r++)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                indices[i] = random.Next(count);
+            }
+
+            var s = statistic(indices);
+            if (!double.IsNaN(s))
+            {
+                stats[kept++] = s;
+            }
+        }
+
+        return FromSamples(stats.AsSpan(0, kept), level, resamples, seed);
+    }
+
+    /// <summary>Percentile interval of the mean of <paramref name="values"/>.</summary>
+    public static ConfidenceInterval Mean(IReadOnlyList<double> values, int seed, int resamples = DefaultResamples, double level = DefaultLevel) =>
+        Percentile(values.Count, idx =>
+        {
+            double sum = 0;
+            foreach (var i in idx)
+            {
+                sum += values[i];
+            }
+
+            return sum / idx.Length;
+        }, seed, resamples, level);
+
+    /// <summary>
+    /// The interval from already computed resample statistics (sorted in place): quantiles with linear
+    /// interpolation between order statistics (numpy's default). NaN bounds when there are none.
+    /// </summary>
+    public static ConfidenceInterval FromSamples(Span<double> samples, double level, int resamples, int seed)
+    {
+        samples.Sort();
+        var alpha = (1 - level) / 2;
+        return new ConfidenceInterval(level, Quantile(samples, alpha), Quantile(samples, 1 - alpha), resamples, seed);
+    }
+
+    /// <summary>The <paramref name="p"/>-quantile of sorted values, interpolating linearly; NaN when empty.</summary>
+    public static double Quantile(ReadOnlySpan<double> sorted, double p)
+    {
+        if (sorted.Length == 0)
+        {
+            return double.NaN;
+        }
+
+        var position = p * (sorted.Length - 1);
+        var lo = (int)Math.Floor(position);
+        var hi = Math.Min(lo + 1, sorted.Length - 1);
+        return sorted[lo] + ((position - lo) * (sorted[hi] - sorted[lo]));
+    }
+
+    internal static void Validate(int count, int resamples, double level)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(resamples, 1);
+        if (!(level > 0 && level < 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(level), level, "the confidence level lies strictly between 0 and 1");
+        }
+    }
+}

@@ -1,0 +1,220 @@
+using Judge.Data;
+
+namespace Judge.Statistics;
+
+/// <summary>
+/// Which votes take part in an agreement computation and how its confidence interval is drawn.
+/// Mutable; not thread-safe while being changed, safe to share once set up.
+/// </summary>
+public sealed class AgreementOptions
+{
+    /// <summary>
+    /// Human votes count only when their rater name starts with this prefix (ordinal). Default
+    /// <c>"expert"</c>, MT-Bench's expert annotators as in the paper; <see langword="null"/> or empty
+    /// keeps every human vote (needed for CSV labels without a judge column).
+    /// </summary>
+    public string? HumanRaterPrefix { get; set; } = "expert";
+
+    /// <summary>The turn to compare, or <see langword="null"/> (the default) for every turn at once.</summary>
+    public int? Turn { get; set; }
+
+    /// <summary>Whether to compute the human-vs-human block. Default <see langword="true"/>.</summary>
+    public bool IncludeHumanAgreement { get; set; } = true;
+
+    /// <summary>Bootstrap resamples for the confidence intervals; 0 skips them. Default 1,000.</summary>
+    public int BootstrapResamples { get; set; } = Bootstrap.DefaultResamples;
+
+    /// <summary>The confidence level of the intervals. Default 0.95.</summary>
+    public double ConfidenceLevel { get; set; } = Bootstrap.DefaultLevel;
+
+    /// <summary>The bootstrap seed; equal seeds give equal intervals. Default 0.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>Whether a human vote passes the rater and turn filters.</summary>
+    public bool AcceptsHuman(PairwiseLabel label) =>
+        AcceptsTurn(label) && (string.IsNullOrEmpty(HumanRaterPrefix) || label.Rater.StartsWith(HumanRaterPrefix, StringComparison.Ordinal));
+
+    /// <summary>Whether a label passes the turn filter.</summary>
+    public bool AcceptsTurn(PairwiseLabel label) => Turn is not int t || label.Turn == t;
+}
+
+/// <summary>A pairwise outcome after orientation is normalised and both kinds of tie are merged.</summary>
+public enum Outcome
+{
+    /// <summary>The model that sorts first (ordinal) won.</summary>
+    First = 0,
+
+    /// <summary>The model that sorts second won.</summary>
+    Second = 1,
+
+    /// <summary>A tie, consistent or not.</summary>
+    Tie = 2,
+}
+
+/// <summary>An agreement count: how many compared votes agreed, out of how many.</summary>
+/// <param name="Agree">Votes that agreed.</param>
+/// <param name="Total">Votes compared.</param>
+public sealed record AgreementCount(int Agree, int Total)
+{
+    /// <summary>Agree / Total; <see langword="null"/> when nothing was compared.</summary>
+    public double? Rate => Total == 0 ? null : (double)Agree / Total;
+}
+
+/// <summary>Agreement counted with ties as a third outcome, and again with every pair that involves a tie dropped.</summary>
+/// <param name="WithTies">Ties count as an outcome that can agree with another tie.</param>
+/// <param name="WithoutTies">Only pairs where neither side said tie.</param>
+public sealed record AgreementCounts(AgreementCount WithTies, AgreementCount WithoutTies);
+
+/// <summary>One judge verdict paired with one human vote on the same question, model pair and turn.</summary>
+/// <param name="QuestionId">The question.</param>
+/// <param name="FirstModel">The pair's model that sorts first (ordinal); outcomes are relative to it.</param>
+/// <param name="SecondModel">The other model.</param>
+/// <param name="Turn">The turn.</param>
+/// <param name="Judge">The judge's outcome, oriented to (FirstModel, SecondModel).</param>
+/// <param name="Human">The human's outcome, oriented the same way.</param>
+/// <param name="HumanRater">Who cast the human vote.</param>
+/// <param name="JudgeInconsistent">Whether the judge's verdict was a "tie (inconsistent)".</param>
+public sealed record MatchedVote(string QuestionId, string FirstModel, string SecondModel, int Turn, Outcome Judge, Outcome Human, string HumanRater, bool JudgeInconsistent)
+{
+    /// <summary>Whether the two outcomes are equal (a tie agrees with a tie).</summary>
+    public bool Agrees => Judge == Human;
+
+    /// <summary>Whether either side said tie.</summary>
+    public bool InvolvesTie => Judge == Outcome.Tie || Human == Outcome.Tie;
+}
+
+/// <summary>
+/// Pairwise agreement following the MT-Bench protocol (Zheng et al. 2023, FastChat's
+/// <c>compute_agreement.py</c>): votes are grouped by (question, unordered model pair, turn) with the
+/// winner mirrored when the file lists the pair as (B, A); every judge verdict is compared with every
+/// human vote in its group, so a pair judged by three experts counts three times; "tie" and
+/// "tie (inconsistent)" are both a tie. Human-vs-human agreement compares every two votes in a group
+/// cast by different raters. Pure and thread-safe.
+/// </summary>
+public static class PairwiseAgreement
+{
+    /// <summary>The pair's outcome oriented so that <see cref="Outcome.First"/> is the model that sorts first.</summary>
+    public static Outcome Normalize(PairwiseLabel label, out string firstModel, out string secondModel)
+    {
+        var swapped = string.CompareOrdinal(label.ModelA, label.ModelB) > 0;
+        firstModel = swapped ? label.ModelB : label.ModelA;
+        secondModel = swapped ? label.ModelA : label.ModelB;
+        var winner = swapped ? label.Winner.Mirror() : label.Winner;
+        return winner switch
+        {
+            PairwiseWinner.ModelA => Outcome.First,
+            PairwiseWinner.ModelB => Outcome.Second,
+            _ => Outcome.Tie,
+        };
+    }
+
+    /// <summary>
+    /// Pairs every judge verdict with every accepted human vote on the same question, model pair and
+    /// turn, in the order of <paramref name="judge"/> and then of <paramref name="human"/>. Judge labels
+    /// pass the turn filter only; human labels the rater and turn filters.
+    /// </summary>
+    public static IReadOnlyList<MatchedVote> Match(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options)
+    {
+        var humans = Group(human, options.AcceptsHuman);
+        var matched = new List<MatchedVote>();
+        foreach (var j in judge)
+        {
+            if (!options.AcceptsTurn(j))
+            {
+                continue;
+            }
+
+            var judgeOutcome = Normalize(j, out var first, out var second);
+            if (!humans.TryGetValue(new PairKey(j.QuestionId, first, second, j.Turn), out var votes))
+            {
+                continue;
+            }
+
+            foreach (var (outcome, rater) in votes)
+            {
+                matched.Add(new MatchedVote(j.QuestionId, first, second, j.Turn, judgeOutcome, outcome, rater, j.Winner == PairwiseWinner.InconsistentTie));
+            }
+        }
+
+        return matched;
+    }
+
+    /// <summary>Counts agreement with and without ties over matched votes.</summary>
+    public static AgreementCounts Count(IReadOnlyList<MatchedVote> votes)
+    {
+        int agree = 0, agreeNoTie = 0, totalNoTie = 0;
+        foreach (var v in votes)
+        {
+            agree += v.Agrees ? 1 : 0;
+            if (!v.InvolvesTie)
+            {
+                totalNoTie++;
+                agreeNoTie += v.Agrees ? 1 : 0;
+            }
+        }
+
+        return new AgreementCounts(new AgreementCount(agree, votes.Count), new AgreementCount(agreeNoTie, totalNoTie));
+    }
+
+    /// <summary>Judge-vs-human agreement, with and without ties (see <see cref="Match"/>).</summary>
+    public static AgreementCounts JudgeVersusHuman(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options) =>
+        Count(Match(judge, human, options));
+
+    /// <summary>
+    /// Human-vs-human agreement: within each (question, model pair, turn), every two accepted votes
+    /// cast by different raters are compared once.
+    /// </summary>
+    public static AgreementCounts HumanVersusHuman(IReadOnlyList<PairwiseLabel> human, AgreementOptions options)
+    {
+        int agree = 0, total = 0, agreeNoTie = 0, totalNoTie = 0;
+        foreach (var votes in Group(human, options.AcceptsHuman).Values)
+        {
+            for (var i = 0; i < votes.Count; i++)
+            {
+                for (var k = i + 1; k < votes.Count; k++)
+                {
+                    if (string.Equals(votes[i].Rater, votes[k].Rater, StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    var same = votes[i].Outcome == votes[k].Outcome;
+                    total++;
+                    agree += same ? 1 : 0;
+                    if (votes[i].Outcome != Outcome.Tie && votes[k].Outcome != Outcome.Tie)
+                    {
+                        totalNoTie++;
+                        agreeNoTie += same ? 1 : 0;
+                    }
+                }
+            }
+        }
+
+        return new AgreementCounts(new AgreementCount(agree, total), new AgreementCount(agreeNoTie, totalNoTie));
+    }
+
+    private static Dictionary<PairKey, List<(Outcome Outcome, string Rater)>> Group(IReadOnlyList<PairwiseLabel> labels, Func<PairwiseLabel, bool> accept)
+    {
+        var groups = new Dictionary<PairKey, List<(Outcome, string)>>();
+        foreach (var label in labels)
+        {
+            if (!accept(label))
+            {
+                continue;
+            }
+
+            var outcome = Normalize(label, out var first, out var second);
+            var key = new PairKey(label.QuestionId, first, second, label.Turn);
+            if (!groups.TryGetValue(key, out var list))
+            {
+                groups[key] = list = [];
+            }
+
+            list.Add((outcome, label.Rater));
+        }
+
+        return groups;
+    }
+
+    private readonly record struct PairKey(string QuestionId, string First, string Second, int Turn);
+}

@@ -1,0 +1,238 @@
+using Judge.Data;
+
+namespace Judge.Statistics;
+
+/// <summary>One model's record over a set of pairwise battles.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Wins">Battles it won.</param>
+/// <param name="Losses">Battles it lost.</param>
+/// <param name="Ties">Battles tied (consistent or inconsistent ties).</param>
+public sealed record WinRate(string Model, int Wins, int Losses, int Ties)
+{
+    /// <summary>Battles fought.</summary>
+    public int Games => Wins + Losses + Ties;
+
+    /// <summary>Wins / games; <see langword="null"/> with no games.</summary>
+    public double? Rate => Games == 0 ? null : (double)Wins / Games;
+
+    /// <summary>(Wins + ties / 2) / games; <see langword="null"/> with no games.</summary>
+    public double? RateTiesHalf => Games == 0 ? null : (Wins + (Ties / 2.0)) / Games;
+}
+
+/// <summary>A model's rating with an optional bootstrap interval.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Rating">The rating.</param>
+/// <param name="Interval">The percentile bootstrap interval, when one was asked for.</param>
+public sealed record ModelRating(string Model, double Rating, ConfidenceInterval? Interval);
+
+/// <summary>Settings for <see cref="Ratings.Elo"/>; the defaults are Chatbot Arena's online Elo.</summary>
+public sealed class EloOptions
+{
+    /// <summary>The update step K. Default 4.</summary>
+    public double K { get; set; } = 4;
+
+    /// <summary>The rating scale: a difference of <see cref="Scale"/> means 10:1 odds. Default 400.</summary>
+    public double Scale { get; set; } = 400;
+
+    /// <summary>Every model's starting rating. Default 1000.</summary>
+    public double Initial { get; set; } = 1000;
+
+    /// <summary>Bootstrap resamples of the battle list; 0 (the default) gives no intervals.</summary>
+    public int BootstrapResamples { get; set; }
+
+    /// <summary>The interval's confidence level. Default 0.95.</summary>
+    public double ConfidenceLevel { get; set; } = Bootstrap.DefaultLevel;
+
+    /// <summary>The bootstrap seed. Default 0.</summary>
+    public int Seed { get; set; }
+}
+
+/// <summary>
+/// Win rates, Bradley-Terry strengths and Elo ratings from pairwise battles (one
+/// <see cref="PairwiseLabel"/> per battle; both tie kinds count as a tie). Pure and thread-safe.
+/// Models are returned in ordinal name order.
+/// </summary>
+public static class Ratings
+{
+    /// <summary>Wins, losses and ties per model.</summary>
+    public static IReadOnlyList<WinRate> WinRates(IReadOnlyList<PairwiseLabel> battles)
+    {
+        var tally = new SortedDictionary<string, int[]>(StringComparer.Ordinal);
+        int[] Get(string m) => tally.TryGetValue(m, out var t) ? t : tally[m] = new int[3];
+        foreach (var b in battles)
+        {
+            var a = Get(b.ModelA);
+            var c = Get(b.ModelB);
+            switch (b.Winner)
+            {
+                case PairwiseWinner.ModelA:
+                    a[0]++;
+                    c[1]++;
+                    break;
+                case PairwiseWinner.ModelB:
+                    c[0]++;
+                    a[1]++;
+                    break;
+                default:
+                    a[2]++;
+                    c[2]++;
+                    break;
+            }
+        }
+
+        return tally.Select(kv => new WinRate(kv.Key, kv.Value[0], kv.Value[1], kv.Value[2])).ToArray();
+    }
+
+    /// <summary>
+    /// Bradley-Terry strengths by Hunter's (2004) MM iteration, a tie counting as half a win for each
+    /// side: pᵢ ← Wᵢ / Σⱼ nᵢⱼ / (pᵢ + pⱼ), then rescaled to geometric mean 1, until no strength
+    /// changes by more than <paramref name="tolerance"/> (relative). The rating reported is
+    /// <c>400·log10(p) + 1000</c>, on the Elo scale. A model that never wins even half a game has
+    /// strength 0 and rating −∞: the maximum-likelihood estimate does not exist for it.
+    /// </summary>
+    public static IReadOnlyList<ModelRating> BradleyTerry(IReadOnlyList<PairwiseLabel> battles, int maxIterations = 10_000, double tolerance = 1e-10)
+    {
+        var (models, a, b, score) = Encode(battles);
+        var k = models.Length;
+        var wins = new double[k];
+        var games = new double[k, k];
+        for (var i = 0; i < a.Length; i++)
+        {
+            wins[a[i]] += score[i];
+            wins[b[i]] += 1 - score[i];
+            games[a[i], b[i]]++;
+            games[b[i], a[i]]++;
+        }
+
+        var p = Enumerable.Repeat(1.0, k).ToArray();
+        var next = new double[k];
+        for (var iteration = 0; iteration < maxIterations; iteration++)
+        {
+            for (var i = 0; i < k; i++)
+            {
+                double denominator = 0;
+                for (var j = 0; j < k; j++)
+                {
+                    if (j != i && games[i, j] > 0)
+                    {
+                        denominator += games[i, j] / (p[i] + p[j]);
+                    }
+                }
+
+                next[i] = denominator == 0 ? p[i] : wins[i] / denominator;
+            }
+
+            double logSum = 0;
+            var positive = 0;
+            foreach (var v in next)
+            {
+                if (v > 0)
+                {
+                    logSum += Math.Log(v);
+                    positive++;
+                }
+            }
+
+            var scale = positive == 0 ? 1 : Math.Exp(logSum / positive);
+            double change = 0;
+            for (var i = 0; i < k; i++)
+            {
+                var v = next[i] / scale;
+                change = Math.Max(change, Math.Abs(v - p[i]) / Math.Max(p[i], 1e-300));
+                p[i] = v;
+            }
+
+            if (change < tolerance)
+            {
+                break;
+            }
+        }
+
+        return models.Select((m, i) => new ModelRating(m, (400 * Math.Log10(p[i])) + 1000, null)).ToArray();
+    }
+
+    /// <summary>
+    /// Online Elo over the battles in the given order: expected score Eₐ = 1 / (1 + 10^((R_b − R_a)/scale)),
+    /// Rₐ += K (Sₐ − Eₐ) with S = 1, 0.5 or 0. With <see cref="EloOptions.BootstrapResamples"/> &gt; 0,
+    /// each model gets the percentile interval of its rating over resamples of the battle list drawn
+    /// with replacement (Chatbot Arena's procedure).
+    /// </summary>
+    public static IReadOnlyList<ModelRating> Elo(IReadOnlyList<PairwiseLabel> battles, EloOptions? options = null)
+    {
+        options ??= new EloOptions();
+        var (models, a, b, score) = Encode(battles);
+        var point = RunElo(models.Length, a, b, score, null, options);
+        if (options.BootstrapResamples <= 0 || a.Length == 0)
+        {
+            return models.Select((m, i) => new ModelRating(m, point[i], null)).ToArray();
+        }
+
+        Bootstrap.Validate(a.Length, options.BootstrapResamples, options.ConfidenceLevel);
+        var random = new Random(options.Seed);
+        var samples = new double[models.Length][];
+        for (var m = 0; m < models.Length; m++)
+        {
+            samples[m] = new double[options.BootstrapResamples];
+        }
+
+        var order = new int[a.Length];
+        for (var r = 0; r < options.BootstrapResamples; r++)
+        {
+            for (var i = 0; i < order.Length; i++)
+            {
+                order[i] = random.Next(order.Length);
+            }
+
+            var ratings = RunElo(models.Length, a, b, score, order, options);
+            for (var m = 0; m < models.Length; m++)
+            {
+                samples[m][r] = ratings[m];
+            }
+        }
+
+        return models.Select((m, i) => new ModelRating(m, point[i], Bootstrap.FromSamples(samples[i], options.ConfidenceLevel, options.BootstrapResamples, options.Seed))).ToArray();
+    }
+
+    private static double[] RunElo(int models, int[] a, int[] b, double[] score, int[]? order, EloOptions options)
+    {
+        var rating = Enumerable.Repeat(options.Initial, models).ToArray();
+        var n = order?.Length ?? a.Length;
+        for (var t = 0; t < n; t++)
+        {
+            var i = order is null ? t : order[t];
+            var expected = 1 / (1 + Math.Pow(10, (rating[b[i]] - rating[a[i]]) / options.Scale));
+            var delta = options.K * (score[i] - expected);
+            rating[a[i]] += delta;
+            rating[b[i]] -= delta;
+        }
+
+        return rating;
+    }
+
+    private static (string[] Models, int[] A, int[] B, double[] ScoreA) Encode(IReadOnlyList<PairwiseLabel> battles)
+    {
+        var models = battles.SelectMany(x => new[] { x.ModelA, x.ModelB }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var index = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < models.Length; i++)
+        {
+            index[models[i]] = i;
+        }
+
+        var a = new int[battles.Count];
+        var b = new int[battles.Count];
+        var s = new double[battles.Count];
+        for (var i = 0; i < battles.Count; i++)
+        {
+            a[i] = index[battles[i].ModelA];
+            b[i] = index[battles[i].ModelB];
+            s[i] = battles[i].Winner switch
+            {
+                PairwiseWinner.ModelA => 1,
+                PairwiseWinner.ModelB => 0,
+                _ => 0.5,
+            };
+        }
+
+        return (models, a, b, s);
+    }
+}
