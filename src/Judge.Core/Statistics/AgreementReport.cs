@@ -74,6 +74,12 @@ public sealed record AgreementReport(
     HumanAgreementFigure? HumanVsHuman)
 {
     /// <summary>
+    /// Judge items that had no verdict (unparsed, out of range, dropped, failed) and so could not be
+    /// compared; set by callers that read a judgments file, <see langword="null"/> when not known.
+    /// </summary>
+    public int? JudgeItemsWithoutVerdict { get; init; }
+
+    /// <summary>
     /// Compares <paramref name="judge"/>'s verdicts with <paramref name="human"/> votes. Both are read
     /// with <see cref="MtBenchFiles.ReadPairwiseLabels"/> (or the CSV reader); pairs may be listed in
     /// either order.

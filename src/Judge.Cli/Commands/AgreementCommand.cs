@@ -1,0 +1,168 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Judge.Data;
+using Judge.Results;
+using Judge.Statistics;
+using Spectre.Console;
+
+namespace Judge.Cli.Commands;
+
+/// <summary><c>judge agreement</c>: a judge's pairwise verdicts against human labels, MT-Bench protocol.</summary>
+internal static class AgreementCommand
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var judgments = new Option<string>("--judgments") { Description = "The judge's verdicts: a Judge judgments file, or MT-Bench pairwise JSONL/CSV (question_id, model_a, model_b, winner, judge, turn).", Required = true };
+        var human = new Option<string>("--human") { Description = "Human pairwise labels, same shape (MT-Bench human_judgments.jsonl).", Required = true };
+        var turn = new Option<int?>("--turn", "-t") { Description = "Compare this turn only (default: all turns together)." };
+        var format = new Option<string>("--format") { Description = "table (default), json or csv.", DefaultValueFactory = _ => "table" };
+        format.AcceptOnlyFromAmong("table", "json", "csv");
+        var raters = new Option<string>("--human-raters") { Description = "Count human votes whose rater name starts with this prefix; 'all' for every vote. Default: expert (as in the MT-Bench paper).", DefaultValueFactory = _ => "expert" };
+        var judgeName = new Option<string?>("--judge-name") { Description = "When the judgments file holds several judges' verdicts, compare this one." };
+        var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the confidence interval (0: none).", DefaultValueFactory = _ => 1000 };
+        var level = new Option<double>("--level") { Description = "Confidence level of the interval.", DefaultValueFactory = _ => 0.95 };
+        var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
+        var columns = new Option<string?>("--columns") { Description = "Column map for CSV label files: field=Column,…" };
+
+        var command = new Command("agreement", "Agreement of a judge with human labels: with and without ties, Cohen's kappa, confusion matrix, bootstrap interval, human-vs-human.")
+        {
+            judgments, human, turn, format, raters, judgeName, resamples, level, seed, columns,
+        };
+        command.SetAction(parse =>
+        {
+            var map = CsvColumnMap.Parse(parse.GetValue(columns));
+            var (judgeLabels, withoutVerdict) = ReadJudge(parse.GetValue(judgments)!, map, parse.GetValue(judgeName));
+            var humanLabels = DataFiles.ReadPairwiseLabels(parse.GetValue(human)!, map);
+            var prefix = parse.GetValue(raters);
+            var options = new AgreementOptions
+            {
+                HumanRaterPrefix = prefix is "all" or "" ? null : prefix,
+                Turn = parse.GetValue(turn),
+                BootstrapResamples = parse.GetValue(resamples),
+                ConfidenceLevel = parse.GetValue(level),
+                Seed = parse.GetValue(seed),
+            };
+            if (options.ConfidenceLevel is <= 0 or >= 1)
+            {
+                throw new InputException(null, null, "--level", $"must lie strictly between 0 and 1, found {options.ConfidenceLevel.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            var report = AgreementReport.Compute(judgeLabels, humanLabels, options) with { JudgeItemsWithoutVerdict = withoutVerdict };
+            switch (parse.GetValue(format))
+            {
+                case "json":
+                    console.Profile.Out.Writer.WriteLine(report.ToJson());
+                    break;
+                case "csv":
+                    console.Profile.Out.Writer.Write(ToCsv(report));
+                    break;
+                default:
+                    WriteTable(console, report);
+                    break;
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Reads the judge's labels from our judgments file or a labels file; counts our items without a verdict.</summary>
+    private static (List<PairwiseLabel> Labels, int? WithoutVerdict) ReadJudge(string path, CsvColumnMap map, string? judgeName)
+    {
+        List<PairwiseLabel> labels;
+        int? withoutVerdict = null;
+        if (!DataFiles.IsCsv(path) && JudgmentsReader.IsJudgmentsFile(path))
+        {
+            var records = JudgmentsReader.Read(path);
+            var items = records.OfType<PairwiseRecord>().ToList();
+            if (items.Count == 0)
+            {
+                throw new InputException(path, null, null, "holds no pairwise verdicts");
+            }
+
+            withoutVerdict = items.Count(r => r.Winner is null);
+            labels = JudgmentsReader.PairwiseLabels(records);
+        }
+        else
+        {
+            labels = DataFiles.ReadPairwiseLabels(path, map);
+        }
+
+        var judges = labels.Select(l => l.Rater).Distinct(StringComparer.Ordinal).ToList();
+        if (judgeName is not null)
+        {
+            labels = labels.Where(l => string.Equals(l.Rater, judgeName, StringComparison.Ordinal)).ToList();
+            if (labels.Count == 0)
+            {
+                throw new InputException(path, null, "judge", $"no verdicts by '{judgeName}'; the file has: {string.Join(", ", judges)}");
+            }
+        }
+        else if (judges.Count > 1)
+        {
+            throw new InputException(path, null, "judge", $"holds verdicts of several judges ({string.Join(", ", judges.Take(8))}); pick one with --judge-name");
+        }
+
+        return (labels, withoutVerdict);
+    }
+
+    private static void WriteTable(IAnsiConsole console, AgreementReport r)
+    {
+        var scope = $"{(r.Turn is int t ? $"turn {t}" : "all turns")}, human votes: {(r.HumanRaterPrefix is null ? "all raters" : $"raters '{r.HumanRaterPrefix}*'")}";
+        var table = new Table().Title($"agreement ({scope})").AddColumns("", "with ties", "without ties");
+        table.AddRow("judge vs human", Figure(r.WithTies), Figure(r.WithoutTies));
+        if (r.HumanVsHuman is { } hh)
+        {
+            table.AddRow("human vs human", Figure(hh.WithTies), Figure(hh.WithoutTies));
+        }
+
+        console.Write(table);
+        console.MarkupLineInterpolated($"Cohen's kappa (judge vs human, 3 outcomes): {Number(r.CohenKappa)}");
+        foreach (var ci in new[] { r.Ci, r.CiWithoutTies })
+        {
+            if (ci is not null)
+            {
+                console.MarkupLineInterpolated($"{ci.Level:P0} bootstrap interval of the {ci.Statistic.Replace('_', ' ')}: [[{Number(ci.Lower)}, {Number(ci.Upper)}]] ({ci.Resamples} resamples, seed {ci.Seed})");
+            }
+        }
+
+        var matrix = new Table().Title("confusion (rows: judge, columns: human)").AddColumn("");
+        foreach (var label in r.ConfusionMatrix.Labels)
+        {
+            matrix.AddColumn(label);
+        }
+
+        for (var i = 0; i < r.ConfusionMatrix.Labels.Count; i++)
+        {
+            matrix.AddRow([r.ConfusionMatrix.Labels[i], .. r.ConfusionMatrix.Counts[i].Select(c => c.ToString(CultureInfo.InvariantCulture))]);
+        }
+
+        console.Write(matrix);
+        console.MarkupLineInterpolated($"judge verdicts: {r.JudgeVerdicts}, of which {r.UnmatchedJudgeVerdicts} have no human vote; inconsistent ties among matched votes: {r.JudgeInconsistentTies} (counted as ties)");
+        if (r.JudgeItemsWithoutVerdict is > 0)
+        {
+            console.MarkupLineInterpolated($"[yellow]{r.JudgeItemsWithoutVerdict} judged items had no verdict (unparsed, out of range, dropped or failed) and are not compared[/]");
+        }
+    }
+
+    private static string ToCsv(AgreementReport r)
+    {
+        var sb = new StringBuilder("comparison,ties,agree,total,rate\n");
+        void Row(string who, string ties, AgreementFigure f) =>
+            sb.Append(CultureInfo.InvariantCulture, $"{who},{ties},{f.Agree},{f.Total},{f.Rate?.ToString("R", CultureInfo.InvariantCulture)}\n");
+        Row("judge_vs_human", "with", r.WithTies);
+        Row("judge_vs_human", "without", r.WithoutTies);
+        if (r.HumanVsHuman is { } hh)
+        {
+            Row("human_vs_human", "with", hh.WithTies);
+            Row("human_vs_human", "without", hh.WithoutTies);
+        }
+
+        return sb.ToString();
+    }
+
+    private static string Figure(AgreementFigure f) =>
+        $"{f.Agree}/{f.Total}{(f.Rate is double rate ? $" = {rate.ToString("P1", CultureInfo.InvariantCulture)}" : string.Empty)}";
+
+    private static string Number(double? value) => value?.ToString("0.000", CultureInfo.InvariantCulture) ?? "n/a";
+}
