@@ -31,6 +31,9 @@ public sealed record ParsedVerdict(
 /// </summary>
 public static partial class VerdictParser
 {
+    /// <summary>Quotes at least this long are cut wherever they occur; shorter ones only where quoted.</summary>
+    private const int MinFreeQuoteLength = 24;
+
     private static readonly string[] VerdictKeys = ["score", "rating", "grade", "verdict", "winner", "result", "decision", "label", "choice"];
     private static readonly string[] FeedbackKeys = ["feedback", "explanation", "reasoning", "rationale", "justification", "comment", "analysis"];
 
@@ -173,14 +176,11 @@ public static partial class VerdictParser
         var q = Regex.Escape(quote);
         return Regex.Replace(
             text,
-            $@"(?m)^[ \t]*>[ \t]*{q}[ \t]*$|[""'`\u201C\u2018]{q}[""'`\u201D\u2019]",
+            $@"(?m)^[ \t]*>[ \t]*{q}[ \t]*\r?$|[""'`\u201C\u2018]{q}[""'`\u201D\u2019]",
             "[quoted answer]",
             RegexOptions.CultureInvariant,
             TimeSpan.FromSeconds(1));
     }
-
-    /// <summary>Quotes at least this long are cut wherever they occur; shorter ones only where quoted.</summary>
-    private const int MinFreeQuoteLength = 24;
 
     private static (string Verdict, string? Feedback)? FindJsonVerdict(string text)
     {
