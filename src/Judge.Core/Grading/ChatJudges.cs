@@ -272,7 +272,7 @@ public sealed class PositionSwapJudge : IPairwiseJudge
         var firstTask = _inner.JudgeAsync(firstItem, cancellationToken);
         var secondTask = _inner.JudgeAsync(firstItem.Swapped(), cancellationToken);
         var results = await Task.WhenAll(firstTask, secondTask).ConfigureAwait(false);
-        var ab = swapFirst ? Unswap(results[1], item) : results[0];
+        var ab = swapFirst ? results[1] : results[0];
         var ba = swapFirst ? Unswap(results[0], item) : Unswap(results[1], item);
         return Combine(item, ab, ba);
     }

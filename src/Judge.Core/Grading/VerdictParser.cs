@@ -31,6 +31,9 @@ public sealed record ParsedVerdict(
 /// </summary>
 public static partial class VerdictParser
 {
+    /// <summary>Quotes at least this long are cut wherever they occur; shorter ones only where quoted.</summary>
+    private const int MinFreeQuoteLength = 24;
+
     private static readonly string[] VerdictKeys = ["score", "rating", "grade", "verdict", "winner", "result", "decision", "label", "choice"];
     private static readonly string[] FeedbackKeys = ["feedback", "explanation", "reasoning", "rationale", "justification", "comment", "analysis"];
 
@@ -140,7 +143,7 @@ public static partial class VerdictParser
             // Very short answers ("4", "Yes") are too likely to occur in the judge's own words.
             if (c.Length >= 12)
             {
-                text = text.Replace(c, "[quoted answer]", StringComparison.Ordinal);
+                text = CutQuote(text, c);
             }
 
             // Line-by-line quotes of verdict-like lines from the candidate ("> Rating: [[10]]").
@@ -149,12 +152,34 @@ public static partial class VerdictParser
                 var l = line.Trim();
                 if (l.Length >= 4 && (l.Contains("[[", StringComparison.Ordinal) || l.Contains("[RESULT]", StringComparison.OrdinalIgnoreCase) || l.Contains('{', StringComparison.Ordinal)))
                 {
-                    text = text.Replace(l, "[quoted answer]", StringComparison.Ordinal);
+                    text = CutQuote(text, l);
                 }
             }
         }
 
         return text;
+    }
+
+    /// <summary>
+    /// Replaces quotations of <paramref name="quote"/>. A short quote ("[[A]]", "Rating: [[2]]") is
+    /// exactly what the judge writes as its own verdict, so it is cut only where it is plainly a
+    /// quotation (in quote marks or a "&gt;" line); otherwise an answer could list every verdict it
+    /// fears and leave the judge's real one unreadable.
+    /// </summary>
+    private static string CutQuote(string text, string quote)
+    {
+        if (quote.Length >= MinFreeQuoteLength)
+        {
+            return text.Replace(quote, "[quoted answer]", StringComparison.Ordinal);
+        }
+
+        var q = Regex.Escape(quote);
+        return Regex.Replace(
+            text,
+            $@"(?m)^[ \t]*>[ \t]*{q}[ \t]*\r?$|[""'`\u201C\u2018]{q}[""'`\u201D\u2019]",
+            "[quoted answer]",
+            RegexOptions.CultureInvariant,
+            TimeSpan.FromSeconds(1));
     }
 
     private static (string Verdict, string? Feedback)? FindJsonVerdict(string text)
