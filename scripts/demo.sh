@@ -24,3 +24,7 @@ for turn in 1 2; do
     --turn "$turn" \
     --out "out/sample-compare-turn$turn.jsonl" "$@"
 done
+
+echo
+echo "== judge agreement: the turn-1 verdicts above against the sample's human labels"
+judge agreement --judgments out/sample-compare-turn1.jsonl --human "$sample/human_judgments.jsonl" --turn 1
