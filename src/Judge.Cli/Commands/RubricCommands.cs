@@ -7,6 +7,8 @@ namespace Judge.Cli.Commands;
 /// <summary><c>judge rubrics list</c> and <c>judge rubrics show ID</c>.</summary>
 internal static class RubricCommands
 {
+    private static readonly string[] NarrowColumns = ["id", "ver", "mode", "turns", "scale", "reference"];
+
     public static Command Create(IAnsiConsole console)
     {
         var dir = CommonOptions.RubricsDirectory();
@@ -14,17 +16,30 @@ internal static class RubricCommands
         list.SetAction(parse =>
         {
             var library = CommonOptions.LoadRubrics(parse.GetValue(dir));
-            var table = new Table().AddColumns("id", "version", "mode", "turns", "scale", "reference", "title");
+            var table = new Table();
+            foreach (var column in NarrowColumns)
+            {
+                table.AddColumn(new TableColumn(column).NoWrap());
+            }
+
+            // Titles only fit a wide terminal; `judge rubrics show ID` always has them.
+            var withTitle = console.Profile.Width >= 120;
+            if (withTitle)
+            {
+                table.AddColumn("title");
+            }
             foreach (var r in library.All)
             {
-                table.AddRow(
+                string[] cells =
+                [
                     Markup.Escape(r.Id),
                     r.Version.ToString(CultureInfo.InvariantCulture),
                     r.Mode.ToString().ToLowerInvariant(),
                     r.Turns.ToString().ToLowerInvariant(),
                     r.Scale is { } s ? $"{s.Min}-{s.Max}" : "A/B/tie",
                     r.UsesReference ? "required" : "-",
-                    Markup.Escape(r.Title));
+                ];
+                table.AddRow(withTitle ? [.. cells, Markup.Escape(r.Title)] : cells);
             }
 
             console.Write(table);
