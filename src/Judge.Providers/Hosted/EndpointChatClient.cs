@@ -122,6 +122,9 @@ internal sealed class EndpointChatClient : DelegatingChatClient
 
             case ClientResultException or HttpRequestException or IOException:
                 return new ProviderException(ProviderFailure.RetriesExhausted, name, $"{name}: connection failed on each of {_maxAttempts} attempt(s): {_scrubber.Scrub(Innermost(ex).Message)}");
+            case ArgumentOutOfRangeException:
+                // The SDK reads choices[0] unconditionally; an empty choices array surfaces as an index error.
+                return new ProviderException(ProviderFailure.MalformedResponse, name, $"{name}: the response has no choices ({ex.GetType().Name}: {_scrubber.Scrub(ex.Message)})");
             default:
                 // The SDK could not read what came back: truncated or malformed JSON, a missing field.
                 return new ProviderException(ProviderFailure.MalformedResponse, name, $"{name}: the response is not a readable chat completion ({ex.GetType().Name}: {_scrubber.Scrub(ex.Message)})");
