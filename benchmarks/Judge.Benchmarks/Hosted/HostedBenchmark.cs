@@ -42,23 +42,36 @@ internal static class HostedBenchmark
         return ok ? 0 : 1;
     }
 
-    /// <summary>A run given 600 requests/minute against a 200 ms server that answers 429 past 600 in any 60 s.</summary>
+    /// <summary>
+    /// A run given 600 requests/minute against a 200 ms server that answers 429 when it has accepted 600 in the
+    /// last 60 s (rejected requests do not count, as with the hosted APIs).
+    /// </summary>
     private static async Task<bool> BudgetAsync(int rpm, double minutes, TimeSpan latency)
     {
         var throttled = 0;
-        LoopbackOpenAIServer? self = null;
+        var maxAccepted = 0;
+        var accepted = new Queue<TimeSpan>();
         using var server = LoopbackOpenAIServer.Start(r =>
         {
-            var recent = self!.Requests.Count(x => x.Arrived <= r.Arrived && r.Arrived - x.Arrived < TimeSpan.FromSeconds(60));
-            if (recent > rpm)
+            lock (accepted)
             {
-                Interlocked.Increment(ref throttled);
-                return ServerReply.Error(429, "over the per-minute limit", new Dictionary<string, string> { ["Retry-After"] = "1" });
+                while (accepted.Count > 0 && r.Arrived - accepted.Peek() >= TimeSpan.FromSeconds(60))
+                {
+                    accepted.Dequeue();
+                }
+
+                if (accepted.Count >= rpm)
+                {
+                    throttled++;
+                    return ServerReply.Error(429, "over the per-minute limit", new Dictionary<string, string> { ["Retry-After"] = "1" });
+                }
+
+                accepted.Enqueue(r.Arrived);
+                maxAccepted = Math.Max(maxAccepted, accepted.Count);
             }
 
             return ServerReply.Completion("Clear and correct. Rating: [[8]]");
         });
-        self = server;
         server.Latency = latency;
         using var client = Create(server, $"&rpm={rpm}&concurrency=16", new HostedJudgeOptions());
         var judge = new ChatAbsoluteJudge("openai:bench", client, new FixedRubricSelector(Rubric));
@@ -83,7 +96,7 @@ internal static class HostedBenchmark
         var distinct = results.Select(r => r.ItemKey).Distinct().Count();
         var perMinute = results.Count / elapsed.TotalMinutes;
         var share = perMinute / rpm;
-        Line($"budget: {rpm} rpm, {latency.TotalMilliseconds:F0} ms latency, {elapsed.TotalSeconds:F1} s: {results.Count} judgments ({distinct} distinct), {failed} failed, {server.RequestCount} requests, {throttled} answered 429; {perMinute:F1}/min = {share:P1} of budget; max {server.MaxInAnyWindow(TimeSpan.FromSeconds(60))} requests in any 60 s");
+        Line($"budget: {rpm} rpm, {latency.TotalMilliseconds:F0} ms latency, {elapsed.TotalSeconds:F1} s: {results.Count} judgments ({distinct} distinct), {failed} failed, {server.RequestCount} requests, {throttled} answered 429; {perMinute:F1}/min = {share:P1} of budget; max {server.MaxInAnyWindow(TimeSpan.FromSeconds(60))} requests in any 60 s ({maxAccepted} accepted)");
         var pass = share >= 0.95 && failed == 0 && distinct == results.Count;
         Line($"  target >= 95% of budget, no failures: {(pass ? "met" : "MISSED")}");
         return pass;

@@ -13,8 +13,12 @@ internal sealed class EndpointBudget : IDisposable
     private readonly TokenBucketRateLimiter? _tokens;
     private readonly ConcurrencyLimiter _concurrency;
 
-    public EndpointBudget(int? requestsPerMinute, int? tokensPerMinute, int maxConcurrency)
+    public EndpointBudget(int? requestsPerMinute, int? tokensPerMinute, int maxConcurrency, double utilisation = 1.0)
     {
+        // Pacing a hair under the stated budget keeps a server's own window (whose clock and arrival times
+        // differ from ours by jitter) from ever seeing one request too many.
+        requestsPerMinute = requestsPerMinute is > 0 ? Math.Max(1, (int)(requestsPerMinute.Value * utilisation)) : null;
+        tokensPerMinute = tokensPerMinute is > 0 ? Math.Max(1, (int)(tokensPerMinute.Value * utilisation)) : null;
         _requests = requestsPerMinute is > 0 and var rpm ? Bucket(rpm, burstSeconds: 0) : null;
 
         // A token budget lets a minute's worth drain in bursts of up to ten seconds' worth: one prompt can be

@@ -110,7 +110,7 @@ public static class HostedChatClients
         var endpoints = new List<EndpointChatClient>();
         foreach (var url in urls)
         {
-            var state = new EndpointState(Display(url), new EndpointBudget(settings.RequestsPerMinute, settings.TokensPerMinute, settings.MaxConcurrency));
+            var state = new EndpointState(Display(url), new EndpointBudget(settings.RequestsPerMinute, settings.TokensPerMinute, settings.MaxConcurrency, settings.BudgetUtilisation));
             var primary = settings.PrimaryHandlerFactory?.Invoke() ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
             var http = new HttpClient(new ResilienceHandler(state, settings, apiVersion, primary)) { Timeout = Timeout.InfiniteTimeSpan };
             var sdk = createSdkClient(url, new HttpClientPipelineTransport(http));
@@ -194,6 +194,7 @@ public static class HostedChatClients
             RequestsPerMinute = spec.Options.ContainsKey("rpm") ? spec.IntOption("rpm", 0) : o.RequestsPerMinute,
             TokensPerMinute = spec.Options.ContainsKey("tpm") ? spec.IntOption("tpm", 0) : o.TokensPerMinute,
             MaxConcurrency = spec.IntOption("concurrency", o.MaxConcurrency),
+            BudgetUtilisation = Math.Clamp(o.BudgetUtilisation, 0.01, 1.0),
             CircuitFailureRatio = o.CircuitFailureRatio,
             CircuitMinimumThroughput = o.CircuitMinimumThroughput,
             CircuitSamplingDuration = o.CircuitSamplingDuration,

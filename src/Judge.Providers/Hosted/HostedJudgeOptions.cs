@@ -32,6 +32,12 @@ public sealed class HostedJudgeOptions
     /// </summary>
     public int? TokensPerMinute { get; set; }
 
+    /// <summary>
+    /// The share of <see cref="RequestsPerMinute"/> and <see cref="TokensPerMinute"/> actually paced, so
+    /// clock jitter between client and server never tips a window over the limit. Default 0.98.
+    /// </summary>
+    public double BudgetUtilisation { get; set; } = 0.98;
+
     /// <summary>Requests in flight per endpoint. Default 16.</summary>
     public int MaxConcurrency { get; set; } = 16;
 
