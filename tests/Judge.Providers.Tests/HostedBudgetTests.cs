@@ -52,3 +52,43 @@ public sealed class HostedBudgetTests
         Assert.True(started.Elapsed >= TimeSpan.FromSeconds(2.5), $"30 requests at 10/s took {started.Elapsed}");
     }
 }
+
+public sealed class EndpointBudgetTests
+{
+    [Fact]
+    public async Task TokenBudget_WaitsForRefillAndClampsOversizedRequests()
+    {
+        // 6,000 tokens/min at full utilisation: 100 tokens/s, bursts up to 10 s' worth = 1,000 tokens.
+        using var budget = new Judge.Providers.Hosted.EndpointBudget(null, 6000, 4, utilisation: 1.0);
+        Assert.Equal(1000, budget.TokenLimit);
+
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        using (await budget.AcquireAsync(50_000, CancellationToken.None))
+        {
+            // An estimate above the bucket is clamped to it rather than refused forever.
+        }
+
+        Assert.True(sw.Elapsed < TimeSpan.FromMilliseconds(500), $"first grant took {sw.Elapsed}");
+        sw.Restart();
+        using (await budget.AcquireAsync(100, CancellationToken.None))
+        {
+        }
+
+        Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(500), $"second grant after {sw.Elapsed}, bucket should have been empty");
+    }
+
+    [Fact]
+    public async Task ConcurrencyBudget_QueuesBeyondTheCap()
+    {
+        using var budget = new Judge.Providers.Hosted.EndpointBudget(null, null, 2);
+        var a = await budget.AcquireAsync(1, CancellationToken.None);
+        var b = await budget.AcquireAsync(1, CancellationToken.None);
+        var c = budget.AcquireAsync(1, CancellationToken.None).AsTask();
+
+        await Task.Delay(50);
+        Assert.False(c.IsCompleted);
+        a.Dispose();
+        (await c).Dispose();
+        b.Dispose();
+    }
+}

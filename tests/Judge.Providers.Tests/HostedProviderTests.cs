@@ -402,6 +402,28 @@ public sealed class HostedProviderTests
         Assert.Contains("\"token\":\"8\"", (string)response.AdditionalProperties![LogProbabilities.Key]!, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task JsonSchemaOption_IsSentAsStructuredOutput()
+    {
+        var schema = Path.Combine(Path.GetTempPath(), $"verdict-{Guid.NewGuid():N}.json");
+        File.WriteAllText(schema, """{"type":"object","properties":{"score":{"type":"integer"}},"required":["score"],"additionalProperties":false}""");
+        try
+        {
+            using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("{\"score\": 7}"));
+            using var client = TestHosted.OpenAI(server, $"&schema={schema}");
+
+            await client.GetResponseAsync(Hello);
+
+            var format = Assert.Single(server.Requests).Json!["response_format"]!;
+            Assert.Equal("json_schema", (string?)format["type"]);
+            Assert.Equal("integer", (string?)format["json_schema"]!["schema"]!["properties"]!["score"]!["type"]);
+        }
+        finally
+        {
+            File.Delete(schema);
+        }
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         int current;

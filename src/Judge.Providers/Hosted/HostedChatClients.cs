@@ -119,7 +119,7 @@ public static class HostedChatClients
 
         var router = new EndpointRouterChatClient(endpoints, new ChatClientMetadata(provider, urls[0], model));
         var prices = spec.Option("prices") is { } pricePath ? PriceTable.BuiltIn.WithOverrides(pricePath) : PriceTable.BuiltIn;
-        var identity = string.Join('|', provider, string.Join(',', endpoints.Select(e => e.Endpoint.Name)), model, apiVersion ?? "default", "logprobs=" + spec.Option("logprobs"));
+        var identity = string.Join('|', provider, string.Join(',', endpoints.Select(e => e.Endpoint.Name).Order(StringComparer.Ordinal)), model, apiVersion ?? "default", "logprobs=" + spec.Option("logprobs"));
 
         var builder = new ChatClientBuilder(router);
         builder.ConfigureOptions(o => ApplyDefaults(spec, o));
