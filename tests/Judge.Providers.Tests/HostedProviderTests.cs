@@ -372,6 +372,29 @@ public sealed class HostedProviderTests
     }
 
     [Fact]
+    public async Task CircuitBreaker_OpensOnAFailingEndpointAndStopsCallingIt()
+    {
+        using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Error(500, "broken"));
+        using var client = TestHosted.OpenAI(server, options: TestHosted.Options(o =>
+        {
+            o.MaxAttempts = 2;
+            o.CircuitMinimumThroughput = 4;
+            o.CircuitBreakDuration = TimeSpan.FromMinutes(1);
+        }));
+        var judge = TestHosted.Judge(client);
+
+        var results = new List<AbsoluteJudgment>();
+        for (var i = 1; i <= 10; i++)
+        {
+            results.Add(await judge.GradeAsync(TestHosted.Item(i)));
+        }
+
+        Assert.All(results, r => Assert.Equal(VerdictStatus.Error, r.Status));
+        Assert.Contains(results, r => r.Error!.Contains("circuit open", StringComparison.Ordinal));
+        Assert.True(server.RequestCount <= 6, $"server saw {server.RequestCount} requests after its circuit should have opened");
+    }
+
+    [Fact]
     public async Task SeveralEndpoints_Healthy_ShareTheLoad()
     {
         using var a = LoopbackOpenAIServer.Start();
