@@ -1,4 +1,5 @@
 using Judge.Judges;
+using Judge.Providers.Hosted;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers;
@@ -17,6 +18,8 @@ public sealed class ChatClientRegistry
         var registry = new ChatClientRegistry();
 
         // Providers register here as they land: openai:, azure:, an OpenAI-compatible base URL, llama:.
+        registry.Register("openai", "OpenAI chat model, or any OpenAI-compatible server with ?base_url=http://host/v1[,http://other/v1]; key from OPENAI_API_KEY", spec => HostedChatClients.CreateOpenAI(spec));
+        registry.Register("azure", "Azure OpenAI deployment; endpoint from ?endpoint= or AZURE_OPENAI_ENDPOINT, key from AZURE_OPENAI_API_KEY or ?auth=entra", spec => HostedChatClients.CreateAzure(spec));
         return registry;
     }
 

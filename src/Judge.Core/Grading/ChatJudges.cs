@@ -19,11 +19,24 @@ public sealed class ChatJudgeOptions
     /// <summary>The clock used to time calls. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
-    internal ChatOptions ToChatOptions() => new()
+    /// <summary>
+    /// Extra text that distinguishes otherwise identical calls in a response cache, e.g. a repeat index.
+    /// Default none. The rubric key and the presentation order are always part of the key.
+    /// </summary>
+    public string? CacheKey { get; set; }
+
+    /// <summary>
+    /// The <see cref="ChatOptions.AdditionalProperties"/> key under which a judge passes its cache key
+    /// (rubric id and version, order, <see cref="CacheKey"/>) to caching middleware.
+    /// </summary>
+    public const string CacheKeyProperty = "judge.cache_key";
+
+    internal ChatOptions ToChatOptions(string? cacheKey = null) => new()
     {
         Temperature = Temperature,
         Seed = Seed,
         MaxOutputTokens = MaxOutputTokens,
+        AdditionalProperties = cacheKey is null && CacheKey is null ? null : new() { [CacheKeyProperty] = $"{cacheKey}|{CacheKey}" },
     };
 }
 
@@ -41,7 +54,7 @@ internal static class ChatCall
         ChatResponse response;
         try
         {
-            response = await client.GetResponseAsync(prompt.Messages, options.ToChatOptions(), cancellationToken).ConfigureAwait(false);
+            response = await client.GetResponseAsync(prompt.Messages, options.ToChatOptions($"{rubric.Key}|{order}"), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {

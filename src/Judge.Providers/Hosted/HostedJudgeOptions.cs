@@ -1,0 +1,70 @@
+namespace Judge.Providers.Hosted;
+
+/// <summary>
+/// Resilience and budget settings for a hosted judge. One instance configures every endpoint of a judge;
+/// budgets apply to each endpoint separately. Not thread-safe to mutate once a client is built.
+/// </summary>
+public sealed class HostedJudgeOptions
+{
+    /// <summary>Attempts per request on one endpoint, the first included. Default 4.</summary>
+    public int MaxAttempts { get; set; } = 4;
+
+    /// <summary>The first retry's base delay; it doubles per attempt, with jitter. Default 1 s.</summary>
+    public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest computed backoff. Default 30 s.</summary>
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The longest <c>Retry-After</c> honoured; a longer one is capped to this. Default 60 s.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The timeout of one attempt (the whole request, not the rate-limit wait before it). Default 120 s.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>Requests per minute allowed per endpoint, counted per attempt. Default none (unlimited).</summary>
+    public int? RequestsPerMinute { get; set; }
+
+    /// <summary>
+    /// Prompt tokens per minute allowed per endpoint, estimated before the call as request-body characters / 4.
+    /// Default none (unlimited).
+    /// </summary>
+    public int? TokensPerMinute { get; set; }
+
+    /// <summary>
+    /// The share of <see cref="RequestsPerMinute"/> and <see cref="TokensPerMinute"/> actually paced, so
+    /// clock jitter between client and server never tips a window over the limit. Default 0.98.
+    /// </summary>
+    public double BudgetUtilisation { get; set; } = 0.98;
+
+    /// <summary>Requests in flight per endpoint. Default 16.</summary>
+    public int MaxConcurrency { get; set; } = 16;
+
+    /// <summary>The failure ratio over <see cref="CircuitSamplingDuration"/> that opens an endpoint's circuit. Default 0.5.</summary>
+    public double CircuitFailureRatio { get; set; } = 0.5;
+
+    /// <summary>Attempts needed in the sampling window before the circuit may open. Default 20.</summary>
+    public int CircuitMinimumThroughput { get; set; } = 20;
+
+    /// <summary>The window over which failures are counted. Default 30 s.</summary>
+    public TimeSpan CircuitSamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long an open circuit stays open before one trial request. Default 15 s.</summary>
+    public TimeSpan CircuitBreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// Whether the Polly retry layer is used at all. Default <see langword="true"/>; off only for
+    /// measurements of what the layer buys.
+    /// </summary>
+    public bool EnableRetries { get; set; } = true;
+
+    /// <summary>The clock for backoff, timeouts and the circuit breaker. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>
+    /// The HTTP handler at the bottom of each endpoint's stack. Default: a new <see cref="SocketsHttpHandler"/>
+    /// per endpoint. Tests replace it to inject faults.
+    /// </summary>
+    public Func<HttpMessageHandler>? PrimaryHandlerFactory { get; set; }
+}

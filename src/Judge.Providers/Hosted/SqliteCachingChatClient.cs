@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text;
+using Judge.Grading;
+using Microsoft.Extensions.AI;
+
+namespace Judge.Providers.Hosted;
+
+/// <summary>
+/// Serves repeated judge calls from a <see cref="SqliteResponseCache"/>. The key covers the judge's identity
+/// (provider, endpoints or deployment, model, API version), the messages, every option that changes the
+/// answer (temperature, seed, max tokens, top-p, stop sequences, response format, model) and the caller's
+/// extra key in <see cref="ChatOptions.AdditionalProperties"/> under <see cref="ChatJudgeOptions.CacheKeyProperty"/>
+/// (rubric id and version, order, repeat index). A hit is marked with <see cref="HitKey"/>. Thread-safe.
+/// </summary>
+internal sealed class SqliteCachingChatClient : DelegatingChatClient
+{
+    /// <summary>The additional-property key set to <c>true</c> on a response served from the cache.</summary>
+    public const string HitKey = "judge.cache_hit";
+
+    private readonly SqliteResponseCache _cache;
+    private readonly string _identity;
+    private readonly CacheMode _mode;
+
+    public SqliteCachingChatClient(IChatClient inner, SqliteResponseCache cache, string identity, CacheMode mode)
+        : base(inner)
+    {
+        _cache = cache;
+        _identity = identity;
+        _mode = mode;
+    }
+
+    /// <inheritdoc/>
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (_mode == CacheMode.Off)
+        {
+            return await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        }
+
+        var list = messages as IList<ChatMessage> ?? [.. messages];
+        var key = Key(_identity, list, options);
+        if (_mode == CacheMode.ReadWrite && await _cache.TryGetAsync(key, cancellationToken).ConfigureAwait(false) is { } hit)
+        {
+            (hit.AdditionalProperties ??= [])[HitKey] = true;
+            return hit;
+        }
+
+        var response = await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
+        await _cache.SetAsync(key, response, cancellationToken).ConfigureAwait(false);
+        return response;
+    }
+
+    /// <inheritdoc/>
+    public override object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is null && serviceType == typeof(SqliteResponseCache) ? _cache : base.GetService(serviceType, serviceKey);
+
+    /// <summary>The cache key: a SHA-256 over the identity, the messages and the answer-deciding options.</summary>
+    internal static string Key(string identity, IList<ChatMessage> messages, ChatOptions? options)
+    {
+        var o = new StringBuilder();
+        if (options is not null)
+        {
+            o.Append(CultureInfo.InvariantCulture, $"model={options.ModelId};t={options.Temperature?.ToString("R", CultureInfo.InvariantCulture)};seed={options.Seed};max={options.MaxOutputTokens};");
+            o.Append(CultureInfo.InvariantCulture, $"top_p={options.TopP?.ToString("R", CultureInfo.InvariantCulture)};top_k={options.TopK};fp={options.FrequencyPenalty?.ToString("R", CultureInfo.InvariantCulture)};pp={options.PresencePenalty?.ToString("R", CultureInfo.InvariantCulture)};");
+            o.Append("stop=").AppendJoin("\u001f", options.StopSequences ?? []).Append(';');
+            o.Append("format=").Append(options.ResponseFormat switch
+            {
+                null => string.Empty,
+                ChatResponseFormatText => "text",
+                ChatResponseFormatJson { Schema: { } schema } json => $"schema:{json.SchemaName}:{schema.GetRawText()}",
+                ChatResponseFormatJson => "json",
+                var other => other.GetType().Name,
+            }).Append(';');
+            o.Append("raw=").Append(options.RawRepresentationFactory is null ? "0" : "1").Append(';');
+            if (options.AdditionalProperties?.TryGetValue(ChatJudgeOptions.CacheKeyProperty, out var extra) == true)
+            {
+                o.Append("extra=").Append(Convert.ToString(extra, CultureInfo.InvariantCulture));
+            }
+        }
+
+        return AIJsonUtilities.HashDataToString([identity, messages, o.ToString()], AIJsonUtilities.DefaultOptions);
+    }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.AI;
+
+namespace Judge.Providers.Hosted;
+
+/// <summary>How a judge uses its response cache.</summary>
+public enum CacheMode
+{
+    /// <summary>Serve hits from the cache and store misses. The default.</summary>
+    ReadWrite,
+
+    /// <summary>Call the model every time and overwrite what is stored.</summary>
+    Refresh,
+
+    /// <summary>Neither read nor write.</summary>
+    Off,
+}
+
+/// <summary>A cache file that cannot be used.</summary>
+public sealed class CacheException : JudgeException
+{
+    /// <summary>Creates the exception.</summary>
+    public CacheException(string path, string message, Exception? innerException = null)
+        : base(message, innerException) => Path = path;
+
+    /// <summary>The cache file.</summary>
+    public string Path { get; }
+}
+
+/// <summary>
+/// Judge responses stored in a SQLite file, keyed by a SHA-256 of everything that decides the answer.
+/// WAL journal and a busy timeout make concurrent writers (threads or processes) safe. A file that is not
+/// a readable database is moved aside and rebuilt (<see cref="Warning"/> says so) or, with
+/// <c>recoverCorrupt: false</c>, refused with a <see cref="CacheException"/>; a stored row that cannot be
+/// read is a miss, never a wrong answer. Thread-safe.
+/// </summary>
+public sealed class SqliteResponseCache
+{
+    private readonly string _connectionString;
+
+    /// <summary>Opens (creating if needed) the cache at <paramref name="path"/>.</summary>
+    public SqliteResponseCache(string path, TimeProvider? timeProvider = null, bool recoverCorrupt = true)
+    {
+        Path = System.IO.Path.GetFullPath(path);
+        Clock = timeProvider ?? TimeProvider.System;
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWriteCreate, DefaultTimeout = 30, Pooling = true }.ToString();
+        var directory = System.IO.Path.GetDirectoryName(Path);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        try
+        {
+            Initialise();
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode is 26 or 11)
+        {
+            // 26 SQLITE_NOTADB, 11 SQLITE_CORRUPT.
+            if (!recoverCorrupt)
+            {
+                throw new CacheException(Path, $"cache file {Path} is corrupt or not a SQLite database ({ex.Message}); delete it or pass another --cache path", ex);
+            }
+
+            SqliteConnection.ClearAllPools();
+            var aside = $"{Path}.corrupt-{Clock.GetUtcNow():yyyyMMddHHmmss}";
+            File.Move(Path, aside, overwrite: true);
+            foreach (var suffix in new[] { "-wal", "-shm" })
+            {
+                if (File.Exists(Path + suffix))
+                {
+                    File.Move(Path + suffix, aside + suffix, overwrite: true);
+                }
+            }
+
+            Warning = $"cache file {Path} was corrupt ({ex.Message}); moved it to {aside} and started an empty cache";
+            Initialise();
+        }
+    }
+
+    /// <summary>The cache file's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>What had to be done to open the cache (a corrupt file moved aside), or <see langword="null"/>.</summary>
+    public string? Warning { get; }
+
+    private TimeProvider Clock { get; }
+
+    /// <summary>The stored response for <paramref name="key"/>, or <see langword="null"/>.</summary>
+    public async Task<ChatResponse?> TryGetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT response, checksum FROM responses WHERE key = $key";
+            command.Parameters.AddWithValue("$key", key);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    return null;
+                }
+
+                var json = reader.GetString(0);
+                if (!string.Equals(Checksum(json), reader.GetString(1), StringComparison.Ordinal))
+                {
+                    return null;
+                }
+
+                try
+                {
+                    return JsonSerializer.Deserialize(json, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse))) as ChatResponse;
+                }
+                catch (JsonException)
+                {
+                    return null;
+                }
+            }
+        }
+    }
+
+    /// <summary>Stores (or replaces) the response for <paramref name="key"/>.</summary>
+    public async Task SetAsync(string key, ChatResponse response, CancellationToken cancellationToken = default)
+    {
+        var json = JsonSerializer.Serialize(response, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse)));
+        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT OR REPLACE INTO responses (key, response, checksum, created) VALUES ($key, $response, $checksum, $created)";
+            command.Parameters.AddWithValue("$key", key);
+            command.Parameters.AddWithValue("$response", json);
+            command.Parameters.AddWithValue("$checksum", Checksum(json));
+            command.Parameters.AddWithValue("$created", Clock.GetUtcNow().ToString("O", CultureInfo.InvariantCulture));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The number of stored responses.</summary>
+    public long Count()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM responses";
+        return (long)command.ExecuteScalar()!;
+    }
+
+    private static string Checksum(string json) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
+
+    private void Initialise()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            PRAGMA journal_mode = WAL;
+            PRAGMA synchronous = NORMAL;
+            CREATE TABLE IF NOT EXISTS responses (
+                key TEXT PRIMARY KEY,
+                response TEXT NOT NULL,
+                checksum TEXT NOT NULL,
+                created TEXT NOT NULL);
+            PRAGMA quick_check;
+            """;
+        using var reader = command.ExecuteReader();
+        do
+        {
+            while (reader.Read())
+            {
+                if (reader.FieldCount == 1 && reader.GetValue(0) is string result && result != "ok" && result != "wal")
+                {
+                    throw new SqliteException($"integrity check failed: {result}", 11);
+                }
+            }
+        }
+        while (reader.NextResult());
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA busy_timeout = 30000;";
+            pragma.ExecuteNonQuery();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA busy_timeout = 30000;";
+            await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+}
