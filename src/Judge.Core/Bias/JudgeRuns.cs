@@ -43,9 +43,10 @@ public sealed class JudgeRun
 
     /// <summary>
     /// Reads a verdict file. When it holds several judges, <paramref name="judgeName"/> picks one;
-    /// without it that is an <see cref="InputException"/>.
+    /// without it that is an <see cref="InputException"/>. A judgments file without pairwise records
+    /// is an error unless <paramref name="allowNoPairwise"/> (absolute grades only).
     /// </summary>
-    public static JudgeRun Load(string path, string? judgeName = null)
+    public static JudgeRun Load(string path, string? judgeName = null, bool allowNoPairwise = false)
     {
         List<PairwiseLabel> labels;
         List<PairwiseRecord>? items = null;
@@ -55,7 +56,7 @@ public sealed class JudgeRun
         {
             var records = JudgmentsReader.Read(path);
             items = records.OfType<PairwiseRecord>().ToList();
-            if (items.Count == 0)
+            if (items.Count == 0 && !allowNoPairwise)
             {
                 throw new InputException(path, null, null, "holds no pairwise verdicts");
             }
@@ -76,7 +77,7 @@ public sealed class JudgeRun
             labels = labels.Where(l => Mine(l.Rater)).ToList();
             items = items?.Where(r => Mine(r.Judge)).ToList();
             calls = calls?.Where(c => Mine(c.Judge)).ToList();
-            if (labels.Count == 0 && (items is null || items.Count == 0))
+            if (labels.Count == 0 && (items is null || items.Count == 0) && !allowNoPairwise)
             {
                 throw new InputException(path, null, "judge", $"no verdicts by '{judgeName}'; the file has: {string.Join(", ", judges)}");
             }
