@@ -258,11 +258,11 @@ internal static class BiasCommands
         console.MarkupLineInterpolated($"[bold]judge[/] {r.Judge}, {(r.Turn is int t ? $"turn {t}" : "all turns")}: {r.Verdicts} pairwise verdicts{(r.ItemsWithoutVerdict is > 0 ? $", {r.ItemsWithoutVerdict} items without a verdict (not counted)" : string.Empty)}");
         if (r.LengthControlled is { } lc)
         {
-            var table = new Table().Title($"win rate vs {lc.Baseline} (ties half unless --exclude-ties), {(lc.Models.Count > 0 ? lc.Models[0].RawInterval?.Resamples ?? 0 : 0)} bootstrap resamples")
-                .AddColumns("model", "battles", "ties", "raw", "length-controlled");
+            var table = new Table().Title(Markup.Escape($"win rate vs {lc.Baseline}, {(lc.TiesExcluded ? "ties excluded" : "a tie counts half")}; 95% intervals, {(lc.Models.Count > 0 ? lc.Models[0].RawInterval?.Resamples ?? 0 : 0)} bootstrap resamples"))
+                .AddColumns("model", "battles", "ties", "raw %", "length-controlled %");
             if (r.StyleControlled is not null)
             {
-                table.AddColumn("length+style-controlled");
+                table.AddColumn("length+style %");
             }
 
             foreach (var m in lc.Models)
@@ -362,25 +362,25 @@ internal static class BiasCommands
 
     private static void WriteJudges(IAnsiConsole console, JudgeComparisonReport r)
     {
-        var table = new Table().Title($"judges ({(r.Turn is int t ? $"turn {t}" : "all turns")}; agreement with humans, MT-Bench protocol, 95% bootstrap intervals)")
-            .AddColumns("judge", "judgments", "agree w/ ties", "agree w/o ties", "parse failures", "flip rate", "P(first)", "P(longer)", "cost USD /1k", "s /1k");
+        // One column per judge keeps the table narrow enough for a terminal with a handful of judges.
+        var table = new Table().Title($"judges ({(r.Turn is int t ? $"turn {t}" : "all turns")}; agreement with humans by the MT-Bench protocol)").AddColumn("");
         foreach (var j in r.Judges)
         {
-            var a = j.Agreement;
-            AddPlainRow(
-                table,
-                j.Judge,
-                Int(j.Judgments),
-                $"{a.WithTies.Agree}/{a.WithTies.Total} = {Percent(a.WithTies.Rate)} {Interval(a.Ci)}",
-                $"{a.WithoutTies.Agree}/{a.WithoutTies.Total} = {Percent(a.WithoutTies.Rate)} {Interval(a.CiWithoutTies)}",
-                j.ParseFailureRate is double pf ? Percent(pf) : "n/a",
-                $"{Percent(j.Flip.Rate)}",
-                j.Position?.FirstRate is double pfirst ? Percent(pfirst) : "n/a",
-                j.Longer?.Rate is double pl ? Percent(pl) : "n/a",
-                j.CostUsdPer1000 is double c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "n/a",
-                j.SecondsPer1000 is double s ? s.ToString("0.0", CultureInfo.InvariantCulture) : "n/a");
+            table.AddColumn(Markup.Escape(j.Judge));
         }
 
+        void Line(string label, Func<JudgeRow, string> cell) => AddPlainRow(table, [label, .. r.Judges.Select(cell)]);
+        Line("judgments", j => Int(j.Judgments));
+        Line("agreement with ties", j => $"{j.Agreement.WithTies.Agree}/{j.Agreement.WithTies.Total} = {Percent(j.Agreement.WithTies.Rate)}");
+        Line("  95% bootstrap interval", j => Interval(j.Agreement.Ci));
+        Line("agreement without ties", j => $"{j.Agreement.WithoutTies.Agree}/{j.Agreement.WithoutTies.Total} = {Percent(j.Agreement.WithoutTies.Rate)}");
+        Line("  95% bootstrap interval", j => Interval(j.Agreement.CiWithoutTies));
+        Line("parse failures (calls)", j => j.ParseFailureRate is double pf ? $"{j.Position!.WithoutVerdict}/{j.Position.Calls} = {Percent(pf)}" : "n/a (no call records)");
+        Line("flip rate (orders disagree)", j => $"{j.Flip.Flipped}/{j.Flip.Items} = {Percent(j.Flip.Rate)}");
+        Line("P(first position)", j => j.Position?.FirstRate is double pfirst ? $"{j.Position.First}/{j.Position.First + j.Position.Second} = {Percent(pfirst)}" : "n/a");
+        Line("P(longer answer)", j => j.Longer?.Rate is double pl ? $"{j.Longer.Longer}/{j.Longer.Decisive} = {Percent(pl)}" : "n/a");
+        Line("cost USD per 1,000", j => j.CostUsdPer1000 is double c ? c.ToString("0.00", CultureInfo.InvariantCulture) : "n/a");
+        Line("seconds per 1,000", j => j.SecondsPer1000 is double s ? s.ToString("0.0", CultureInfo.InvariantCulture) : "n/a");
         console.Write(table);
         if (r.Judges.Count > 1)
         {
@@ -403,7 +403,12 @@ internal static class BiasCommands
     /// <summary>Adds a row of plain text cells (brackets in intervals are not markup).</summary>
     private static void AddPlainRow(Table table, params string[] cells) => table.AddRow(cells.Select(Markup.Escape).ToArray());
 
-    private static string Rate(double value, ConfidenceInterval? ci) => $"{Percent(value)} {Interval(ci)}";
+    /// <summary>A rate in percent with its interval, compactly: <c>58.1 [51.9, 65.0]</c>.</summary>
+    private static string Rate(double value, ConfidenceInterval? ci)
+    {
+        static string P(double v) => double.IsNaN(v) ? "n/a" : (v * 100).ToString("0.0", CultureInfo.InvariantCulture);
+        return ci is null ? P(value) : $"{P(value)} [{P(ci.Lower)}, {P(ci.Upper)}]";
+    }
 
     private static string Interval(IntervalFigure? ci) => ci is null ? string.Empty : $"[{Percent(ci.Lower)}, {Percent(ci.Upper)}]";
 

@@ -63,7 +63,8 @@ public sealed record ModelControlledRate(string Model, int Battles, int Ties, do
 /// <param name="StyleCoefficients">Headers, list items and bold spans coefficients when style control was on; otherwise empty.</param>
 /// <param name="SkippedWithoutAnswer">Battles with the baseline left out because an answer text was missing.</param>
 /// <param name="Converged">Whether the point fit converged.</param>
-public sealed record LengthControlResult(string Baseline, IReadOnlyList<ModelControlledRate> Models, double LengthCoefficient, double LengthScale, IReadOnlyDictionary<string, double> StyleCoefficients, int SkippedWithoutAnswer, bool Converged);
+/// <param name="TiesExcluded">Whether ties were left out (otherwise each counted as half a win).</param>
+public sealed record LengthControlResult(string Baseline, IReadOnlyList<ModelControlledRate> Models, double LengthCoefficient, double LengthScale, IReadOnlyDictionary<string, double> StyleCoefficients, int SkippedWithoutAnswer, bool Converged, bool TiesExcluded);
 
 /// <summary>
 /// Length-controlled win rates in the manner of AlpacaEval-LC (Dubois et al. 2024). Every battle of
@@ -181,7 +182,7 @@ public static class LengthControl
             }
         }
 
-        return new LengthControlResult(options.Baseline, result, point.Coefficients[models.Length + instructions.Length], lengthScale, style, skipped, point.Converged);
+        return new LengthControlResult(options.Baseline, result, point.Coefficients[models.Length + instructions.Length], lengthScale, style, skipped, point.Converged, options.Ties == TieHandling.Exclude);
     }
 
     private static ConfidenceInterval? Interval(double[] samples, LengthControlOptions options)
