@@ -131,6 +131,53 @@ public class BiasCommandTests
         Assert.Contains("--prometheus", output);
     }
 
+    [Fact]
+    public async Task BiasReportAndAgreementScores_AbsoluteGrades_ShowMeansLengthAdjustmentAndCorrelation()
+    {
+        // Two synthetic graders of turn 1 of the six MT-Bench models: one scores by length alone
+        // (1 + chars / 300, capped at 10), the other the same rounded down; one answer left unparsed.
+        var data = Dataset.Create(MtBenchFiles.ReadQuestions(Questions), AnswerFiles.SelectMany(f => MtBenchFiles.ReadAnswers(f)));
+        var byLength = Paths.Temp("by-length.jsonl");
+        var rounded = Path.Combine(Path.GetDirectoryName(byLength)!, "rounded.jsonl");
+        foreach (var (path, round) in new[] { (byLength, false), (rounded, true) })
+        {
+            await using var writer = JudgmentsWriter.Open(path);
+            foreach (var q in data.Questions)
+            {
+                foreach (var model in data.Models)
+                {
+                    var score = Math.Min(10, 1 + (data.Answer(model, q.Id)!.Turns[0].Length / 300.0));
+                    var unparsed = round && q.Id == "81" && model == "gpt-4";
+                    await writer.WriteAsync(new AbsoluteJudgment
+                    {
+                        ItemKey = $"q{q.Id}/t1/{model}",
+                        QuestionId = q.Id,
+                        Turn = 1,
+                        Model = model,
+                        Score = unparsed ? null : round ? Math.Floor(score) : score,
+                        Status = unparsed ? VerdictStatus.Unparsed : VerdictStatus.Parsed,
+                        JudgeId = round ? "rounded" : "by-length",
+                        RubricKey = "single-general@1",
+                    });
+                }
+            }
+        }
+
+        var (exit, output) = await CliRunner.RunAsync(["bias", "report", "--judgments", rounded, "--questions", Questions, "--answers", .. AnswerFiles]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("absolute scores", output);
+        Assert.Contains("mean score by category", output);
+        Assert.Contains("length-adjusted mean scores", output);
+        Assert.Matches(@"gpt-4\s*│ all\s*│ [\d.]+\s*│ 79\s*│ 1\s*│", output);
+
+        (exit, output) = await CliRunner.RunAsync("agreement-scores", "--judgments", byLength, "--reference", rounded);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("1 answers without a parsed score on both sides were left out", output);
+        Assert.Matches(@"by-length.jsonl vs rounded.jsonl\s*│ 479\s*│ 0\.9\d\d", output);
+    }
+
     /// <summary>
     /// Judges turn 1 of every pair in the GPT-4 file with a synthetic judge behind the real
     /// PositionSwapJudge and writes the result with JudgmentsWriter, then adds a cost_usd of $0.002

@@ -202,7 +202,10 @@ internal static class BiasCommands
             {
                 var result = ScoreAgreement.Compute(ReadGrades(j), ReadGrades(r), parse.GetValue(turn));
                 Row($"{Path.GetFileName(j)} vs {Path.GetFileName(r)}", result.Correlation);
-                table.Title($"absolute grades matched by question, turn and model; {result.Unmatched} without a score on both sides");
+                table.Title("absolute grades matched by question, turn and model");
+                console.Write(table);
+                console.MarkupLineInterpolated($"{result.Unmatched} answers without a parsed score on both sides were left out");
+                return ExitCodes.Ok;
             }
             else
             {
@@ -290,7 +293,7 @@ internal static class BiasCommands
 
         if (r.WinRates.Count > 0)
         {
-            var ratings = new Table().Title("all battles: raw record and ratings (95% bootstrap intervals)").AddColumns("model", "wins", "losses", "ties", "win rate (ties half)", "Bradley-Terry", "Elo");
+            var ratings = new Table().Title("all battles: record, win % (a tie counts half), Bradley-Terry (BT) and Elo ratings with 95% bootstrap intervals").AddColumns("model", "wins", "losses", "ties", "win %", "BT", "Elo");
             foreach (var w in r.WinRates)
             {
                 var bt = r.BradleyTerry.FirstOrDefault(x => x.Model == w.Model);
