@@ -28,7 +28,7 @@ internal static class BiasCommands
         var excludeTies = new Option<bool>("--exclude-ties") { Description = "Leave ties out of raw and controlled win rates (default: a tie is half a win)." };
         var judgeFamily = new Option<string?>("--judge-family") { Description = "The judge's model family (openai, anthropic, llama, google, …) for self-preference; needs --human." };
         var families = new Option<string?>("--families") { Description = "Family overrides: model=family,… (default families come from model-name prefixes)." };
-        var human = new Option<string?>("--human") { Description = "Reference pairwise labels (humans or another judge) for self-preference." };
+        var human = new Option<string?>("--human") { Description = "Reference pairwise labels for self-preference: human labels, or another judge's verdicts (MT-Bench JSONL or a Judge judgments file)." };
         var raters = new Option<string>("--human-raters") { Description = "Use reference votes whose rater starts with this prefix; 'all' for every vote.", DefaultValueFactory = _ => "all" };
         var judgeName = new Option<string?>("--judge-name") { Description = "When the file holds several judges, analyse this one." };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for controlled win rates and ratings (each refits; 0: none).", DefaultValueFactory = _ => 200 };
@@ -52,7 +52,9 @@ internal static class BiasCommands
             if (parse.GetValue(human) is { } h)
             {
                 var prefix = parse.GetValue(raters);
-                reference = DataFiles.ReadPairwiseLabels(h).Where(l => prefix is "all" or "" || l.Rater.StartsWith(prefix!, StringComparison.Ordinal)).ToList();
+                // The reference may be human labels or another judge's verdicts, in either file format.
+                var labels = !DataFiles.IsCsv(h) && JudgmentsReader.IsJudgmentsFile(h) ? JudgeRun.Load(h).Labels : DataFiles.ReadPairwiseLabels(h);
+                reference = labels.Where(l => prefix is "all" or "" || l.Rater.StartsWith(prefix!, StringComparison.Ordinal)).ToList();
             }
 
             if (parse.GetValue(judgeFamily) is not null && reference.Count == 0)
@@ -280,6 +282,11 @@ internal static class BiasCommands
             }
 
             console.Write(table);
+            if (!lc.Converged)
+            {
+                console.MarkupLine("[yellow]the length-controlled fit did not converge; treat its rates with caution[/]");
+            }
+
             console.MarkupLineInterpolated($"length coefficient {Number(lc.LengthCoefficient)} log-odds per unit of tanh(Δchars / {lc.LengthScale.ToString("0", CultureInfo.InvariantCulture)}){(lc.SkippedWithoutAnswer > 0 ? $"; {lc.SkippedWithoutAnswer} battles without both answers left out" : string.Empty)}");
             if (r.StyleControlled is { } sc)
             {

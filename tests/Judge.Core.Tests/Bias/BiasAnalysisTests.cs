@@ -1,3 +1,5 @@
+using FsCheck;
+using FsCheck.Xunit;
 using Judge.Bias;
 using Judge.Data;
 using Judge.Results;
@@ -9,22 +11,20 @@ public class BiasAnalysisTests
 {
     private const string Baseline = "base";
 
-    [Fact]
-    public void LengthControl_EqualLengthsEverywhere_ControlledEqualsRaw()
+    [Property(MaxTest = 25)]
+    public bool LengthControl_EqualLengthsEverywhere_ControlledEqualsRaw(int seed, PositiveInt length)
     {
         // With every length difference 0 the length column is all zeros, so its coefficient is 0 and
         // each model's free term makes the mean prediction equal its mean outcome (the score
         // equation of θₘ); only the 1e-3 penalty on θₘ separates the two.
-        var (battles, answers) = Synthetic(seed: 1, lengthOf: (_, _) => 300, judgePrefersLonger: false);
+        var (battles, answers) = Synthetic(seed, lengthOf: (_, _) => 1 + (length.Get % 2000), judgePrefersLonger: false);
 
         var result = LengthControl.Compute(battles, answers, new LengthControlOptions { Baseline = Baseline, BootstrapResamples = 0 });
 
-        Assert.Equal(2, result.Models.Count);
-        Assert.Equal(0, result.LengthCoefficient, 9);
-        foreach (var m in result.Models)
-        {
-            Assert.Equal(m.RawWinRate, m.ControlledWinRate, 2);
-        }
+        return result.Models.Count == 2
+            && result.LengthCoefficient == 0
+            && result.Converged
+            && result.Models.All(m => Math.Abs(m.RawWinRate - m.ControlledWinRate) < 0.005);
     }
 
     [Fact]
