@@ -115,7 +115,13 @@ public static class SelfPreference
         var judged = Scores(judge);
         var referenced = Scores(reference);
         var pairs = new List<(double Judge, double Reference)>();
-        foreach (var (key, (sum, count)) in judged.OrderBy(k => k.Key))
+        // Ordinal order, so the bootstrap draws (by index) do not depend on dictionary or culture order.
+        var ordered = judged
+            .OrderBy(k => k.Key.Item1, StringComparer.Ordinal)
+            .ThenBy(k => k.Key.Item2, StringComparer.Ordinal)
+            .ThenBy(k => k.Key.Item3, StringComparer.Ordinal)
+            .ThenBy(k => k.Key.Item4);
+        foreach (var (key, (sum, count)) in ordered)
         {
             if (referenced.TryGetValue(key, out var r))
             {
