@@ -19,6 +19,9 @@ public static class JudgeCli
             GradingCommands.Grade(console),
             RubricCommands.Create(console),
             AgreementCommand.Create(console),
+            BiasCommands.Bias(console),
+            BiasCommands.Judges(console),
+            BiasCommands.AgreementScores(console),
         };
 
         var parse = root.Parse(args);
