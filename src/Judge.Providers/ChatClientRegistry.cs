@@ -17,6 +17,10 @@ public sealed class ChatClientRegistry
         var registry = new ChatClientRegistry();
 
         // Providers register here as they land: openai:, azure:, an OpenAI-compatible base URL, llama:.
+        registry.Register(
+            "mock",
+            "mock:SEED — FOR TESTING PIPELINES, NOT FOR JUDGING: seeded made-up verdicts in the rubric's format, no model; ?latency_ms=N&error_rate=F&min=1&max=10&log=FILE",
+            spec => new MockChatClient(spec));
         return registry;
     }
 
