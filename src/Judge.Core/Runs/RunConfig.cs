@@ -47,6 +47,16 @@ public sealed record RunConfig
     /// <summary>Judge specs; each judges every item.</summary>
     public required IReadOnlyList<string> Judges { get; init; }
 
+    /// <summary>
+    /// The folder relative file targets of judge specs (<c>replay:</c>, <c>llama:</c>) resolve
+    /// against: the config file's folder, or the working directory for judges given on the command line.
+    /// The judge id recorded with verdicts stays the spec as written.
+    /// </summary>
+    public string JudgePathBase => JudgePathOverride ?? Path.GetDirectoryName(SourcePath) ?? ".";
+
+    /// <summary>Set when the judges came from the command line: the working directory.</summary>
+    public string? JudgePathOverride { get; init; }
+
     /// <summary>How items are judged.</summary>
     public RunOptions Options { get; init; } = new();
 
