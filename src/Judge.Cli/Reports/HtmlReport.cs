@@ -142,14 +142,15 @@ internal static class HtmlReport
         html.Append("</table>");
         foreach (var judge in a.Scores.GroupBy(s => s.Judge, StringComparer.Ordinal))
         {
+            html.Append("<h3>").Append(E(judge.Key)).Append("</h3>");
             var bars = judge.Where(s => s.Mean is not null).Select(s => (s.Model, s.Mean!.Value, s.MeanCi?.Lower, s.MeanCi?.Upper)).ToList();
             if (bars.Count > 0)
             {
-                html.Append("<div class=\"chart\">").Append(Charts.BarsWithIntervals($"Mean score ({judge.Key})", "mean score", bars, r.Config.Thresholds.MinMeanScore)).Append("</div>");
+                html.Append("<div class=\"chart\">").Append(Charts.BarsWithIntervals("Mean score and bootstrap interval", "mean score", bars, r.Config.Thresholds.MinMeanScore)).Append("</div>");
             }
 
-            html.Append("<h3>Score distributions</h3><div class=\"chart\">")
-                .Append(Charts.Distribution($"Scores ({judge.Key})", judge.Select(s => (s.Model, s.Scores)).ToList()))
+            html.Append("<div class=\"chart\">")
+                .Append(Charts.Distribution("Score distribution (every repeat)", judge.Select(s => (s.Model, s.Scores)).ToList()))
                 .Append("</div>\n");
         }
     }

@@ -325,24 +325,30 @@ internal static class RunSummaryView
         console.MarkupLineInterpolated($"judgments: {a.Judgments.Values.Sum()} ({string.Join(", ", a.ByStatus.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Value}"))}); judged now {r.Progress.Done} with {r.Progress.Calls} calls, {r.JournalServed} responses reused from the journal");
         if (a.Scores.Count > 0)
         {
-            var table = new Table().AddColumns("judge", "model", "answers", "scored", "mean", "CI", "pass rate");
-            foreach (var s in a.Scores)
+            foreach (var judge in a.Scores.GroupBy(s => s.Judge, StringComparer.Ordinal))
             {
-                table.AddRow(Markup.Escape(s.Judge), Markup.Escape(s.Model), s.Items.ToString(CultureInfo.InvariantCulture), s.Scored.ToString(CultureInfo.InvariantCulture), RunReport.F(s.Mean, "0.00"), Markup.Escape(RunReport.Ci(s.MeanCi)), RunReport.F(s.PassRate, "0.0%"));
-            }
+                var table = new Table().Title(Markup.Escape(judge.Key)).AddColumns("model", "answers", "scored", "mean", "CI", "pass rate");
+                foreach (var s in judge)
+                {
+                    table.AddRow(Markup.Escape(s.Model), s.Items.ToString(CultureInfo.InvariantCulture), s.Scored.ToString(CultureInfo.InvariantCulture), RunReport.F(s.Mean, "0.00"), Markup.Escape(RunReport.Ci(s.MeanCi)), RunReport.F(s.PassRate, "0.0%"));
+                }
 
-            console.Write(table);
+                console.Write(table);
+            }
         }
 
         if (a.WinRates.Count > 0)
         {
-            var table = new Table().AddColumns("judge", "model", "opponent", "pairs", "win rate (ties ½)", "CI");
-            foreach (var w in a.WinRates)
+            foreach (var judge in a.WinRates.GroupBy(w => w.Judge, StringComparer.Ordinal))
             {
-                table.AddRow(Markup.Escape(w.Judge), Markup.Escape(w.Model), Markup.Escape(w.Opponent), w.Items.ToString(CultureInfo.InvariantCulture), RunReport.F(w.Rate, "0.0%"), Markup.Escape(RunReport.Ci(w.Ci)));
-            }
+                var table = new Table().Title(Markup.Escape(judge.Key)).AddColumns("model", "opponent", "pairs", "win rate (ties ½)", "CI");
+                foreach (var w in judge)
+                {
+                    table.AddRow(Markup.Escape(w.Model), Markup.Escape(w.Opponent), w.Items.ToString(CultureInfo.InvariantCulture), RunReport.F(w.Rate, "0.0%"), Markup.Escape(RunReport.Ci(w.Ci)));
+                }
 
-            console.Write(table);
+                console.Write(table);
+            }
         }
 
         if (a.Stability.Count > 0)
