@@ -205,9 +205,8 @@ public static class JudgmentsRecovery
 
             if (record is null || !complete)
             {
-                // A torn last line: the process died mid-write.
-                dropped += pending + 1;
-                pending = 0;
+                // A torn last line: the process died mid-write. Calls before it in the same item go below.
+                dropped++;
                 break;
             }
 
