@@ -226,7 +226,7 @@ internal static class JsonSummary
     public static string Write(RunReport r, IReadOnlyDictionary<string, string> files)
     {
         using var stream = new MemoryStream();
-        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+        using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             var a = r.Analysis;
             w.WriteStartObject();
