@@ -76,6 +76,16 @@ public class RunCommandTests
     }
 
     [Fact]
+    public async Task Run_GateOnAModelNotInTheData_IsAnInputError()
+    {
+        var config = RunConfigs.Write("compare", RunConfigs.Replay, "thresholds:\n  baseline: assistant-huge\n  min_win_rate: 0.5");
+        var (exit, output) = await CliRunner.RunAsync("run", config);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("no answers by model 'assistant-huge'", output.Replace("\n", string.Empty));
+    }
+
+    [Fact]
     public async Task Run_WinRateGateMet_ExitsZeroAndWritesEveryReport()
     {
         var config = RunConfigs.Write("compare", RunConfigs.Replay, "options:\n  turns: [1, 2]\nthresholds:\n  baseline: assistant-tiny\n  min_win_rate: 0.6\n  models: [assistant-large]", humanLabels: true);

@@ -86,6 +86,12 @@ internal sealed class RunExecutor(IAnsiConsole console, TimeProvider time, RunCo
     public async Task<int> ExecuteAsync(CancellationToken cancellationToken)
     {
         var data = LoadDataset();
+        var t = config.Thresholds;
+        foreach (var model in t.Models.Append(t.Baseline).OfType<string>().Where(m => !data.Models.Contains(m, StringComparer.Ordinal)))
+        {
+            throw new InputException(config.SourcePath, null, model == t.Baseline ? "thresholds.baseline" : "thresholds.models", $"no answers by model '{model}' in the data (models: {string.Join(", ", data.Models)})");
+        }
+
         var library = CommonOptions.LoadRubrics(config.RubricsDir);
         var output = config.Output;
         var judgmentsPath = Path.Combine(output, RunCommand.JudgmentsFile);
