@@ -28,3 +28,7 @@ done
 echo
 echo "== judge agreement: the turn-1 verdicts above against the sample's human labels"
 judge agreement --judgments out/sample-compare-turn1.jsonl --human "$sample/human_judgments.jsonl" --turn 1
+
+echo
+echo "== judge run: the same evaluation from examples/judge.yaml, gated, with HTML/Markdown/JUnit/CSV reports in out/example-run"
+judge run examples/judge.yaml --overwrite

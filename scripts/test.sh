@@ -11,6 +11,17 @@ if [ ! -d ../shared/datasets ]; then
   exit 2
 fi
 
+# The report test loads the HTML report in headless chromium; install it once, only where we may.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ]; then
+    apt-get update -qq && apt-get install -y -qq chromium
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo apt-get update -qq && sudo apt-get install -y -qq chromium
+  else
+    echo "warning: chromium is missing and cannot be installed here (not root, no sudo); the report browser test will fail" >&2
+  fi
+fi
+
 dotnet build Judge.sln -c Release -nologo -v quiet
 log=$(mktemp)
 set +e

@@ -11,7 +11,15 @@ public static class JudgeCli
     /// <param name="args">The arguments.</param>
     /// <param name="console">Where everything is written.</param>
     /// <param name="cancellationToken">Stops the run; what was judged so far stays in the results file.</param>
-    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, IAnsiConsole console, CancellationToken cancellationToken = default) =>
+        RunAsync(args, console, TimeProvider.System, cancellationToken);
+
+    /// <summary>Runs the command line with a given clock (run manifests and progress use it).</summary>
+    /// <param name="args">The arguments.</param>
+    /// <param name="console">Where everything is written.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="cancellationToken">Stops the run; what was judged so far stays in the results file.</param>
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, TimeProvider time, CancellationToken cancellationToken = default)
     {
         var root = new RootCommand("Judge: LLM-as-judge grading with position-swap and verdict auditing.")
         {
@@ -22,6 +30,7 @@ public static class JudgeCli
             BiasCommands.Bias(console),
             BiasCommands.Judges(console),
             BiasCommands.AgreementScores(console),
+            RunCommand.Create(console, time),
         };
 
         var parse = root.Parse(args);

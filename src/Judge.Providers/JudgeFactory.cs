@@ -17,6 +17,12 @@ public sealed class JudgeBuildOptions
 
     /// <summary>Position-swap options for pairwise chat judges. Default: both orders, disagreement is a tie.</summary>
     public PositionSwapOptions Swap { get; init; } = new();
+
+    /// <summary>
+    /// Middleware for model judges' chat clients (not replays), given the judge spec and the client;
+    /// e.g. a run's response journal. Default: none.
+    /// </summary>
+    public Func<string, IChatClient, IChatClient>? WrapClient { get; init; }
 }
 
 /// <summary>A pairwise judge and notes about how it was built, for the user.</summary>
@@ -60,7 +66,7 @@ public sealed class JudgeFactory
             return new BuiltPairwiseJudge(Swapped(spec, replay, options), [$"replaying {replay.Count} recorded judge outputs, re-parsed with the current rubric"]);
         }
 
-        return new BuiltPairwiseJudge(Swapped(spec, CreateChatClient(spec), options), []);
+        return new BuiltPairwiseJudge(Swapped(spec, Wrap(spec, CreateChatClient(spec), options), options), []);
     }
 
     /// <summary>Builds an absolute judge.</summary>
@@ -76,8 +82,11 @@ public sealed class JudgeFactory
             return new ChatAbsoluteJudge(spec.Text, new ReplayChatClient(spec.Target), options.Rubrics, options.Chat);
         }
 
-        return new ChatAbsoluteJudge(spec.Text, CreateChatClient(spec), options.Rubrics, options.Chat);
+        return new ChatAbsoluteJudge(spec.Text, Wrap(spec, CreateChatClient(spec), options), options.Rubrics, options.Chat);
     }
+
+    private static IChatClient Wrap(JudgeSpec spec, IChatClient client, JudgeBuildOptions options) =>
+        options.WrapClient is { } wrap ? wrap(spec.Text, client) : client;
 
     private IChatClient CreateChatClient(JudgeSpec spec)
     {

@@ -25,6 +25,12 @@ public abstract record JudgmentRecord
     /// <summary>The rubric id and version.</summary>
     [JsonPropertyOrder(-1)]
     public required string Rubric { get; init; }
+
+    /// <summary>
+    /// Which repeat of the item this is (1, 2, … under <c>judge run</c> with repeats &gt; 1); absent
+    /// (<see langword="null"/>) for a single judgment, which reads as repeat 0.
+    /// </summary>
+    public int? Repeat { get; init; }
 }
 
 /// <summary>One judge call.</summary>

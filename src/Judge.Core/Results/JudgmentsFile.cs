@@ -57,6 +57,10 @@ public sealed class JudgmentsWriter : IJudgmentSink, IAsyncDisposable
     public ValueTask WriteAsync(AbsoluteJudgment judgment, CancellationToken cancellationToken = default) =>
         WriteRecordsAsync([.. judgment.Calls.Select(CallRecord.From), AbsoluteRecord.From(judgment)], cancellationToken);
 
+    /// <summary>Appends records as one write, flushed; the records of one item stay together.</summary>
+    public ValueTask WriteAsync(IReadOnlyList<JudgmentRecord> records, CancellationToken cancellationToken = default) =>
+        WriteRecordsAsync([.. records], cancellationToken);
+
     /// <summary>Serialises one record as a line.</summary>
     public static string ToLine(JudgmentRecord record) => JsonSerializer.Serialize(record, JudgmentJsonContext.Default.JudgmentRecord);
 
@@ -137,4 +141,102 @@ public static class JudgmentsReader
             .Where(r => r.Winner is not null)
             .Select(r => new PairwiseLabel(r.QuestionId, r.ModelA, r.ModelB, PairwiseWinners.TryParse(r.Winner)!.Value, r.Judge, r.Turn))
             .ToList();
+}
+
+/// <summary>What <see cref="JudgmentsRecovery.Recover"/> found in a results file left by an interrupted run.</summary>
+/// <param name="Records">Every complete record kept.</param>
+/// <param name="TruncatedBytes">Bytes cut from the end of the file (0 when it ended cleanly).</param>
+/// <param name="DroppedLines">Lines cut: a torn last line, and call records of an item whose verdict was never written.</param>
+public sealed record RecoveredJudgments(IReadOnlyList<JudgmentRecord> Records, long TruncatedBytes, int DroppedLines);
+
+/// <summary>
+/// Makes a judgments file safe to append to after a crash. An item's records are written in one
+/// write ending with its verdict record, so anything after the last verdict line belongs to an
+/// item that never finished: a torn last line, or calls without their verdict. Those bytes are cut;
+/// every earlier line must parse, or the file is not ours to repair.
+/// </summary>
+public static class JudgmentsRecovery
+{
+    /// <summary>Reads <paramref name="path"/>, truncates it after its last complete verdict record, and returns what is kept.</summary>
+    public static RecoveredJudgments Recover(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, null, null, ex is FileNotFoundException or DirectoryNotFoundException ? "file not found" : ex.Message, ex);
+        }
+
+        var records = new List<JudgmentRecord>();
+        var pending = 0;
+        long keep = 0;
+        var start = 0;
+        var line = 0;
+        var dropped = 0;
+        while (start < bytes.Length)
+        {
+            var end = Array.IndexOf(bytes, (byte)'\n', start);
+            line++;
+            var complete = end >= 0;
+            var length = (complete ? end : bytes.Length) - start;
+            var text = Encoding.UTF8.GetString(bytes, start, length);
+            var next = complete ? end + 1 : bytes.Length;
+            if (string.IsNullOrWhiteSpace(text))
+            {
+                start = next;
+                continue;
+            }
+
+            JudgmentRecord? record = null;
+            try
+            {
+                record = JsonSerializer.Deserialize(text, JudgmentJsonContext.Default.JudgmentRecord);
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException)
+            {
+                if (complete && next < bytes.Length)
+                {
+                    throw new InputException(path, line, null, $"not a judgments record, and not the last line, so not a torn write ({ex.Message.Split(". ")[0]})", ex);
+                }
+            }
+
+            if (record is null || !complete)
+            {
+                // A torn last line: the process died mid-write. Calls before it in the same item go below.
+                dropped++;
+                break;
+            }
+
+            if (record is CallRecord)
+            {
+                pending++;
+            }
+            else
+            {
+                pending = 0;
+                keep = next;
+            }
+
+            records.Add(record);
+            start = next;
+        }
+
+        dropped += pending;
+        if (pending > 0)
+        {
+            records.RemoveRange(records.Count - pending, pending);
+        }
+
+        var cut = bytes.Length - keep;
+        if (cut > 0)
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
+            stream.SetLength(keep);
+        }
+
+        return new RecoveredJudgments(records, cut, dropped);
+    }
 }

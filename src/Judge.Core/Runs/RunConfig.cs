@@ -1,0 +1,167 @@
+namespace Judge.Runs;
+
+/// <summary>Whether a run compares answers pairwise or grades them on a scale.</summary>
+public enum RunMode
+{
+    /// <summary>Pairwise comparison with position swap (<c>judge compare</c>).</summary>
+    Compare,
+
+    /// <summary>Absolute grading (<c>judge grade</c>).</summary>
+    Grade,
+}
+
+/// <summary>Whether gates compare the point estimate or the bootstrap interval's lower bound.</summary>
+public enum GateOn
+{
+    /// <summary>The aggregate itself.</summary>
+    Point,
+
+    /// <summary>The lower bound of its bootstrap confidence interval: a gate passes only when the data make it likely.</summary>
+    LowerBound,
+}
+
+/// <summary>
+/// A <c>judge run</c> configuration (<c>judge.yaml</c>), validated, with every path already resolved
+/// against the config file's folder. Immutable; <see cref="RunConfigLoader"/> builds it.
+/// </summary>
+public sealed record RunConfig
+{
+    /// <summary>The config file, absolute.</summary>
+    public required string SourcePath { get; init; }
+
+    /// <summary>SHA-256 of the config file's bytes, <c>sha256:hex</c>.</summary>
+    public required string Hash { get; init; }
+
+    /// <summary>compare or grade.</summary>
+    public required RunMode Mode { get; init; }
+
+    /// <summary>The data files.</summary>
+    public required RunData Data { get; init; }
+
+    /// <summary>Rubric ids or files; empty: chosen per item as MT-Bench does. Each rubric is a separate pass.</summary>
+    public IReadOnlyList<string> Rubrics { get; init; } = [];
+
+    /// <summary>A folder of rubric YAML files, or null for the shipped rubrics.</summary>
+    public string? RubricsDir { get; init; }
+
+    /// <summary>Judge specs; each judges every item.</summary>
+    public required IReadOnlyList<string> Judges { get; init; }
+
+    /// <summary>
+    /// The folder relative file targets of judge specs (<c>replay:</c>, <c>llama:</c>) resolve
+    /// against: the config file's folder, or the working directory for judges given on the command line.
+    /// The judge id recorded with verdicts stays the spec as written.
+    /// </summary>
+    public string JudgePathBase => JudgePathOverride ?? Path.GetDirectoryName(SourcePath) ?? ".";
+
+    /// <summary>Set when the judges came from the command line: the working directory.</summary>
+    public string? JudgePathOverride { get; init; }
+
+    /// <summary>How items are judged.</summary>
+    public RunOptions Options { get; init; } = new();
+
+    /// <summary>Quality gates.</summary>
+    public RunThresholds Thresholds { get; init; } = new();
+
+    /// <summary>The output folder, absolute.</summary>
+    public required string Output { get; init; }
+}
+
+/// <summary>The data a run reads; paths absolute.</summary>
+public sealed record RunData
+{
+    /// <summary>The questions file.</summary>
+    public required string Questions { get; init; }
+
+    /// <summary>Answer files (one per model, or several models per file).</summary>
+    public required IReadOnlyList<string> Answers { get; init; }
+
+    /// <summary>Reference answers, if any.</summary>
+    public string? References { get; init; }
+
+    /// <summary>Pairwise human labels (MT-Bench shape), for the agreement panel.</summary>
+    public string? HumanLabels { get; init; }
+
+    /// <summary>CSV column map, field to column.</summary>
+    public IReadOnlyDictionary<string, string> Columns { get; init; } = new Dictionary<string, string>();
+}
+
+/// <summary>How a run judges; every property has the default <c>judge compare</c>/<c>judge grade</c> would use.</summary>
+public sealed record RunOptions
+{
+    /// <summary>The turns to judge. Default [1].</summary>
+    public IReadOnlyList<int> Turns { get; init; } = [1];
+
+    /// <summary>both (default), none or random.</summary>
+    public string Swap { get; init; } = "both";
+
+    /// <summary>tie (default) or drop.</summary>
+    public string OnDisagreement { get; init; } = "tie";
+
+    /// <summary>all (default), baseline:MODEL or labels:FILE (compare only).</summary>
+    public string? Pairs { get; init; }
+
+    /// <summary>Models to grade (grade only); empty: all.</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary>Seed for order draws, judges and bootstrap. Default 0.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Judge at most this many items per turn (the first in plan order). Default: all.</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Items judged at once. Default 4.</summary>
+    public int Concurrency { get; init; } = 4;
+
+    /// <summary>How many times each item is judged, with seeds seed, seed+1, …. Default 1.</summary>
+    public int Repeats { get; init; } = 1;
+
+    /// <summary>Absolute repeats: an item whose scores vary by more than this (population variance) is unstable. Default 1.0.</summary>
+    public double UnstableVariance { get; init; } = 1.0;
+
+    /// <summary>Price per million prompt tokens, for the cost shown in progress and reports; null: cost unknown.</summary>
+    public double? InputPricePerMillion { get; init; }
+
+    /// <summary>Price per million completion tokens.</summary>
+    public double? OutputPricePerMillion { get; init; }
+}
+
+/// <summary>Quality gates over a run's aggregates. Every gate is optional.</summary>
+public sealed record RunThresholds
+{
+    /// <summary>point (default) or lower_bound.</summary>
+    public GateOn GateOn { get; init; } = GateOn.Point;
+
+    /// <summary>Bootstrap confidence level. Default 0.95.</summary>
+    public double Confidence { get; init; } = 0.95;
+
+    /// <summary>Bootstrap resamples. Default 1000.</summary>
+    public int Resamples { get; init; } = 1000;
+
+    /// <summary>The highest share of items whose judge calls failed before the run fails with exit 3. Default 0.</summary>
+    public double MaxErrorRate { get; init; }
+
+    /// <summary>Grade: the lowest acceptable mean score per model.</summary>
+    public double? MinMeanScore { get; init; }
+
+    /// <summary>Grade: the score at which an answer passes.</summary>
+    public double? PassMark { get; init; }
+
+    /// <summary>Grade: the lowest acceptable share of a model's answers scoring at least <see cref="PassMark"/>.</summary>
+    public double? MinPassRate { get; init; }
+
+    /// <summary>Compare: the model others are measured against.</summary>
+    public string? Baseline { get; init; }
+
+    /// <summary>Compare: the lowest acceptable win rate (ties count half) against <see cref="Baseline"/>.</summary>
+    public double? MinWinRate { get; init; }
+
+    /// <summary>The models the gates apply to; empty: every model (except the baseline).</summary>
+    public IReadOnlyList<string> Models { get; init; } = [];
+
+    /// <summary>Whether the JUnit report has a testcase per item as well as per threshold. Default false.</summary>
+    public bool JUnitPerItem { get; init; }
+
+    /// <summary>Whether any quality gate is set.</summary>
+    public bool Any => MinMeanScore is not null || MinPassRate is not null || MinWinRate is not null;
+}

@@ -1,0 +1,341 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Judge.Runs;
+
+/// <summary>
+/// Reads and validates a <c>judge run</c> config. Every error is an <see cref="InputException"/>
+/// naming the file, the line and the key: an unknown key, a value of the wrong type, a missing
+/// required key, a value outside its set. Relative paths resolve against the config file's folder.
+/// </summary>
+public static class RunConfigLoader
+{
+    private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "options", "thresholds", "output"];
+    private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "columns"];
+    private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing"];
+    private static readonly string[] PricingKeys = ["input_per_million", "output_per_million"];
+    private static readonly string[] ThresholdKeys = ["gate_on", "confidence", "resamples", "max_error_rate", "min_mean_score", "pass_mark", "min_pass_rate", "baseline", "min_win_rate", "models", "junit_per_item"];
+
+    /// <summary>Loads a config file.</summary>
+    public static RunConfig LoadFile(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, null, null, ex is FileNotFoundException or DirectoryNotFoundException ? "config file not found" : ex.Message, ex);
+        }
+
+        var full = Path.GetFullPath(path);
+        var text = new UTF8Encoding(false).GetString(bytes);
+        return Parse(text, full, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)));
+    }
+
+    /// <summary>Parses config YAML; <paramref name="sourcePath"/> names it in errors and anchors relative paths.</summary>
+    public static RunConfig Parse(string yaml, string sourcePath, string? hash = null)
+    {
+        var reader = new Reader(sourcePath);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new InputException(sourcePath, (int)ex.Start.Line, null, $"not valid YAML ({ex.Message})", ex);
+        }
+
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new InputException(sourcePath, 1, null, "the config must be a mapping of keys (mode, data, judges, …)");
+        }
+
+        var top = reader.Keys(root, TopKeys, null);
+        var modeNode = reader.Required(top, root, "mode", null);
+        var mode = reader.Scalar(modeNode, "mode").ToLowerInvariant() switch
+        {
+            "compare" => RunMode.Compare,
+            "grade" => RunMode.Grade,
+            var other => throw reader.Fail(modeNode, "mode", $"must be compare or grade, found '{other}'"),
+        };
+        var mode2 = mode;
+
+        var dataNode = reader.Mapping(reader.Required(top, root, "data", null), "data");
+        var data = reader.Keys(dataNode, DataKeys, "data");
+        var runData = new RunData
+        {
+            Questions = reader.PathValue(reader.Required(data, dataNode, "questions", "data"), "data.questions"),
+            Answers = reader.PathList(reader.Required(data, dataNode, "answers", "data"), "data.answers"),
+            References = data.TryGetValue("references", out var refs) ? reader.PathValue(refs, "data.references") : null,
+            HumanLabels = data.TryGetValue("human_labels", out var human) ? reader.PathValue(human, "data.human_labels") : null,
+            Columns = data.TryGetValue("columns", out var cols) ? reader.StringMap(cols, "data.columns") : new Dictionary<string, string>(),
+        };
+
+        var judges = reader.OneOrMany(top, "judge", "judges", null);
+        if (judges.Count == 0)
+        {
+            throw new InputException(sourcePath, null, "judges", "name at least one judge (judge: SPEC or judges: [SPEC, …])");
+        }
+
+        var rubrics = reader.OneOrMany(top, "rubric", "rubrics", null)
+            .Select(r => r.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || r.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ? reader.Resolve(r) : r)
+            .ToList();
+
+        var options = new RunOptions();
+        if (top.TryGetValue("options", out var optionsValue))
+        {
+            var node = reader.Mapping(optionsValue, "options");
+            var o = reader.Keys(node, OptionKeys, "options");
+            if (o.ContainsKey("turn") && o.TryGetValue("turns", out var both))
+            {
+                throw reader.Fail(both, "options.turns", "give turn or turns, not both");
+            }
+
+            var turns = o.TryGetValue("turns", out var t) ? reader.IntList(t, "options.turns")
+                : o.TryGetValue("turn", out var t1) ? [reader.Int(t1, "options.turn")]
+                : [1];
+            foreach (var turn in turns.Where(turn => turn < 1))
+            {
+                throw reader.Fail(o.GetValueOrDefault("turns") ?? o["turn"], "options.turns", $"turn {turn} is not a positive integer");
+            }
+
+            double? inputPrice = null, outputPrice = null;
+            if (o.TryGetValue("pricing", out var p))
+            {
+                var pricing = reader.Keys(reader.Mapping(p, "options.pricing"), PricingKeys, "options.pricing");
+                inputPrice = pricing.TryGetValue("input_per_million", out var ip) ? reader.NonNegative(ip, "options.pricing.input_per_million") : null;
+                outputPrice = pricing.TryGetValue("output_per_million", out var op) ? reader.NonNegative(op, "options.pricing.output_per_million") : null;
+            }
+
+            options = new RunOptions
+            {
+                Turns = turns,
+                Swap = o.TryGetValue("swap", out var s) ? reader.OneOf(s, "options.swap", "both", "none", "random") : "both",
+                OnDisagreement = o.TryGetValue("on_disagreement", out var d) ? reader.OneOf(d, "options.on_disagreement", "tie", "drop") : "tie",
+                Pairs = o.TryGetValue("pairs", out var pairs) ? reader.PairsValue(pairs) : null,
+                Models = o.TryGetValue("models", out var m) ? reader.StringList(m, "options.models") : [],
+                Seed = o.TryGetValue("seed", out var seed) ? reader.Int(seed, "options.seed") : 0,
+                Limit = o.TryGetValue("limit", out var limit) ? reader.Positive(limit, "options.limit", allowZero: true) : null,
+                Concurrency = o.TryGetValue("concurrency", out var c) ? reader.Positive(c, "options.concurrency") : 4,
+                Repeats = o.TryGetValue("repeats", out var r) ? reader.Positive(r, "options.repeats") : 1,
+                UnstableVariance = o.TryGetValue("unstable_variance", out var uv) ? reader.NonNegative(uv, "options.unstable_variance") : 1.0,
+                InputPricePerMillion = inputPrice,
+                OutputPricePerMillion = outputPrice,
+            };
+
+            if (mode2 == RunMode.Grade && o.TryGetValue("pairs", out var gp))
+            {
+                throw reader.Fail(gp, "options.pairs", "applies to mode: compare only");
+            }
+
+            if (mode2 == RunMode.Compare && o.TryGetValue("models", out var cm))
+            {
+                throw reader.Fail(cm, "options.models", "applies to mode: grade only (use pairs: baseline:MODEL to compare)");
+            }
+        }
+
+        var thresholds = new RunThresholds();
+        if (top.TryGetValue("thresholds", out var thresholdsValue))
+        {
+            var node = reader.Mapping(thresholdsValue, "thresholds");
+            var th = reader.Keys(node, ThresholdKeys, "thresholds");
+            thresholds = new RunThresholds
+            {
+                GateOn = th.TryGetValue("gate_on", out var g) ? (reader.OneOf(g, "thresholds.gate_on", "point", "lower_bound") == "point" ? GateOn.Point : GateOn.LowerBound) : GateOn.Point,
+                Confidence = th.TryGetValue("confidence", out var cl) ? reader.Fraction(cl, "thresholds.confidence", open: true) : 0.95,
+                Resamples = th.TryGetValue("resamples", out var rs) ? reader.Positive(rs, "thresholds.resamples") : 1000,
+                MaxErrorRate = th.TryGetValue("max_error_rate", out var er) ? reader.Fraction(er, "thresholds.max_error_rate") : 0,
+                MinMeanScore = th.TryGetValue("min_mean_score", out var ms) ? reader.Number(ms, "thresholds.min_mean_score") : null,
+                PassMark = th.TryGetValue("pass_mark", out var pm) ? reader.Number(pm, "thresholds.pass_mark") : null,
+                MinPassRate = th.TryGetValue("min_pass_rate", out var pr) ? reader.Fraction(pr, "thresholds.min_pass_rate") : null,
+                Baseline = th.TryGetValue("baseline", out var b) ? reader.Scalar(b, "thresholds.baseline") : null,
+                MinWinRate = th.TryGetValue("min_win_rate", out var wr) ? reader.Fraction(wr, "thresholds.min_win_rate") : null,
+                Models = th.TryGetValue("models", out var tm) ? reader.StringList(tm, "thresholds.models") : [],
+                JUnitPerItem = th.TryGetValue("junit_per_item", out var jp) && reader.Bool(jp, "thresholds.junit_per_item"),
+            };
+
+            void Only(string key, RunMode allowed)
+            {
+                if (mode2 != allowed && th.TryGetValue(key, out var n))
+                {
+                    throw reader.Fail(n, "thresholds." + key, $"applies to mode: {allowed.ToString().ToLowerInvariant()} only");
+                }
+            }
+
+            Only("min_mean_score", RunMode.Grade);
+            Only("pass_mark", RunMode.Grade);
+            Only("min_pass_rate", RunMode.Grade);
+            Only("baseline", RunMode.Compare);
+            Only("min_win_rate", RunMode.Compare);
+            if (thresholds.MinPassRate is not null && thresholds.PassMark is null)
+            {
+                throw reader.Fail(th["min_pass_rate"], "thresholds.min_pass_rate", "needs pass_mark (the score at which an answer passes)");
+            }
+
+            if (thresholds.MinWinRate is not null && thresholds.Baseline is null)
+            {
+                throw reader.Fail(th["min_win_rate"], "thresholds.min_win_rate", "needs baseline (the model to win against)");
+            }
+        }
+
+        var output = top.TryGetValue("output", out var outNode) ? reader.PathValue(outNode, "output") : reader.Resolve("out/judge-run");
+
+        return new RunConfig
+        {
+            SourcePath = sourcePath,
+            Hash = hash ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(new UTF8Encoding(false).GetBytes(yaml))),
+            Mode = mode,
+            Data = runData,
+            Rubrics = rubrics,
+            RubricsDir = top.TryGetValue("rubrics_dir", out var rd) ? reader.PathValue(rd, "rubrics_dir") : null,
+            Judges = judges,
+            Options = options,
+            Thresholds = thresholds,
+            Output = output,
+        };
+    }
+
+    /// <summary>Reads typed values out of YAML nodes, failing with the node's line.</summary>
+    private sealed class Reader(string source)
+    {
+        private readonly string _folder = Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".";
+
+        public InputException Fail(YamlNode node, string key, string problem) => new(source, (int)node.Start.Line, key, problem);
+
+        public string Resolve(string path) => Path.GetFullPath(Path.Combine(_folder, path));
+
+        public Dictionary<string, YamlNode> Keys(YamlMappingNode node, string[] allowed, string? parent)
+        {
+            var result = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in node.Children)
+            {
+                var key = keyNode is YamlScalarNode s ? s.Value ?? string.Empty : string.Empty;
+                var qualified = parent is null ? key : $"{parent}.{key}";
+                if (!allowed.Contains(key, StringComparer.Ordinal))
+                {
+                    throw Fail(keyNode, qualified, $"unknown key '{key}'{(parent is null ? string.Empty : $" in '{parent}'")}; known keys: {string.Join(", ", allowed)}");
+                }
+
+                if (!result.TryAdd(key, value))
+                {
+                    throw Fail(keyNode, qualified, "the key is given twice");
+                }
+            }
+
+            return result;
+        }
+
+        public YamlNode Required(Dictionary<string, YamlNode> keys, YamlMappingNode parent, string key, string? parentName) =>
+            keys.TryGetValue(key, out var node) ? node : throw Fail(parent, parentName is null ? key : $"{parentName}.{key}", $"'{key}' is required");
+
+        public YamlMappingNode Mapping(YamlNode node, string key) =>
+            node as YamlMappingNode ?? throw Fail(node, key, $"must be a mapping of keys, found {Describe(node)}");
+
+        public string Scalar(YamlNode node, string key) =>
+            node is YamlScalarNode { Value: { Length: > 0 } v } ? v : throw Fail(node, key, $"must be a single value, found {Describe(node)}");
+
+        public string PathValue(YamlNode node, string key) => Resolve(Scalar(node, key));
+
+        public List<string> PathList(YamlNode node, string key) => StringList(node, key).Select(Resolve).ToList();
+
+        public List<string> StringList(YamlNode node, string key) => node switch
+        {
+            YamlScalarNode => [Scalar(node, key)],
+            YamlSequenceNode seq => seq.Children.Select(c => Scalar(c, key)).ToList(),
+            _ => throw Fail(node, key, $"must be a value or a list of values, found {Describe(node)}"),
+        };
+
+        public List<int> IntList(YamlNode node, string key) => node switch
+        {
+            YamlScalarNode => [Int(node, key)],
+            YamlSequenceNode seq => seq.Children.Select(c => Int(c, key)).ToList(),
+            _ => throw Fail(node, key, $"must be an integer or a list of integers, found {Describe(node)}"),
+        };
+
+        public List<string> OneOrMany(Dictionary<string, YamlNode> keys, string one, string many, string? parent)
+        {
+            if (keys.TryGetValue(one, out var single) && keys.TryGetValue(many, out var list))
+            {
+                throw Fail(list, many, $"give {one} or {many}, not both");
+            }
+
+            return keys.TryGetValue(one, out single) ? [Scalar(single, one)]
+                : keys.TryGetValue(many, out list) ? [.. StringList(list, parent is null ? many : $"{parent}.{many}")]
+                : [];
+        }
+
+        public Dictionary<string, string> StringMap(YamlNode node, string key) =>
+            Mapping(node, key).Children.ToDictionary(
+                c => Scalar(c.Key, key),
+                c => Scalar(c.Value, $"{key}.{(c.Key as YamlScalarNode)?.Value}"),
+                StringComparer.Ordinal);
+
+        public int Int(YamlNode node, string key) =>
+            int.TryParse(Scalar(node, key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n
+            : throw Fail(node, key, $"must be an integer, found '{((YamlScalarNode)node).Value}'");
+
+        public int Positive(YamlNode node, string key, bool allowZero = false)
+        {
+            var n = Int(node, key);
+            return n > 0 || (allowZero && n == 0) ? n : throw Fail(node, key, $"must be a {(allowZero ? "non-negative" : "positive")} integer, found {n}");
+        }
+
+        public double Number(YamlNode node, string key) =>
+            double.TryParse(Scalar(node, key), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) ? n
+            : throw Fail(node, key, $"must be a number, found '{((YamlScalarNode)node).Value}'");
+
+        public double NonNegative(YamlNode node, string key)
+        {
+            var n = Number(node, key);
+            return n >= 0 ? n : throw Fail(node, key, $"must not be negative, found {n.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        public double Fraction(YamlNode node, string key, bool open = false)
+        {
+            var n = Number(node, key);
+            var ok = open ? n > 0 && n < 1 : n >= 0 && n <= 1;
+            return ok ? n : throw Fail(node, key, $"must be a fraction {(open ? "strictly between 0 and 1" : "from 0 to 1")}, found {n.ToString(CultureInfo.InvariantCulture)}");
+        }
+
+        public bool Bool(YamlNode node, string key) => Scalar(node, key).ToLowerInvariant() switch
+        {
+            "true" or "yes" => true,
+            "false" or "no" => false,
+            var other => throw Fail(node, key, $"must be true or false, found '{other}'"),
+        };
+
+        public string OneOf(YamlNode node, string key, params string[] allowed)
+        {
+            var value = Scalar(node, key).ToLowerInvariant();
+            return allowed.Contains(value, StringComparer.Ordinal) ? value : throw Fail(node, key, $"must be one of {string.Join(", ", allowed)}, found '{value}'");
+        }
+
+        public string PairsValue(YamlNode node)
+        {
+            var value = Scalar(node, "options.pairs");
+            if (value == "all" || value.StartsWith("baseline:", StringComparison.Ordinal))
+            {
+                return value;
+            }
+
+            return value.StartsWith("labels:", StringComparison.Ordinal)
+                ? "labels:" + Resolve(value["labels:".Length..])
+                : throw Fail(node, "options.pairs", $"must be all, baseline:MODEL or labels:FILE, found '{value}'");
+        }
+
+        private static string Describe(YamlNode node) => node switch
+        {
+            YamlMappingNode => "a mapping",
+            YamlSequenceNode => "a list",
+            YamlScalarNode { Value: null or "" } => "nothing",
+            YamlScalarNode s => $"'{s.Value}'",
+            _ => node.NodeType.ToString(),
+        };
+    }
+}
