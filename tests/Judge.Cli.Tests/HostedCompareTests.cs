@@ -43,6 +43,45 @@ public class HostedCompareTests
         Assert.All(verdicts, v => Assert.True(v.GetProperty("flipped").GetBoolean()));
         Assert.All(calls, c => Assert.Equal(120, c.GetProperty("input_tokens").GetInt64()));
         Assert.Contains("position flips: 18 of 18", output);
+
+        // gpt-4o is in the built-in price table: 36 calls x (120 in, 12 out) tokens.
+        Assert.Matches(@"cost: \$0\.\d{4} for 36 calls, \$\d+\.\d{2} per 1,000 judgments", output);
+    }
+
+    [Fact]
+    public async Task Compare_CacheFlags_SecondRunIsServedFromCacheRefreshAndNoCacheCallAgain()
+    {
+        using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("The second one. [[B]]"));
+        var cache = Paths.Temp("judge-cache.db");
+        var judge = $"openai:gpt-4o?base_url={server.BaseUrl}&cache={cache}";
+
+        async Task<int> RequestsFor(params string[] extra)
+        {
+            var before = server.RequestCount;
+            var (exit, output) = await CliRunner.RunAsync([.. SampleArgs(judge, Paths.Temp("c.jsonl")), .. extra]);
+            Assert.True(exit == 0, output);
+            return server.RequestCount - before;
+        }
+
+        Assert.Equal(36, await RequestsFor());
+        Assert.Equal(0, await RequestsFor());
+        Assert.Equal(36, await RequestsFor("--refresh"));
+        Assert.Equal(36, await RequestsFor("--no-cache"));
+        Assert.Equal(0, await RequestsFor());
+    }
+
+    [Fact]
+    public async Task Compare_DryRun_EstimatesWithoutCallingOrNeedingAKey()
+    {
+        using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("[[A]]"));
+
+        var (exit, output) = await CliRunner.RunAsync([.. SampleArgs($"openai:gpt-4o?base_url={server.BaseUrl}", Paths.Temp("dry.jsonl")), "--dry-run"]);
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(0, server.RequestCount);
+        Assert.Contains("nothing was sent", output);
+        Assert.Matches(@"│ 36\s+│", output);
+        Assert.Matches(@"\$\d+\.\d{4}", output);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using Judge.Data;
 using Judge.Grading;
 using Judge.Judges;
 using Judge.Providers;
+using Judge.Providers.Hosted;
 using Judge.Results;
 using Spectre.Console;
 
@@ -38,6 +39,16 @@ internal static class GradingCommands
 
         public Option<string?> RubricsDir { get; } = CommonOptions.RubricsDirectory();
 
+        public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Render every prompt and estimate calls, tokens and cost; call no judge." };
+
+        public Option<int> ExpectedOutputTokens { get; } = new("--expected-output-tokens") { Description = "Tokens a judge is assumed to write per call, for --dry-run.", DefaultValueFactory = _ => 200 };
+
+        public Option<string?> Prices { get; } = new("--prices") { Description = "Price table (YAML/JSON: model: { input: USD per 1M, output: USD per 1M }) over the built-in one, for costs." };
+
+        public Option<bool> NoCache { get; } = new("--no-cache") { Description = "Hosted judges: neither read nor write the response cache." };
+
+        public Option<bool> Refresh { get; } = new("--refresh") { Description = "Hosted judges: call the judge again and overwrite cached responses." };
+
         public void AddTo(Command command)
         {
             command.Add(Questions);
@@ -52,7 +63,31 @@ internal static class GradingCommands
             command.Add(Concurrency);
             command.Add(Columns);
             command.Add(RubricsDir);
+            command.Add(DryRun);
+            command.Add(ExpectedOutputTokens);
+            command.Add(Prices);
+            command.Add(NoCache);
+            command.Add(Refresh);
         }
+
+        public JudgeSpec Spec(ParseResult parse)
+        {
+            var spec = JudgeSpec.Parse(parse.GetValue(Judge)!);
+            if (parse.GetValue(NoCache) && parse.GetValue(Refresh))
+            {
+                throw new InputException(null, null, "--refresh", "cannot be combined with --no-cache");
+            }
+
+            return parse.GetValue(NoCache) ? spec.WithOption("cache_mode", "off")
+                : parse.GetValue(Refresh) ? spec.WithOption("cache_mode", "refresh")
+                : spec;
+        }
+
+        public PriceTable PriceTable(ParseResult parse, JudgeSpec spec) =>
+            (parse.GetValue(Prices) ?? spec.Option("prices")) is { } path ? Providers.Hosted.PriceTable.BuiltIn.WithOverrides(path) : Providers.Hosted.PriceTable.BuiltIn;
+
+        /// <summary>The model name prices are looked up by: <c>?model=</c>, else the spec's target.</summary>
+        public static string PricedModel(JudgeSpec spec) => spec.Option("model") ?? spec.Target;
 
         public Dataset LoadDataset(ParseResult parse)
         {
@@ -102,7 +137,8 @@ internal static class GradingCommands
                 OnDisagreement = parse.GetValue(disagreement) == "drop" ? DisagreementPolicy.Drop : DisagreementPolicy.Tie,
                 Seed = parse.GetValue(inputs.Seed),
             };
-            var built = new JudgeFactory().CreatePairwise(JudgeSpec.Parse(parse.GetValue(inputs.Judge)!), inputs.BuildOptions(parse, swapOptions));
+            var spec = inputs.Spec(parse);
+            var buildOptions = inputs.BuildOptions(parse, swapOptions);
 
             var pairSpec = parse.GetValue(pairs) ?? "all";
             var plan = pairSpec switch
@@ -112,6 +148,16 @@ internal static class GradingCommands
                 _ when pairSpec.StartsWith("labels:", StringComparison.Ordinal) => ItemPlanner.LabelledPairs(data, DataFiles.ReadPairwiseLabels(pairSpec["labels:".Length..]), turn),
                 _ => throw new InputException(null, null, "--pairs", $"'{pairSpec}' is not all, baseline:MODEL or labels:FILE"),
             };
+            if (parse.GetValue(inputs.DryRun))
+            {
+                var orders = swapOptions.Mode == SwapMode.Both ? 2 : 1;
+                var prompts = Limit(parse, inputs, plan.Items)
+                    .SelectMany(item => Enumerable.Repeat(item, orders).Select((it, i) => i == 0 ? it : it.Swapped()))
+                    .Select(item => PromptRenderer.Render(buildOptions.Rubrics.For(item), item).Messages);
+                return DryRun(console, parse, inputs, spec, prompts);
+            }
+
+            var built = new JudgeFactory().CreatePairwise(spec, buildOptions);
             var items = plan.Items;
             var notes = built.Notes.ToList();
             if (built.Recorded is { } recorded && parse.GetValue(pairs) is null)
@@ -124,7 +170,7 @@ internal static class GradingCommands
                 }
             }
 
-            return await RunAsync(console, parse, inputs, "compare", items, plan.Skipped, notes, async (list, sink, options, progress, ct) =>
+            return await RunAsync(console, parse, inputs, spec, "compare", items, plan.Skipped, notes, async (list, sink, options, progress, ct) =>
                 await GradingRunner.RunAsync(list, built.Judge, sink, options, progress, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         });
         return command;
@@ -140,19 +186,47 @@ internal static class GradingCommands
         command.SetAction(async (parse, cancellationToken) =>
         {
             var data = inputs.LoadDataset(parse);
-            var judge = new JudgeFactory().CreateAbsolute(JudgeSpec.Parse(parse.GetValue(inputs.Judge)!), inputs.BuildOptions(parse));
+            var spec = inputs.Spec(parse);
+            var buildOptions = inputs.BuildOptions(parse);
             var only = parse.GetValue(models) is { Length: > 0 } m ? m : null;
             var plan = ItemPlanner.Absolute(data, parse.GetValue(inputs.Turn), only);
-            return await RunAsync(console, parse, inputs, "grade", plan.Items, plan.Skipped, [], async (list, sink, options, progress, ct) =>
+            if (parse.GetValue(inputs.DryRun))
+            {
+                var prompts = Limit(parse, inputs, plan.Items).Select(item => PromptRenderer.Render(buildOptions.Rubrics.For(item), item).Messages);
+                return DryRun(console, parse, inputs, spec, prompts);
+            }
+
+            var judge = new JudgeFactory().CreateAbsolute(spec, buildOptions);
+            return await RunAsync(console, parse, inputs, spec, "grade", plan.Items, plan.Skipped, [], async (list, sink, options, progress, ct) =>
                 await GradingRunner.RunAsync(list, judge, sink, options, progress, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
         });
         return command;
+    }
+
+    private static IReadOnlyList<T> Limit<T>(ParseResult parse, Inputs inputs, IReadOnlyList<T> planned) =>
+        parse.GetValue(inputs.Limit) is int limit ? planned.Take(Math.Max(0, limit)).ToList() : planned;
+
+    /// <summary>Estimates a run from its rendered prompts; nothing is sent anywhere.</summary>
+    private static int DryRun(IAnsiConsole console, ParseResult parse, Inputs inputs, JudgeSpec spec, IEnumerable<IEnumerable<Microsoft.Extensions.AI.ChatMessage>> prompts)
+    {
+        var model = Inputs.PricedModel(spec);
+        var estimate = CostEstimator.Estimate(prompts, model, parse.GetValue(inputs.ExpectedOutputTokens), inputs.PriceTable(parse, spec));
+        var table = new Table().Title("dry run: nothing was sent").AddColumns("calls", "prompt tokens (est.)", "output tokens (assumed)", "cost (est.)");
+        table.AddRow(
+            estimate.Calls.ToString(CultureInfo.InvariantCulture),
+            estimate.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
+            estimate.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
+            spec.Scheme == "replay" ? "$0 (replay)" : estimate.UnpricedCalls > 0 ? $"unknown: no price for '{Markup.Escape(model)}'" : $"${estimate.Cost.ToString("0.0000", CultureInfo.InvariantCulture)}");
+        console.Write(table);
+        console.MarkupLine("[grey]prompt tokens are estimated as characters / 4 plus 4 per message (±25% on English prose); output tokens are --expected-output-tokens per call.[/]");
+        return ExitCodes.Ok;
     }
 
     private static async Task<int> RunAsync<T>(
         IAnsiConsole console,
         ParseResult parse,
         Inputs inputs,
+        JudgeSpec spec,
         string commandName,
         IReadOnlyList<T> planned,
         IReadOnlyList<string> skipped,
@@ -160,7 +234,7 @@ internal static class GradingCommands
         Func<IReadOnlyList<T>, IJudgmentSink, GradingRunOptions, IProgress<GradingProgress>, CancellationToken, Task<RunSummary>> run,
         CancellationToken cancellationToken)
     {
-        var items = parse.GetValue(inputs.Limit) is int limit ? planned.Take(Math.Max(0, limit)).ToList() : planned;
+        var items = Limit(parse, inputs, planned);
         foreach (var note in notes)
         {
             console.MarkupLineInterpolated($"[grey]note:[/] {note}");
@@ -172,6 +246,7 @@ internal static class GradingCommands
         }
 
         var outPath = inputs.OutPath(parse, commandName);
+        var calls = new List<JudgeCall>();
         RunSummary summary;
         var writer = JudgmentsWriter.Open(outPath);
         await using (writer.ConfigureAwait(false))
@@ -184,10 +259,18 @@ internal static class GradingCommands
                 }
             });
             var options = new GradingRunOptions { Concurrency = parse.GetValue(inputs.Concurrency) };
-            summary = await run(items, writer, options, progress, cancellationToken).ConfigureAwait(false);
+            summary = await run(items, new CallCollector(writer, calls), options, progress, cancellationToken).ConfigureAwait(false);
         }
 
         SummaryView.Write(console, summary, outPath);
+        if (calls.Any(c => c.Usage is not null))
+        {
+            var cost = CostReport.FromCalls(calls, inputs.PriceTable(parse, spec), Inputs.PricedModel(spec), summary.Items);
+            var line = cost.UnpricedCalls == cost.Calls
+                ? $"cost: no price known for '{Inputs.PricedModel(spec)}' (give --prices FILE)"
+                : string.Create(CultureInfo.InvariantCulture, $"cost: ${cost.Cost:0.0000} for {cost.Calls} calls, ${cost.CostPerThousandJudgments:0.00} per 1,000 judgments{(cost.UnpricedCalls > 0 ? $"; {cost.UnpricedCalls} calls unpriced" : string.Empty)}");
+            console.WriteLine(line);
+        }
         if (summary.Errors > 0)
         {
             console.MarkupLineInterpolated($"[red]{summary.Errors} items have no verdict because the judge failed; see status \"error\" in {outPath}[/]");
@@ -195,6 +278,30 @@ internal static class GradingCommands
         }
 
         return ExitCodes.Ok;
+    }
+}
+
+/// <summary>Passes judgments on to a sink and keeps their calls, for the cost summary. Thread-safe.</summary>
+internal sealed class CallCollector(IJudgmentSink inner, List<JudgeCall> calls) : IJudgmentSink
+{
+    public ValueTask WriteAsync(PairwiseJudgment judgment, CancellationToken cancellationToken = default)
+    {
+        Keep(judgment.Calls);
+        return inner.WriteAsync(judgment, cancellationToken);
+    }
+
+    public ValueTask WriteAsync(AbsoluteJudgment judgment, CancellationToken cancellationToken = default)
+    {
+        Keep(judgment.Calls);
+        return inner.WriteAsync(judgment, cancellationToken);
+    }
+
+    private void Keep(IReadOnlyList<JudgeCall> judgmentCalls)
+    {
+        lock (calls)
+        {
+            calls.AddRange(judgmentCalls);
+        }
     }
 }
 

@@ -68,6 +68,14 @@ public sealed record JudgeSpec
         : int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n
         : throw new InputException(null, null, "--judge", $"option '{key}={v}' in '{Text}' is not an integer");
 
+    /// <summary>The same spec with one option set (added or replaced); <see cref="Text"/> is rewritten to match.</summary>
+    public JudgeSpec WithOption(string key, string value)
+    {
+        var options = new Dictionary<string, string>(Options, StringComparer.OrdinalIgnoreCase) { [key] = value };
+        var query = string.Join('&', options.Select(o => $"{Uri.EscapeDataString(o.Key)}={Uri.EscapeDataString(o.Value)}"));
+        return this with { Options = options, Text = $"{Scheme}:{Target}?{query}" };
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Text;
 }
