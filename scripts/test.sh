@@ -11,6 +11,9 @@ if [ ! -d ../shared/datasets ]; then
   exit 2
 fi
 
+# The llama: judge's native libraries (pinned, checksum-verified; a no-op once installed).
+bash scripts/install-native.sh
+
 dotnet build Judge.sln -c Release -nologo -v quiet
 log=$(mktemp)
 set +e
