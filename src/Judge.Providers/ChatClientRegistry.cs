@@ -1,4 +1,5 @@
 using Judge.Judges;
+using Judge.Providers.Llama;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers;
@@ -17,6 +18,7 @@ public sealed class ChatClientRegistry
         var registry = new ChatClientRegistry();
 
         // Providers register here as they land: openai:, azure:, an OpenAI-compatible base URL, llama:.
+        registry.Register("llama", LlamaJudge.Description, LlamaJudge.CreateChatClient);
         return registry;
     }
 

@@ -1,0 +1,76 @@
+using Judge.Judges;
+
+namespace Judge.Providers.Llama;
+
+/// <summary>Options for a local llama.cpp judge (<c>llama:PATH.gguf?key=value</c>).</summary>
+public sealed class LlamaOptions
+{
+    /// <summary>The GGUF model file. Required.</summary>
+    public required string ModelPath { get; set; }
+
+    /// <summary>
+    /// The folder holding the llama.cpp v0.5.0 libraries (spec option <c>native</c>). Default: the
+    /// <c>JUDGE_LLAMA_NATIVE</c> environment variable, else <c>.native/llama</c> of the repository
+    /// (filled by <c>scripts/install-native.sh</c>).
+    /// </summary>
+    public string? NativeDirectory { get; set; }
+
+    /// <summary>
+    /// Context length per sequence in tokens (spec option <c>ctx</c>). Default: the model's training
+    /// context, at most 4096.
+    /// </summary>
+    public int? ContextSize { get; set; }
+
+    /// <summary>CPU threads for prompt and generation (spec option <c>threads</c>). Default: every core.</summary>
+    public int Threads { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// The most verdicts scored together in one forward pass (spec option <c>batch</c>): concurrent
+    /// requests are coalesced into one <c>llama_decode</c>, each in its own sequence, with a common
+    /// prompt prefix decoded once. Default 1 (one at a time).
+    /// </summary>
+    public int BatchSize { get; set; } = 1;
+
+    /// <summary>
+    /// The chat template (spec option <c>template</c>): a llama.cpp built-in name (<c>chatml</c>,
+    /// <c>llama2</c>, ...), <c>none</c> for plain text, or unset for the model's own when llama.cpp
+    /// knows it (plain text otherwise). llama.cpp applies only built-in templates, not arbitrary Jinja.
+    /// </summary>
+    public string? Template { get; set; }
+
+    /// <summary>The most tokens generated when the request sets no limit (spec option <c>max_tokens</c>). Default 512.</summary>
+    public int MaxOutputTokens { get; set; } = 512;
+
+    /// <summary>Reads the options of a <c>llama:</c> spec.</summary>
+    public static LlamaOptions FromSpec(JudgeSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens"], StringComparer.OrdinalIgnoreCase);
+        var unknown = spec.Options.Keys.Where(k => !known.Contains(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new InputException(null, null, "--judge", $"unknown option(s) {string.Join(", ", unknown)} in '{spec.Text}'; llama: takes {string.Join(", ", known)}");
+        }
+
+        var options = new LlamaOptions
+        {
+            ModelPath = spec.Target,
+            NativeDirectory = spec.Option("native"),
+            Threads = spec.IntOption("threads", Environment.ProcessorCount),
+            BatchSize = spec.IntOption("batch", 1),
+            Template = spec.Option("template"),
+            MaxOutputTokens = spec.IntOption("max_tokens", 512),
+        };
+        if (spec.Options.ContainsKey("ctx"))
+        {
+            options.ContextSize = spec.IntOption("ctx", 0);
+        }
+
+        if (options.Threads < 1 || options.BatchSize < 1 || options.MaxOutputTokens < 1 || options.ContextSize is < 8)
+        {
+            throw new InputException(null, null, "--judge", $"'{spec.Text}': threads, batch and max_tokens must be at least 1, ctx at least 8");
+        }
+
+        return options;
+    }
+}
