@@ -18,6 +18,7 @@ public static class JudgeCli
             GradingCommands.Compare(console),
             GradingCommands.Grade(console),
             RubricCommands.Create(console),
+            ModelCommands.Create(console),
         };
 
         var parse = root.Parse(args);

@@ -14,8 +14,7 @@ public class GgufReaderTests
         Assert.Equal("F32", info.FileType);
         Assert.Equal("llama", info.TokenizerModel);
         Assert.True(info.ContextLength > 0);
-        // The README gives 292,800 parameters for this model.
-        Assert.InRange(info.ParameterCount, 250_000UL, 300_000UL);
+        Assert.Equal(292_800UL, info.ParameterCount); // ../shared/README.md: 292,800 params
     }
 
     [Fact]
