@@ -27,3 +27,7 @@ for turn in 1 2; do
     --turn "$turn" \
     --out "out/sample-compare-turn$turn.jsonl" "$@"
 done
+
+echo
+echo "== judge models info: the local llama: judge's model, read from its GGUF header"
+judge models info ../shared/models/stories260K.gguf

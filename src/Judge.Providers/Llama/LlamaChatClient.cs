@@ -12,7 +12,9 @@ namespace Judge.Providers.Llama;
 /// end-of-generation or the token limit, and, through <see cref="GetService"/>, an
 /// <see cref="ILogitVerdictScorer"/> that reads verdicts from one forward pass. Safe for
 /// concurrent use: calls take turns on the one context; verdict requests that arrive together are
-/// scored together in one batch when <see cref="LlamaOptions.BatchSize"/> is above 1.
+/// scored together in one batch when <see cref="LlamaOptions.BatchSize"/> is above 1. Generation is
+/// always greedy (argmax): <see cref="ChatOptions.Temperature"/> and <see cref="ChatOptions.Seed"/> are
+/// ignored, which is what a judge at temperature 0 asks for anyway.
 /// </summary>
 internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 {
@@ -26,6 +28,8 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     private readonly Task? _worker;
     private readonly ChatClientMetadata _metadata;
     private int _disposed;
+    private long _batches;
+    private long _scored;
 
     private LlamaChatClient(LlamaModel model, LlamaOptions options)
     {
@@ -45,6 +49,9 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 
     /// <summary>The model's file name.</summary>
     public string ModelId { get; }
+
+    /// <summary>Verdict batches run so far, and the requests they held (for tests and benchmarks).</summary>
+    internal (long Batches, long Requests) BatchStats => (Interlocked.Read(ref _batches), Interlocked.Read(ref _scored));
 
     /// <summary>The loaded model.</summary>
     internal LlamaModel Model => _model;
@@ -368,6 +375,8 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     /// </summary>
     private List<LogitVerdictResult> ScoreBatch(IReadOnlyList<Prepared> group, CancellationToken cancellationToken)
     {
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _scored, group.Count);
         _session.Clear();
         var shared = 0;
         if (group.Count > 1)

@@ -224,7 +224,11 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
 
         requests.Add(LogitVerdicts.RequestFor(Absolute, PromptRenderer.Render(Absolute, AbsItem())));
         var together = await batched.ScoreManyAsync(requests);
+        Assert.Equal((2L, 7L), batched.BatchStats); // 7 requests in batches of at most 4
         var concurrent = await Task.WhenAll(requests.Select(r => batched.ScoreAsync(r)));
+        // Concurrent callers were coalesced: fewer batches than requests.
+        Assert.InRange(batched.BatchStats.Batches, 4L, 7L);
+        Assert.Equal(14L, batched.BatchStats.Requests);
         var worst = 0.0;
         for (var i = 0; i < requests.Count; i++)
         {
