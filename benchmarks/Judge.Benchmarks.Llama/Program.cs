@@ -19,7 +19,7 @@ if (models.Count == 0)
 }
 
 var items = Arg("--items", 16);
-var threads = Arg("--threads", Environment.ProcessorCount);
+var threads = Arg("--threads", LlamaOptions.DefaultThreads);
 var batchSizes = ArgList("--batches", [1, 2, 4, 8]);
 var textRows = !args.Contains("--no-text");
 var reps = Arg("--reps", 3);

@@ -21,8 +21,16 @@ public sealed class LlamaOptions
     /// </summary>
     public int? ContextSize { get; set; }
 
-    /// <summary>CPU threads for prompt and generation (spec option <c>threads</c>). Default: every core.</summary>
-    public int Threads { get; set; } = Environment.ProcessorCount;
+    /// <summary>
+    /// CPU threads for prompt and generation (spec option <c>threads</c>). Default: half the logical
+    /// cores, at least 1. ggml's threads spin-wait for each other, so a thread the OS deschedules
+    /// stalls the rest: on a shared two-core machine 1 thread was 3-10x faster than 2 for verdicts and
+    /// ~100x for generation (benchmarks/LLAMA.md). Never left to llama.cpp's own default.
+    /// </summary>
+    public int Threads { get; set; } = DefaultThreads;
+
+    /// <summary>Half the logical cores, at least 1.</summary>
+    public static int DefaultThreads => Math.Max(1, Environment.ProcessorCount / 2);
 
     /// <summary>
     /// The most verdicts scored together in one forward pass (spec option <c>batch</c>): concurrent
@@ -56,7 +64,7 @@ public sealed class LlamaOptions
         {
             ModelPath = spec.Target,
             NativeDirectory = spec.Option("native"),
-            Threads = spec.IntOption("threads", Environment.ProcessorCount),
+            Threads = spec.IntOption("threads", DefaultThreads),
             BatchSize = spec.IntOption("batch", 1),
             Template = spec.Option("template"),
             MaxOutputTokens = spec.IntOption("max_tokens", 512),

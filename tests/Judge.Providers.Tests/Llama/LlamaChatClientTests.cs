@@ -12,7 +12,7 @@ public sealed class StoriesFixture : IDisposable
 {
     public StoriesFixture()
     {
-        Client = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, Threads = 2 });
+        Client = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, });
     }
 
     internal LlamaChatClient Client { get; }
@@ -214,7 +214,7 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
     [Fact]
     public async Task ScoreMany_Batched_MatchesOneAtATime()
     {
-        using var batched = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, Threads = 2, BatchSize = 4 });
+        using var batched = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, BatchSize = 4 });
         var requests = new List<LogitVerdictRequest>();
         for (var n = 1; n <= 3; n++)
         {

@@ -8,7 +8,7 @@ public sealed class TinyRandomFixture : IDisposable
 {
     public TinyRandomFixture()
     {
-        Client = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.TinyRandom, Threads = 2, ContextSize = 4096 });
+        Client = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.TinyRandom, ContextSize = 4096 });
     }
 
     internal LlamaChatClient Client { get; }
