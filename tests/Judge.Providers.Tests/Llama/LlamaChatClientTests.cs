@@ -312,4 +312,25 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
             Directory.Delete(dir);
         }
     }
+
+    [Fact]
+    public void Create_NativeDirectoryWithBogusLibraries_IsClearErrorNotCrash()
+    {
+        // Files with the right names but no ELF inside: refused (or, once llama.cpp is loaded in this process, a second folder is refused).
+        var dir = Directory.CreateTempSubdirectory("judge-bogus-natives").FullName;
+        foreach (var name in new[] { "libllama.v0.5.0.so", "libggml.v0.5.0.so", "libggml-base.so", "libggml-cpu-x64.so" })
+        {
+            File.WriteAllText(Path.Combine(dir, name), "not a library");
+        }
+
+        try
+        {
+            var ex = Assert.Throws<JudgeUnavailableException>(() => LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, NativeDirectory = dir }));
+            Assert.Contains(dir, ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }
