@@ -24,6 +24,7 @@ var batchSizes = ArgList("--batches", [1, 2, 4, 8]);
 var textRows = !args.Contains("--no-text");
 var reps = Arg("--reps", 3);
 var cut = Arg("--cut", 600);
+var flash = Array.IndexOf(args, "--flash-attn") is var fi and >= 0 ? args[fi + 1] : "auto";
 
 const string PairwiseYaml = """
     id: bench-pairwise
@@ -62,7 +63,7 @@ foreach (var q in questions)
     requests.Add(LogitVerdicts.RequestFor(rubric, PromptRenderer.Render(rubric, item.Swapped())));
 }
 
-Console.WriteLine($"{requests.Count} judgments ({items} MT-Bench turn-1 pairs x 2 orders, answers cut to {cut} chars), {threads} threads, {Environment.ProcessorCount} cores, median of {reps}");
+Console.WriteLine($"{requests.Count} judgments ({items} MT-Bench turn-1 pairs x 2 orders, answers cut to {cut} chars), {threads} threads, {Environment.ProcessorCount} cores, flash_attn={flash}, median of {reps}");
 Console.WriteLine();
 Console.WriteLine("| model | batch | judgments/s | prompt tokens/s | mean prompt tokens | wall s | max abs Δp vs batch 1 |");
 Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
@@ -71,7 +72,7 @@ foreach (var model in models)
     IReadOnlyList<LogitVerdictResult>? baseline = null;
     foreach (var b in batchSizes)
     {
-        using var client = LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = model, Threads = threads, BatchSize = b, ContextSize = 2048 });
+        using var client = LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = model, Threads = threads, BatchSize = b, ContextSize = 2048, FlashAttention = flash });
         var scorer = (ILogitVerdictScorer)client.GetService(typeof(ILogitVerdictScorer))!;
         await Task.WhenAll(requests.Take(Math.Max(2, b)).Select(r => scorer.ScoreAsync(r))); // warm-up
         var runs = new List<(double Seconds, LogitVerdictResult[] Results)>();
@@ -95,7 +96,7 @@ foreach (var model in models)
 Console.WriteLine();
 foreach (var model in textRows ? models : [])
 {
-    using var client = LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = model, Threads = threads, ContextSize = 2048 });
+    using var client = LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = model, Threads = threads, ContextSize = 2048, FlashAttention = flash });
     var sample = requests.Take(4).ToList();
     await client.GetResponseAsync(sample[0].Messages, new ChatOptions { MaxOutputTokens = 8 });
     var sw = Stopwatch.StartNew();

@@ -36,7 +36,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
         _model = model;
         _options = options;
         _perSequence = options.ContextSize ?? Math.Min(model.TrainContext > 0 ? model.TrainContext : 4096, 4096);
-        _session = new LlamaSession(model, _perSequence * options.BatchSize, options.BatchSize, options.Threads);
+        _session = new LlamaSession(model, _perSequence * options.BatchSize, options.BatchSize, options.Threads, options.FlashAttentionType());
         _template = ResolveTemplate(model, options.Template);
         ModelId = System.IO.Path.GetFileName(model.Path);
         _metadata = new ChatClientMetadata("llama.cpp", null, ModelId);

@@ -19,7 +19,7 @@ internal sealed unsafe class LlamaSession : IDisposable
     private int _count;
     private bool _disposed;
 
-    public LlamaSession(LlamaModel model, int contextSize, int sequences, int threads)
+    public LlamaSession(LlamaModel model, int contextSize, int sequences, int threads, int flashAttention = -1)
     {
         _model = model;
         var p = NativeMethods.llama_context_default_params();
@@ -31,6 +31,7 @@ internal sealed unsafe class LlamaSession : IDisposable
         p.n_threads = threads;
         p.n_threads_batch = threads;
         p.kv_unified = 1;
+        p.flash_attn_type = flashAttention;
         p.no_perf = 1;
         _ctx = NativeMethods.llama_init_from_model(model.Handle, p);
         if (_ctx.IsInvalid)

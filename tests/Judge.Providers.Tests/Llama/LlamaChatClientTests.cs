@@ -252,9 +252,13 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
     {
         var registry = ChatClientRegistry.CreateDefault();
         Assert.Contains(registry.Schemes, s => s.Scheme == "llama");
-        using var client = registry.Create(JudgeSpec.Parse($"llama:{SharedFiles.Stories}?ctx=256&threads=1&batch=2&template=none"));
+        using var client = registry.Create(JudgeSpec.Parse($"llama:{SharedFiles.Stories}?ctx=256&threads=1&batch=2&template=none&flash_attn=off"));
         Assert.NotNull(client.GetService(typeof(ILogitVerdictScorer)));
     }
+
+    [Fact]
+    public void Spec_BadFlashAttention_IsInputError() =>
+        Assert.Contains("flash_attn=maybe", Assert.Throws<InputException>(() => LlamaOptions.FromSpec(JudgeSpec.Parse("llama:m.gguf?flash_attn=maybe"))).Message, StringComparison.Ordinal);
 
     [Fact]
     public void Spec_UnknownOption_IsInputError()
