@@ -140,6 +140,21 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
+    public async Task Score_CancelledDuringForwardPass_AbortsThroughCallbackAndClientStaysUsable()
+    {
+        // ~1,900 tokens in one llama_decode: about a second with flash attention on this model, so the
+        // cancellation lands inside the native call and reaches it through the abort callback.
+        var words = string.Join(' ', Enumerable.Repeat("Lily and Tom went to the park to play with a big red ball.", 70));
+        var request = new LogitVerdictRequest([new ChatMessage(ChatRole.User, words)], "[[", ["A", "B"]);
+        using var cts = new CancellationTokenSource();
+        var run = _client.ScoreAsync(request, cts.Token);
+        cts.CancelAfter(50);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        var after = await _client.ScoreAsync(LogitVerdicts.RequestFor(Pairwise, PromptRenderer.Render(Pairwise, PairItem())));
+        Assert.Equal(1.0, after.Probabilities.Values.Sum(), 9);
+    }
+
+    [Fact]
     public async Task Score_Cancelled_Throws()
     {
         using var cts = new CancellationTokenSource();
