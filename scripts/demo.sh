@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+# The llama: judge's native libraries (pinned, checksum-verified; a no-op once installed).
+bash scripts/install-native.sh
+
 dotnet build src/Judge.Cli -c Release -nologo -v quiet
 judge() { dotnet src/Judge.Cli/bin/Release/net10.0/judge.dll "$@"; }
 
@@ -32,3 +35,5 @@ judge agreement --judgments out/sample-compare-turn1.jsonl --human "$sample/huma
 echo
 echo "== judge run: the same evaluation from examples/judge.yaml, gated, with HTML/Markdown/JUnit/CSV reports in out/example-run"
 judge run examples/judge.yaml --overwrite
+echo "== judge models info: the local llama: judge's model, read from its GGUF header"
+judge models info ../shared/models/stories260K.gguf

@@ -21,6 +21,8 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "warning: chromium is missing and cannot be installed here (not root, no sudo); the report browser test will fail" >&2
   fi
 fi
+# The llama: judge's native libraries (pinned, checksum-verified; a no-op once installed).
+bash scripts/install-native.sh
 
 dotnet build Judge.sln -c Release -nologo -v quiet
 log=$(mktemp)

@@ -31,6 +31,7 @@ public static class JudgeCli
             BiasCommands.Judges(console),
             BiasCommands.AgreementScores(console),
             RunCommand.Create(console, time),
+            ModelCommands.Create(console),
         };
 
         var parse = root.Parse(args);

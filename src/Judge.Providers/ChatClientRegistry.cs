@@ -1,5 +1,6 @@
 using Judge.Judges;
 using Judge.Providers.Hosted;
+using Judge.Providers.Llama;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers;
@@ -24,6 +25,7 @@ public sealed class ChatClientRegistry
             "mock",
             "mock:SEED — FOR TESTING PIPELINES, NOT FOR JUDGING: seeded made-up verdicts in the rubric's format, no model; ?latency_ms=N&error_rate=F&min=1&max=10&log=FILE",
             spec => new MockChatClient(spec));
+        registry.Register("llama", LlamaJudge.Description, LlamaJudge.CreateChatClient);
         return registry;
     }
 

@@ -16,6 +16,14 @@ public sealed class ChatJudgeOptions
     /// <summary>The most tokens the judge may write. Default 1024: room for an explanation and a verdict.</summary>
     public int? MaxOutputTokens { get; set; } = 1024;
 
+    /// <summary>
+    /// Whether to read verdicts from the model's next-token probabilities when its chat client offers an
+    /// <see cref="ILogitVerdictScorer"/> (local llama models do): one forward pass, deterministic, never
+    /// unparsed, with the distribution recorded. Default <see langword="true"/>; set false to make such
+    /// a model write its verdict as text like any other.
+    /// </summary>
+    public bool UseLogitVerdicts { get; set; } = true;
+
     /// <summary>The clock used to time calls. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -49,6 +57,11 @@ internal static class ChatCall
     public static async Task<JudgeCall> RunAsync(
         IChatClient client, string judgeId, Rubric rubric, string itemKey, string order, RenderedPrompt prompt, ChatJudgeOptions options, CancellationToken cancellationToken)
     {
+        if (options.UseLogitVerdicts && client.GetService(typeof(ILogitVerdictScorer)) is ILogitVerdictScorer scorer)
+        {
+            return await RunLogitsAsync(scorer, judgeId, rubric, itemKey, order, prompt, options, cancellationToken).ConfigureAwait(false);
+        }
+
         var clock = options.TimeProvider;
         var started = clock.GetTimestamp();
         ChatResponse response;
@@ -92,6 +105,49 @@ internal static class ChatCall
             ModelId = response.ModelId,
             FinishReason = response.FinishReason?.Value,
             Error = parsed.Problem,
+        };
+    }
+
+    private static async Task<JudgeCall> RunLogitsAsync(
+        ILogitVerdictScorer scorer, string judgeId, Rubric rubric, string itemKey, string order, RenderedPrompt prompt, ChatJudgeOptions options, CancellationToken cancellationToken)
+    {
+        var clock = options.TimeProvider;
+        var started = clock.GetTimestamp();
+        var call = new JudgeCall
+        {
+            ItemKey = itemKey,
+            JudgeId = judgeId,
+            RubricKey = rubric.Key,
+            Order = order,
+            PromptHash = prompt.Hash,
+            Status = VerdictStatus.Error,
+            Method = "logits",
+        };
+        LogitVerdictResult result;
+        try
+        {
+            result = await scorer.ScoreAsync(LogitVerdicts.RequestFor(rubric, prompt), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return call with { LatencyMs = clock.GetElapsedTime(started).TotalMilliseconds, Error = Describe(ex) };
+        }
+
+        var parsed = LogitVerdicts.Interpret(rubric, result);
+        return call with
+        {
+            // Written as the rubric's tag, so a replay of this call re-parses to the same verdict.
+            RawOutput = rubric.Output.Tag.Replace("{verdict}", result.Verdict, StringComparison.Ordinal),
+            Status = parsed.Status,
+            Verdict = parsed.Verdict,
+            Score = parsed.Score,
+            Choice = parsed.Choice,
+            Probabilities = result.Probabilities,
+            ExpectedScore = LogitVerdicts.ExpectedScore(rubric, result.Probabilities),
+            LabelMass = result.LabelMass,
+            Usage = new TokenUsage(result.PromptTokens, 0),
+            LatencyMs = clock.GetElapsedTime(started).TotalMilliseconds,
+            ModelId = result.ModelId,
         };
     }
 

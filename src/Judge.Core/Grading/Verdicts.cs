@@ -78,7 +78,7 @@ public sealed record JudgeCall
     /// <summary>The judge's feedback or explanation, where one could be separated from the verdict.</summary>
     public string? Feedback { get; init; }
 
-    /// <summary>How the verdict was read: <c>json</c>, <c>tag</c> or <c>replay</c>.</summary>
+    /// <summary>How the verdict was read: <c>json</c>, <c>tag</c>, <c>replay</c> or <c>logits</c>.</summary>
     public string? Method { get; init; }
 
     /// <summary>Token usage, where reported.</summary>
@@ -95,6 +95,18 @@ public sealed record JudgeCall
 
     /// <summary>Why the call failed, when <see cref="Status"/> is <see cref="VerdictStatus.Error"/>.</summary>
     public string? Error { get; init; }
+
+    /// <summary>
+    /// For a verdict read from logits (<see cref="Method"/> <c>logits</c>): each allowed label's probability,
+    /// renormalised over the labels. <see langword="null"/> for verdicts read from text.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Probabilities { get; init; }
+
+    /// <summary>For a verdict read from logits on an absolute rubric: Σ p·score over <see cref="Probabilities"/>.</summary>
+    public double? ExpectedScore { get; init; }
+
+    /// <summary>For a verdict read from logits: the probability the model gave the labels at all, before renormalising.</summary>
+    public double? LabelMass { get; init; }
 }
 
 /// <summary>The verdict on one pairwise item, with every call that produced it.</summary>

@@ -81,6 +81,15 @@ public sealed record CallRecord : JudgmentRecord
     /// <summary>Why no verdict was read, or why the call failed.</summary>
     public string? Error { get; init; }
 
+    /// <summary>Label probabilities, for a verdict read from logits.</summary>
+    public IReadOnlyDictionary<string, double>? Probabilities { get; init; }
+
+    /// <summary>Expected score under <see cref="Probabilities"/>, for an absolute verdict read from logits.</summary>
+    public double? ExpectedScore { get; init; }
+
+    /// <summary>The probability the model put on the labels before renormalising, for a verdict read from logits.</summary>
+    public double? LabelMass { get; init; }
+
     /// <summary>Builds the record for a call.</summary>
     public static CallRecord From(JudgeCall call) => new()
     {
@@ -102,6 +111,9 @@ public sealed record CallRecord : JudgmentRecord
         Model = call.ModelId,
         FinishReason = call.FinishReason,
         Error = call.Error,
+        Probabilities = call.Probabilities,
+        ExpectedScore = call.ExpectedScore,
+        LabelMass = call.LabelMass,
     };
 }
 

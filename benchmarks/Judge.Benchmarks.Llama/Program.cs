@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Globalization;
+using Judge.Data;
+using Judge.Grading;
+using Judge.Providers.Llama;
+using Judge.Rubrics;
+using Microsoft.Extensions.AI;
+
+// Judge-like prompts (MT-Bench turn-1 questions with two real answers, an MT-Bench-style pairwise
+// rubric, both presentation orders), verdicts read from logits, by batch size. Prints a Markdown table.
+// Usage: dotnet run -c Release --project benchmarks/Judge.Benchmarks.Llama [-- MODEL.gguf ... ] [--items N] [--threads N]
+var inv = CultureInfo.InvariantCulture;
+var repo = FindRepo();
+var shared = Path.GetFullPath(Path.Combine(repo, "..", "shared"));
+var models = args.Where(a => a.EndsWith(".gguf", StringComparison.Ordinal)).ToList();
+if (models.Count == 0)
+{
+    models = [Path.Combine(shared, "models", "stories260K.gguf"), Path.Combine(shared, "models", "llama-2-tiny-random.gguf")];
+}
+
+var items = Arg("--items", 16);
+var threads = Arg("--threads", LlamaOptions.DefaultThreads);
+var batchSizes = ArgList("--batches", [1, 2, 4, 8]);
+var textRows = !args.Contains("--no-text");
+var reps = Arg("--reps", 3);
+var cut = Arg("--cut", 600);
+var flash = Array.IndexOf(args, "--flash-attn") is var fi and >= 0 ? args[fi + 1] : "auto";
+
+const string PairwiseYaml = """
+    id: bench-pairwise
+    version: 1
+    title: MT-Bench style pairwise
+    mode: pairwise
+    output:
+      tag: "[[{verdict}]]"
+    system: |
+      Please act as an impartial judge and evaluate the quality of the responses provided by two AI assistants to the user question displayed below. You should choose the assistant that follows the user's instructions and answers the user's question better. Your evaluation should consider factors such as the helpfulness, relevance, accuracy, depth, creativity, and level of detail of their responses. Begin your evaluation by comparing the two responses and provide a short explanation. Avoid any position biases and ensure that the order in which the responses were presented does not influence your decision. Do not allow the length of the responses to influence your evaluation. Do not favor certain names of the assistants. Be as objective as possible. After providing your explanation, output your final verdict by strictly following this format: "[[A]]" if assistant A is better, "[[B]]" if assistant B is better, and "[[C]]" for a tie.
+    prompt: |
+      [User Question]
+      {question}
+
+      [The Start of Assistant A's Answer]
+      {answer_a}
+      [The End of Assistant A's Answer]
+
+      [The Start of Assistant B's Answer]
+      {answer_b}
+      [The End of Assistant B's Answer]
+    """;
+var rubric = RubricLoader.Parse(PairwiseYaml, "benchmark");
+var mt = Path.Combine(shared, "datasets", "mt-bench");
+var questions = MtBenchFiles.ReadQuestions(Path.Combine(mt, "question.jsonl")).Take(items).ToList();
+var gpt4 = MtBenchFiles.ReadAnswers(Path.Combine(mt, "model_answer", "gpt-4.jsonl")).ToDictionary(a => a.QuestionId);
+var vicuna = MtBenchFiles.ReadAnswers(Path.Combine(mt, "model_answer", "vicuna-13b-v1.2.jsonl")).ToDictionary(a => a.QuestionId);
+
+// Answers are cut (default 600 characters) so that every prompt fits stories260K's 2,048-token context with its 512-token vocabulary.
+ModelAnswer Cut(ModelAnswer a) => a with { Turns = [a.Turns[0].Length > cut ? a.Turns[0][..cut] : a.Turns[0]] };
+var requests = new List<LogitVerdictRequest>();
+foreach (var q in questions)
+{
+    var item = new PairwiseItem(q, Cut(gpt4[q.Id]), Cut(vicuna[q.Id]), 1);
+    requests.Add(LogitVerdicts.RequestFor(rubric, PromptRenderer.Render(rubric, item)));
+    requests.Add(LogitVerdicts.RequestFor(rubric, PromptRenderer.Render(rubric, item.Swapped())));
+}
+
+Console.WriteLine($"{requests.Count} judgments ({items} MT-Bench turn-1 pairs x 2 orders, answers cut to {cut} chars), {threads} threads, {Environment.ProcessorCount} cores, flash_attn={flash}, median of {reps}");
+Console.WriteLine();
+Console.WriteLine("| model | batch | judgments/s | prompt tokens/s | mean prompt tokens | wall s | max abs Δp vs batch 1 |");
+Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+foreach (var model in models)
+{
+    IReadOnlyList<LogitVerdictResult>? baseline = null;
+    foreach (var b in batchSizes)
+    {
+        using var client = LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = model, Threads = threads, BatchSize = b, ContextSize = 2048, FlashAttention = flash });
+        var scorer = (ILogitVerdictScorer)client.GetService(typeof(ILogitVerdictScorer))!;
+        await Task.WhenAll(requests.Take(Math.Max(2, b)).Select(r => scorer.ScoreAsync(r))); // warm-up
+        var runs = new List<(double Seconds, LogitVerdictResult[] Results)>();
+        for (var rep = 0; rep < reps; rep++)
+        {
+            var sw = Stopwatch.StartNew();
+            // All requests at once, as a grading run with concurrency does: the client coalesces them into batches of b.
+            var results = await Task.WhenAll(requests.Select(r => scorer.ScoreAsync(r)));
+            runs.Add((sw.Elapsed.TotalSeconds, results));
+        }
+
+        var median = runs.OrderBy(r => r.Seconds).ElementAt(runs.Count / 2);
+        baseline ??= median.Results;
+        var delta = baseline.Zip(median.Results).SelectMany(p => p.First.Probabilities.Select(kv => Math.Abs(kv.Value - p.Second.Probabilities[kv.Key]))).Max();
+        var tokens = median.Results.Sum(r => (double)r.PromptTokens);
+        Console.WriteLine(string.Create(inv, $"| {Path.GetFileName(model)} | {b} | {requests.Count / median.Seconds:F1} | {tokens / median.Seconds:F0} | {tokens / requests.Count:F0} | {median.Seconds:F2} | {delta:E1} |"));
+    }
+}
+
+// For contrast: the same verdicts written as text (greedy, up to 64 tokens, then VerdictParser), one at a time.
+Console.WriteLine();
+foreach (var model in textRows ? models : [])
+{
+    using var client = LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = model, Threads = threads, ContextSize = 2048, FlashAttention = flash });
+    var sample = requests.Take(4).ToList();
+    await client.GetResponseAsync(sample[0].Messages, new ChatOptions { MaxOutputTokens = 8 });
+    var sw = Stopwatch.StartNew();
+    var parsed = 0;
+    foreach (var r in sample)
+    {
+        var response = await client.GetResponseAsync(r.Messages, new ChatOptions { MaxOutputTokens = 64 });
+        parsed += VerdictParser.Parse(rubric, response.Text).Status == VerdictStatus.Parsed ? 1 : 0;
+    }
+
+    Console.WriteLine(string.Create(inv, $"text generation ({Path.GetFileName(model)}): {sample.Count / sw.Elapsed.TotalSeconds:F1} judgments/s, {parsed}/{sample.Count} parsed"));
+}
+
+int[] ArgList(string name, int[] fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? [.. args[i + 1].Split(',').Select(x => int.Parse(x, inv))] : fallback;
+}
+
+int Arg(string name, int fallback)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], inv) : fallback;
+}
+
+static string FindRepo()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Judge.sln")))
+        {
+            return dir.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("Judge.sln not found");
+}

@@ -1,0 +1,547 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading.Channels;
+using Judge.Grading;
+using Judge.Providers.Llama.Interop;
+using Microsoft.Extensions.AI;
+
+namespace Judge.Providers.Llama;
+
+/// <summary>
+/// A local GGUF model behind <see cref="IChatClient"/>: greedy generation that stops at
+/// end-of-generation or the token limit, and, through <see cref="GetService"/>, an
+/// <see cref="ILogitVerdictScorer"/> that reads verdicts from one forward pass. Safe for
+/// concurrent use: calls take turns on the one context; verdict requests that arrive together are
+/// scored together in one batch when <see cref="LlamaOptions.BatchSize"/> is above 1. Generation is
+/// always greedy (argmax): <see cref="ChatOptions.Temperature"/> and <see cref="ChatOptions.Seed"/> are
+/// ignored, which is what a judge at temperature 0 asks for anyway.
+/// </summary>
+internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
+{
+    private readonly LlamaModel _model;
+    private readonly LlamaSession _session;
+    private readonly SemaphoreSlim _turn = new(1, 1);
+    private readonly LlamaOptions _options;
+    private readonly string? _template;
+    private readonly int _perSequence;
+    private readonly Channel<Pending>? _queue;
+    private readonly Task? _worker;
+    private readonly ChatClientMetadata _metadata;
+    private int _disposed;
+    private long _batches;
+    private long _scored;
+
+    private LlamaChatClient(LlamaModel model, LlamaOptions options)
+    {
+        _model = model;
+        _options = options;
+        _perSequence = options.ContextSize ?? Math.Min(model.TrainContext > 0 ? model.TrainContext : 4096, 4096);
+        _session = new LlamaSession(model, _perSequence * options.BatchSize, options.BatchSize, options.Threads, options.FlashAttentionType());
+        _template = ResolveTemplate(model, options.Template);
+        ModelId = System.IO.Path.GetFileName(model.Path);
+        _metadata = new ChatClientMetadata("llama.cpp", null, ModelId);
+        if (options.BatchSize > 1)
+        {
+            _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+            _worker = Task.Run(BatchLoopAsync);
+        }
+    }
+
+    /// <summary>The model's file name.</summary>
+    public string ModelId { get; }
+
+    /// <summary>Verdict batches run so far, and the requests they held (for tests and benchmarks).</summary>
+    internal (long Batches, long Requests) BatchStats => (Interlocked.Read(ref _batches), Interlocked.Read(ref _scored));
+
+    /// <summary>The loaded model.</summary>
+    internal LlamaModel Model => _model;
+
+    /// <summary>The chat template in use, or <see langword="null"/> for plain text.</summary>
+    internal string? Template => _template;
+
+    /// <summary>Loads the model and creates its context.</summary>
+    public static LlamaChatClient Create(LlamaOptions options)
+    {
+        var model = LlamaModel.Load(options.ModelPath, LlamaNativeLibrary.ResolveDirectory(options.NativeDirectory));
+        try
+        {
+            return new LlamaChatClient(model, options);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        var prompt = Format(messages.ToList(), addAssistant: true);
+        var maxTokens = options?.MaxOutputTokens ?? _options.MaxOutputTokens;
+        var stops = options?.StopSequences ?? [];
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => Generate(prompt, maxTokens, stops, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    /// <remarks>Generates the whole answer, then yields it: verdicts are read from complete answers anyway.</remarks>
+    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        foreach (var update in response.ToChatResponseUpdates())
+        {
+            yield return update;
+        }
+    }
+
+    /// <inheritdoc/>
+    public async Task<LogitVerdictResult> ScoreAsync(LogitVerdictRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var prepared = Prepare(request);
+        if (_queue is null)
+        {
+            await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return await Task.Run(() => ScoreBatch([prepared], cancellationToken)[0], cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _turn.Release();
+            }
+        }
+
+        var pending = new Pending(prepared, cancellationToken);
+        using (cancellationToken.Register(static p => ((Pending)p!).Completion.TrySetCanceled(((Pending)p!).CancellationToken), pending))
+        {
+            await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
+            return await pending.Completion.Task.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Scores several requests in one batch, now (for tests and benchmarks; <see cref="ScoreAsync"/> batches on its own).</summary>
+    internal async Task<IReadOnlyList<LogitVerdictResult>> ScoreManyAsync(IReadOnlyList<LogitVerdictRequest> requests, CancellationToken cancellationToken = default)
+    {
+        var prepared = requests.Select(Prepare).ToList();
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() =>
+            {
+                var results = new List<LogitVerdictResult>(prepared.Count);
+                foreach (var group in Fit(prepared))
+                {
+                    results.AddRange(ScoreBatch(group, cancellationToken));
+                }
+
+                return results;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <inheritdoc/>
+    public object? GetService(Type serviceType, object? serviceKey = null) =>
+        serviceKey is not null ? null
+        : serviceType == typeof(ChatClientMetadata) ? _metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _queue?.Writer.TryComplete();
+        _worker?.GetAwaiter().GetResult();
+        _turn.Wait();
+        _session.Dispose();
+        _model.Dispose();
+        _turn.Dispose();
+    }
+
+    /// <summary>Renders messages with the chat template, or as plain paragraphs when there is none.</summary>
+    internal string Format(IReadOnlyList<ChatMessage> messages, bool addAssistant)
+    {
+        if (_template is not null)
+        {
+            var rendered = _model.ApplyTemplate(_template, messages.Select(m => (m.Role.Value, m.Text)).ToList(), addAssistant);
+            if (rendered is not null)
+            {
+                return rendered;
+            }
+        }
+
+        var sb = new StringBuilder();
+        foreach (var m in messages)
+        {
+            sb.Append(m.Text.Trim()).Append("\n\n");
+        }
+
+        return sb.ToString();
+    }
+
+    private static string? ResolveTemplate(LlamaModel model, string? requested)
+    {
+        if (string.Equals(requested, "none", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var probe = new List<(string, string)> { ("user", "x") };
+        if (requested is not null)
+        {
+            return model.ApplyTemplate(requested, probe, true) is not null
+                ? requested
+                : throw new InputException(null, null, "--judge", $"llama.cpp has no built-in chat template '{requested}' (it applies only its built-in templates; use template=none for plain text)");
+        }
+
+        // The model's own template, if llama.cpp recognises it; it cannot run arbitrary Jinja.
+        return model.ChatTemplate is { } own && model.ApplyTemplate(own, probe, true) is not null ? own : null;
+    }
+
+    private int[] TokenizePrompt(string text) => _model.Tokenize(text, addSpecial: true, parseSpecial: _template is not null);
+
+    private ChatResponse Generate(string prompt, int maxTokens, IList<string> stops, CancellationToken cancellationToken)
+    {
+        var tokens = TokenizePrompt(prompt);
+        if (tokens.Length + 1 > _perSequence)
+        {
+            throw new JudgeException($"the prompt has {tokens.Length} tokens, more than the context of {_perSequence} (?ctx=)");
+        }
+
+        _session.Clear();
+        var last = DecodeSequence(tokens, 0, 0, cancellationToken);
+        var bytes = new List<byte>();
+        var decoder = Encoding.UTF8.GetDecoder();
+        var text = new StringBuilder();
+        var produced = 0;
+        var finish = ChatFinishReason.Length;
+        var position = tokens.Length;
+        while (produced < maxTokens && position < _perSequence)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var next = _session.Argmax(last);
+            if (_model.IsEndOfGeneration(next))
+            {
+                finish = ChatFinishReason.Stop;
+                break;
+            }
+
+            produced++;
+            // Pieces can end inside a UTF-8 character: the decoder holds partial bytes until the rest arrives.
+            var piece = _model.TokenBytes(next);
+            bytes.AddRange(piece);
+            var chars = new char[decoder.GetCharCount(piece, flush: false)];
+            decoder.GetChars(piece, chars, flush: false);
+            text.Append(chars);
+            if (stops.FirstOrDefault(s => s.Length > 0 && text.ToString().Contains(s, StringComparison.Ordinal)) is { } stop)
+            {
+                var cut = text.ToString();
+                text.Clear().Append(cut[..cut.IndexOf(stop, StringComparison.Ordinal)]);
+                finish = ChatFinishReason.Stop;
+                break;
+            }
+
+            last = _session.Add(next, position++, 0, true);
+            _session.Decode(cancellationToken);
+        }
+
+        var answer = finish == ChatFinishReason.Stop && text.Length < Encoding.UTF8.GetCharCount(bytes.ToArray()) ? text.ToString() : Encoding.UTF8.GetString(bytes.ToArray());
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
+        {
+            ModelId = ModelId,
+            FinishReason = finish,
+            Usage = new UsageDetails { InputTokenCount = tokens.Length, OutputTokenCount = produced, TotalTokenCount = tokens.Length + produced },
+        };
+    }
+
+    /// <summary>Decodes tokens into one sequence from <paramref name="start"/>; returns the batch index of the last token's logits.</summary>
+    private int DecodeSequence(ReadOnlySpan<int> tokens, int start, int seq, CancellationToken cancellationToken)
+    {
+        var last = -1;
+        for (var i = 0; i < tokens.Length; i++)
+        {
+            if (_session.Pending == _session.BatchCapacity)
+            {
+                _session.Decode(cancellationToken);
+            }
+
+            last = _session.Add(tokens[i], start + i, seq, i == tokens.Length - 1);
+        }
+
+        _session.Decode(cancellationToken);
+        return last;
+    }
+
+    // ---- verdicts from logits ---------------------------------------------------------------
+
+    /// <summary>
+    /// Tokenises the prompt with each label appended and splits off the longest common token prefix:
+    /// what follows is each label's token path (usually one token; "10" may be two). Tokenising the
+    /// whole text keeps the tokenizer's merges across the prefix/label boundary exactly as they would be.
+    /// </summary>
+    private Prepared Prepare(LogitVerdictRequest request)
+    {
+        if (request.Labels.Count == 0 || request.Labels.Distinct(StringComparer.Ordinal).Count() != request.Labels.Count)
+        {
+            throw new ArgumentException("labels must be non-empty and distinct", nameof(request));
+        }
+
+        var text = Format(request.Messages, addAssistant: true) + request.VerdictPrefix;
+        var full = request.Labels.Select(l => TokenizePrompt(text + l)).ToList();
+        var common = full.Min(f => f.Length) - 1;
+        for (var k = 1; k < full.Count; k++)
+        {
+            var n = 0;
+            while (n < common && full[k][n] == full[0][n])
+            {
+                n++;
+            }
+
+            common = n;
+        }
+
+        if (common < 1)
+        {
+            throw new JudgeException("the verdict prompt tokenises to nothing before the labels");
+        }
+
+        var paths = full.Select(f => f[common..]).ToList();
+        for (var i = 0; i < paths.Count; i++)
+        {
+            for (var j = i + 1; j < paths.Count; j++)
+            {
+                if (paths[i].AsSpan().SequenceEqual(paths[j]))
+                {
+                    throw new JudgeException($"labels '{request.Labels[i]}' and '{request.Labels[j]}' tokenise identically");
+                }
+            }
+        }
+
+        if (common + paths.Max(p => p.Length) > _perSequence)
+        {
+            throw new JudgeException($"the verdict prompt has {common} tokens, more than the context of {_perSequence} (?ctx=)");
+        }
+
+        return new Prepared(request, full[0][..common], LabelTrie.Build(request.Labels, paths));
+    }
+
+    /// <summary>Splits requests into groups that fit the context's sequences and KV cells together.</summary>
+    private IEnumerable<List<Prepared>> Fit(IReadOnlyList<Prepared> prepared)
+    {
+        var group = new List<Prepared>();
+        var cells = 0;
+        foreach (var p in prepared)
+        {
+            var need = p.Context.Length + p.Trie.MaxDepth;
+            if (group.Count > 0 && (group.Count == _session.Sequences || cells + need > _session.ContextSize))
+            {
+                yield return group;
+                group = [];
+                cells = 0;
+            }
+
+            group.Add(p);
+            cells += need;
+        }
+
+        if (group.Count > 0)
+        {
+            yield return group;
+        }
+    }
+
+    /// <summary>
+    /// Scores up to <see cref="LlamaSession.Sequences"/> requests in one pass: the prompt prefix they
+    /// share is decoded once in sequence 0 and copied to the others, the rest of every prompt goes into
+    /// one batch (one output row per sequence), and labels longer than one token take one more small
+    /// batched step per branching point of their token trie.
+    /// </summary>
+    private List<LogitVerdictResult> ScoreBatch(IReadOnlyList<Prepared> group, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _scored, group.Count);
+        _session.Clear();
+        var shared = 0;
+        if (group.Count > 1)
+        {
+            shared = group.Min(g => g.Context.Length) - 1;
+            for (var k = 1; k < group.Count && shared > 0; k++)
+            {
+                var n = 0;
+                while (n < shared && group[k].Context[n] == group[0].Context[n])
+                {
+                    n++;
+                }
+
+                shared = n;
+            }
+
+            if (shared > 0)
+            {
+                DecodeSequence(group[0].Context.AsSpan(0, shared), 0, 0, cancellationToken);
+                // DecodeSequence asked for logits on the prefix's last token; harmless, and never read.
+                for (var k = 1; k < group.Count; k++)
+                {
+                    _session.CopySequence(0, k);
+                }
+            }
+        }
+
+        // The rest of every prompt, all sequences in as few decodes as the batch capacity allows.
+        var rootRows = new int[group.Count];
+        var rootLogProbs = new double[group.Count][];
+        var finishing = new List<int>();
+        for (var k = 0; k < group.Count; k++)
+        {
+            var ctx = group[k].Context;
+            for (var i = shared; i < ctx.Length; i++)
+            {
+                if (_session.Pending == _session.BatchCapacity)
+                {
+                    _session.Decode(cancellationToken);
+                    finishing.Clear();
+                }
+
+                var row = _session.Add(ctx[i], i, k, i == ctx.Length - 1);
+                if (i == ctx.Length - 1)
+                {
+                    rootRows[k] = row;
+                    finishing.Add(k);
+                }
+            }
+
+            // Read this sequence's logits before a later decode overwrites them: decode now if the next sequence will not fit.
+            var nextLength = k + 1 < group.Count ? group[k + 1].Context.Length - shared : 0;
+            if (k + 1 == group.Count || _session.Pending + nextLength > _session.BatchCapacity)
+            {
+                _session.Decode(cancellationToken);
+                foreach (var f in finishing)
+                {
+                    rootLogProbs[f] = _session.LogProbabilities(rootRows[f]);
+                }
+
+                finishing.Clear();
+            }
+        }
+
+        for (var k = 0; k < group.Count; k++)
+        {
+            if (rootLogProbs[k] is null)
+            {
+                throw new InvalidOperationException("a sequence's logits were not read");
+            }
+
+            group[k].Trie.Root.Record(rootLogProbs[k]);
+        }
+
+        // Branching points below the root ("1" before "10"): step j decodes every sequence's j-th one.
+        var steps = group.Max(g => g.Trie.Internal.Count);
+        for (var j = 0; j < steps; j++)
+        {
+            var rows = new Dictionary<int, int>();
+            for (var k = 0; k < group.Count; k++)
+            {
+                if (j < group[k].Trie.Internal.Count)
+                {
+                    var node = group[k].Trie.Internal[j];
+                    var start = group[k].Context.Length;
+                    for (var d = 0; d < node.Path.Length; d++)
+                    {
+                        rows[k] = _session.Add(node.Path[d], start + d, k, d == node.Path.Length - 1);
+                    }
+                }
+            }
+
+            _session.Decode(cancellationToken);
+            foreach (var (k, row) in rows)
+            {
+                group[k].Trie.Internal[j].Record(_session.LogProbabilities(row));
+                _session.Truncate(k, group[k].Context.Length);
+            }
+        }
+
+        return [.. group.Select(g => g.Trie.Result(g.Request.Labels, g.Context.Length + g.Trie.TokenCount, ModelId))];
+    }
+
+    private async Task BatchLoopAsync()
+    {
+        var reader = _queue!.Reader;
+        var carry = new List<Pending>();
+        while (carry.Count > 0 || await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            var taken = new List<Pending>(carry);
+            carry.Clear();
+            while (taken.Count < _options.BatchSize && reader.TryRead(out var p))
+            {
+                taken.Add(p);
+            }
+
+            var live = taken.Where(p => !p.Completion.Task.IsCompleted).ToList();
+            if (live.Count == 0)
+            {
+                continue;
+            }
+
+            var group = Fit(live.Select(p => p.Prepared).ToList()).First();
+            var batch = live.Take(group.Count).ToList();
+            carry.AddRange(live.Skip(group.Count));
+            await _turn.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                // A lone request can be aborted mid-decode; a shared batch runs to the end (each caller's await is cancelled at once).
+                var token = batch.Count == 1 ? batch[0].CancellationToken : CancellationToken.None;
+                var results = ScoreBatch(group, token);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    batch[i].Completion.TrySetResult(results[i]);
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var p in batch)
+                {
+                    if (ex is OperationCanceledException)
+                    {
+                        p.Completion.TrySetCanceled(p.CancellationToken);
+                    }
+                    else
+                    {
+                        p.Completion.TrySetException(ex);
+                    }
+                }
+            }
+            finally
+            {
+                _turn.Release();
+            }
+        }
+    }
+
+    private sealed record Prepared(LogitVerdictRequest Request, int[] Context, LabelTrie Trie);
+
+    private sealed class Pending(Prepared prepared, CancellationToken cancellationToken)
+    {
+        public Prepared Prepared { get; } = prepared;
+
+        public CancellationToken CancellationToken { get; } = cancellationToken;
+
+        public TaskCompletionSource<LogitVerdictResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,28 @@
+using Judge.Judges;
+using Microsoft.Extensions.AI;
+
+namespace Judge.Providers.Llama;
+
+/// <summary>Creates local llama.cpp judges: the entry point of the <c>llama:</c> scheme.</summary>
+public static class LlamaJudge
+{
+    /// <summary>The registry description of <c>llama:</c>.</summary>
+    public const string Description =
+        "llama:PATH.gguf — a local GGUF model through llama.cpp v0.5.0 (CPU); verdicts read from next-token probabilities; " +
+        "?ctx=N&threads=N&batch=N&template=NAME|none&max_tokens=N&flash_attn=auto|on|off&native=DIR";
+
+    /// <summary>
+    /// Loads a model as an <see cref="IChatClient"/> whose <see cref="IChatClient.GetService"/> also offers an
+    /// <see cref="Grading.ILogitVerdictScorer"/>. Dispose it to free the model. Safe for concurrent use.
+    /// </summary>
+    /// <exception cref="InputException">The model file is missing, truncated, not GGUF, or GGUF v1.</exception>
+    /// <exception cref="JudgeUnavailableException">The native libraries are missing or the wrong version, or llama.cpp refused the model.</exception>
+    public static IChatClient CreateChatClient(LlamaOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return LlamaChatClient.Create(options);
+    }
+
+    /// <summary>Creates the chat client for a <c>llama:</c> spec.</summary>
+    public static IChatClient CreateChatClient(JudgeSpec spec) => CreateChatClient(LlamaOptions.FromSpec(spec));
+}

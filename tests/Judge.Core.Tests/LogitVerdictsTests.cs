@@ -1,0 +1,122 @@
+using Judge.Data;
+using Judge.Grading;
+using Judge.Rubrics;
+using Microsoft.Extensions.AI;
+
+namespace Judge.Core.Tests;
+
+public class LogitVerdictsTests
+{
+    private static readonly Rubric Pairwise = RubricLoader.Parse("""
+        id: p
+        version: 1
+        title: P
+        mode: pairwise
+        output:
+          tag: "[[{verdict}]]"
+        prompt: "{question} {answer_a} {answer_b}"
+        """, "inline");
+
+    private static readonly Rubric Absolute = RubricLoader.Parse("""
+        id: a
+        version: 1
+        title: A
+        mode: absolute
+        scale:
+          min: 1
+          max: 5
+        output:
+          tag: "[RESULT] {verdict}"
+        prompt: "{question} {answer}"
+        """, "inline");
+
+    private static PairwiseItem Item()
+    {
+        var q = new Question("q1", "writing", ["Why?"]);
+        return new PairwiseItem(q, new ModelAnswer("q1", "x", ["Because."]), new ModelAnswer("q1", "y", ["No."]), 1);
+    }
+
+    [Fact]
+    public void PrefixAndLabels_ComeFromTheRubric()
+    {
+        Assert.Equal("[[", LogitVerdicts.PrefixOf(Pairwise));
+        Assert.Equal(["A", "B", "C"], LogitVerdicts.LabelsOf(Pairwise));
+        Assert.Equal("[RESULT] ", LogitVerdicts.PrefixOf(Absolute));
+        Assert.Equal(["1", "2", "3", "4", "5"], LogitVerdicts.LabelsOf(Absolute));
+    }
+
+    [Fact]
+    public void ExpectedScore_IsProbabilityWeightedMean()
+    {
+        // 0.5·1 + 0.25·3 + 0.25·5 = 0.5 + 0.75 + 1.25 = 2.5
+        var p = new Dictionary<string, double> { ["1"] = 0.5, ["2"] = 0, ["3"] = 0.25, ["4"] = 0, ["5"] = 0.25 };
+        Assert.Equal(2.5, LogitVerdicts.ExpectedScore(Absolute, p)!.Value, 12);
+        Assert.Null(LogitVerdicts.ExpectedScore(Pairwise, new Dictionary<string, double> { ["A"] = 1 }));
+    }
+
+    [Fact]
+    public async Task ChatPairwiseJudge_ClientOffersScorer_ReadsVerdictFromLogits()
+    {
+        var client = new ScoringClient(new Dictionary<string, double> { ["A"] = 0.2, ["B"] = 0.7, ["C"] = 0.1 });
+        var judgment = await new ChatPairwiseJudge("fake", client, new FixedRubricSelector(Pairwise)).JudgeAsync(Item());
+        var call = Assert.Single(judgment.Calls);
+        Assert.Equal(PairwiseWinner.ModelB, judgment.Winner);
+        Assert.Equal("logits", call.Method);
+        Assert.Equal("[[B]]", call.RawOutput);
+        Assert.Equal(0.7, call.Probabilities!["B"]);
+        Assert.Equal(0, client.TextCalls);
+        Assert.Equal(("[[", 3), (client.LastRequest!.VerdictPrefix, client.LastRequest.Labels.Count));
+    }
+
+    [Fact]
+    public async Task ChatPairwiseJudge_LogitVerdictsOff_GeneratesText()
+    {
+        var client = new ScoringClient(new Dictionary<string, double> { ["A"] = 1, ["B"] = 0, ["C"] = 0 });
+        var judgment = await new ChatPairwiseJudge("fake", client, new FixedRubricSelector(Pairwise), new ChatJudgeOptions { UseLogitVerdicts = false }).JudgeAsync(Item());
+        Assert.Equal(1, client.TextCalls);
+        Assert.Equal(PairwiseWinner.Tie, judgment.Winner);
+        Assert.Null(judgment.Calls[0].Probabilities);
+    }
+
+    [Fact]
+    public async Task ChatAbsoluteJudge_ScorerFails_RecordsErrorNotScore()
+    {
+        var client = new ScoringClient(null);
+        var judgment = await new ChatAbsoluteJudge("fake", client, new FixedRubricSelector(Absolute)).GradeAsync(
+            new AbsoluteItem(new Question("q1", "w", ["Why?"]), new ModelAnswer("q1", "x", ["Because."]), 1));
+        Assert.Equal(VerdictStatus.Error, judgment.Status);
+        Assert.Null(judgment.Score);
+        Assert.Contains("no model", judgment.Error, StringComparison.Ordinal);
+    }
+
+    /// <summary>A chat client that also scores labels with a fixed distribution (or fails when given none).</summary>
+    private sealed class ScoringClient(Dictionary<string, double>? distribution) : IChatClient, ILogitVerdictScorer
+    {
+        public int TextCalls { get; private set; }
+
+        public LogitVerdictRequest? LastRequest { get; private set; }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            TextCalls++;
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "A tie. [[C]]")));
+        }
+
+        public Task<LogitVerdictResult> ScoreAsync(LogitVerdictRequest request, CancellationToken cancellationToken = default)
+        {
+            LastRequest = request;
+            return distribution is null
+                ? throw new JudgeUnavailableException("no model")
+                : Task.FromResult(new LogitVerdictResult(distribution.MaxBy(p => p.Value).Key, distribution, 0.9, 42, "fake"));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => serviceType.IsInstanceOfType(this) ? this : null;
+
+        public void Dispose()
+        {
+        }
+    }
+}
