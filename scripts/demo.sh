@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The main job: builds judge and runs a real judging run on the sample data in datasets/sample.
-# Extra arguments are passed to `judge compare` (e.g. --judge openai:gpt-4o once that provider lands).
+# JUDGE_MODEL=/path/to/judge.gguf picks the local judge model (default: ../shared/models/stories260K.gguf).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +25,7 @@ for turn in 1 2; do
     --references "$sample/reference_answer/reference.jsonl" \
     --judge "replay:$sample/recorded_judgments.jsonl" \
     --turn "$turn" \
-    --out "out/sample-compare-turn$turn.jsonl" "$@"
+    --out "out/sample-compare-turn$turn.jsonl"
 done
 
 echo
@@ -35,5 +35,24 @@ judge agreement --judgments out/sample-compare-turn1.jsonl --human "$sample/huma
 echo
 echo "== judge run: the same evaluation from examples/judge.yaml, gated, with HTML/Markdown/JUnit/CSV reports in out/example-run"
 judge run examples/judge.yaml --overwrite
-echo "== judge models info: the local llama: judge's model, read from its GGUF header"
-judge models info ../shared/models/stories260K.gguf
+
+# The local judge: a GGUF model run in-process by llama.cpp, verdicts read from the logits.
+# JUDGE_MODEL names the model; the default is the tiny real model in ../shared (not instruction-tuned:
+# it shows the mechanics, and its verdicts show a strong position bias, not judging quality).
+model="${JUDGE_MODEL:-../shared/models/stories260K.gguf}"
+echo
+if [ -f "$model" ]; then
+  echo "== judge models info: the local judge's model, read from its GGUF header"
+  judge models info "$model"
+  echo
+  echo "== judge compare, turn 1, with the local model in-process: both orders, verdict probabilities from the logits"
+  judge compare \
+    --questions "$sample/question.jsonl" \
+    --answers "$sample"/model_answer/*.jsonl \
+    --references "$sample/reference_answer/reference.jsonl" \
+    --judge "llama:$model?ctx=4096" \
+    --concurrency 1 \
+    --out out/sample-compare-llama.jsonl
+else
+  echo "note: no local judge model at '$model'; set JUDGE_MODEL=/path/to/judge.gguf to judge the sample in-process"
+fi

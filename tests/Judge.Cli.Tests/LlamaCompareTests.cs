@@ -1,0 +1,52 @@
+using System.Text.Json;
+
+namespace Judge.Cli.Tests;
+
+/// <summary><c>judge compare --judge llama:…</c> on the real MT-Bench files with the real tiny model, on CPU.</summary>
+public class LlamaCompareTests
+{
+    [Fact]
+    public async Task Compare_LocalModelOnMtBench_GivesVerdictsWithProbabilitiesInBothOrders()
+    {
+        var model = Path.Combine(Paths.Shared, "models", "stories260K.gguf");
+        var outPath = Paths.Temp("llama.jsonl");
+
+        // MT-Bench prompts run to ~3.5k tokens in this model's 512-token vocabulary: ctx 8192.
+        var (exit, output) = await CliRunner.RunAsync(
+        [
+            "compare", "-q", Path.Combine(Paths.MtBench, "question.jsonl"),
+            "-a", .. Directory.GetFiles(Path.Combine(Paths.MtBench, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal),
+            "--judge", $"llama:{model}?ctx=8192", "--limit", "3", "--concurrency", "1", "--out", outPath, "--rubrics-dir", Paths.Rubrics,
+        ]);
+
+        Assert.True(exit == 0, output);
+        var records = File.ReadLines(outPath).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var verdicts = records.Where(r => r.GetProperty("type").GetString() == "pairwise").ToList();
+        var calls = records.Where(r => r.GetProperty("type").GetString() == "call").ToList();
+        Assert.Equal(3, verdicts.Count);
+        Assert.All(verdicts, v => Assert.Equal("parsed", v.GetProperty("status").GetString()));
+        Assert.Equal(6, calls.Count);
+        Assert.Equal(3, calls.Count(c => c.GetProperty("order").GetString() == "AB"));
+        Assert.Equal(3, calls.Count(c => c.GetProperty("order").GetString() == "BA"));
+        foreach (var call in calls)
+        {
+            Assert.Equal("logits", call.GetProperty("method").GetString());
+            var probabilities = call.GetProperty("probabilities").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+            Assert.Equal(["A", "B", "C"], probabilities.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(1.0, probabilities.Values.Sum(), 6);
+
+            // The recorded verdict is the most probable label.
+            Assert.Equal(probabilities.MaxBy(p => p.Value).Key, call.GetProperty("verdict").GetString());
+        }
+
+        // Each item's verdict follows from its two calls: agreement gives the winner, disagreement an inconsistent tie.
+        foreach (var v in verdicts)
+        {
+            var item = v.GetProperty("item").GetString();
+            var choices = calls.Where(c => c.GetProperty("item").GetString() == item).ToDictionary(c => c.GetProperty("order").GetString()!, c => c.GetProperty("verdict").GetString()!);
+            var ab = choices["AB"] switch { "A" => "model_a", "B" => "model_b", _ => "tie" };
+            var ba = choices["BA"] switch { "A" => "model_b", "B" => "model_a", _ => "tie" };
+            Assert.Equal(ab == ba ? ab : "tie (inconsistent)", v.GetProperty("winner").GetString());
+        }
+    }
+}
