@@ -57,62 +57,10 @@ internal static class ChatCall
     public static async Task<JudgeCall> RunAsync(
         IChatClient client, string judgeId, Rubric rubric, string itemKey, string order, RenderedPrompt prompt, ChatJudgeOptions options, CancellationToken cancellationToken)
     {
-        if (options.UseLogitVerdicts && client.GetService(typeof(ILogitVerdictScorer)) is ILogitVerdictScorer scorer)
-        {
-            return await RunLogitsAsync(scorer, judgeId, rubric, itemKey, order, prompt, options, cancellationToken).ConfigureAwait(false);
-        }
-
         var clock = options.TimeProvider;
         var started = clock.GetTimestamp();
-        ChatResponse response;
-        try
-        {
-            response = await client.GetResponseAsync(prompt.Messages, options.ToChatOptions($"{rubric.Key}|{order}"), cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return new JudgeCall
-            {
-                ItemKey = itemKey,
-                JudgeId = judgeId,
-                RubricKey = rubric.Key,
-                Order = order,
-                PromptHash = prompt.Hash,
-                Status = VerdictStatus.Error,
-                LatencyMs = clock.GetElapsedTime(started).TotalMilliseconds,
-                Error = Describe(ex),
-            };
-        }
 
-        var raw = response.Text;
-        var parsed = VerdictParser.Parse(rubric, raw, prompt.CandidateTexts);
-        return new JudgeCall
-        {
-            ItemKey = itemKey,
-            JudgeId = judgeId,
-            RubricKey = rubric.Key,
-            Order = order,
-            PromptHash = prompt.Hash,
-            RawOutput = raw,
-            Status = parsed.Status,
-            Verdict = parsed.Verdict,
-            Score = parsed.Score,
-            Choice = parsed.Choice,
-            Feedback = parsed.Feedback,
-            Method = parsed.Method,
-            Usage = response.Usage is { } u ? new TokenUsage(u.InputTokenCount, u.OutputTokenCount) : null,
-            LatencyMs = clock.GetElapsedTime(started).TotalMilliseconds,
-            ModelId = response.ModelId,
-            FinishReason = response.FinishReason?.Value,
-            Error = parsed.Problem,
-        };
-    }
-
-    private static async Task<JudgeCall> RunLogitsAsync(
-        ILogitVerdictScorer scorer, string judgeId, Rubric rubric, string itemKey, string order, RenderedPrompt prompt, ChatJudgeOptions options, CancellationToken cancellationToken)
-    {
-        var clock = options.TimeProvider;
-        var started = clock.GetTimestamp();
+        // What every outcome of this call shares; an exception leaves it an error.
         var call = new JudgeCall
         {
             ItemKey = itemKey,
@@ -121,18 +69,49 @@ internal static class ChatCall
             Order = order,
             PromptHash = prompt.Hash,
             Status = VerdictStatus.Error,
-            Method = "logits",
         };
-        LogitVerdictResult result;
+
         try
         {
-            result = await scorer.ScoreAsync(LogitVerdicts.RequestFor(rubric, prompt), cancellationToken).ConfigureAwait(false);
+            call = options.UseLogitVerdicts && client.GetService(typeof(ILogitVerdictScorer)) is ILogitVerdictScorer scorer
+                ? await ScoreFromLogitsAsync(scorer, call, rubric, prompt, cancellationToken).ConfigureAwait(false)
+                : await ParseResponseAsync(client, call, rubric, order, prompt, options, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return call with { LatencyMs = clock.GetElapsedTime(started).TotalMilliseconds, Error = Describe(ex) };
+            call = call with { Error = Describe(ex) };
         }
 
+        return call with { LatencyMs = clock.GetElapsedTime(started).TotalMilliseconds };
+    }
+
+    private static async Task<JudgeCall> ParseResponseAsync(
+        IChatClient client, JudgeCall call, Rubric rubric, string order, RenderedPrompt prompt, ChatJudgeOptions options, CancellationToken cancellationToken)
+    {
+        var response = await client.GetResponseAsync(prompt.Messages, options.ToChatOptions($"{rubric.Key}|{order}"), cancellationToken).ConfigureAwait(false);
+        var raw = response.Text;
+        var parsed = VerdictParser.Parse(rubric, raw, prompt.CandidateTexts);
+        return call with
+        {
+            RawOutput = raw,
+            Status = parsed.Status,
+            Verdict = parsed.Verdict,
+            Score = parsed.Score,
+            Choice = parsed.Choice,
+            Feedback = parsed.Feedback,
+            Method = parsed.Method,
+            Usage = response.Usage is { } u ? new TokenUsage(u.InputTokenCount, u.OutputTokenCount) : null,
+            ModelId = response.ModelId,
+            FinishReason = response.FinishReason?.Value,
+            Error = parsed.Problem,
+        };
+    }
+
+    private static async Task<JudgeCall> ScoreFromLogitsAsync(
+        ILogitVerdictScorer scorer, JudgeCall call, Rubric rubric, RenderedPrompt prompt, CancellationToken cancellationToken)
+    {
+        call = call with { Method = "logits" };
+        var result = await scorer.ScoreAsync(LogitVerdicts.RequestFor(rubric, prompt), cancellationToken).ConfigureAwait(false);
         var parsed = LogitVerdicts.Interpret(rubric, result);
         return call with
         {
@@ -146,7 +125,6 @@ internal static class ChatCall
             ExpectedScore = LogitVerdicts.ExpectedScore(rubric, result.Probabilities),
             LabelMass = result.LabelMass,
             Usage = new TokenUsage(result.PromptTokens, 0),
-            LatencyMs = clock.GetElapsedTime(started).TotalMilliseconds,
             ModelId = result.ModelId,
         };
     }

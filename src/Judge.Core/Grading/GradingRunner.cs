@@ -58,41 +58,13 @@ public static class GradingRunner
 {
     /// <summary>Judges every pairwise item; results go to <paramref name="sink"/> as they arrive.</summary>
     public static async Task<RunSummary> RunAsync(
-        IReadOnlyList<PairwiseItem> items, IPairwiseJudge judge, IJudgmentSink sink, GradingRunOptions? options = null, IProgress<GradingProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        var results = new List<PairwiseJudgment>(items.Count);
-        await ForEachAsync(items, options, progress, async (item, ct) =>
-        {
-            var judgment = await judge.JudgeAsync(item, ct).ConfigureAwait(false);
-            await sink.WriteAsync(judgment, ct).ConfigureAwait(false);
-            lock (results)
-            {
-                results.Add(judgment);
-            }
-
-            return judgment.Status != VerdictStatus.Parsed;
-        }, cancellationToken).ConfigureAwait(false);
-        return Summarise(results);
-    }
+        IReadOnlyList<PairwiseItem> items, IPairwiseJudge judge, IJudgmentSink sink, GradingRunOptions? options = null, IProgress<GradingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Summarise(await JudgeAllAsync(items, judge.JudgeAsync, sink.WriteAsync, j => j.Status, options, progress, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Grades every absolute item; results go to <paramref name="sink"/> as they arrive.</summary>
     public static async Task<RunSummary> RunAsync(
-        IReadOnlyList<AbsoluteItem> items, IAbsoluteJudge judge, IJudgmentSink sink, GradingRunOptions? options = null, IProgress<GradingProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        var results = new List<AbsoluteJudgment>(items.Count);
-        await ForEachAsync(items, options, progress, async (item, ct) =>
-        {
-            var judgment = await judge.GradeAsync(item, ct).ConfigureAwait(false);
-            await sink.WriteAsync(judgment, ct).ConfigureAwait(false);
-            lock (results)
-            {
-                results.Add(judgment);
-            }
-
-            return judgment.Status != VerdictStatus.Parsed;
-        }, cancellationToken).ConfigureAwait(false);
-        return Summarise(results);
-    }
+        IReadOnlyList<AbsoluteItem> items, IAbsoluteJudge judge, IJudgmentSink sink, GradingRunOptions? options = null, IProgress<GradingProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Summarise(await JudgeAllAsync(items, judge.GradeAsync, sink.WriteAsync, j => j.Status, options, progress, cancellationToken).ConfigureAwait(false));
 
     /// <summary>Counts pairwise judgments.</summary>
     public static RunSummary Summarise(IReadOnlyCollection<PairwiseJudgment> judgments)
@@ -153,9 +125,17 @@ public static class GradingRunner
         };
     }
 
-    private static async Task ForEachAsync<T>(
-        IReadOnlyList<T> items, GradingRunOptions? options, IProgress<GradingProgress>? progress, Func<T, CancellationToken, Task<bool>> judgeOne, CancellationToken cancellationToken)
+    /// <summary>Judges items with bounded concurrency, writing each judgment as it completes; returns them all.</summary>
+    private static async Task<List<TJudgment>> JudgeAllAsync<TItem, TJudgment>(
+        IReadOnlyList<TItem> items,
+        Func<TItem, CancellationToken, Task<TJudgment>> judge,
+        Func<TJudgment, CancellationToken, ValueTask> write,
+        Func<TJudgment, VerdictStatus> status,
+        GradingRunOptions? options,
+        IProgress<GradingProgress>? progress,
+        CancellationToken cancellationToken)
     {
+        var results = new List<TJudgment>(items.Count);
         var done = 0;
         var failed = 0;
         var parallel = new ParallelOptions
@@ -165,9 +145,16 @@ public static class GradingRunner
         };
         await Parallel.ForEachAsync(items, parallel, async (item, ct) =>
         {
-            var bad = await judgeOne(item, ct).ConfigureAwait(false);
-            var f = bad ? Interlocked.Increment(ref failed) : Volatile.Read(ref failed);
+            var judgment = await judge(item, ct).ConfigureAwait(false);
+            await write(judgment, ct).ConfigureAwait(false);
+            lock (results)
+            {
+                results.Add(judgment);
+            }
+
+            var f = status(judgment) != VerdictStatus.Parsed ? Interlocked.Increment(ref failed) : Volatile.Read(ref failed);
             progress?.Report(new GradingProgress(Interlocked.Increment(ref done), items.Count, f));
         }).ConfigureAwait(false);
+        return results;
     }
 }
