@@ -263,7 +263,7 @@ internal static class GradingCommands
         }
 
         SummaryView.Write(console, summary, outPath);
-        if (calls.Any(c => c.Usage is not null))
+        if (spec.Scheme is "openai" or "azure" && calls.Any(c => c.Usage is not null))
         {
             var cost = CostReport.FromCalls(calls, inputs.PriceTable(parse, spec), Inputs.PricedModel(spec), summary.Items);
             var line = cost.UnpricedCalls == cost.Calls
