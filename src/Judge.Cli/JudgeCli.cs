@@ -27,6 +27,7 @@ public static class JudgeCli
             GradingCommands.Grade(console),
             RubricCommands.Create(console),
             AgreementCommand.Create(console),
+            PandaLmCommand.Create(console),
             BiasCommands.Bias(console),
             BiasCommands.Judges(console),
             BiasCommands.AgreementScores(console),

@@ -85,3 +85,20 @@ public class AgreementCommandTests
         Assert.Equal((double)agree / total, figure.GetProperty("rate").GetDouble(), 12);
     }
 }
+
+public class PandaLmCommandTests
+{
+    [Fact]
+    public async Task AgreementPandaLm_Gpt35Results_ReportsBothTotalsAndTheUnparsable()
+    {
+        var dir = Path.Combine(Paths.Shared, "datasets", "pandalm");
+
+        var (exit, output) = await CliRunner.RunAsync("agreement-pandalm", "--testset", Path.Combine(dir, "testset-v1.json"), "--verdicts", Path.Combine(dir, "gpt-3.5-turbo-testset-v1.json"));
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("697/999", output);
+        Assert.Contains("697/974", output);
+        Assert.Contains("25 verdicts unparsable", output);
+        Assert.Contains("Fleiss' kappa 0.864", output);
+    }
+}

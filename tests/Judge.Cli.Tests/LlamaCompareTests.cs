@@ -48,5 +48,14 @@ public class LlamaCompareTests
             var ba = choices["BA"] switch { "A" => "model_b", "B" => "model_a", _ => "tie" };
             Assert.Equal(ab == ba ? ab : "tie (inconsistent)", v.GetProperty("winner").GetString());
         }
+
+        // The local run sits beside GPT-4's published verdicts in the judge-choosing table.
+        var (judgesExit, table) = await CliRunner.RunAsync(
+            "judges", "--judgments", Path.Combine(Paths.MtBench, "gpt4_pair_judgments.jsonl"), "--judgments", outPath,
+            "--human", Path.Combine(Paths.MtBench, "human_judgments.jsonl"), "--turn", "1");
+        Assert.True(judgesExit == 0, table);
+        Assert.Contains("886/1343 = 66.0 %", table);
+        Assert.Contains("0/6 = 0.0 %", table); // the local run's parse failures: none, from 6 calls
+        Assert.Contains("judge-by-judge", table);
     }
 }
