@@ -71,5 +71,19 @@ public class FeedbackCommandTests
         });
         Assert.All(rejected.Where(r => r.GetProperty("reason").GetString() == "unparsable"), r => Assert.True(r.TryGetProperty("raw", out _)));
         Assert.True(File.Exists(Path.Combine(outDir, "feedback-collection.jsonl")));
+
+        // The model never writes a usable instruction, so give the judge stage hand-made material and run it alone.
+        File.WriteAllText(Path.Combine(outDir, "instructions.jsonl"), """{"id":"seed-conciseness/i00","rubric_id":"seed-conciseness","instruction":"Tell me what a cat is.","reference_answer":"A cat is a small furry animal that people keep as a pet."}""" + "\n");
+        File.WriteAllText(Path.Combine(outDir, "responses.jsonl"), string.Concat(
+            """{"id":"r1","instruction_id":"seed-conciseness/i00","target_score":5,"response":"A cat is a small pet animal."}""" + "\n",
+            """{"id":"r2","instruction_id":"seed-conciseness/i00","target_score":1,"response":"Cats. Cats cats cats. Well, let me tell you about dogs first."}""" + "\n"));
+        (exit, output) = await CliRunner.RunAsync(
+            "feedback", "generate", "--out", outDir, "--generator", model, "--judge", model, "--seeds", seeds, "--from", "feedback", "--rubrics-dir", Paths.Rubrics);
+
+        Assert.True(exit == 0, output);
+        var judged = File.ReadLines(Path.Combine(outDir, "feedback.rejected.jsonl")).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var kept = File.ReadLines(Path.Combine(outDir, "feedback.jsonl")).Count();
+        Assert.Equal(2, judged.Count + kept);
+        Assert.All(judged, r => Assert.Contains(r.GetProperty("reason").GetString(), new[] { "unparsable", "out-of-range", "off-target", "no-feedback" }));
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Judge.Data;
@@ -111,6 +112,8 @@ public sealed class FeedbackPipeline
     public static readonly IReadOnlyList<int> Levels = [1, 2, 3, 4, 5];
 
     private static readonly string[] RubricKeys = ["criteria", "score1_description", "score2_description", "score3_description", "score4_description", "score5_description"];
+
+    private static readonly FeedbackJsonContext Readable = new(new JsonSerializerOptions(FeedbackJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 
     private readonly FeedbackPrompts _prompts;
     private readonly Rubric _judgeRubric;
@@ -720,6 +723,8 @@ public sealed class FeedbackPipeline
 
     private static void WriteJsonl<T>(string path, IEnumerable<T> records, JsonTypeInfo<T> type)
     {
+        // Stage files are meant to be read and edited by people: keep quotes and accents readable.
+        type = (JsonTypeInfo<T>)Readable.GetTypeInfo(typeof(T))!;
         var temp = path + ".tmp";
         using (var writer = new StreamWriter(temp, append: false, new UTF8Encoding(false)))
         {
