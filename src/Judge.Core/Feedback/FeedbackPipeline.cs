@@ -724,7 +724,7 @@ public sealed class FeedbackPipeline
     private static void WriteJsonl<T>(string path, IEnumerable<T> records, JsonTypeInfo<T> type)
     {
         // Stage files are meant to be read and edited by people: keep quotes and accents readable.
-        type = (JsonTypeInfo<T>)Readable.GetTypeInfo(typeof(T))!;
+        type = (JsonTypeInfo<T>)Readable.GetTypeInfo(type.Type)!;
         var temp = path + ".tmp";
         using (var writer = new StreamWriter(temp, append: false, new UTF8Encoding(false)))
         {
