@@ -33,6 +33,7 @@ public static class JudgeCli
             BiasCommands.AgreementScores(console),
             RunCommand.Create(console, time),
             ModelCommands.Create(console),
+            FeedbackCommands.Create(console),
         };
 
         var parse = root.Parse(args);

@@ -16,22 +16,25 @@ internal static class CommonOptions
     /// executable (where the build copies the shipped rubrics), or a <c>rubrics/</c> folder above
     /// the working directory — the first that exists.
     /// </summary>
-    public static RubricLibrary LoadRubrics(string? directory)
+    public static RubricLibrary LoadRubrics(string? directory) => RubricLibrary.LoadDirectory(RubricsPath(directory));
+
+    /// <summary>The rubric folder <see cref="LoadRubrics"/> would load.</summary>
+    public static string RubricsPath(string? directory)
     {
         if (directory is not null)
         {
-            return RubricLibrary.LoadDirectory(directory);
+            return directory;
         }
 
         if (Environment.GetEnvironmentVariable("JUDGE_RUBRICS") is { Length: > 0 } fromEnv)
         {
-            return RubricLibrary.LoadDirectory(fromEnv);
+            return fromEnv;
         }
 
         var beside = Path.Combine(AppContext.BaseDirectory, "rubrics");
         if (Directory.Exists(beside))
         {
-            return RubricLibrary.LoadDirectory(beside);
+            return beside;
         }
 
         for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
@@ -39,7 +42,7 @@ internal static class CommonOptions
             var candidate = Path.Combine(dir.FullName, "rubrics");
             if (Directory.Exists(candidate))
             {
-                return RubricLibrary.LoadDirectory(candidate);
+                return candidate;
             }
         }
 

@@ -1,0 +1,231 @@
+using System.CommandLine;
+using System.Globalization;
+using Judge.Feedback;
+using Judge.Judges;
+using Judge.Providers;
+using Judge.Providers.Hosted;
+using Spectre.Console;
+
+namespace Judge.Cli.Commands;
+
+/// <summary><c>judge feedback generate</c>: Prometheus-style feedback data generation.</summary>
+internal static class FeedbackCommands
+{
+    public static Command Create(IAnsiConsole console)
+    {
+        var output = new Option<string>("--out", "-o") { Description = "Output folder: stage files, rejections, journal and exports.", Required = true };
+        var generator = new Option<string>("--generator") { Description = "Judge spec of the model that writes rubrics, instructions and responses, e.g. openai:gpt-4o.", Required = true };
+        var judge = new Option<string>("--judge") { Description = "Judge spec of the model that writes feedback and scores.", Required = true };
+        var secondJudge = new Option<string?>("--second-judge") { Description = "Judge spec asked about responses whose score misses their target; when it gives the same score, the response is kept with that score." };
+        var seeds = new Option<string?>("--seeds") { Description = "Folder of seed rubric YAML files. Default: RUBRICS/feedback/seeds." };
+        var prompts = new Option<string?>("--prompts") { Description = "Folder of the stage prompt files. Default: RUBRICS/feedback." };
+        var rubrics = new Option<int>("--rubrics") { Description = "New rubrics to generate.", DefaultValueFactory = _ => 10 };
+        var perCall = new Option<int>("--rubrics-per-call") { Description = "New rubrics asked for per generator call.", DefaultValueFactory = _ => 5 };
+        var includeSeeds = new Option<bool>("--include-seeds") { Description = "Also write instructions for the seed rubrics." };
+        var instructions = new Option<int>("--instructions-per-rubric") { Description = "Instructions per rubric.", DefaultValueFactory = _ => 20 };
+        var responses = new Option<int>("--responses-per-level") { Description = "Responses per instruction and score level (1-5).", DefaultValueFactory = _ => 1 };
+        var tolerance = new Option<int>("--tolerance") { Description = "How far the judged score may miss the target level.", DefaultValueFactory = _ => 0 };
+        var threshold = new Option<double>("--dedupe-threshold") { Description = "Jaccard similarity of word 3-gram shingles at which a text is a near-duplicate.", DefaultValueFactory = _ => 0.7 };
+        var noBalance = new Option<bool>("--no-balance") { Description = "Export every kept item instead of downsampling each score level to the smallest one." };
+        var seed = new Option<int>("--seed") { Description = "Seed for example choice, sampling and balancing.", DefaultValueFactory = _ => 0 };
+        var concurrency = new Option<int>("--concurrency") { Description = "Model calls in flight at once.", DefaultValueFactory = _ => 4 };
+        var stages = new Option<string?>("--stages") { Description = "Comma-separated stages to run: rubrics, instructions, responses, feedback, export." };
+        var from = new Option<string?>("--from") { Description = "First stage to run." };
+        var until = new Option<string?>("--until") { Description = "Last stage to run." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Print per stage the calls, tokens, cost and time it will take; call no model." };
+        var prices = new Option<string?>("--prices") { Description = "Price table (YAML or JSON) overriding the built-in one, for --dry-run." };
+        var rpm = new Option<int>("--rpm") { Description = "Requests per minute assumed for the --dry-run time estimate.", DefaultValueFactory = _ => 500 };
+        var dir = CommonOptions.RubricsDirectory();
+
+        var generate = new Command("generate", "Generate a Prometheus-style feedback data set: rubrics, instructions, responses per score, judged feedback, exports.")
+        {
+            output, generator, judge, secondJudge, seeds, prompts, rubrics, perCall, includeSeeds, instructions, responses, tolerance, threshold, noBalance, seed, concurrency, stages, from, until, dryRun, prices, rpm, dir,
+        };
+        generate.SetAction(async (parse, cancellationToken) =>
+        {
+            var rubricsPath = CommonOptions.RubricsPath(parse.GetValue(dir));
+            var judgeRubric = CommonOptions.LoadRubrics(parse.GetValue(dir)).Get("prometheus-absolute");
+            var stagePrompts = FeedbackPrompts.LoadDirectory(parse.GetValue(prompts) ?? Path.Combine(rubricsPath, "feedback"));
+            var seedRubrics = FeedbackPrompts.LoadSeeds(parse.GetValue(seeds) ?? Path.Combine(rubricsPath, "feedback", "seeds"));
+            var options = new FeedbackOptions
+            {
+                NewRubrics = Positive(parse.GetValue(rubrics), "--rubrics"),
+                RubricsPerCall = Positive(parse.GetValue(perCall), "--rubrics-per-call"),
+                IncludeSeeds = parse.GetValue(includeSeeds),
+                InstructionsPerRubric = Positive(parse.GetValue(instructions), "--instructions-per-rubric"),
+                ResponsesPerLevel = Positive(parse.GetValue(responses), "--responses-per-level"),
+                ScoreTolerance = Math.Max(0, parse.GetValue(tolerance)),
+                DuplicateThreshold = parse.GetValue(threshold) is var t and >= 0 and <= 1 ? t : throw new InputException(null, null, "--dedupe-threshold", "must lie between 0 and 1"),
+                Balance = !parse.GetValue(noBalance),
+                Seed = parse.GetValue(seed),
+                Concurrency = Positive(parse.GetValue(concurrency), "--concurrency"),
+            };
+            var selected = SelectStages(parse.GetValue(stages), parse.GetValue(from), parse.GetValue(until));
+            var generatorSpec = JudgeSpec.Parse(parse.GetValue(generator)!);
+            var judgeSpec = JudgeSpec.Parse(parse.GetValue(judge)!);
+            var secondSpec = parse.GetValue(secondJudge) is { } s ? JudgeSpec.Parse(s) : null;
+
+            if (parse.GetValue(dryRun))
+            {
+                var table = parse.GetValue(prices) is { } path ? PriceTable.BuiltIn.WithOverrides(path) : PriceTable.BuiltIn;
+                var plan = FeedbackPlanner.Plan(stagePrompts, judgeRubric, seedRubrics, options, new FeedbackPlanAssumptions(), CostEstimator.EstimateTokens, generatorSpec.Text, judgeSpec.Text, secondSpec?.Text);
+                PrintPlan(console, plan.Where(p => selected.Contains(p.Stage)).ToList(), [generatorSpec, judgeSpec, .. secondSpec is null ? Array.Empty<JudgeSpec>() : [secondSpec]], table, Math.Max(1, parse.GetValue(rpm)));
+                return ExitCodes.Ok;
+            }
+
+            var registry = ChatClientRegistry.CreateDefault();
+            using var generatorClient = registry.Create(generatorSpec);
+            using var judgeClient = judgeSpec.Text == generatorSpec.Text ? null : registry.Create(judgeSpec);
+            using var secondClient = secondSpec is null ? null : registry.Create(secondSpec);
+            var models = new FeedbackModels
+            {
+                Generator = generatorClient,
+                GeneratorName = generatorSpec.Text,
+                Judge = judgeClient ?? generatorClient,
+                JudgeName = judgeSpec.Text,
+                SecondJudge = secondClient,
+                SecondJudgeName = secondSpec?.Text,
+            };
+            var outDir = parse.GetValue(output)!;
+            var pipeline = new FeedbackPipeline(stagePrompts, judgeRubric, models, options, outDir);
+            console.MarkupLineInterpolated($"generating into {outDir}: {seedRubrics.Count} seed rubrics, stages {string.Join(", ", selected.Select(Name))}");
+            var result = await pipeline.RunAsync(
+                seedRubrics,
+                selected,
+                summary => console.MarkupLineInterpolated($"  {Name(summary.Stage)}: {summary.ItemsIn} in, {summary.ItemsOut} out, {summary.RejectedCount} rejected ({summary.ModelCalls} model calls, {summary.JournalCalls} from the journal)"),
+                cancellationToken).ConfigureAwait(false);
+            PrintSummary(console, result, outDir);
+            return ExitCodes.Ok;
+        });
+
+        return new Command("feedback", "Feedback data generation in the style of Prometheus's Feedback Collection.") { generate };
+    }
+
+    private static int Positive(int value, string name) =>
+        value > 0 ? value : throw new InputException(null, null, name, "must be at least 1");
+
+    private static string Name(FeedbackStage stage) => stage.ToString().ToLowerInvariant();
+
+    private static FeedbackStage ParseStage(string text, string option) =>
+        Enum.TryParse<FeedbackStage>(text.Trim(), ignoreCase: true, out var stage) && Enum.IsDefined(stage)
+            ? stage
+            : throw new InputException(null, null, option, $"unknown stage '{text}'; stages: {string.Join(", ", Enum.GetValues<FeedbackStage>().Select(Name))}");
+
+    /// <summary>The stages chosen by <c>--stages</c>, or by <c>--from</c>/<c>--until</c>; all by default.</summary>
+    internal static IReadOnlyList<FeedbackStage> SelectStages(string? stages, string? from, string? until)
+    {
+        if (stages is not null)
+        {
+            if (from is not null || until is not null)
+            {
+                throw new InputException(null, null, "--stages", "give either --stages or --from/--until");
+            }
+
+            return stages.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s => ParseStage(s, "--stages")).Distinct().Order().ToList();
+        }
+
+        var first = from is null ? FeedbackStage.Rubrics : ParseStage(from, "--from");
+        var last = until is null ? FeedbackStage.Export : ParseStage(until, "--until");
+        return last < first
+            ? throw new InputException(null, null, "--until", $"{Name(last)} comes before {Name(first)}")
+            : Enum.GetValues<FeedbackStage>().Where(s => s >= first && s <= last).ToList();
+    }
+
+    private static void PrintPlan(IAnsiConsole console, IReadOnlyList<StagePlan> plan, IReadOnlyList<JudgeSpec> specs, PriceTable prices, int rpm)
+    {
+        string Price(StagePlan p, out decimal cost)
+        {
+            cost = 0;
+            if (p.Calls == 0)
+            {
+                return "$0";
+            }
+
+            var spec = specs.First(s => s.Text == p.Model);
+            var model = spec.Option("model") ?? spec.Target;
+            if (spec.Scheme is "llama" or "mock")
+            {
+                return "$0 (local)";
+            }
+
+            if (prices.Find(model) is not { } price)
+            {
+                return $"unknown: no price for '{Markup.Escape(model)}'";
+            }
+
+            cost = price.Cost(p.InputTokens, p.OutputTokens);
+            return "$" + cost.ToString("N2", CultureInfo.InvariantCulture);
+        }
+
+        var table = new Table().Title("dry run: nothing was sent").AddColumns("stage", "model", "calls", "prompt tokens (est.)", "output tokens (est.)", "cost (est.)", $"time at {rpm} rpm");
+        long calls = 0, input = 0, outputTokens = 0;
+        decimal total = 0;
+        foreach (var p in plan)
+        {
+            var cost = Price(p, out var dollars);
+            total += dollars;
+            calls += p.Calls;
+            input += p.InputTokens;
+            outputTokens += p.OutputTokens;
+            table.AddRow(
+                Name(p.Stage) + (p.Role == "second judge" ? " (2nd judge)" : string.Empty),
+                Markup.Escape(p.Model),
+                p.Calls.ToString("N0", CultureInfo.InvariantCulture),
+                p.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
+                p.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
+                cost,
+                Duration(p.Calls, rpm));
+        }
+
+        table.AddRow("total", string.Empty, calls.ToString("N0", CultureInfo.InvariantCulture), input.ToString("N0", CultureInfo.InvariantCulture), outputTokens.ToString("N0", CultureInfo.InvariantCulture), "$" + total.ToString("N2", CultureInfo.InvariantCulture), Duration(calls, rpm));
+        console.Write(table);
+        console.MarkupLine("[grey]upper bound: assumes nothing is rejected. Rubric prompts are the real ones; later prompts are the real templates filled with assumed lengths (rubric 150, instruction 70, reference 220, response 180, feedback 110 words; 1.35 tokens per generated word; 30% of responses go to a second judge). Prompt tokens: characters / 4 plus 4 per message. Time: calls / rpm, one model at a time.[/]");
+    }
+
+    private static string Duration(long calls, int rpm)
+    {
+        var minutes = (double)calls / rpm;
+        return minutes < 90 ? minutes.ToString("0.0", CultureInfo.InvariantCulture) + " min" : (minutes / 60).ToString("0.0", CultureInfo.InvariantCulture) + " h";
+    }
+
+    private static void PrintSummary(IAnsiConsole console, FeedbackRunResult result, string outDir)
+    {
+        var table = new Table().Title("feedback generation summary").AddColumns("stage", "in", "out", "rejected", "why", "model calls", "from journal");
+        foreach (var s in result.Stages)
+        {
+            table.AddRow(
+                Name(s.Stage),
+                s.ItemsIn.ToString(CultureInfo.InvariantCulture),
+                s.ItemsOut.ToString(CultureInfo.InvariantCulture),
+                s.RejectedCount.ToString(CultureInfo.InvariantCulture),
+                Markup.Escape(s.Rejected.Count == 0 ? "-" : string.Join(", ", s.Rejected.Select(r => $"{r.Key} {r.Value}"))),
+                s.ModelCalls.ToString(CultureInfo.InvariantCulture),
+                s.JournalCalls.ToString(CultureInfo.InvariantCulture));
+        }
+
+        console.Write(table);
+        if (result.Lengths.Count > 0)
+        {
+            var lengths = new Table().Title("response length by score (words)").AddColumns("score", "kept", "mean", "median", "exported", "mean", "median");
+            foreach (var (before, after) in result.LengthsBeforeBalance.Zip(result.Lengths))
+            {
+                lengths.AddRow(
+                    before.Level.ToString(CultureInfo.InvariantCulture),
+                    before.Count.ToString(CultureInfo.InvariantCulture),
+                    before.MeanWords.ToString("0.0", CultureInfo.InvariantCulture),
+                    before.MedianWords.ToString("0.0", CultureInfo.InvariantCulture),
+                    after.Count.ToString(CultureInfo.InvariantCulture),
+                    after.MeanWords.ToString("0.0", CultureInfo.InvariantCulture),
+                    after.MedianWords.ToString("0.0", CultureInfo.InvariantCulture));
+            }
+
+            console.Write(lengths);
+            if (result.Lengths.Any(l => l.Count == 0))
+            {
+                console.MarkupLine("[yellow]warning:[/] some score level has no item, so the balanced export is empty; generate more, raise --tolerance, or use --no-balance.");
+            }
+        }
+
+        console.MarkupLineInterpolated($"files: {outDir} (rubrics.jsonl, instructions.jsonl, responses.jsonl, feedback.jsonl, *.rejected.jsonl, {FeedbackPipeline.FeedbackCollectionFile}, {FeedbackPipeline.PreferenceCollectionFile}, {FeedbackPipeline.JournalFile})");
+    }
+}
