@@ -142,15 +142,18 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
     [Fact]
     public async Task Score_CancelledDuringForwardPass_AbortsThroughCallbackAndClientStaysUsable()
     {
-        // ~1,900 tokens in one llama_decode: about a second with flash attention on this model, so the
-        // cancellation lands inside the native call and reaches it through the abort callback.
+        // ~1,900 tokens in one llama_decode. With flash attention on, ggml's CPU kernel for this model's
+        // 8-wide heads makes that pass about two seconds, so a cancellation 100 ms in lands inside the
+        // native call and can only stop it through the abort callback. (With the default, flash attention
+        // off, the pass can finish before the timer fires, which would test nothing.)
+        using var slow = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, FlashAttention = "on" });
         var words = string.Join(' ', Enumerable.Repeat("Lily and Tom went to the park to play with a big red ball.", 70));
         var request = new LogitVerdictRequest([new ChatMessage(ChatRole.User, words)], "[[", ["A", "B"]);
         using var cts = new CancellationTokenSource();
-        var run = _client.ScoreAsync(request, cts.Token);
-        cts.CancelAfter(50);
+        cts.CancelAfter(100);
+        var run = Task.Run(() => slow.ScoreAsync(request, cts.Token));
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
-        var after = await _client.ScoreAsync(LogitVerdicts.RequestFor(Pairwise, PromptRenderer.Render(Pairwise, PairItem())));
+        var after = await slow.ScoreAsync(LogitVerdicts.RequestFor(Pairwise, PromptRenderer.Render(Pairwise, PairItem())));
         Assert.Equal(1.0, after.Probabilities.Values.Sum(), 9);
     }
 
