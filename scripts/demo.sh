@@ -45,13 +45,14 @@ if [ -f "$model" ]; then
   echo "== judge models info: the local judge's model, read from its GGUF header"
   judge models info "$model"
   echo
-  echo "== judge compare, turn 1, with the local model in-process: both orders, verdict probabilities from the logits"
+  echo "== judge compare, turn 1, with the local model in-process: both orders; it writes up to 32 tokens of feedback, then the verdict's probabilities are read from the logits"
   judge compare \
     --questions "$sample/question.jsonl" \
     --answers "$sample"/model_answer/*.jsonl \
     --references "$sample/reference_answer/reference.jsonl" \
     --judge "llama:$model?ctx=4096" \
     --concurrency 1 \
+    --max-tokens 32 \
     --out out/sample-compare-llama.jsonl
 else
   echo "note: no local judge model at '$model'; set JUDGE_MODEL=/path/to/judge.gguf to judge the sample in-process"

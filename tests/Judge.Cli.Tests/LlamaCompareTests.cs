@@ -16,7 +16,7 @@ public class LlamaCompareTests
         [
             "compare", "-q", Path.Combine(Paths.MtBench, "question.jsonl"),
             "-a", .. Directory.GetFiles(Path.Combine(Paths.MtBench, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal),
-            "--judge", $"llama:{model}?ctx=8192", "--limit", "3", "--concurrency", "1", "--out", outPath, "--rubrics-dir", Paths.Rubrics,
+            "--judge", $"llama:{model}?ctx=8192", "--limit", "3", "--concurrency", "1", "--max-tokens", "16", "--out", outPath, "--rubrics-dir", Paths.Rubrics,
         ]);
 
         Assert.True(exit == 0, output);
@@ -31,6 +31,10 @@ public class LlamaCompareTests
         foreach (var call in calls)
         {
             Assert.Equal("logits", call.GetProperty("method").GetString());
+
+            // pairwise-general asks for feedback first: the model wrote some (at most 16 tokens), then the verdict was read after it.
+            Assert.False(string.IsNullOrWhiteSpace(call.GetProperty("feedback").GetString()));
+            Assert.InRange(call.GetProperty("output_tokens").GetInt64(), 1, 16);
             var probabilities = call.GetProperty("probabilities").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
             Assert.Equal(["A", "B", "C"], probabilities.Keys.Order(StringComparer.Ordinal));
             Assert.Equal(1.0, probabilities.Values.Sum(), 6);

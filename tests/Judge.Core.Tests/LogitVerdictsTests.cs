@@ -89,17 +89,83 @@ public class LogitVerdictsTests
         Assert.Contains("no model", judgment.Error, StringComparison.Ordinal);
     }
 
+    private static readonly Rubric FeedbackFirst = RubricLoader.Parse("""
+        id: f
+        version: 1
+        title: F
+        mode: absolute
+        scale:
+          min: 1
+          max: 5
+        output:
+          tag: "[RESULT] {verdict}"
+          feedback_first: true
+        prompt: "{question} {answer}"
+        """, "inline");
+
+    private static AbsoluteItem AnswerItem() => new(new Question("q1", "w", ["Why?"]), new ModelAnswer("q1", "x", ["Because."]), 1);
+
+    [Fact]
+    public async Task GradeAsync_FeedbackFirstRubric_GeneratesFeedbackThenReadsTheVerdictAfterIt()
+    {
+        var client = new ScoringClient(new Dictionary<string, double> { ["1"] = 0.1, ["2"] = 0.1, ["3"] = 0.1, ["4"] = 0.6, ["5"] = 0.1 }, feedback: "Clear but thin.");
+
+        var judgment = await new ChatAbsoluteJudge("fake", client, new FixedRubricSelector(FeedbackFirst), new ChatJudgeOptions { MaxOutputTokens = 64 }).GradeAsync(AnswerItem());
+
+        Assert.Equal(1, client.TextCalls);
+        Assert.Equal(["[RESULT]"], client.LastStops);
+        Assert.Equal(64, client.LastMaxTokens);
+        Assert.Equal("Clear but thin.\n[RESULT] ", client.LastRequest!.VerdictPrefix);
+        var call = Assert.Single(judgment.Calls);
+        Assert.Equal("Clear but thin.", call.Feedback);
+        Assert.Equal("Clear but thin.\n[RESULT] 4", call.RawOutput);
+        Assert.Equal(4, judgment.Score);
+
+        // The recorded output re-parses to the same verdict, so a replay agrees with the live run.
+        Assert.Equal(4, VerdictParser.Parse(FeedbackFirst, call.RawOutput).Score);
+    }
+
+    [Fact]
+    public async Task GradeAsync_FeedbackFirstRubricWithFeedbackOff_ReadsTheVerdictStraightAfterThePrompt()
+    {
+        var client = new ScoringClient(new Dictionary<string, double> { ["1"] = 0.1, ["2"] = 0.1, ["3"] = 0.6, ["4"] = 0.1, ["5"] = 0.1 }, feedback: "unused");
+
+        var judgment = await new ChatAbsoluteJudge("fake", client, new FixedRubricSelector(FeedbackFirst), new ChatJudgeOptions { FeedbackBeforeLogitVerdict = false }).GradeAsync(AnswerItem());
+
+        Assert.Equal(0, client.TextCalls);
+        Assert.Equal("[RESULT] ", client.LastRequest!.VerdictPrefix);
+        Assert.Null(judgment.Calls[0].Feedback);
+        Assert.Equal(3, judgment.Score);
+    }
+
+    [Fact]
+    public async Task GradeAsync_RubricWithoutFeedbackFirst_NeverGeneratesText()
+    {
+        var client = new ScoringClient(new Dictionary<string, double> { ["1"] = 0.1, ["2"] = 0.1, ["3"] = 0.1, ["4"] = 0.1, ["5"] = 0.6 }, feedback: "unused");
+
+        var judgment = await new ChatAbsoluteJudge("fake", client, new FixedRubricSelector(Absolute)).GradeAsync(AnswerItem());
+
+        Assert.Equal(0, client.TextCalls);
+        Assert.Equal(5, judgment.Score);
+    }
+
     /// <summary>A chat client that also scores labels with a fixed distribution (or fails when given none).</summary>
-    private sealed class ScoringClient(Dictionary<string, double>? distribution) : IChatClient, ILogitVerdictScorer
+    private sealed class ScoringClient(Dictionary<string, double>? distribution, string feedback = "A tie. [[C]]") : IChatClient, ILogitVerdictScorer
     {
         public int TextCalls { get; private set; }
 
         public LogitVerdictRequest? LastRequest { get; private set; }
 
+        public IList<string>? LastStops { get; private set; }
+
+        public int? LastMaxTokens { get; private set; }
+
         public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             TextCalls++;
-            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "A tie. [[C]]")));
+            LastStops = options?.StopSequences;
+            LastMaxTokens = options?.MaxOutputTokens;
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, feedback)));
         }
 
         public Task<LogitVerdictResult> ScoreAsync(LogitVerdictRequest request, CancellationToken cancellationToken = default)

@@ -39,6 +39,8 @@ internal static class GradingCommands
 
         public Option<string?> RubricsDir { get; } = CommonOptions.RubricsDirectory();
 
+        public Option<int?> MaxTokens { get; } = new("--max-tokens") { Description = "The most tokens the judge may write per call (default 1024); also bounds the feedback a local judge writes before a logit verdict." };
+
         public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Render every prompt and estimate calls, tokens and cost; call no judge." };
 
         public Option<int> ExpectedOutputTokens { get; } = new("--expected-output-tokens") { Description = "Tokens a judge is assumed to write per call, for --dry-run.", DefaultValueFactory = _ => 200 };
@@ -63,6 +65,7 @@ internal static class GradingCommands
             command.Add(Concurrency);
             command.Add(Columns);
             command.Add(RubricsDir);
+            command.Add(MaxTokens);
             command.Add(DryRun);
             command.Add(ExpectedOutputTokens);
             command.Add(Prices);
@@ -105,7 +108,7 @@ internal static class GradingCommands
             return new JudgeBuildOptions
             {
                 Rubrics = rubrics,
-                Chat = new ChatJudgeOptions { Seed = parse.GetValue(Seed) },
+                Chat = new ChatJudgeOptions { Seed = parse.GetValue(Seed), MaxOutputTokens = parse.GetValue(MaxTokens) ?? 1024 },
                 Swap = swap ?? new PositionSwapOptions(),
             };
         }

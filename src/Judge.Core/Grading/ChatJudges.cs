@@ -24,6 +24,15 @@ public sealed class ChatJudgeOptions
     /// </summary>
     public bool UseLogitVerdicts { get; set; } = true;
 
+    /// <summary>
+    /// For rubrics that ask for feedback before the verdict (<see cref="VerdictFormat.FeedbackFirst"/>), whether
+    /// a logit-verdict judge first generates that feedback (up to <see cref="MaxOutputTokens"/>, stopping at
+    /// the verdict marker) and then reads the verdict distribution after it, so the verdict follows the
+    /// model's own assessment as the rubric intends. Default <see langword="true"/>; false reads the verdict
+    /// straight after the prompt (one forward pass, much faster).
+    /// </summary>
+    public bool FeedbackBeforeLogitVerdict { get; set; } = true;
+
     /// <summary>The clock used to time calls. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -74,7 +83,7 @@ internal static class ChatCall
         try
         {
             call = options.UseLogitVerdicts && client.GetService(typeof(ILogitVerdictScorer)) is ILogitVerdictScorer scorer
-                ? await ScoreFromLogitsAsync(scorer, call, rubric, prompt, cancellationToken).ConfigureAwait(false)
+                ? await ScoreFromLogitsAsync(client, scorer, call, rubric, order, prompt, options, cancellationToken).ConfigureAwait(false)
                 : await ParseResponseAsync(client, call, rubric, order, prompt, options, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -108,15 +117,35 @@ internal static class ChatCall
     }
 
     private static async Task<JudgeCall> ScoreFromLogitsAsync(
-        ILogitVerdictScorer scorer, JudgeCall call, Rubric rubric, RenderedPrompt prompt, CancellationToken cancellationToken)
+        IChatClient client, ILogitVerdictScorer scorer, JudgeCall call, Rubric rubric, string order, RenderedPrompt prompt, ChatJudgeOptions options, CancellationToken cancellationToken)
     {
         call = call with { Method = "logits" };
-        var result = await scorer.ScoreAsync(LogitVerdicts.RequestFor(rubric, prompt), cancellationToken).ConfigureAwait(false);
+        var request = LogitVerdicts.RequestFor(rubric, prompt);
+        string? feedback = null;
+        long generated = 0;
+        if (rubric.Output.FeedbackFirst && options.FeedbackBeforeLogitVerdict)
+        {
+            // The model writes its assessment first, stopping where the verdict marker would start; the
+            // verdict is then read after "feedback + marker", as if the model had written the marker itself.
+            var chatOptions = options.ToChatOptions($"{rubric.Key}|{order}|feedback");
+            chatOptions.StopSequences = [request.VerdictPrefix.Trim()];
+            var response = await client.GetResponseAsync(prompt.Messages, chatOptions, cancellationToken).ConfigureAwait(false);
+            feedback = response.Text.Trim();
+            generated = response.Usage?.OutputTokenCount ?? 0;
+            if (feedback.Length > 0)
+            {
+                request = request with { VerdictPrefix = $"{feedback}\n{request.VerdictPrefix}" };
+            }
+        }
+
+        var result = await scorer.ScoreAsync(request, cancellationToken).ConfigureAwait(false);
         var parsed = LogitVerdicts.Interpret(rubric, result);
+        var tag = rubric.Output.Tag.Replace("{verdict}", result.Verdict, StringComparison.Ordinal);
         return call with
         {
-            // Written as the rubric's tag, so a replay of this call re-parses to the same verdict.
-            RawOutput = rubric.Output.Tag.Replace("{verdict}", result.Verdict, StringComparison.Ordinal),
+            // Written as the feedback and the rubric's tag, so a replay of this call re-parses to the same verdict.
+            RawOutput = string.IsNullOrEmpty(feedback) ? tag : $"{feedback}\n{tag}",
+            Feedback = string.IsNullOrEmpty(feedback) ? null : feedback,
             Status = parsed.Status,
             Verdict = parsed.Verdict,
             Score = parsed.Score,
@@ -124,7 +153,7 @@ internal static class ChatCall
             Probabilities = result.Probabilities,
             ExpectedScore = LogitVerdicts.ExpectedScore(rubric, result.Probabilities),
             LabelMass = result.LabelMass,
-            Usage = new TokenUsage(result.PromptTokens, 0),
+            Usage = new TokenUsage(result.PromptTokens, generated),
             ModelId = result.ModelId,
         };
     }
