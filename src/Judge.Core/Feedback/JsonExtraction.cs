@@ -22,7 +22,7 @@ public static class JsonExtraction
         var sawObject = false;
         for (var start = text.IndexOf('{', StringComparison.Ordinal); start >= 0; start = text.IndexOf('{', start + 1))
         {
-            var end = MatchingBrace(text, start);
+            var end = Grading.JsonText.MatchingBrace(text, start);
             if (end < 0)
             {
                 continue;
@@ -51,39 +51,4 @@ public static class JsonExtraction
         obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.String && !string.IsNullOrWhiteSpace(v.GetString())
             ? v.GetString()!.Trim()
             : null;
-
-    private static int MatchingBrace(string text, int start)
-    {
-        var depth = 0;
-        var inString = false;
-        for (var i = start; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (inString)
-            {
-                if (c == '\\')
-                {
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    inString = false;
-                }
-            }
-            else if (c == '"')
-            {
-                inString = true;
-            }
-            else if (c == '{')
-            {
-                depth++;
-            }
-            else if (c == '}' && --depth == 0)
-            {
-                return i;
-            }
-        }
-
-        return -1;
-    }
 }

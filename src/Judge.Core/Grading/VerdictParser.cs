@@ -187,7 +187,7 @@ public static partial class VerdictParser
         var tried = 0;
         for (var start = text.LastIndexOf('{'); start >= 0 && tried < 200; start = start == 0 ? -1 : text.LastIndexOf('{', start - 1), tried++)
         {
-            var end = MatchingBrace(text, start);
+            var end = JsonText.MatchingBrace(text, start);
             if (end < 0)
             {
                 continue;
@@ -228,41 +228,6 @@ public static partial class VerdictParser
         }
 
         return null;
-    }
-
-    private static int MatchingBrace(string text, int start)
-    {
-        var depth = 0;
-        var inString = false;
-        for (var i = start; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (inString)
-            {
-                if (c == '\\')
-                {
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    inString = false;
-                }
-            }
-            else if (c == '"')
-            {
-                inString = true;
-            }
-            else if (c == '{')
-            {
-                depth++;
-            }
-            else if (c == '}' && --depth == 0)
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     private static readonly Dictionary<string, Regex> TagCache = new(StringComparer.Ordinal);
