@@ -101,6 +101,7 @@ flags=(
   -DGGML_BACKEND_DL=OFF -DGGML_NATIVE="$native"
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=OFF -DLLAMA_BUILD_APP=OFF
   -DLLAMA_BUILD_TOOLS=ON -DLLAMA_OPENSSL=OFF
+  -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON
 )
 targets=(llama ggml ggml-cpu llama-batched-bench)
 if [ "$cuda" = 1 ]; then
@@ -121,10 +122,7 @@ cmake --build "$build" --target "${targets[@]}" -j "$jobs"
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 bin="$build/bin"
-cp -a "$bin"/libllama.so* "$bin"/libggml.so* "$bin"/libggml-base.so* "$out"/
-for lib in "$bin"/libggml-cpu*.so "$bin"/libggml-cuda*.so; do
-  [ -e "$lib" ] && cp -a "$lib" "$out"/
-done
+cp -a "$bin"/*.so* "$out"/
 ln -sfn libllama.so "$out/libllama.v0.5.0.so"
 ln -sfn libggml.so "$out/libggml.v0.5.0.so"
 cp "$bin/llama-batched-bench" "$out"/

@@ -12,6 +12,14 @@ using Microsoft.Extensions.AI;
 var inv = CultureInfo.InvariantCulture;
 var repo = FindRepo();
 var shared = Path.GetFullPath(Path.Combine(repo, "..", "shared"));
+if (args.Length > 0 && args[0] == "synth")
+{
+    var shape = SyntheticModel.Shapes[args.Length > 1 ? args[1] : "qwen2.5-0.5b"];
+    var vocab = Path.Combine(repo, ".native", "src", "llama.cpp-v0.5.0", "models", "ggml-vocab-qwen2.gguf");
+    Console.WriteLine(SyntheticModel.Ensure(Path.Combine(repo, ".native", "models", $"{shape.Name}-random-q8_0.gguf"), shape, vocab));
+    return;
+}
+
 var models = args.Where(a => a.EndsWith(".gguf", StringComparison.Ordinal)).ToList();
 if (models.Count == 0)
 {

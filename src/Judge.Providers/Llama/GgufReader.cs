@@ -207,8 +207,9 @@ public static class GgufReader
             alignment = 32;
         }
 
+        // A vocabulary-only file has no tensors and need not be padded out to the data section.
         var dataStart = (stream.Position + alignment - 1) / alignment * alignment;
-        long needed = dataStart;
+        long needed = tensors.Count == 0 ? stream.Position : dataStart;
         foreach (var t in tensors)
         {
             var end = (long)t.Offset + (TensorBytes(t) is long bytes ? bytes : 1);

@@ -24,7 +24,8 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     private readonly LlamaOptions _options;
     private readonly string? _template;
     private readonly int _perSequence;
-    private readonly Channel<Pending>? _queue;
+    private readonly LlamaScheduler _scheduler;
+    private readonly Channel<LlamaScheduler.Job>? _queue;
     private readonly Task? _worker;
     private readonly ChatClientMetadata _metadata;
     private int _disposed;
@@ -36,13 +37,16 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
         _model = model;
         _options = options;
         _perSequence = options.ContextSize ?? Math.Min(model.TrainContext > 0 ? model.TrainContext : 4096, 4096);
-        _session = new LlamaSession(model, _perSequence * options.BatchSize, options.BatchSize, options.Threads, options.FlashAttentionType());
+        // Batched: one sequence per verdict slot plus one for generation, whose prefix verdicts can reuse.
+        var sequences = options.BatchSize > 1 ? options.BatchSize + 1 : 1;
+        _session = new LlamaSession(model, _perSequence * sequences, sequences, options.Threads, options.FlashAttentionType());
         _template = ResolveTemplate(model, options.Template);
         ModelId = System.IO.Path.GetFileName(model.Path);
         _metadata = new ChatClientMetadata("llama.cpp", null, ModelId);
+        _scheduler = new LlamaScheduler(_session, options.BatchSize, options.BatchSize > 1 ? options.BatchSize : -1, ModelId, options.KvReuse);
         if (options.BatchSize > 1)
         {
-            _queue = Channel.CreateUnbounded<Pending>(new UnboundedChannelOptions { SingleReader = true });
+            _queue = Channel.CreateUnbounded<LlamaScheduler.Job>(new UnboundedChannelOptions { SingleReader = true });
             _worker = Task.Run(BatchLoopAsync);
         }
     }
@@ -50,8 +54,11 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     /// <summary>The model's file name.</summary>
     public string ModelId { get; }
 
-    /// <summary>Verdict batches run so far, and the requests they held (for tests and benchmarks).</summary>
+    /// <summary>Forward passes run for verdicts so far, and the verdicts scored (for tests and benchmarks).</summary>
     internal (long Batches, long Requests) BatchStats => (Interlocked.Read(ref _batches), Interlocked.Read(ref _scored));
+
+    /// <summary>Prompt tokens decoded so far, and prompt tokens whose KV cells were reused instead (for tests and benchmarks).</summary>
+    internal (long Decoded, long Reused) TokenStats => _scheduler.TokenStats;
 
     /// <summary>The loaded model.</summary>
     internal LlamaModel Model => _model;
@@ -106,13 +113,13 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     public async Task<LogitVerdictResult> ScoreAsync(LogitVerdictRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var prepared = Prepare(request);
         if (_queue is null)
         {
+            var job = Prepare(request, completion: null, cancellationToken);
             await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                return await Task.Run(() => ScoreBatch([prepared], cancellationToken)[0], cancellationToken).ConfigureAwait(false);
+                return await Task.Run(() => RunToCompletion([job], cancellationToken)[0], cancellationToken).ConfigureAwait(false);
             }
             finally
             {
@@ -120,31 +127,23 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
             }
         }
 
-        var pending = new Pending(prepared, cancellationToken);
-        using (cancellationToken.Register(static p => ((Pending)p!).Completion.TrySetCanceled(((Pending)p!).CancellationToken), pending))
+        var completion = new TaskCompletionSource<LogitVerdictResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queued = Prepare(request, completion, cancellationToken);
+        using (cancellationToken.Register(static c => ((TaskCompletionSource<LogitVerdictResult>)c!).TrySetCanceled(), completion))
         {
-            await _queue.Writer.WriteAsync(pending, cancellationToken).ConfigureAwait(false);
-            return await pending.Completion.Task.ConfigureAwait(false);
+            await _queue.Writer.WriteAsync(queued, cancellationToken).ConfigureAwait(false);
+            return await completion.Task.ConfigureAwait(false);
         }
     }
 
-    /// <summary>Scores several requests in one batch, now (for tests and benchmarks; <see cref="ScoreAsync"/> batches on its own).</summary>
+    /// <summary>Scores several requests together, now, on every slot (for tests and benchmarks; <see cref="ScoreAsync"/> batches on its own).</summary>
     internal async Task<IReadOnlyList<LogitVerdictResult>> ScoreManyAsync(IReadOnlyList<LogitVerdictRequest> requests, CancellationToken cancellationToken = default)
     {
-        var prepared = requests.Select(Prepare).ToList();
+        var jobs = requests.Select(r => Prepare(r, completion: null, cancellationToken)).ToList();
         await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return await Task.Run(() =>
-            {
-                var results = new List<LogitVerdictResult>(prepared.Count);
-                foreach (var group in Fit(prepared))
-                {
-                    results.AddRange(ScoreBatch(group, cancellationToken));
-                }
-
-                return results;
-            }, cancellationToken).ConfigureAwait(false);
+            return await Task.Run(() => RunToCompletion(jobs, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -225,8 +224,23 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
             throw new JudgeException($"the prompt has {tokens.Length} tokens, more than the context of {_perSequence} (?ctx=)");
         }
 
-        _session.Clear();
-        var last = DecodeSequence(tokens, 0, 0, cancellationToken);
+        // Keep what the cache already holds of this prompt (a previous call's prompt, a verdict's prefix).
+        var seq = _scheduler.GenerationSlot;
+        var reused = _scheduler.BeginGeneration(tokens);
+        var fed = new List<int>(tokens.AsSpan(0, reused).ToArray());
+        int last;
+        try
+        {
+            last = DecodeSequence(tokens.AsSpan(reused), reused, seq, cancellationToken);
+            fed.AddRange(tokens.AsSpan(reused).ToArray());
+        }
+        catch
+        {
+            _session.Truncate(seq, reused);
+            _scheduler.Generated(fed, 0);
+            throw;
+        }
+
         var bytes = new List<byte>();
         var decoder = Encoding.UTF8.GetDecoder();
         var text = new StringBuilder();
@@ -258,10 +272,22 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
                 break;
             }
 
-            last = _session.Add(next, position++, 0, true);
-            _session.Decode(cancellationToken);
+            last = _session.Add(next, position++, seq, true);
+            try
+            {
+                _session.Decode(cancellationToken);
+            }
+            catch
+            {
+                _session.Truncate(seq, fed.Count);
+                _scheduler.Generated(fed, tokens.Length - reused);
+                throw;
+            }
+
+            fed.Add(next);
         }
 
+        _scheduler.Generated(fed, fed.Count - reused);
         var answer = finish == ChatFinishReason.Stop && text.Length < Encoding.UTF8.GetCharCount(bytes.ToArray()) ? text.ToString() : Encoding.UTF8.GetString(bytes.ToArray());
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
         {
@@ -296,7 +322,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     /// what follows is each label's token path (usually one token; "10" may be two). Tokenising the
     /// whole text keeps the tokenizer's merges across the prefix/label boundary exactly as they would be.
     /// </summary>
-    private Prepared Prepare(LogitVerdictRequest request)
+    private LlamaScheduler.Job Prepare(LogitVerdictRequest request, TaskCompletionSource<LogitVerdictResult>? completion, CancellationToken cancellationToken)
     {
         if (request.Labels.Count == 0 || request.Labels.Distinct(StringComparer.Ordinal).Count() != request.Labels.Count)
         {
@@ -339,209 +365,159 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
             throw new JudgeException($"the verdict prompt has {common} tokens, more than the context of {_perSequence} (?ctx=)");
         }
 
-        return new Prepared(request, full[0][..common], LabelTrie.Build(request.Labels, paths));
-    }
-
-    /// <summary>Splits requests into groups that fit the context's sequences and KV cells together.</summary>
-    private IEnumerable<List<Prepared>> Fit(IReadOnlyList<Prepared> prepared)
-    {
-        var group = new List<Prepared>();
-        var cells = 0;
-        foreach (var p in prepared)
-        {
-            var need = p.Context.Length + p.Trie.MaxDepth;
-            if (group.Count > 0 && (group.Count == _session.Sequences || cells + need > _session.ContextSize))
-            {
-                yield return group;
-                group = [];
-                cells = 0;
-            }
-
-            group.Add(p);
-            cells += need;
-        }
-
-        if (group.Count > 0)
-        {
-            yield return group;
-        }
+        return new LlamaScheduler.Job(request, full[0][..common], LabelTrie.Build(request.Labels, paths), cancellationToken) { Completion = completion };
     }
 
     /// <summary>
-    /// Scores up to <see cref="LlamaSession.Sequences"/> requests in one pass: the prompt prefix they
-    /// share is decoded once in sequence 0 and copied to the others, the rest of every prompt goes into
-    /// one batch (one output row per sequence), and labels longer than one token take one more small
-    /// batched step per branching point of their token trie.
+    /// Runs <paramref name="jobs"/> to the end on the scheduler's slots (the caller holds the turn):
+    /// each free slot takes the waiting job that shares the most with what the cache holds.
     /// </summary>
-    private List<LogitVerdictResult> ScoreBatch(IReadOnlyList<Prepared> group, CancellationToken cancellationToken)
+    private List<LogitVerdictResult> RunToCompletion(IReadOnlyList<LlamaScheduler.Job> jobs, CancellationToken cancellationToken)
     {
-        Interlocked.Increment(ref _batches);
-        Interlocked.Add(ref _scored, group.Count);
-        _session.Clear();
-        var shared = 0;
-        if (group.Count > 1)
+        var waiting = jobs.ToList();
+        try
         {
-            shared = group.Min(g => g.Context.Length) - 1;
-            for (var k = 1; k < group.Count && shared > 0; k++)
+            while (waiting.Count > 0 || _scheduler.Busy)
             {
-                var n = 0;
-                while (n < shared && group[k].Context[n] == group[0].Context[n])
+                cancellationToken.ThrowIfCancellationRequested();
+                Fill(waiting);
+                var outcome = Step();
+                if (outcome.Error is not null)
                 {
-                    n++;
-                }
-
-                shared = n;
-            }
-
-            if (shared > 0)
-            {
-                DecodeSequence(group[0].Context.AsSpan(0, shared), 0, 0, cancellationToken);
-                // DecodeSequence asked for logits on the prefix's last token; harmless, and never read.
-                for (var k = 1; k < group.Count; k++)
-                {
-                    _session.CopySequence(0, k);
-                }
-            }
-        }
-
-        // The rest of every prompt, all sequences in as few decodes as the batch capacity allows.
-        var rootRows = new int[group.Count];
-        var rootLogProbs = new double[group.Count][];
-        var finishing = new List<int>();
-        for (var k = 0; k < group.Count; k++)
-        {
-            var ctx = group[k].Context;
-            for (var i = shared; i < ctx.Length; i++)
-            {
-                if (_session.Pending == _session.BatchCapacity)
-                {
-                    _session.Decode(cancellationToken);
-                    finishing.Clear();
-                }
-
-                var row = _session.Add(ctx[i], i, k, i == ctx.Length - 1);
-                if (i == ctx.Length - 1)
-                {
-                    rootRows[k] = row;
-                    finishing.Add(k);
-                }
-            }
-
-            // Read this sequence's logits before a later decode overwrites them: decode now if the next sequence will not fit.
-            var nextLength = k + 1 < group.Count ? group[k + 1].Context.Length - shared : 0;
-            if (k + 1 == group.Count || _session.Pending + nextLength > _session.BatchCapacity)
-            {
-                _session.Decode(cancellationToken);
-                foreach (var f in finishing)
-                {
-                    rootLogProbs[f] = _session.LogProbabilities(rootRows[f]);
-                }
-
-                finishing.Clear();
-            }
-        }
-
-        for (var k = 0; k < group.Count; k++)
-        {
-            if (rootLogProbs[k] is null)
-            {
-                throw new InvalidOperationException("a sequence's logits were not read");
-            }
-
-            group[k].Trie.Root.Record(rootLogProbs[k]);
-        }
-
-        // Branching points below the root ("1" before "10"): step j decodes every sequence's j-th one.
-        var steps = group.Max(g => g.Trie.Internal.Count);
-        for (var j = 0; j < steps; j++)
-        {
-            var rows = new Dictionary<int, int>();
-            for (var k = 0; k < group.Count; k++)
-            {
-                if (j < group[k].Trie.Internal.Count)
-                {
-                    var node = group[k].Trie.Internal[j];
-                    var start = group[k].Context.Length;
-                    for (var d = 0; d < node.Path.Length; d++)
+                    if (!Retry(outcome, waiting))
                     {
-                        rows[k] = _session.Add(node.Path[d], start + d, k, d == node.Path.Length - 1);
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(outcome.Error);
                     }
                 }
             }
-
-            _session.Decode(cancellationToken);
-            foreach (var (k, row) in rows)
+        }
+        catch
+        {
+            foreach (var job in jobs)
             {
-                group[k].Trie.Internal[j].Record(_session.LogProbabilities(row));
-                _session.Truncate(k, group[k].Context.Length);
+                _scheduler.Drop(job);
             }
+
+            throw;
         }
 
-        return [.. group.Select(g => g.Trie.Result(g.Request.Labels, g.Context.Length + g.Trie.TokenCount, ModelId))];
+        return [.. jobs.Select(j => j.Result!)];
+    }
+
+    /// <summary>Starts waiting jobs on free slots, best-sharing first.</summary>
+    private void Fill(List<LlamaScheduler.Job> waiting)
+    {
+        while (_scheduler.FreeSlots > 0 && waiting.Count > 0)
+        {
+            var next = _scheduler.PickNext(waiting, Math.Max(8, 2 * _scheduler.ScoringSlots));
+            var job = waiting[next];
+            waiting.RemoveAt(next);
+            _scheduler.Start(job);
+        }
+    }
+
+    private LlamaScheduler.StepOutcome Step()
+    {
+        var outcome = _scheduler.Step();
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _scored, outcome.Done.Count);
+        return outcome;
+    }
+
+    /// <summary>
+    /// A pass that found no room in the KV cache (stale cells of idle slots can fragment it) starts
+    /// its jobs once more on a cleared cache; anything else, or a second time, is the jobs' error.
+    /// </summary>
+    private bool Retry(LlamaScheduler.StepOutcome outcome, List<LlamaScheduler.Job> waiting)
+    {
+        if (outcome.Error is not KvCacheFullException || outcome.Failed.Any(j => j.Retried))
+        {
+            return false;
+        }
+
+        foreach (var job in outcome.Failed)
+        {
+            job.Restart();
+        }
+
+        // Busy slots' jobs lose their cells too: they start over as well.
+        var interrupted = _scheduler.Reset();
+        foreach (var job in interrupted)
+        {
+            job.Restart();
+        }
+
+        waiting.InsertRange(0, outcome.Failed.Concat(interrupted));
+        return true;
     }
 
     private async Task BatchLoopAsync()
     {
         var reader = _queue!.Reader;
-        var carry = new List<Pending>();
-        while (carry.Count > 0 || await reader.WaitToReadAsync().ConfigureAwait(false))
+        var waiting = new List<LlamaScheduler.Job>();
+        while (true)
         {
-            var taken = new List<Pending>(carry);
-            carry.Clear();
-            while (taken.Count < _options.BatchSize && reader.TryRead(out var p))
+            if (waiting.Count == 0 && !_scheduler.Busy && !await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                taken.Add(p);
+                break;
             }
 
-            var live = taken.Where(p => !p.Completion.Task.IsCompleted).ToList();
-            if (live.Count == 0)
+            while (reader.TryRead(out var job))
             {
-                continue;
+                waiting.Add(job);
             }
 
-            var group = Fit(live.Select(p => p.Prepared).ToList()).First();
-            var batch = live.Take(group.Count).ToList();
-            carry.AddRange(live.Skip(group.Count));
+            waiting.RemoveAll(j => j.Completion!.Task.IsCompleted);
             await _turn.WaitAsync().ConfigureAwait(false);
             try
             {
-                // A lone request can be aborted mid-decode; a shared batch runs to the end (each caller's await is cancelled at once).
-                var token = batch.Count == 1 ? batch[0].CancellationToken : CancellationToken.None;
-                var results = ScoreBatch(group, token);
-                for (var i = 0; i < batch.Count; i++)
+                foreach (var job in _scheduler.Jobs.Where(j => j.Completion!.Task.IsCompleted).ToList())
                 {
-                    batch[i].Completion.TrySetResult(results[i]);
+                    _scheduler.Drop(job);
+                }
+
+                Fill(waiting);
+                if (!_scheduler.Busy)
+                {
+                    continue;
+                }
+
+                var outcome = Step();
+                foreach (var job in outcome.Done)
+                {
+                    job.Completion!.TrySetResult(job.Result!);
+                }
+
+                if (outcome.Error is not null && !Retry(outcome, waiting))
+                {
+                    foreach (var job in outcome.Failed)
+                    {
+                        if (outcome.Error is OperationCanceledException)
+                        {
+                            job.Completion!.TrySetCanceled(job.Cancellation);
+                        }
+                        else
+                        {
+                            job.Completion!.TrySetException(outcome.Error);
+                        }
+                    }
                 }
             }
             catch (Exception ex)
             {
-                foreach (var p in batch)
+                // Not expected: fail everything in flight rather than leave callers waiting.
+                foreach (var job in _scheduler.Jobs.Concat(waiting).ToList())
                 {
-                    if (ex is OperationCanceledException)
-                    {
-                        p.Completion.TrySetCanceled(p.CancellationToken);
-                    }
-                    else
-                    {
-                        p.Completion.TrySetException(ex);
-                    }
+                    job.Completion!.TrySetException(ex);
                 }
+
+                _scheduler.Reset();
+                waiting.Clear();
             }
             finally
             {
                 _turn.Release();
             }
         }
-    }
-
-    private sealed record Prepared(LogitVerdictRequest Request, int[] Context, LabelTrie Trie);
-
-    private sealed class Pending(Prepared prepared, CancellationToken cancellationToken)
-    {
-        public Prepared Prepared { get; } = prepared;
-
-        public CancellationToken CancellationToken { get; } = cancellationToken;
-
-        public TaskCompletionSource<LogitVerdictResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

@@ -54,6 +54,15 @@ public sealed class LlamaOptions
     /// </summary>
     public string FlashAttention { get; set; } = "off";
 
+    /// <summary>
+    /// Whether a prompt reuses the KV cells the cache already holds of its prefix (spec option
+    /// <c>reuse=on|off</c>, default on): the rubric's system part, the question both orders of a pair
+    /// share, a generated feedback the verdict follows. Probabilities then differ from a fresh
+    /// context's by float rounding only (the same tokens are summed in other batch shapes; measured
+    /// below 1e-6); <c>off</c> decodes every prompt from scratch, so repeats are bit-identical.
+    /// </summary>
+    public bool KvReuse { get; set; } = true;
+
     /// <summary>The most tokens generated when the request sets no limit (spec option <c>max_tokens</c>). Default 512.</summary>
     public int MaxOutputTokens { get; set; } = 512;
 
@@ -61,7 +70,7 @@ public sealed class LlamaOptions
     public static LlamaOptions FromSpec(JudgeSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn"], StringComparer.OrdinalIgnoreCase);
+        var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn", "reuse"], StringComparer.OrdinalIgnoreCase);
         var unknown = spec.Options.Keys.Where(k => !known.Contains(k)).ToList();
         if (unknown.Count > 0)
         {
@@ -77,6 +86,12 @@ public sealed class LlamaOptions
             Template = spec.Option("template"),
             MaxOutputTokens = spec.IntOption("max_tokens", 512),
             FlashAttention = spec.Option("flash_attn", "off")!.ToLowerInvariant(),
+            KvReuse = spec.Option("reuse", "on")!.ToLowerInvariant() switch
+            {
+                "on" or "true" or "1" => true,
+                "off" or "false" or "0" => false,
+                var other => throw new InputException(null, null, "--judge", $"reuse={other} in '{spec.Text}' is not on or off"),
+            },
         };
         if (spec.Options.ContainsKey("ctx"))
         {

@@ -69,8 +69,11 @@ internal sealed unsafe class LlamaSession : IDisposable
         _count = 0;
     }
 
-    /// <summary>Copies sequence <paramref name="from"/>'s cells to <paramref name="to"/> (shared, not duplicated, in a unified cache).</summary>
-    public void CopySequence(int from, int to) => NativeMethods.llama_memory_seq_cp(NativeMethods.llama_get_memory(_ctx), from, to, -1, -1);
+    /// <summary>
+    /// Makes sequence <paramref name="to"/> also hold <paramref name="from"/>'s cells at positions
+    /// [<paramref name="p0"/>, <paramref name="p1"/>) (shared, not duplicated, in a unified cache); -1 for no bound.
+    /// </summary>
+    public void CopySequence(int from, int to, int p0 = -1, int p1 = -1) => NativeMethods.llama_memory_seq_cp(NativeMethods.llama_get_memory(_ctx), from, to, p0, p1);
 
     /// <summary>Removes sequence <paramref name="seq"/>'s cells at positions from <paramref name="fromPosition"/> on.</summary>
     public void Truncate(int seq, int fromPosition)
@@ -123,7 +126,7 @@ internal sealed unsafe class LlamaSession : IDisposable
             case 0:
                 return;
             case 1:
-                throw new JudgeException($"llama.cpp found no room in the KV cache (context {ContextSize} cells); use a larger ?ctx= or a smaller ?batch=");
+                throw new KvCacheFullException($"llama.cpp found no room in the KV cache (context {ContextSize} cells); use a larger ?ctx= or a smaller ?batch=");
             case 2 when cancellationToken.IsCancellationRequested:
                 throw new OperationCanceledException(cancellationToken);
             default:
@@ -201,3 +204,6 @@ internal sealed unsafe class LlamaSession : IDisposable
     [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
     private static byte ShouldAbort(void* data) => (byte)(Volatile.Read(ref *(int*)data) != 0 ? 1 : 0);
 }
+
+/// <summary><c>llama_decode</c> found no room for the batch in the KV cache (status 1): clearing the cache and trying again can succeed.</summary>
+internal sealed class KvCacheFullException(string message) : JudgeException(message);

@@ -206,16 +206,25 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
-    public async Task Score_SameInputTwice_IdenticalProbabilities()
+    public async Task Score_SameInputTwice_IdenticalWithoutReuseAndWithinRoundingWithIt()
     {
         var request = LogitVerdicts.RequestFor(Absolute, PromptRenderer.Render(Absolute, AbsItem()));
-        var first = await _client.ScoreAsync(request);
-        var second = await _client.ScoreAsync(request);
+        using var strict = (LlamaChatClient)LlamaJudge.CreateChatClient(LlamaOptions.FromSpec(JudgeSpec.Parse($"llama:{SharedFiles.Stories}?reuse=off")));
+        var first = await strict.ScoreAsync(request);
+        var second = await strict.ScoreAsync(request);
+        Assert.Equal(0L, strict.TokenStats.Reused);
         Assert.Equal(first.Verdict, second.Verdict);
         foreach (var (label, p) in first.Probabilities)
         {
             Assert.Equal(p, second.Probabilities[label]);
         }
+
+        // With reuse (the default) the repeat decodes only its last token: other batch shapes, same values up to rounding.
+        var reused = await _client.ScoreAsync(request);
+        var repeat = await _client.ScoreAsync(request);
+        Assert.Equal(first.Verdict, repeat.Verdict);
+        Assert.All(first.Probabilities, kv => Assert.Equal(kv.Value, reused.Probabilities[kv.Key], 1e-6));
+        Assert.All(first.Probabilities, kv => Assert.Equal(kv.Value, repeat.Probabilities[kv.Key], 1e-6));
     }
 
     [Fact]
@@ -242,11 +251,13 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
 
         requests.Add(LogitVerdicts.RequestFor(Absolute, PromptRenderer.Render(Absolute, AbsItem())));
         var together = await batched.ScoreManyAsync(requests);
-        Assert.Equal((2L, 7L), batched.BatchStats); // 7 requests in batches of at most 4
+        // 7 requests on 4 slots: at least two forward passes, and far fewer than one per request.
+        Assert.Equal(7L, batched.BatchStats.Requests);
+        Assert.InRange(batched.BatchStats.Batches, 2L, 5L);
         var concurrent = await Task.WhenAll(requests.Select(r => batched.ScoreAsync(r)));
-        // Concurrent callers were coalesced: fewer batches than requests.
-        Assert.InRange(batched.BatchStats.Batches, 4L, 7L);
+        // Concurrent callers were coalesced too: fewer passes than requests.
         Assert.Equal(14L, batched.BatchStats.Requests);
+        Assert.InRange(batched.BatchStats.Batches, 4L, 12L);
         var worst = 0.0;
         for (var i = 0; i < requests.Count; i++)
         {
@@ -263,6 +274,47 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
 
         // Not bit-identical: a shared prefix and other batch shapes change float summation order (measured worst ~4e-5).
         Assert.InRange(worst, 0.0, 1e-3);
+    }
+
+    [Fact]
+    public async Task Score_SwappedOrderAfterFirst_ReusesTheSharedPrefixAndMatchesAFreshContext()
+    {
+        using var reusing = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories });
+        var ab = LogitVerdicts.RequestFor(Pairwise, PromptRenderer.Render(Pairwise, PairItem(7)));
+        var ba = LogitVerdicts.RequestFor(Pairwise, PromptRenderer.Render(Pairwise, PairItem(7).Swapped()));
+        var first = await reusing.ScoreAsync(ab);
+        Assert.Equal(0L, reusing.TokenStats.Reused);
+        var second = await reusing.ScoreAsync(ba);
+        var (decoded, reused) = reusing.TokenStats;
+        // "Question: ... First story: " is the same in both orders; only the rest is decoded again.
+        Assert.InRange(reused, 10L, second.PromptTokens - 1);
+        Assert.Equal(first.PromptTokens + second.PromptTokens, decoded + reused);
+
+        // The same prompt again: everything but the last token comes from the cache.
+        var again = await reusing.ScoreAsync(ba);
+        Assert.Equal(reused + again.PromptTokens - 1, reusing.TokenStats.Reused);
+
+        foreach (var (request, result) in new[] { (ab, first), (ba, second), (ba, again) })
+        {
+            using var fresh = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories });
+            var expected = await fresh.ScoreAsync(request);
+            Assert.Equal(expected.Verdict, result.Verdict);
+            Assert.All(expected.Probabilities, kv => Assert.Equal(kv.Value, result.Probabilities[kv.Key], 1e-3));
+        }
+    }
+
+    [Fact]
+    public async Task Score_AfterGeneratingFeedback_ReusesThePromptAndTheFeedback()
+    {
+        using var client = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories });
+        var messages = PromptRenderer.Render(Absolute, AbsItem()).Messages.ToList();
+        var feedback = await client.GetResponseAsync(messages, new ChatOptions { MaxOutputTokens = 24 });
+        var prompt = client.Format(messages, addAssistant: true);
+        var before = client.TokenStats;
+        var result = await client.ScoreAsync(new LogitVerdictRequest(messages, feedback.Text + " [RESULT] ", [.. Enumerable.Range(1, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))]));
+        var reused = client.TokenStats.Reused - before.Reused;
+        // At least the whole prompt was already in the cache from the generation.
+        Assert.InRange(reused, client.Model.Tokenize(prompt, addSpecial: true, parseSpecial: false).Length - 1, result.PromptTokens - 1);
     }
 
     [Fact]

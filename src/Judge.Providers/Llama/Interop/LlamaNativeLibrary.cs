@@ -64,18 +64,18 @@ internal static unsafe class LlamaNativeLibrary
     {
         directory = Path.GetFullPath(directory);
         var missing = RequiredFiles.Where(f => !File.Exists(Path.Combine(directory, f))).ToList();
-        var hasCpu = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "libggml-cpu-*.so").Any();
+        var hasCpu = Directory.Exists(directory) && Directory.EnumerateFiles(directory, "libggml-cpu*.so").Any();
         if (missing.Count > 0 || !hasCpu)
         {
             if (!hasCpu)
             {
-                missing.Add("libggml-cpu-*.so");
+                missing.Add("libggml-cpu*.so");
             }
 
             var why = Directory.Exists(directory) ? $"missing {string.Join(", ", missing)}" : "the directory does not exist";
             throw new JudgeUnavailableException(
                 $"llama.cpp v{ExpectedVersion} native libraries not found in {directory} ({why}); run scripts/install-native.sh, " +
-                $"or point {EnvironmentVariable} or the spec option native=DIR at a folder holding {string.Join(", ", RequiredFiles)} and libggml-cpu-*.so");
+                $"or point {EnvironmentVariable} or the spec option native=DIR at a folder holding {string.Join(", ", RequiredFiles)} and libggml-cpu*.so (scripts/build-llama.sh builds such a folder from source)");
         }
 
         lock (Gate)

@@ -1,0 +1,381 @@
+using Judge.Grading;
+
+namespace Judge.Providers.Llama;
+
+/// <summary>
+/// Continuous batching of verdict requests over the sequences ("slots") of one
+/// <see cref="LlamaSession"/>, with KV reuse. Each slot remembers the tokens its sequence holds in
+/// the KV cache. A request goes to a free slot and keeps the longest prefix any slot already holds
+/// (its own cells, or another slot's copied into it, which in the unified cache shares the cells
+/// rather than duplicating them), so the rubric's system part is computed once and the two orders
+/// of a swapped pair share the question; only the rest is decoded. Every <see cref="Step"/> packs
+/// the pending prompt tokens of all busy slots into one <c>llama_decode</c> of at most the batch
+/// capacity; a slot whose prompt finished reads its label distribution, takes the extra small steps
+/// a multi-token label needs ("10"), and frees itself for the next waiting request, which is
+/// chosen to share as much as possible with what the slot holds. Not thread-safe: the owner holds
+/// its turn around every call.
+/// </summary>
+internal sealed class LlamaScheduler
+{
+    private readonly LlamaSession _session;
+    private readonly string _modelId;
+    private readonly Slot[] _slots;
+    private readonly bool _reuse;
+    private int _rotation;
+    private long _decodedTokens;
+    private long _reusedTokens;
+
+    /// <param name="session">The context.</param>
+    /// <param name="scoringSlots">Sequences 0..n-1 take verdict requests.</param>
+    /// <param name="generationSlot">A sequence reserved for text generation (its prefix can be reused by verdicts), or -1 to generate in slot 0.</param>
+    /// <param name="modelId">Recorded on every result.</param>
+    /// <param name="reuse">Whether cells are reused across requests; without it every prompt is decoded from scratch (bit-identical repeats).</param>
+    public LlamaScheduler(LlamaSession session, int scoringSlots, int generationSlot, string modelId, bool reuse = true)
+    {
+        _session = session;
+        _reuse = reuse;
+        _modelId = modelId;
+        var count = generationSlot >= 0 ? scoringSlots + 1 : scoringSlots;
+        _slots = [.. Enumerable.Range(0, count).Select(i => new Slot(i))];
+        ScoringSlots = scoringSlots;
+        GenerationSlot = generationSlot >= 0 ? generationSlot : 0;
+    }
+
+    /// <summary>Slots that take verdict requests.</summary>
+    public int ScoringSlots { get; }
+
+    /// <summary>The sequence text generation uses.</summary>
+    public int GenerationSlot { get; }
+
+    /// <summary>Slots free for a new verdict request now.</summary>
+    public int FreeSlots => _slots.Take(ScoringSlots).Count(s => s.Job is null);
+
+    /// <summary>Whether any verdict is in flight.</summary>
+    public bool Busy => _slots.Any(s => s.Job is not null);
+
+    /// <summary>Prompt tokens decoded so far, and prompt tokens taken from the KV cache instead.</summary>
+    public (long Decoded, long Reused) TokenStats => (Interlocked.Read(ref _decodedTokens), Interlocked.Read(ref _reusedTokens));
+
+    /// <summary>
+    /// Starts <paramref name="job"/> in the free scoring slot that holds the most of its prompt
+    /// (copying a longer prefix from any other slot when that saves at least 16 tokens).
+    /// </summary>
+    public void Start(Job job)
+    {
+        Slot? target = null;
+        var own = -1;
+        foreach (var s in _slots.Take(ScoringSlots).Where(s => s.Job is null))
+        {
+            var n = Common(s.Cached, job.Context);
+            if (n > own)
+            {
+                (target, own) = (s, n);
+            }
+        }
+
+        if (target is null)
+        {
+            throw new InvalidOperationException("no free slot");
+        }
+
+        // The last prompt token must be decoded again: its logits are what the verdict is read from.
+        var limit = job.Context.Length - 1;
+        own = Math.Min(own, limit);
+        var (donor, shared) = (target, own);
+        foreach (var s in _slots.Where(s => s != target))
+        {
+            var n = Math.Min(Common(s.Cached, job.Context), limit);
+            if (n > shared)
+            {
+                (donor, shared) = (s, n);
+            }
+        }
+
+        if (donor != target && shared >= own + 16)
+        {
+            _session.Truncate(target.Index, 0);
+            _session.CopySequence(donor.Index, target.Index, 0, shared);
+            target.Cached.Clear();
+            target.Cached.AddRange(donor.Cached.Take(shared));
+        }
+        else
+        {
+            shared = own;
+            Keep(target, shared);
+        }
+
+        job.Cursor = shared;
+        target.Job = job;
+        Interlocked.Add(ref _reusedTokens, shared);
+    }
+
+    /// <summary>
+    /// Picks, from the first <paramref name="window"/> waiting requests, the one that shares the
+    /// longest prefix with what a free slot (or any slot) holds; ties go to the oldest.
+    /// </summary>
+    public int PickNext(IReadOnlyList<Job> waiting, int window)
+    {
+        var best = 0;
+        var bestShared = -1;
+        for (var i = 0; i < Math.Min(window, waiting.Count); i++)
+        {
+            var shared = _slots.Max(s => Common(s.Cached, waiting[i].Context));
+            if (shared > bestShared)
+            {
+                (best, bestShared) = (i, shared);
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// One <c>llama_decode</c> over every busy slot's next tokens (a slot's cells are only ever read
+    /// up to what it had decoded, so another slot may copy from a busy one). Returns the jobs it
+    /// finished, or, when the pass failed, the jobs that were in it (removed from their slots, which
+    /// keep only what was decoded before) with the error. When the batch holds one job's tokens
+    /// only, <see cref="Job.Cancellation"/> can abort the pass.
+    /// </summary>
+    public StepOutcome Step()
+    {
+        var outcome = new StepOutcome();
+        var fed = new List<(Slot Slot, int Count, int Row, bool Trie)>();
+        var busy = _slots.Where(s => s.Job is not null).ToList();
+        var start = busy.Count == 0 ? 0 : _rotation++ % busy.Count;
+        for (var k = 0; k < busy.Count && _session.Pending < _session.BatchCapacity; k++)
+        {
+            var slot = busy[(start + k) % busy.Count];
+            var job = slot.Job!;
+            if (job.Cursor < job.Context.Length)
+            {
+                var n = Math.Min(job.Context.Length - job.Cursor, _session.BatchCapacity - _session.Pending);
+                var row = -1;
+                for (var i = 0; i < n; i++)
+                {
+                    var p = job.Cursor + i;
+                    row = _session.Add(job.Context[p], p, slot.Index, p == job.Context.Length - 1);
+                }
+
+                fed.Add((slot, n, job.Cursor + n == job.Context.Length ? row : -1, false));
+            }
+            else if (job.TrieStep < job.Trie.Internal.Count)
+            {
+                var path = job.Trie.Internal[job.TrieStep].Path;
+                if (path.Length > _session.BatchCapacity - _session.Pending)
+                {
+                    continue;
+                }
+
+                var row = -1;
+                for (var d = 0; d < path.Length; d++)
+                {
+                    row = _session.Add(path[d], job.Context.Length + d, slot.Index, d == path.Length - 1);
+                }
+
+                fed.Add((slot, path.Length, row, true));
+            }
+        }
+
+        var owners = fed.Select(f => f.Slot.Job!).Distinct().ToList();
+        try
+        {
+            _session.Decode(owners.Count == 1 ? owners[0].Cancellation : CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or JudgeException)
+        {
+            // Whatever the failed pass left in the cache is not known: keep each slot's cells up to what had been decoded before.
+            foreach (var (slot, _, _, _) in fed)
+            {
+                _session.Truncate(slot.Index, slot.Cached.Count);
+                slot.Job = null;
+            }
+
+            outcome.Failed.AddRange(owners);
+            outcome.Error = ex;
+            return outcome;
+        }
+
+        foreach (var (slot, count, row, trie) in fed)
+        {
+            var job = slot.Job!;
+            if (trie)
+            {
+                job.Trie.Internal[job.TrieStep].Record(_session.LogProbabilities(row));
+                _session.Truncate(slot.Index, job.Context.Length);
+                job.TrieStep++;
+            }
+            else
+            {
+                slot.Cached.AddRange(job.Context.AsSpan(job.Cursor, count));
+                job.Cursor += count;
+                Interlocked.Add(ref _decodedTokens, count);
+                if (row >= 0)
+                {
+                    job.Trie.Root.Record(_session.LogProbabilities(row));
+                    job.TrieStep = 0;
+                }
+            }
+
+            if (job.Cursor == job.Context.Length && job.TrieStep >= job.Trie.Internal.Count)
+            {
+                job.Result = job.Trie.Result(job.Request.Labels, job.Context.Length + job.Trie.TokenCount, _modelId);
+                slot.Job = null;
+                outcome.Done.Add(job);
+            }
+        }
+
+        return outcome;
+    }
+
+    /// <summary>Abandons a job that is no longer wanted (its slot keeps the cells it decoded).</summary>
+    public void Drop(Job job)
+    {
+        foreach (var s in _slots.Where(s => s.Job == job))
+        {
+            s.Job = null;
+        }
+    }
+
+    /// <summary>
+    /// Prepares the generation slot for a prompt: keeps what it shares with the slot's cells (or a
+    /// longer prefix copied from another idle slot) and returns how many prompt tokens are already
+    /// there. The caller decodes the rest in that sequence, then reports the tokens with <see cref="Generated"/>.
+    /// </summary>
+    public int BeginGeneration(int[] prompt)
+    {
+        var slot = _slots[GenerationSlot];
+        if (slot.Job is not null)
+        {
+            throw new InvalidOperationException("the generation slot is busy with a verdict");
+        }
+
+        var limit = prompt.Length - 1;
+        var own = Math.Min(Common(slot.Cached, prompt), limit);
+        var (donor, shared) = (slot, own);
+        foreach (var s in _slots.Where(s => s != slot && s.Job is null))
+        {
+            var n = Math.Min(Common(s.Cached, prompt), limit);
+            if (n > shared)
+            {
+                (donor, shared) = (s, n);
+            }
+        }
+
+        if (donor != slot && shared >= own + 16)
+        {
+            _session.Truncate(slot.Index, 0);
+            _session.CopySequence(donor.Index, slot.Index, 0, shared);
+            slot.Cached.Clear();
+            slot.Cached.AddRange(donor.Cached.Take(shared));
+        }
+        else
+        {
+            shared = own;
+            Keep(slot, shared);
+        }
+
+        Interlocked.Add(ref _reusedTokens, shared);
+        return shared;
+    }
+
+    /// <summary>Records that the generation slot now holds <paramref name="tokens"/> (prompt and generated tokens that were decoded).</summary>
+    public void Generated(IEnumerable<int> tokens, int decoded)
+    {
+        var slot = _slots[GenerationSlot];
+        slot.Cached.Clear();
+        slot.Cached.AddRange(tokens);
+        Interlocked.Add(ref _decodedTokens, decoded);
+    }
+
+    /// <summary>The jobs in flight.</summary>
+    public IEnumerable<Job> Jobs => _slots.Where(s => s.Job is not null).Select(s => s.Job!);
+
+    /// <summary>Clears the cache and every slot; returns the jobs that were in flight (now in none).</summary>
+    public List<Job> Reset()
+    {
+        var interrupted = Jobs.ToList();
+        _session.Clear();
+        foreach (var s in _slots)
+        {
+            s.Cached.Clear();
+            s.Job = null;
+        }
+
+        return interrupted;
+    }
+
+    private void Keep(Slot slot, int count)
+    {
+        if (slot.Cached.Count > count)
+        {
+            _session.Truncate(slot.Index, count);
+            slot.Cached.RemoveRange(count, slot.Cached.Count - count);
+        }
+    }
+
+    private int Common(List<int> cached, int[] tokens)
+    {
+        var n = _reuse ? Math.Min(cached.Count, tokens.Length) : 0;
+        var i = 0;
+        while (i < n && cached[i] == tokens[i])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    /// <summary>What one <see cref="Step"/> finished, or the jobs a failed pass took with it.</summary>
+    internal sealed class StepOutcome
+    {
+        public List<Job> Done { get; } = [];
+
+        public List<Job> Failed { get; } = [];
+
+        public Exception? Error { get; set; }
+    }
+
+    /// <summary>A verdict request being scored: its prompt tokens, label trie and progress.</summary>
+    internal sealed class Job(LogitVerdictRequest request, int[] context, LabelTrie trie, CancellationToken cancellation)
+    {
+        public LogitVerdictRequest Request { get; } = request;
+
+        public int[] Context { get; } = context;
+
+        public LabelTrie Trie { get; } = trie;
+
+        public CancellationToken Cancellation { get; } = cancellation;
+
+        /// <summary>Prompt tokens in the KV cache so far.</summary>
+        public int Cursor { get; set; }
+
+        /// <summary>The next branching trie node to evaluate, once the prompt is in (-1 before).</summary>
+        public int TrieStep { get; set; } = -1;
+
+        public LogitVerdictResult? Result { get; set; }
+
+        /// <summary>Whether the job already started over once on a cleared cache.</summary>
+        public bool Retried { get; private set; }
+
+        /// <summary>Forgets progress, to start again from nothing.</summary>
+        public void Restart()
+        {
+            Cursor = 0;
+            TrieStep = -1;
+            Retried = true;
+        }
+
+        /// <summary>Set by the batching loop for a request that arrived through the queue.</summary>
+        public TaskCompletionSource<LogitVerdictResult>? Completion { get; init; }
+    }
+
+    private sealed class Slot(int index)
+    {
+        public int Index { get; } = index;
+
+        /// <summary>The tokens whose cells sequence <see cref="Index"/> holds, position by position.</summary>
+        public List<int> Cached { get; } = [];
+
+        public Job? Job { get; set; }
+    }
+}
