@@ -17,7 +17,25 @@ if (args.Length > 0 && args[0] == "synth")
     var shape = SyntheticModel.Shapes[args.Length > 1 ? args[1] : "qwen2.5-0.5b"];
     var vocab = Path.Combine(repo, ".native", "src", "llama.cpp-v0.5.0", "models", "ggml-vocab-qwen2.gguf");
     Console.WriteLine(SyntheticModel.Ensure(Path.Combine(repo, ".native", "models", $"{shape.Name}-random-q8_0.gguf"), shape, vocab));
-    return;
+    return 0;
+}
+
+if (args.Length > 0 && args[0] == "compare")
+{
+    // compare [--model M.gguf | --shape qwen2.5-0.5b] [--native DIR] [--batches 1,4] [--questions 1] [--tokens 768] [--threads N] [--flash-attn on|off] [--reps 3]
+    var shape = SyntheticModel.Shapes[Text("--shape") ?? "qwen2.5-0.5b"];
+    var vocab = Path.Combine(repo, ".native", "src", "llama.cpp-v0.5.0", "models", "ggml-vocab-qwen2.gguf");
+    var model = Text("--model") ?? SyntheticModel.Ensure(Path.Combine(repo, ".native", "models", $"{shape.Name}-random-q8_0.gguf"), shape, vocab);
+    return await BaselineComparison.RunAsync(new BaselineComparison.Options(
+        model,
+        Path.GetFullPath(Text("--native") ?? Path.Combine(repo, ".native", "build-cpu")),
+        shared,
+        Arg("--threads", LlamaOptions.DefaultThreads),
+        ArgList("--batches", [1, 4]),
+        Arg("--questions", 1),
+        Arg("--tokens", 768),
+        Text("--flash-attn") ?? "off",
+        Arg("--reps", 3)));
 }
 
 var models = args.Where(a => a.EndsWith(".gguf", StringComparison.Ordinal)).ToList();
@@ -116,6 +134,14 @@ foreach (var model in textRows ? models : [])
     }
 
     Console.WriteLine(string.Create(inv, $"text generation ({Path.GetFileName(model)}): {sample.Count / sw.Elapsed.TotalSeconds:F1} judgments/s, {parsed}/{sample.Count} parsed"));
+}
+
+return 0;
+
+string? Text(string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 }
 
 int[] ArgList(string name, int[] fallback)

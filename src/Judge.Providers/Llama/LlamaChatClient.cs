@@ -34,16 +34,21 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 
     private LlamaChatClient(LlamaModel model, LlamaOptions options)
     {
+        if (options.CacheSlots < (options.BatchSize > 1 ? 1 : 0))
+        {
+            throw new ArgumentException("CacheSlots must be at least 0, and at least 1 when BatchSize is above 1", nameof(options));
+        }
+
         _model = model;
         _options = options;
         _perSequence = options.ContextSize ?? Math.Min(model.TrainContext > 0 ? model.TrainContext : 4096, 4096);
-        // Batched: one sequence per verdict slot plus one for generation, whose prefix verdicts can reuse.
-        var sequences = options.BatchSize > 1 ? options.BatchSize + 1 : 1;
+        // One sequence (its own KV stream) per verdict decoding at once, plus spare ones that keep recent prompts to reuse.
+        var sequences = options.BatchSize + options.CacheSlots;
         _session = new LlamaSession(model, _perSequence * sequences, sequences, options.Threads, options.FlashAttentionType());
         _template = ResolveTemplate(model, options.Template);
         ModelId = System.IO.Path.GetFileName(model.Path);
         _metadata = new ChatClientMetadata("llama.cpp", null, ModelId);
-        _scheduler = new LlamaScheduler(_session, options.BatchSize, options.BatchSize > 1 ? options.BatchSize : -1, ModelId, options.KvReuse);
+        _scheduler = new LlamaScheduler(_session, options.BatchSize, ModelId, options.KvReuse);
         if (options.BatchSize > 1)
         {
             _queue = Channel.CreateUnbounded<LlamaScheduler.Job>(new UnboundedChannelOptions { SingleReader = true });
@@ -225,8 +230,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
         }
 
         // Keep what the cache already holds of this prompt (a previous call's prompt, a verdict's prefix).
-        var seq = _scheduler.GenerationSlot;
-        var reused = _scheduler.BeginGeneration(tokens);
+        var (seq, reused) = _scheduler.BeginGeneration(tokens);
         var fed = new List<int>(tokens.AsSpan(0, reused).ToArray());
         int last;
         try
@@ -237,7 +241,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
         catch
         {
             _session.Truncate(seq, reused);
-            _scheduler.Generated(fed, 0);
+            _scheduler.Generated(seq, fed, 0);
             throw;
         }
 
@@ -280,14 +284,14 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
             catch
             {
                 _session.Truncate(seq, fed.Count);
-                _scheduler.Generated(fed, tokens.Length - reused);
+                _scheduler.Generated(seq, fed, tokens.Length - reused);
                 throw;
             }
 
             fed.Add(next);
         }
 
-        _scheduler.Generated(fed, fed.Count - reused);
+        _scheduler.Generated(seq, fed, fed.Count - reused);
         var answer = finish == ChatFinishReason.Stop && text.Length < Encoding.UTF8.GetCharCount(bytes.ToArray()) ? text.ToString() : Encoding.UTF8.GetString(bytes.ToArray());
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
         {
@@ -407,9 +411,9 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     /// <summary>Starts waiting jobs on free slots, best-sharing first.</summary>
     private void Fill(List<LlamaScheduler.Job> waiting)
     {
-        while (_scheduler.FreeSlots > 0 && waiting.Count > 0)
+        while (_scheduler.CanStart && waiting.Count > 0)
         {
-            var next = _scheduler.PickNext(waiting, Math.Max(8, 2 * _scheduler.ScoringSlots));
+            var next = _scheduler.PickNext(waiting, Math.Max(8, 2 * _scheduler.Concurrency));
             var job = waiting[next];
             waiting.RemoveAt(next);
             _scheduler.Start(job);

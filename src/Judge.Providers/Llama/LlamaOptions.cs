@@ -55,6 +55,15 @@ public sealed class LlamaOptions
     public string FlashAttention { get; set; } = "off";
 
     /// <summary>
+    /// Spare sequences that keep recent prompts' KV cells for later prompts to start from (spec option
+    /// <c>cache</c>, default 1): with one, pairs against a baseline model share the rubric, the question
+    /// and the baseline's answer in the order that shows it first, and the question in the other. Each
+    /// costs one sequence's KV memory (<c>ctx</c> cells). At least 1 when <c>batch</c> is above 1, so
+    /// that generation always finds a free sequence.
+    /// </summary>
+    public int CacheSlots { get; set; } = 1;
+
+    /// <summary>
     /// Whether a prompt reuses the KV cells the cache already holds of its prefix (spec option
     /// <c>reuse=on|off</c>, default on): the rubric's system part, the question both orders of a pair
     /// share, a generated feedback the verdict follows. Probabilities then differ from a fresh
@@ -70,7 +79,7 @@ public sealed class LlamaOptions
     public static LlamaOptions FromSpec(JudgeSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn", "reuse"], StringComparer.OrdinalIgnoreCase);
+        var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn", "reuse", "cache"], StringComparer.OrdinalIgnoreCase);
         var unknown = spec.Options.Keys.Where(k => !known.Contains(k)).ToList();
         if (unknown.Count > 0)
         {
@@ -83,6 +92,7 @@ public sealed class LlamaOptions
             NativeDirectory = spec.Option("native"),
             Threads = spec.IntOption("threads", DefaultThreads),
             BatchSize = spec.IntOption("batch", 1),
+            CacheSlots = spec.IntOption("cache", 1),
             Template = spec.Option("template"),
             MaxOutputTokens = spec.IntOption("max_tokens", 512),
             FlashAttention = spec.Option("flash_attn", "off")!.ToLowerInvariant(),
@@ -98,9 +108,9 @@ public sealed class LlamaOptions
             options.ContextSize = spec.IntOption("ctx", 0);
         }
 
-        if (options.Threads < 1 || options.BatchSize < 1 || options.MaxOutputTokens < 1 || options.ContextSize is < 8)
+        if (options.Threads < 1 || options.BatchSize < 1 || options.MaxOutputTokens < 1 || options.ContextSize is < 8 || options.CacheSlots < (options.BatchSize > 1 ? 1 : 0))
         {
-            throw new InputException(null, null, "--judge", $"'{spec.Text}': threads, batch and max_tokens must be at least 1, ctx at least 8");
+            throw new InputException(null, null, "--judge", $"'{spec.Text}': threads, batch and max_tokens must be at least 1, ctx at least 8, cache at least 0 (1 with batch above 1)");
         }
 
         _ = options.FlashAttentionType(spec.Text);

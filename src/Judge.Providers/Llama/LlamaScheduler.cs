@@ -4,11 +4,13 @@ namespace Judge.Providers.Llama;
 
 /// <summary>
 /// Continuous batching of verdict requests over the sequences ("slots") of one
-/// <see cref="LlamaSession"/>, with KV reuse. Each slot remembers the tokens its sequence holds in
-/// the KV cache. A request goes to a free slot and keeps the longest prefix any slot already holds
-/// (its own cells, or another slot's copied into it, which in the unified cache shares the cells
-/// rather than duplicating them), so the rubric's system part is computed once and the two orders
-/// of a swapped pair share the question; only the rest is decoded. Every <see cref="Step"/> packs
+/// <see cref="LlamaSession"/>, with KV reuse. Each slot is its own KV stream and remembers the
+/// tokens it holds. A request takes the least recently used free slot and starts from the longest
+/// prefix any slot holds: its own cells, or another slot's stream copied in and cut to the shared
+/// part. So the rubric's system part is computed once, the two orders of a swapped pair share the
+/// question, and pairs against one baseline model share its answer too; only the rest is decoded.
+/// There are more slots than may decode at once (<see cref="Concurrency"/>): the spare ones keep
+/// recent prompts to copy from. Every <see cref="Step"/> packs
 /// the pending prompt tokens of all busy slots into one <c>llama_decode</c> of at most the batch
 /// capacity; a slot whose prompt finished reads its label distribution, takes the extra small steps
 /// a multi-token label needs ("10"), and frees itself for the next waiting request, which is
@@ -21,34 +23,29 @@ internal sealed class LlamaScheduler
     private readonly string _modelId;
     private readonly Slot[] _slots;
     private readonly bool _reuse;
+    private long _clock;
     private int _rotation;
     private long _decodedTokens;
     private long _reusedTokens;
 
-    /// <param name="session">The context.</param>
-    /// <param name="scoringSlots">Sequences 0..n-1 take verdict requests.</param>
-    /// <param name="generationSlot">A sequence reserved for text generation (its prefix can be reused by verdicts), or -1 to generate in slot 0.</param>
+    /// <param name="session">The context: one sequence per slot, not unified (each its own stream).</param>
+    /// <param name="concurrency">The most verdicts decoding at once.</param>
     /// <param name="modelId">Recorded on every result.</param>
     /// <param name="reuse">Whether cells are reused across requests; without it every prompt is decoded from scratch (bit-identical repeats).</param>
-    public LlamaScheduler(LlamaSession session, int scoringSlots, int generationSlot, string modelId, bool reuse = true)
+    public LlamaScheduler(LlamaSession session, int concurrency, string modelId, bool reuse = true)
     {
         _session = session;
         _reuse = reuse;
         _modelId = modelId;
-        var count = generationSlot >= 0 ? scoringSlots + 1 : scoringSlots;
-        _slots = [.. Enumerable.Range(0, count).Select(i => new Slot(i))];
-        ScoringSlots = scoringSlots;
-        GenerationSlot = generationSlot >= 0 ? generationSlot : 0;
+        _slots = [.. Enumerable.Range(0, session.Sequences).Select(i => new Slot(i))];
+        Concurrency = concurrency;
     }
 
-    /// <summary>Slots that take verdict requests.</summary>
-    public int ScoringSlots { get; }
+    /// <summary>The most verdicts decoding at once.</summary>
+    public int Concurrency { get; }
 
-    /// <summary>The sequence text generation uses.</summary>
-    public int GenerationSlot { get; }
-
-    /// <summary>Slots free for a new verdict request now.</summary>
-    public int FreeSlots => _slots.Take(ScoringSlots).Count(s => s.Job is null);
+    /// <summary>Whether a new verdict may start now.</summary>
+    public bool CanStart => _slots.Count(s => s.Job is not null) < Concurrency;
 
     /// <summary>Whether any verdict is in flight.</summary>
     public bool Busy => _slots.Any(s => s.Job is not null);
@@ -56,57 +53,12 @@ internal sealed class LlamaScheduler
     /// <summary>Prompt tokens decoded so far, and prompt tokens taken from the KV cache instead.</summary>
     public (long Decoded, long Reused) TokenStats => (Interlocked.Read(ref _decodedTokens), Interlocked.Read(ref _reusedTokens));
 
-    /// <summary>
-    /// Starts <paramref name="job"/> in the free scoring slot that holds the most of its prompt
-    /// (copying a longer prefix from any other slot when that saves at least 16 tokens).
-    /// </summary>
+    /// <summary>Starts <paramref name="job"/> on a free slot, from the longest prefix the cache holds.</summary>
     public void Start(Job job)
     {
-        Slot? target = null;
-        var own = -1;
-        foreach (var s in _slots.Take(ScoringSlots).Where(s => s.Job is null))
-        {
-            var n = Common(s.Cached, job.Context);
-            if (n > own)
-            {
-                (target, own) = (s, n);
-            }
-        }
-
-        if (target is null)
-        {
-            throw new InvalidOperationException("no free slot");
-        }
-
-        // The last prompt token must be decoded again: its logits are what the verdict is read from.
-        var limit = job.Context.Length - 1;
-        own = Math.Min(own, limit);
-        var (donor, shared) = (target, own);
-        foreach (var s in _slots.Where(s => s != target))
-        {
-            var n = Math.Min(Common(s.Cached, job.Context), limit);
-            if (n > shared)
-            {
-                (donor, shared) = (s, n);
-            }
-        }
-
-        if (donor != target && shared >= own + 16)
-        {
-            _session.Truncate(target.Index, 0);
-            _session.CopySequence(donor.Index, target.Index, 0, shared);
-            target.Cached.Clear();
-            target.Cached.AddRange(donor.Cached.Take(shared));
-        }
-        else
-        {
-            shared = own;
-            Keep(target, shared);
-        }
-
+        var (slot, shared) = Acquire(job.Context);
         job.Cursor = shared;
-        target.Job = job;
-        Interlocked.Add(ref _reusedTokens, shared);
+        slot.Job = job;
     }
 
     /// <summary>
@@ -237,54 +189,65 @@ internal sealed class LlamaScheduler
     }
 
     /// <summary>
-    /// Prepares the generation slot for a prompt: keeps what it shares with the slot's cells (or a
-    /// longer prefix copied from another idle slot) and returns how many prompt tokens are already
-    /// there. The caller decodes the rest in that sequence, then reports the tokens with <see cref="Generated"/>.
+    /// Takes a free slot for generating after <paramref name="prompt"/>, from the longest prefix the
+    /// cache holds. Returns the sequence and how many prompt tokens are already there; the caller
+    /// decodes the rest in that sequence, then reports what it holds with <see cref="Generated"/>.
     /// </summary>
-    public int BeginGeneration(int[] prompt)
+    public (int Sequence, int Reused) BeginGeneration(int[] prompt)
     {
-        var slot = _slots[GenerationSlot];
-        if (slot.Job is not null)
-        {
-            throw new InvalidOperationException("the generation slot is busy with a verdict");
-        }
+        var (slot, shared) = Acquire(prompt);
+        return (slot.Index, shared);
+    }
 
-        var limit = prompt.Length - 1;
-        var own = Math.Min(Common(slot.Cached, prompt), limit);
-        var (donor, shared) = (slot, own);
-        foreach (var s in _slots.Where(s => s != slot && s.Job is null))
-        {
-            var n = Math.Min(Common(s.Cached, prompt), limit);
-            if (n > shared)
-            {
-                (donor, shared) = (s, n);
-            }
-        }
+    /// <summary>Records that sequence <paramref name="sequence"/> now holds <paramref name="tokens"/> (prompt and generated tokens that were decoded).</summary>
+    public void Generated(int sequence, IEnumerable<int> tokens, int decoded)
+    {
+        var slot = _slots[sequence];
+        slot.Cached.Clear();
+        slot.Cached.AddRange(tokens);
+        Interlocked.Add(ref _decodedTokens, decoded);
+    }
 
-        if (donor != slot && shared >= own + 16)
+    /// <summary>
+    /// The least recently used free slot (other than the best donor, if another is free), holding the
+    /// longest prefix of <paramref name="tokens"/> the cache has: kept in place when the slot itself
+    /// has (nearly) as much, else copied from the slot that has the most (a whole-stream copy the next
+    /// decode performs, then cut to the shared part). The last token is always left to decode: its
+    /// logits are what a verdict is read from.
+    /// </summary>
+    private (Slot Slot, int Shared) Acquire(int[] tokens)
+    {
+        var limit = tokens.Length - 1;
+        var donor = _slots.OrderByDescending(s => Math.Min(Common(s.Cached, tokens), limit)).ThenByDescending(s => s.LastUsed).First();
+        var best = Math.Min(Common(donor.Cached, tokens), limit);
+        var free = _slots.Where(s => s.Job is null).OrderBy(s => s.LastUsed).ToList();
+        var target = free.FirstOrDefault(s => s != donor) ?? free.FirstOrDefault()
+            ?? throw new InvalidOperationException("no free slot");
+        var own = Math.Min(Common(target.Cached, tokens), limit);
+        int shared;
+        if (donor != target && best >= own + 16)
         {
-            _session.Truncate(slot.Index, 0);
-            _session.CopySequence(donor.Index, slot.Index, 0, shared);
-            slot.Cached.Clear();
-            slot.Cached.AddRange(donor.Cached.Take(shared));
+            _session.Truncate(target.Index, 0);
+            _session.CopySequence(donor.Index, target.Index);
+            _session.Truncate(target.Index, best);
+            target.Cached.Clear();
+            target.Cached.AddRange(donor.Cached.Take(best));
+            donor.LastUsed = ++_clock;
+            shared = best;
         }
         else
         {
             shared = own;
-            Keep(slot, shared);
+            if (target.Cached.Count > shared)
+            {
+                _session.Truncate(target.Index, shared);
+                target.Cached.RemoveRange(shared, target.Cached.Count - shared);
+            }
         }
 
+        target.LastUsed = ++_clock;
         Interlocked.Add(ref _reusedTokens, shared);
-        return shared;
-    }
-
-    /// <summary>Records that the generation slot now holds <paramref name="tokens"/> (prompt and generated tokens that were decoded).</summary>
-    public void Generated(IEnumerable<int> tokens, int decoded)
-    {
-        var slot = _slots[GenerationSlot];
-        slot.Cached.Clear();
-        slot.Cached.AddRange(tokens);
-        Interlocked.Add(ref _decodedTokens, decoded);
+        return (target, shared);
     }
 
     /// <summary>The jobs in flight.</summary>
@@ -302,15 +265,6 @@ internal sealed class LlamaScheduler
         }
 
         return interrupted;
-    }
-
-    private void Keep(Slot slot, int count)
-    {
-        if (slot.Cached.Count > count)
-        {
-            _session.Truncate(slot.Index, count);
-            slot.Cached.RemoveRange(count, slot.Cached.Count - count);
-        }
     }
 
     private int Common(List<int> cached, int[] tokens)
@@ -377,5 +331,8 @@ internal sealed class LlamaScheduler
         public List<int> Cached { get; } = [];
 
         public Job? Job { get; set; }
+
+        /// <summary>When the slot last took a request or gave its prefix to one (a logical clock).</summary>
+        public long LastUsed { get; set; }
     }
 }

@@ -6,8 +6,10 @@ namespace Judge.Providers.Llama;
 
 /// <summary>
 /// One llama.cpp context with its batch buffer: not thread-safe, so <see cref="LlamaChatClient"/>
-/// lets one operation at a time use it. The KV cache is unified across sequences so that a
-/// shared prefix decoded once can be copied to every sequence (<c>llama_memory_seq_cp</c>).
+/// lets one operation at a time use it. The KV cache is not unified: each sequence is its own
+/// stream of <c>contextSize / sequences</c> cells, so a token's attention spans its own sequence only
+/// (in a unified cache it spans every sequence's cells, masked), and a prefix moves between
+/// sequences by a whole-stream copy (<c>llama_memory_seq_cp</c>) cut to length.
 /// Cancellation reaches into <c>llama_decode</c> through its abort callback.
 /// </summary>
 internal sealed unsafe class LlamaSession : IDisposable
@@ -30,7 +32,7 @@ internal sealed unsafe class LlamaSession : IDisposable
         // The default thread count made generation ~40x slower on two cores: set both explicitly.
         p.n_threads = threads;
         p.n_threads_batch = threads;
-        p.kv_unified = 1;
+        p.kv_unified = 0;
         p.flash_attn_type = flashAttention;
         p.no_perf = 1;
         _ctx = NativeMethods.llama_init_from_model(model.Handle, p);
@@ -70,10 +72,10 @@ internal sealed unsafe class LlamaSession : IDisposable
     }
 
     /// <summary>
-    /// Makes sequence <paramref name="to"/> also hold <paramref name="from"/>'s cells at positions
-    /// [<paramref name="p0"/>, <paramref name="p1"/>) (shared, not duplicated, in a unified cache); -1 for no bound.
+    /// Replaces sequence <paramref name="to"/>'s cells with a copy of <paramref name="from"/>'s (across
+    /// streams llama.cpp copies whole streams only; the data moves at the start of the next decode).
     /// </summary>
-    public void CopySequence(int from, int to, int p0 = -1, int p1 = -1) => NativeMethods.llama_memory_seq_cp(NativeMethods.llama_get_memory(_ctx), from, to, p0, p1);
+    public void CopySequence(int from, int to) => NativeMethods.llama_memory_seq_cp(NativeMethods.llama_get_memory(_ctx), from, to, -1, -1);
 
     /// <summary>Removes sequence <paramref name="seq"/>'s cells at positions from <paramref name="fromPosition"/> on.</summary>
     public void Truncate(int seq, int fromPosition)

@@ -303,6 +303,35 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(0)]
+    public async Task Score_PairsAgainstOneBaseline_ReuseItsAnswerFromASpareSlot(int cache)
+    {
+        using var client = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, CacheSlots = cache });
+        var question = new Question("q9", "writing", ["Tell me a story about a dog."]);
+        var baseline = new ModelAnswer(question.Id, "base", ["Once upon a time there was a big dog named Max. Max loved to run in the garden with his red ball every day."]);
+        PairwiseItem Against(int m) => new(question, baseline, new ModelAnswer(question.Id, $"m{m}", [$"The dog {m} ran and ran."]), 1);
+        LogitVerdictRequest Request(PairwiseItem item) => LogitVerdicts.RequestFor(Pairwise, PromptRenderer.Render(Pairwise, item));
+        int[] Tokens(LogitVerdictRequest r) => client.Model.Tokenize(client.Format(r.Messages, addAssistant: true) + r.VerdictPrefix, addSpecial: true, parseSpecial: false);
+        static int Common(int[] a, int[] b) => a.Zip(b).TakeWhile(p => p.First == p.Second).Count();
+
+        var ab1 = Request(Against(1));
+        var ba1 = Request(Against(1).Swapped());
+        var ab2 = Request(Against(2));
+        await client.ScoreAsync(ab1);
+        await client.ScoreAsync(ba1);
+        var before = client.TokenStats.Reused;
+        await client.ScoreAsync(ab2);
+        var reused = client.TokenStats.Reused - before;
+
+        // With a spare slot, AB1 is still cached after BA1: AB2 starts from the question and the baseline's answer.
+        // Without one, only what BA1 shares with AB2 (the question) is there.
+        var expected = cache > 0 ? Common(Tokens(ab1), Tokens(ab2)) : Common(Tokens(ba1), Tokens(ab2));
+        Assert.Equal(expected, reused);
+        Assert.True(Common(Tokens(ab1), Tokens(ab2)) > Common(Tokens(ba1), Tokens(ab2)) + 16);
+    }
+
     [Fact]
     public async Task Score_AfterGeneratingFeedback_ReusesThePromptAndTheFeedback()
     {
