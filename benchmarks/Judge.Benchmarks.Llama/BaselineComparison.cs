@@ -34,6 +34,10 @@ internal static partial class BaselineComparison
         var tokens = requests.Select(r => r.Tokens).ToList();
         Console.WriteLine(string.Create(inv, $"model {Path.GetFileName(o.Model)}; {requests.Count} judgments (MT-Bench turn 1, {o.Questions} question(s), GPT-4 against each of the other 5 models, both orders), prompt tokens mean {tokens.Average():F0} (min {tokens.Min()}, max {tokens.Max()}); {o.Threads} threads, flash_attn={o.FlashAttention}, {Environment.ProcessorCount} cores; median of {o.Repetitions} interleaved runs; libraries {o.Native}"));
         Console.WriteLine();
+        // Our prompts are at most the target and some are shorter (short answers): ratios are per prompt token, i.e. judgments/s scaled to target-length prompts.
+        var scale = tokens.Average() / o.PromptTokens;
+        Console.WriteLine($"ratios: judgments/s scaled by mean prompt tokens / {o.PromptTokens} = {scale:F3}, against the baseline's judgments of exactly {o.PromptTokens} prompt tokens");
+        Console.WriteLine();
         Console.WriteLine("| batch | llama-batched-bench judgments/s | its prompt tok/s | ours, nothing shared | ratio | ours, prefix + swap shared | ratio | prompt tokens reused | ours peak RSS MiB | baseline peak RSS MiB | max abs Δp shared vs not |");
         Console.WriteLine("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var b in o.Batches)
@@ -51,7 +55,7 @@ internal static partial class BaselineComparison
             var shared = Median(runs.Select(r => r.Shared));
             var delta = plain.Results.Zip(shared.Results).SelectMany(p => p.First.Probabilities.Select(kv => Math.Abs(kv.Value - p.Second.Probabilities[kv.Key]))).Max();
             Console.WriteLine(string.Create(inv,
-                $"| {b} | {baseline.JudgmentsPerSecond:F3} | {baseline.PromptTokensPerSecond:F0} | {plain.JudgmentsPerSecond:F3} | {plain.JudgmentsPerSecond / baseline.JudgmentsPerSecond:F2}x | {shared.JudgmentsPerSecond:F3} | {shared.JudgmentsPerSecond / baseline.JudgmentsPerSecond:F2}x | {shared.ReusedShare:P0} | {Math.Max(plain.PeakMiB, shared.PeakMiB):F0} | {baseline.PeakMiB:F0} | {delta:E1} |"));
+                $"| {b} | {baseline.JudgmentsPerSecond:F3} | {baseline.PromptTokensPerSecond:F0} | {plain.JudgmentsPerSecond:F3} | {plain.JudgmentsPerSecond * scale / baseline.JudgmentsPerSecond:F2}x | {shared.JudgmentsPerSecond:F3} | {shared.JudgmentsPerSecond * scale / baseline.JudgmentsPerSecond:F2}x | {shared.ReusedShare:P0} | {Math.Max(plain.PeakMiB, shared.PeakMiB):F0} | {baseline.PeakMiB:F0} | {delta:E1} |"));
         }
 
         return 0;

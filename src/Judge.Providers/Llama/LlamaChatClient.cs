@@ -74,7 +74,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     /// <summary>Loads the model and creates its context.</summary>
     public static LlamaChatClient Create(LlamaOptions options)
     {
-        var model = LlamaModel.Load(options.ModelPath, LlamaNativeLibrary.ResolveDirectory(options.NativeDirectory));
+        var model = LlamaModel.Load(options.ModelPath, LlamaNativeLibrary.ResolveDirectory(options.NativeDirectory), options.GpuLayers);
         try
         {
             return new LlamaChatClient(model, options);

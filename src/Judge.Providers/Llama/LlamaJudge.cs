@@ -9,7 +9,7 @@ public static class LlamaJudge
     /// <summary>The registry description of <c>llama:</c>.</summary>
     public const string Description =
         "llama:PATH.gguf — a local GGUF model through llama.cpp v0.5.0 (CPU); verdicts read from next-token probabilities; " +
-        "?ctx=N&threads=N&batch=N&template=NAME|none&max_tokens=N&flash_attn=auto|on|off&native=DIR";
+        "?ctx=N&threads=N&batch=N&cache=N&reuse=on|off&template=NAME|none&max_tokens=N&flash_attn=auto|on|off&gpu_layers=N&native=DIR";
 
     /// <summary>
     /// Loads a model as an <see cref="IChatClient"/> whose <see cref="IChatClient.GetService"/> also offers an

@@ -56,16 +56,19 @@ internal sealed unsafe class LlamaModel : IDisposable
     /// <summary>The handle, for contexts.</summary>
     internal SafeLlamaModelHandle Handle => _handle;
 
-    /// <summary>Loads a model with llama.cpp loaded from <paramref name="nativeDirectory"/>.</summary>
+    /// <summary>
+    /// Loads a model with llama.cpp loaded from <paramref name="nativeDirectory"/>, with up to
+    /// <paramref name="gpuLayers"/> layers on the GPU (negative: all; none where the build has no GPU backend).
+    /// </summary>
     /// <exception cref="InputException">The file is missing or not a readable GGUF v2/v3 file.</exception>
     /// <exception cref="JudgeUnavailableException">The native libraries are missing, or llama.cpp refused the file.</exception>
-    public static LlamaModel Load(string path, string nativeDirectory)
+    public static LlamaModel Load(string path, string nativeDirectory, int gpuLayers = -1)
     {
         // The managed check first: llama.cpp would only log why, and some bad files are better never handed to it.
         var info = GgufReader.Read(path);
         LlamaNativeLibrary.EnsureLoaded(nativeDirectory);
         var p = NativeMethods.llama_model_default_params();
-        p.n_gpu_layers = 0;
+        p.n_gpu_layers = gpuLayers;
         LlamaNativeLibrary.ClearLog();
         var handle = NativeMethods.llama_model_load_from_file(path, p);
         if (handle.IsInvalid)

@@ -55,6 +55,12 @@ public sealed class LlamaOptions
     public string FlashAttention { get; set; } = "off";
 
     /// <summary>
+    /// Layers offloaded to the GPU (spec option <c>gpu_layers</c>): default all (-1), which is none with
+    /// the CPU build; 0 keeps a GPU build's model on the CPU.
+    /// </summary>
+    public int GpuLayers { get; set; } = -1;
+
+    /// <summary>
     /// Spare sequences that keep recent prompts' KV cells for later prompts to start from (spec option
     /// <c>cache</c>, default 1): with one, pairs against a baseline model share the rubric, the question
     /// and the baseline's answer in the order that shows it first, and the question in the other. Each
@@ -79,7 +85,7 @@ public sealed class LlamaOptions
     public static LlamaOptions FromSpec(JudgeSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn", "reuse", "cache"], StringComparer.OrdinalIgnoreCase);
+        var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn", "reuse", "cache", "gpu_layers"], StringComparer.OrdinalIgnoreCase);
         var unknown = spec.Options.Keys.Where(k => !known.Contains(k)).ToList();
         if (unknown.Count > 0)
         {
@@ -93,6 +99,7 @@ public sealed class LlamaOptions
             Threads = spec.IntOption("threads", DefaultThreads),
             BatchSize = spec.IntOption("batch", 1),
             CacheSlots = spec.IntOption("cache", 1),
+            GpuLayers = spec.IntOption("gpu_layers", -1),
             Template = spec.Option("template"),
             MaxOutputTokens = spec.IntOption("max_tokens", 512),
             FlashAttention = spec.Option("flash_attn", "off")!.ToLowerInvariant(),
