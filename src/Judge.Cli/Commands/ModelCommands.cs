@@ -89,13 +89,15 @@ internal static class ModelCommands
                 label = $"{entry.Name} ({entry.FileName})";
             }
 
-            console.MarkupLineInterpolated($"model: {label}{(request.Size is long size ? $", {ByteSize.Format(size)}" : string.Empty)}");
-            console.MarkupLineInterpolated($"from:  {request.Url}");
-            console.MarkupLineInterpolated($"into:  {store.CacheDirectory}");
+            // Unwrapped, so a long URL stays one line that can be copied.
+            var output = console.Profile.Out.Writer;
+            output.WriteLine($"model: {label}{(request.Size is long size ? $", {ByteSize.Format(size)}" : string.Empty)}");
+            output.WriteLine($"from:  {request.Url}");
+            output.WriteLine($"into:  {store.CacheDirectory}");
             var path = await ModelPulling.PullAsync(console, store, request, quiet: false, cancellationToken).ConfigureAwait(false);
 
             // The path alone on the last line, unwrapped, for scripts: path=$(judge models pull NAME | tail -n 1).
-            console.Profile.Out.Writer.WriteLine(path);
+            output.WriteLine(path);
             return ExitCodes.Ok;
         });
         return pull;

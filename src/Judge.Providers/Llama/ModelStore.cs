@@ -448,6 +448,12 @@ public sealed class ModelStore
 
     private ModelDownloadException NetworkFailure(ModelRequest request, string partial, long done, ModelDownloadFailure failure, string why, Exception? inner, int? status = null)
     {
+        if (failure is ModelDownloadFailure.Network or ModelDownloadFailure.Timeout && _options.Handler is null
+            && HttpClient.DefaultProxy.GetProxy(request.Url) is { } proxy && proxy != request.Url)
+        {
+            why += $", through the proxy {proxy.GetLeftPart(UriPartial.Authority)} (from HTTPS_PROXY/HTTP_PROXY)";
+        }
+
         var kept = done > 0 && File.Exists(partial)
             ? $" The {ByteSize.Format(done)} downloaded so far are kept in {partial}; the next pull resumes there."
             : string.Empty;
