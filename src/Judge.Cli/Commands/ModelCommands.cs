@@ -148,6 +148,7 @@ internal static class ModelCommands
     private static string Describe(CachedModel cached, long? size) => cached.State switch
     {
         CachedModelState.Verified => "yes, verified",
+        CachedModelState.Present when cached.Sha256 is not null => "yes, but another file (its SHA-256 differs; delete it to pull again)",
         CachedModelState.Present => "yes, checked on first use",
         CachedModelState.Partial => $"partly: {ByteSize.Format(cached.Bytes)}{(size is long s ? $" of {ByteSize.Format(s)}" : string.Empty)} (pull resumes)",
         _ => "-",

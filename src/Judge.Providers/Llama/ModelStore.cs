@@ -51,7 +51,10 @@ public enum CachedModelState
 /// <param name="Path">Where it is (or would be).</param>
 /// <param name="State">What is there.</param>
 /// <param name="Bytes">The size of the file or of the partial download; 0 when absent.</param>
-/// <param name="Sha256">The recorded checksum when <paramref name="State"/> is <see cref="CachedModelState.Verified"/>.</param>
+/// <param name="Sha256">
+/// The checksum recorded for the file, if any: for <see cref="CachedModelState.Verified"/> the expected one; a
+/// <see cref="CachedModelState.Present"/> file with a recorded checksum was hashed and found to be another file.
+/// </param>
 public sealed record CachedModel(string Path, CachedModelState State, long Bytes, string? Sha256);
 
 /// <summary>
@@ -118,7 +121,7 @@ public sealed class ModelStore
             var recorded = ReadRecord(file);
             return recorded is not null && (sha256 is null || recorded == sha256)
                 ? new CachedModel(path, CachedModelState.Verified, file.Length, recorded)
-                : new CachedModel(path, CachedModelState.Present, file.Length, null);
+                : new CachedModel(path, CachedModelState.Present, file.Length, recorded);
         }
 
         var partial = new FileInfo(path + PartialSuffix);

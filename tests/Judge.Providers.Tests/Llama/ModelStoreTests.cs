@@ -208,7 +208,7 @@ public sealed class ModelStoreTests : IDisposable
         var cached = await Store().PullAsync(Request(server));
         var other = LoopbackFileServer.Bytes(Content.Length, seed: 5);
         File.WriteAllBytes(cached, other);
-        File.SetLastWriteTimeUtc(cached, File.GetLastWriteTimeUtc(cached + ModelStore.ChecksumSuffix).AddSeconds(1));
+        File.SetLastWriteTimeUtc(cached + ModelStore.ChecksumSuffix, File.GetLastWriteTimeUtc(cached).AddSeconds(-1));
 
         var ex = await Assert.ThrowsAsync<ModelDownloadException>(() => Store().PullAsync(Request(server)));
 
@@ -218,6 +218,7 @@ public sealed class ModelStoreTests : IDisposable
         Assert.Contains("delete it to download it again", ex.Message, StringComparison.Ordinal);
         Assert.Equal(1, server.RequestCount);
         Assert.Equal(other, File.ReadAllBytes(cached));
+        Assert.Equal(new CachedModel(cached, CachedModelState.Present, Content.Length, Sha(other)), Store().Inspect(FileName, Sha(Content)));
     }
 
     [Fact]
