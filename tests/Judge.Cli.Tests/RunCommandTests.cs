@@ -41,6 +41,16 @@ internal static class RunConfigs
 public class RunCommandTests
 {
     [Fact]
+    public async Task Run_LlamaModelName_IsLookedUpInTheCatalogueNotBesideTheConfig()
+    {
+        var config = RunConfigs.Write("compare", "llama:no-such-model", string.Empty);
+        var (exit, output) = await CliRunner.RunAsync("run", config);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("'no-such-model' is neither a GGUF file nor a model in the catalogue", output.Replace("\n", " "));
+    }
+
+    [Fact]
     public async Task Run_UnknownKey_FailsWithItsLine()
     {
         var config = RunConfigs.Write("compare", RunConfigs.Replay, "optoins:\n  seed: 1");

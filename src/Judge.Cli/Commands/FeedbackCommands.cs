@@ -73,6 +73,11 @@ internal static class FeedbackCommands
                 return ExitCodes.Ok;
             }
 
+            foreach (var spec in new[] { generatorSpec, judgeSpec, secondSpec }.OfType<JudgeSpec>())
+            {
+                await ModelPulling.EnsureCachedAsync(console, spec, quiet: false, cancellationToken).ConfigureAwait(false);
+            }
+
             var registry = ChatClientRegistry.CreateDefault();
             using var generatorClient = registry.Create(generatorSpec);
             using var judgeClient = judgeSpec.Text == generatorSpec.Text ? null : registry.Create(judgeSpec);

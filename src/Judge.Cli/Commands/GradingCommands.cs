@@ -160,6 +160,7 @@ internal static class GradingCommands
                 return DryRun(console, parse, inputs, spec, prompts);
             }
 
+            await ModelPulling.EnsureCachedAsync(console, spec, quiet: false, cancellationToken).ConfigureAwait(false);
             var built = new JudgeFactory().CreatePairwise(spec, buildOptions);
             var items = plan.Items;
             var notes = built.Notes.ToList();
@@ -199,6 +200,7 @@ internal static class GradingCommands
                 return DryRun(console, parse, inputs, spec, prompts);
             }
 
+            await ModelPulling.EnsureCachedAsync(console, spec, quiet: false, cancellationToken).ConfigureAwait(false);
             var judge = new JudgeFactory().CreateAbsolute(spec, buildOptions);
             return await RunAsync(console, parse, inputs, spec, "grade", plan.Items, plan.Skipped, [], async (list, sink, options, progress, ct) =>
                 await GradingRunner.RunAsync(list, judge, sink, options, progress, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);

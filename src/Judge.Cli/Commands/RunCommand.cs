@@ -108,6 +108,11 @@ internal sealed class RunExecutor(IAnsiConsole console, TimeProvider time, RunCo
             throw new InputException(output, null, null, "nothing to resume: the output folder holds no manifest.json");
         }
 
+        foreach (var judgeText in config.Judges)
+        {
+            await ModelPulling.EnsureCachedAsync(console, JudgeSpec.Parse(judgeText), flags.Quiet, cancellationToken).ConfigureAwait(false);
+        }
+
         Directory.CreateDirectory(output);
         using var journal = ResponseJournal.Open(journalPath, flags.Resume);
         var passes = Plan(data, library, journal);
@@ -257,7 +262,7 @@ internal sealed class RunExecutor(IAnsiConsole console, TimeProvider time, RunCo
         foreach (var judgeText in config.Judges)
         {
             var spec = JudgeSpec.Parse(judgeText);
-            if (spec.Scheme is "replay" or "llama")
+            if (spec.Scheme is "replay" or "llama" && !IsCatalogueName(spec))
             {
                 spec = spec with { Target = Path.GetFullPath(Path.Combine(config.JudgePathBase, spec.Target)) };
             }
@@ -313,6 +318,10 @@ internal sealed class RunExecutor(IAnsiConsole console, TimeProvider time, RunCo
 
         return passes;
     }
+
+    /// <summary>A <c>llama:NAME</c> judge names a catalogue model, not a file beside the config.</summary>
+    private bool IsCatalogueName(JudgeSpec spec) =>
+        spec.Scheme == "llama" && Providers.Llama.ModelCatalogue.LooksLikeName(spec.Target) && !File.Exists(Path.Combine(config.JudgePathBase, spec.Target));
 
     private List<T> Limit<T>(IReadOnlyList<T> items) => config.Options.Limit is int n ? items.Take(n).ToList() : items.ToList();
 

@@ -5,7 +5,7 @@ namespace Judge.Providers.Llama;
 /// <summary>Options for a local llama.cpp judge (<c>llama:PATH.gguf?key=value</c>).</summary>
 public sealed class LlamaOptions
 {
-    /// <summary>The GGUF model file. Required.</summary>
+    /// <summary>The GGUF model file (a catalogue name in a spec is resolved to its cached file first). Required.</summary>
     public required string ModelPath { get; set; }
 
     /// <summary>
@@ -81,8 +81,17 @@ public sealed class LlamaOptions
     /// <summary>The most tokens generated when the request sets no limit (spec option <c>max_tokens</c>). Default 512.</summary>
     public int MaxOutputTokens { get; set; } = 512;
 
-    /// <summary>Reads the options of a <c>llama:</c> spec.</summary>
-    public static LlamaOptions FromSpec(JudgeSpec spec)
+    /// <summary>
+    /// Reads the options of a <c>llama:</c> spec. A target that names a catalogue model instead of a file
+    /// (<c>llama:recommended</c>, <c>llama:prometheus-7b-v2</c>) resolves to its verified file in the model
+    /// cache (<see cref="ModelStore.DefaultCacheDirectory"/>); nothing is downloaded here.
+    /// </summary>
+    /// <exception cref="InputException">An unknown option or value, or a bare name that is neither a file nor a catalogue model.</exception>
+    /// <exception cref="JudgeUnavailableException">A catalogue model that is not in the cache (<c>judge models pull NAME</c> fetches it).</exception>
+    public static LlamaOptions FromSpec(JudgeSpec spec) => FromSpec(spec, null);
+
+    /// <summary>Reads the options of a <c>llama:</c> spec, resolving catalogue names in <paramref name="store"/> (default: the default cache).</summary>
+    internal static LlamaOptions FromSpec(JudgeSpec spec, ModelStore? store)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn", "reuse", "cache", "gpu_layers"], StringComparer.OrdinalIgnoreCase);
@@ -94,7 +103,7 @@ public sealed class LlamaOptions
 
         var options = new LlamaOptions
         {
-            ModelPath = spec.Target,
+            ModelPath = ModelCatalogue.LooksLikeName(spec.Target) ? (store ?? new ModelStore()).ResolveModelPath(spec.Target) : spec.Target,
             NativeDirectory = spec.Option("native"),
             Threads = spec.IntOption("threads", DefaultThreads),
             BatchSize = spec.IntOption("batch", 1),

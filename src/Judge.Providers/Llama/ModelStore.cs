@@ -1,0 +1,584 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+
+namespace Judge.Providers.Llama;
+
+/// <summary>Options for a <see cref="ModelStore"/>.</summary>
+public sealed class ModelStoreOptions
+{
+    /// <summary>
+    /// The cache folder. Default: <c>$JUDGE_MODELS</c>, else <c>$XDG_CACHE_HOME/judge/models</c>, else
+    /// <c>~/.cache/judge/models</c> (<see cref="ModelStore.DefaultCacheDirectory"/>).
+    /// </summary>
+    public string? CacheDirectory { get; set; }
+
+    /// <summary>The catalogue that model names are looked up in. Default: <see cref="ModelCatalogue.Models"/>.</summary>
+    public IReadOnlyList<CatalogueModel> Catalogue { get; set; } = ModelCatalogue.Models;
+
+    /// <summary>The longest wait for the server's response headers. Default 30 seconds.</summary>
+    public TimeSpan ResponseTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest wait for the next bytes of the file once it is flowing. Default 60 seconds.</summary>
+    public TimeSpan ReadTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The clock the timeouts run on. Default: <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>The HTTP handler downloads go through (not disposed by the store). Default: a new <see cref="SocketsHttpHandler"/> per pull.</summary>
+    public HttpMessageHandler? Handler { get; set; }
+}
+
+/// <summary>What the cache holds for a file, found without hashing it.</summary>
+public enum CachedModelState
+{
+    /// <summary>Nothing.</summary>
+    Absent,
+
+    /// <summary>An interrupted download (<c>FILE.partial</c>) that the next pull resumes.</summary>
+    Partial,
+
+    /// <summary>The file, not yet verified against a checksum (copied in by hand, or changed since it was verified).</summary>
+    Present,
+
+    /// <summary>The file, with a checksum record newer than the file: it was verified and is used without rehashing.</summary>
+    Verified,
+}
+
+/// <summary>A file in the cache and what is known about it.</summary>
+/// <param name="Path">Where it is (or would be).</param>
+/// <param name="State">What is there.</param>
+/// <param name="Bytes">The size of the file or of the partial download; 0 when absent.</param>
+/// <param name="Sha256">
+/// The checksum recorded for the file, if any: for <see cref="CachedModelState.Verified"/> the expected one; a
+/// <see cref="CachedModelState.Present"/> file with a recorded checksum was hashed and found to be another file.
+/// </param>
+public sealed record CachedModel(string Path, CachedModelState State, long Bytes, string? Sha256);
+
+/// <summary>
+/// The local cache of GGUF judge models, and the downloader that fills it. A pull streams the file to
+/// <c>FILE.partial</c> (resuming with an HTTP range request when a partial is there), hashes it with
+/// SHA-256 as it arrives, and renames it into place only when the checksum matches; a mismatch deletes the
+/// partial. A file already in the cache is verified once and then trusted through a <c>FILE.sha256</c>
+/// record (in <c>sha256sum</c> format) that is newer than the file, so later runs do not rehash gigabytes
+/// and make no request at all. Safe for concurrent use; two processes pulling the same file do not share a partial.
+/// </summary>
+public sealed class ModelStore
+{
+    /// <summary>The suffix of an interrupted download.</summary>
+    public const string PartialSuffix = ".partial";
+
+    /// <summary>The suffix of a file's checksum record.</summary>
+    public const string ChecksumSuffix = ".sha256";
+
+    private const int BufferSize = 1 << 16;
+    private readonly ModelStoreOptions _options;
+
+    /// <summary>Creates a store over a cache folder (created on the first pull).</summary>
+    public ModelStore(ModelStoreOptions? options = null)
+    {
+        _options = options ?? new ModelStoreOptions();
+        CacheDirectory = Path.GetFullPath(_options.CacheDirectory ?? DefaultCacheDirectory());
+    }
+
+    /// <summary>The cache folder.</summary>
+    public string CacheDirectory { get; }
+
+    /// <summary>The catalogue names are looked up in.</summary>
+    public IReadOnlyList<CatalogueModel> Catalogue => _options.Catalogue;
+
+    /// <summary>
+    /// The cache folder from the environment: <c>$JUDGE_MODELS</c>, else <c>$XDG_CACHE_HOME/judge/models</c>,
+    /// else <c>~/.cache/judge/models</c>.
+    /// </summary>
+    public static string DefaultCacheDirectory() =>
+        ResolveCacheDirectory(Environment.GetEnvironmentVariable, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+
+    /// <summary>The cache folder rule over a given environment and home folder (testable without touching the process's environment).</summary>
+    internal static string ResolveCacheDirectory(Func<string, string?> environment, string home)
+    {
+        if (environment("JUDGE_MODELS") is { Length: > 0 } models)
+        {
+            return models;
+        }
+
+        var cache = environment("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg : Path.Combine(home, ".cache");
+        return Path.Combine(cache, "judge", "models");
+    }
+
+    /// <summary>Where a file of this name lives in the cache.</summary>
+    public string PathFor(string fileName) => Path.Combine(CacheDirectory, fileName);
+
+    /// <summary>What the cache holds for a file, without hashing or network; a recorded checksum must equal <paramref name="sha256"/> (when given) to count as verified.</summary>
+    public CachedModel Inspect(string fileName, string? sha256 = null)
+    {
+        var path = PathFor(fileName);
+        var file = new FileInfo(path);
+        if (file.Exists)
+        {
+            var recorded = ReadRecord(file);
+            return recorded is not null && (sha256 is null || recorded == sha256)
+                ? new CachedModel(path, CachedModelState.Verified, file.Length, recorded)
+                : new CachedModel(path, CachedModelState.Present, file.Length, recorded);
+        }
+
+        var partial = new FileInfo(path + PartialSuffix);
+        return partial.Exists ? new CachedModel(path, CachedModelState.Partial, partial.Length, null) : new CachedModel(path, CachedModelState.Absent, 0, null);
+    }
+
+    /// <summary>
+    /// The path of the file in the cache once verified (hashing it once if it has no current checksum
+    /// record), or <see langword="null"/> when the cache does not hold it. No network.
+    /// </summary>
+    /// <exception cref="ModelDownloadException">The cached file has another size or checksum (<see cref="ModelDownloadFailure.CachedFileMismatch"/>); it is left alone.</exception>
+    public string? FindVerified(ModelRequest request, IProgress<ModelPullProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var path = PathFor(request.FileName);
+        var file = new FileInfo(path);
+        if (!file.Exists)
+        {
+            return null;
+        }
+
+        if (request.Size is long size && file.Length != size)
+        {
+            throw new ModelDownloadException(
+                ModelDownloadFailure.CachedFileMismatch, request.Url, path,
+                $"{path} is in the model cache but is {file.Length:N0} bytes, not the expected {size:N0} (of {request.Url}); delete it to download it again, or use it as it is with llama:{path}");
+        }
+
+        var actual = ReadRecord(file);
+        if (actual is null)
+        {
+            using var stream = OpenRead(request, path);
+            actual = Hash(stream, file.Length, request.FileName, progress, cancellationToken);
+            WriteRecord(path, actual);
+        }
+
+        return actual == request.Sha256
+            ? path
+            : throw new ModelDownloadException(
+                ModelDownloadFailure.CachedFileMismatch, request.Url, path,
+                $"{path} is in the model cache but its SHA-256 is {actual}, not the expected {request.Sha256} (of {request.Url}); delete it to download it again, or use it as it is with llama:{path}");
+    }
+
+    /// <summary>
+    /// The verified cached file for a <c>llama:</c> target that names a catalogue model (<c>recommended</c>,
+    /// <c>prometheus-7b-v2</c>, …); any other target (a path, or an existing file) comes back unchanged.
+    /// Never downloads: an absent model is an error that says how to pull it.
+    /// </summary>
+    /// <exception cref="InputException">The target is a bare name that is neither a file nor in the catalogue.</exception>
+    /// <exception cref="JudgeUnavailableException">The model is not in the cache.</exception>
+    /// <exception cref="ModelDownloadException">The cached file has another size or checksum.</exception>
+    public string ResolveModelPath(string target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (!ModelCatalogue.LooksLikeName(target) || File.Exists(target))
+        {
+            return target;
+        }
+
+        var model = ModelCatalogue.Find(target, Catalogue)
+            ?? throw new InputException(null, null, "--judge", $"'{target}' is neither a GGUF file nor a model in the catalogue ({string.Join(", ", Catalogue.Select(m => m.Name).Prepend(ModelCatalogue.RecommendedAlias))}); give llama:PATH.gguf, or see judge models list");
+        string? path;
+        if (model.Sha256 is null)
+        {
+            // No catalogue checksum: the file counts once a pull with the user's --sha256 verified and recorded it.
+            var cached = Inspect(model.FileName);
+            path = cached.State == CachedModelState.Verified ? cached.Path : null;
+        }
+        else
+        {
+            path = FindVerified(ModelRequest.ForCatalogue(model));
+        }
+
+        return path ?? throw new JudgeUnavailableException(
+            $"the model '{target}' ({model.FileName}{(model.Size is long s ? $", {ByteSize.Format(s)}" : string.Empty)}) is not in the model cache {CacheDirectory}; " +
+            $"run 'judge models pull {model.Name}' to download it once from {model.Url.Host}, copy {model.FileName} into {CacheDirectory}, or give a local file as llama:PATH.gguf");
+    }
+
+    /// <summary>
+    /// Makes sure the file is in the cache and returns its path: a verified cached file is returned
+    /// without any request; otherwise the file is downloaded (resuming a partial), verified, and moved into place.
+    /// </summary>
+    /// <exception cref="ModelDownloadException">The download failed or the checksum did not match; the message names the URL, the cause and the offline alternatives.</exception>
+    /// <exception cref="OperationCanceledException">The caller cancelled; a partial download is kept for the next pull.</exception>
+    public async Task<string> PullAsync(ModelRequest request, IProgress<ModelPullProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (FindVerified(request, progress, cancellationToken) is { } cached)
+        {
+            return cached;
+        }
+
+        var path = PathFor(request.FileName);
+        var partial = path + PartialSuffix;
+        try
+        {
+            Directory.CreateDirectory(CacheDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw LocalFailure(request, path, $"cannot create the model cache folder {CacheDirectory}: {ex.Message}", ex);
+        }
+
+        string actual;
+        try
+        {
+            var stream = OpenPartial(request, partial);
+            await using (stream.ConfigureAwait(false))
+            {
+                actual = await DownloadAsync(request, stream, partial, progress, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is ModelDownloadException { Failure: not ModelDownloadFailure.LocalFile } or OperationCanceledException)
+        {
+            // A partial worth resuming stays; an empty one, or one that is known to be wrong, goes.
+            if (ex is ModelDownloadException { Failure: ModelDownloadFailure.Checksum } || new FileInfo(partial) is { Exists: true, Length: 0 })
+            {
+                File.Delete(partial);
+            }
+
+            throw;
+        }
+
+        if (actual != request.Sha256)
+        {
+            File.Delete(partial);
+            throw new ModelDownloadException(
+                ModelDownloadFailure.Checksum, request.Url, path,
+                $"downloaded {request.FileName} from {request.Url}, but its SHA-256 is {actual}, not the expected {request.Sha256}; the download was deleted. " +
+                "The file on the server is not the one expected (or arrived corrupted): check the checksum on the file's page and pull again.");
+        }
+
+        try
+        {
+            File.Move(partial, path, overwrite: true);
+            WriteRecord(path, actual);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw LocalFailure(request, path, $"downloaded and verified {request.FileName} but could not move it into place: {ex.Message}", ex);
+        }
+
+        return path;
+    }
+
+    private async Task<string> DownloadAsync(ModelRequest request, FileStream file, string partial, IProgress<ModelPullProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var have = file.Length;
+        if (request.Size is long expected && have > expected)
+        {
+            file.SetLength(0);
+            have = 0;
+        }
+
+        if (have > 0)
+        {
+            // The bytes already on disk go into the hash first, so the whole file is verified, not only the new part.
+            AppendFromDisk(hash, file, have, request, progress, cancellationToken);
+        }
+
+        if (request.Size is long size && have == size)
+        {
+            return Convert.ToHexStringLower(hash.GetHashAndReset());
+        }
+
+        using var ownHandler = _options.Handler is null ? new SocketsHttpHandler { AutomaticDecompression = DecompressionMethods.None, ConnectTimeout = _options.ResponseTimeout } : null;
+        using var http = new HttpClient(_options.Handler ?? ownHandler!, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
+        http.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("judge", typeof(ModelStore).Assembly.GetName().Version?.ToString(3) ?? "0"));
+
+        using var response = await SendAsync(http, request, have, partial, cancellationToken).ConfigureAwait(false);
+        if (have > 0 && response.StatusCode == HttpStatusCode.PartialContent && response.Content.Headers.ContentRange?.From is long from && from != have)
+        {
+            throw NetworkFailure(request, partial, have, ModelDownloadFailure.Http, $"asked for the bytes from {have:N0}, the server sent them from {from:N0}", null, (int)response.StatusCode);
+        }
+
+        if (have > 0 && response.StatusCode != HttpStatusCode.PartialContent)
+        {
+            // The server ignored the range (or the partial is stale): start again from the first byte.
+            file.SetLength(0);
+            hash.GetHashAndReset();
+            have = 0;
+        }
+
+        var total = response.Content.Headers.ContentLength is long length ? have + length : request.Size;
+        if (request.Size is long want && total is long offered && offered != want)
+        {
+            throw new ModelDownloadException(
+                ModelDownloadFailure.Checksum, request.Url, PathFor(request.FileName),
+                $"{request.Url} offers {offered:N0} bytes, but {request.FileName} must be {want:N0}; nothing was kept. The file on the server is not the one expected: check the model's page.");
+        }
+
+        file.Seek(have, SeekOrigin.Begin);
+        var body = await WithTimeoutAsync(request, partial, have, _options.ReadTimeout, "no data", ct => response.Content.ReadAsStreamAsync(ct), cancellationToken).ConfigureAwait(false);
+        await using (body.ConfigureAwait(false))
+        {
+            var buffer = new byte[BufferSize];
+            var done = have;
+            var step = total is long t ? Math.Max(BufferSize, t / 1000) : 1 << 20;
+            var reported = done;
+            var resumedFrom = have;
+            progress?.Report(new ModelPullProgress(request.FileName, ModelPullStage.Downloading, done, total, resumedFrom));
+            while (true)
+            {
+                var read = await WithTimeoutAsync(request, partial, done, _options.ReadTimeout, "no data", ct => body.ReadAsync(buffer, ct).AsTask(), cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+
+                hash.AppendData(buffer, 0, read);
+                try
+                {
+                    await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                }
+                catch (IOException ex)
+                {
+                    throw LocalFailure(request, PathFor(request.FileName), $"cannot write {partial}: {ex.Message}", ex);
+                }
+
+                done += read;
+                if (done - reported >= step)
+                {
+                    reported = done;
+                    progress?.Report(new ModelPullProgress(request.FileName, ModelPullStage.Downloading, done, total, resumedFrom));
+                }
+            }
+
+            if (reported != done)
+            {
+                progress?.Report(new ModelPullProgress(request.FileName, ModelPullStage.Downloading, done, total, resumedFrom));
+            }
+
+            if (total is long end && done < end)
+            {
+                throw NetworkFailure(request, partial, done, ModelDownloadFailure.Network, $"the connection closed after {done:N0} of {end:N0} bytes", null);
+            }
+        }
+
+        await file.FlushAsync(cancellationToken).ConfigureAwait(false);
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(HttpClient http, ModelRequest request, long have, string partial, CancellationToken cancellationToken)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Get, request.Url);
+        if (have > 0)
+        {
+            message.Headers.Range = new RangeHeaderValue(have, null);
+        }
+
+        var response = await WithTimeoutAsync(request, partial, have, _options.ResponseTimeout, "no answer", ct => http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct), cancellationToken).ConfigureAwait(false);
+        if (response.IsSuccessStatusCode)
+        {
+            return response;
+        }
+
+        var status = (int)response.StatusCode;
+        response.Dispose();
+        if (status == 416 && have > 0)
+        {
+            // Range not satisfiable: the partial does not fit the file on the server; fetch it whole.
+            return await SendAsync(http, request, 0, partial, cancellationToken).ConfigureAwait(false);
+        }
+
+        var why = status switch
+        {
+            401 or 403 => $"HTTP {status} {response.ReasonPhrase} (the repository may be gated or private, or the address wrong)",
+            404 => $"HTTP {status} {response.ReasonPhrase} (no such file at this address)",
+            >= 500 => $"HTTP {status} {response.ReasonPhrase} (the server failed; it may work again later)",
+            _ => $"HTTP {status} {response.ReasonPhrase}",
+        };
+        throw NetworkFailure(request, partial, have, ModelDownloadFailure.Http, why, null, status);
+    }
+
+    /// <summary>Runs one network step under a time limit, turning its failures into one clear exception.</summary>
+    private async Task<T> WithTimeoutAsync<T>(ModelRequest request, string partial, long done, TimeSpan limit, string what, Func<CancellationToken, Task<T>> step, CancellationToken cancellationToken)
+    {
+        using var timeout = new CancellationTokenSource(limit, _options.TimeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+        try
+        {
+            return await step(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw NetworkFailure(request, partial, done, ModelDownloadFailure.Timeout, string.Create(CultureInfo.InvariantCulture, $"{what} within {limit.TotalSeconds:0.#} s (timed out)"), ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw NetworkFailure(request, partial, done, ModelDownloadFailure.Network, Describe(ex), ex);
+        }
+        catch (IOException ex)
+        {
+            throw NetworkFailure(request, partial, done, ModelDownloadFailure.Network, $"the connection broke after {done:N0} bytes ({ex.InnerException?.Message ?? ex.Message})", ex);
+        }
+    }
+
+    private static string Describe(HttpRequestException ex)
+    {
+        var socket = FindInner<SocketException>(ex);
+        return ex.HttpRequestError switch
+        {
+            HttpRequestError.NameResolutionError => $"the host name could not be resolved (no DNS or no network here?): {socket?.Message ?? ex.Message}",
+            HttpRequestError.ConnectionError when socket?.SocketErrorCode == SocketError.ConnectionRefused => "connection refused (nothing is listening there, or a firewall said no)",
+            HttpRequestError.ConnectionError when socket?.SocketErrorCode is SocketError.NetworkUnreachable or SocketError.HostUnreachable => $"the network is unreachable: {socket.Message}",
+            HttpRequestError.ConnectionError => $"could not connect: {socket?.Message ?? ex.Message}",
+            HttpRequestError.SecureConnectionError => $"the TLS connection failed: {ex.InnerException?.Message ?? ex.Message}",
+            HttpRequestError.ResponseEnded => "the server closed the connection",
+            _ => ex.Message,
+        };
+    }
+
+    private static T? FindInner<T>(Exception ex)
+        where T : Exception
+    {
+        for (var e = ex.InnerException; e is not null; e = e.InnerException)
+        {
+            if (e is T found)
+            {
+                return found;
+            }
+        }
+
+        return null;
+    }
+
+    private ModelDownloadException NetworkFailure(ModelRequest request, string partial, long done, ModelDownloadFailure failure, string why, Exception? inner, int? status = null)
+    {
+        if (failure is ModelDownloadFailure.Network or ModelDownloadFailure.Timeout && _options.Handler is null
+            && HttpClient.DefaultProxy.GetProxy(request.Url) is { } proxy && proxy != request.Url)
+        {
+            why += $", through the proxy {proxy.GetLeftPart(UriPartial.Authority)} (from HTTPS_PROXY/HTTP_PROXY)";
+        }
+
+        var kept = done > 0 && File.Exists(partial)
+            ? $" The {ByteSize.Format(done)} downloaded so far are kept in {partial}; the next pull resumes there."
+            : string.Empty;
+        var message = $"could not download {request.FileName} from {request.Url}: {why}.{kept} " +
+            $"To go on without the network: give a local GGUF file (--judge llama:PATH.gguf, or JUDGE_MODEL=PATH.gguf for scripts/demo.sh), " +
+            $"or copy {request.FileName} (SHA-256 {request.Sha256}) from a machine that has it into {CacheDirectory}.";
+        return new ModelDownloadException(failure, request.Url, PathFor(request.FileName), message, status, inner);
+    }
+
+    private ModelDownloadException LocalFailure(ModelRequest request, string path, string why, Exception inner) =>
+        new(ModelDownloadFailure.LocalFile, request.Url, path, $"{why} (model cache {CacheDirectory}; JUDGE_MODELS=DIR or --cache DIR picks another)", null, inner);
+
+    private FileStream OpenPartial(ModelRequest request, string partial)
+    {
+        try
+        {
+            // FileShare.None: a second process pulling the same file fails here instead of interleaving writes.
+            return new FileStream(partial, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, BufferSize, useAsync: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw LocalFailure(request, PathFor(request.FileName), $"cannot open {partial} (is another judge process downloading it?): {ex.Message}", ex);
+        }
+    }
+
+    private FileStream OpenRead(ModelRequest request, string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, BufferSize);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw LocalFailure(request, path, $"cannot read {path}: {ex.Message}", ex);
+        }
+    }
+
+    private static void AppendFromDisk(IncrementalHash hash, FileStream file, long length, ModelRequest request, IProgress<ModelPullProgress>? progress, CancellationToken cancellationToken)
+    {
+        file.Seek(0, SeekOrigin.Begin);
+        var buffer = new byte[BufferSize];
+        long done = 0;
+        progress?.Report(new ModelPullProgress(request.FileName, ModelPullStage.Checking, 0, length));
+        while (done < length)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var read = file.Read(buffer, 0, (int)Math.Min(buffer.Length, length - done));
+            if (read == 0)
+            {
+                break;
+            }
+
+            hash.AppendData(buffer, 0, read);
+            done += read;
+        }
+
+        progress?.Report(new ModelPullProgress(request.FileName, ModelPullStage.Checking, done, length));
+    }
+
+    private static string Hash(FileStream stream, long length, string fileName, IProgress<ModelPullProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[BufferSize];
+        long done = 0;
+        var step = Math.Max(BufferSize, length / 100);
+        var reported = 0L;
+        progress?.Report(new ModelPullProgress(fileName, ModelPullStage.Checking, 0, length));
+        int read;
+        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            hash.AppendData(buffer, 0, read);
+            done += read;
+            if (done - reported >= step)
+            {
+                reported = done;
+                progress?.Report(new ModelPullProgress(fileName, ModelPullStage.Checking, done, length));
+            }
+        }
+
+        if (reported != done)
+        {
+            progress?.Report(new ModelPullProgress(fileName, ModelPullStage.Checking, done, length));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>The checksum recorded for a file, if the record is at least as new as the file (so the file has not changed since).</summary>
+    private static string? ReadRecord(FileInfo file)
+    {
+        var record = new FileInfo(file.FullName + ChecksumSuffix);
+        if (!record.Exists || record.LastWriteTimeUtc < file.LastWriteTimeUtc)
+        {
+            return null;
+        }
+
+        try
+        {
+            var text = File.ReadAllText(record.FullName);
+            var hex = text.Split([' ', '\t', '\n', '\r'], 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? string.Empty;
+            return hex.Length == 64 && hex.All(char.IsAsciiHexDigit) ? hex.ToLowerInvariant() : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Records a verified checksum beside the file, in <c>sha256sum</c> format; written after the file, so it is the newer of the two.</summary>
+    private static void WriteRecord(string path, string sha256)
+    {
+        var record = path + ChecksumSuffix;
+        var temp = record + ".tmp";
+        try
+        {
+            File.WriteAllText(temp, $"{sha256}  {Path.GetFileName(path)}\n");
+            File.Move(temp, record, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The file is verified either way; without a record the next run only hashes it again.
+        }
+    }
+}
