@@ -77,28 +77,55 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     /// <inheritdoc/>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var prompt = Format(messages.ToList(), addAssistant: true);
-        var maxTokens = options?.MaxOutputTokens ?? _options.MaxOutputTokens;
-        var stops = options?.StopSequences ?? [];
-        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var request = Request(messages, options);
+        var text = new StringBuilder();
+        var result = await GenerateAsync(request, piece => text.Append(piece), cancellationToken).ConfigureAwait(false);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
         {
-            return await Task.Run(() => Generate(prompt, maxTokens, stops, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _turn.Release();
-        }
+            ModelId = ModelId,
+            FinishReason = result.FinishReason,
+            Usage = result.Usage,
+        };
     }
 
     /// <inheritdoc/>
-    /// <remarks>Generates the whole answer, then yields it: verdicts are read from complete answers anyway.</remarks>
+    /// <remarks>
+    /// Yields each token's text as soon as it is complete (a token can end inside a UTF-8 character) and
+    /// cannot be the start of a stop sequence; the last update carries the finish reason and a
+    /// <see cref="UsageContent"/>. The text is exactly what <see cref="GetResponseAsync"/> returns: both run
+    /// the same generator. Cancelling, or leaving the enumeration early, stops generation at the next token
+    /// (or inside the forward pass).
+    /// </remarks>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates())
+        var request = Request(messages, options);
+        var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = GenerateAsync(request, piece => pieces.Writer.TryWrite(piece), stop.Token);
+        _ = run.ContinueWith(static (_, writer) => ((ChannelWriter<string>)writer!).TryComplete(), pieces.Writer, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
         {
-            yield return update;
+            await foreach (var piece in pieces.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // Pieces already queued are read without looking at the token: look here, so nothing follows a cancellation.
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = ModelId };
+            }
+
+            var result = await run.ConfigureAwait(false);
+            yield return new ChatResponseUpdate
+            {
+                Role = ChatRole.Assistant,
+                ModelId = ModelId,
+                FinishReason = result.FinishReason,
+                Contents = [new UsageContent(result.Usage)],
+            };
+        }
+        finally
+        {
+            // The caller stopped listening (or cancelled): stop generating, and keep the turn until the generator has let go of the context.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await ((Task)run).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -217,9 +244,32 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 
     private int[] TokenizePrompt(string text) => _model.Tokenize(text, addSpecial: true, parseSpecial: _template is not null);
 
-    private ChatResponse Generate(string prompt, int maxTokens, IList<string> stops, CancellationToken cancellationToken)
+    private GenerationRequest Request(IEnumerable<ChatMessage> messages, ChatOptions? options) => new(
+        Format(messages.ToList(), addAssistant: true),
+        options?.MaxOutputTokens ?? _options.MaxOutputTokens,
+        [.. options?.StopSequences ?? []]);
+
+    /// <summary>Runs <see cref="Generate"/> on the context when it is this call's turn.</summary>
+    private async Task<GenerationResult> GenerateAsync(GenerationRequest request, Action<string> emit, CancellationToken cancellationToken)
     {
-        var tokens = TokenizePrompt(prompt);
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => Generate(request, emit, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <summary>
+    /// The one generator behind both <see cref="GetResponseAsync"/> and <see cref="GetStreamingResponseAsync"/>:
+    /// greedy decoding that hands each piece of finished text to <paramref name="emit"/> as it is produced.
+    /// </summary>
+    private GenerationResult Generate(GenerationRequest request, Action<string> emit, CancellationToken cancellationToken)
+    {
+        var tokens = TokenizePrompt(request.Prompt);
         if (tokens.Length + 1 > _perSequence)
         {
             throw new JudgeException($"the prompt has {tokens.Length} tokens, more than the context of {_perSequence} (?ctx=)");
@@ -227,13 +277,12 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 
         _session.Clear();
         var last = DecodeSequence(tokens, 0, 0, cancellationToken);
-        var bytes = new List<byte>();
         var decoder = Encoding.UTF8.GetDecoder();
-        var text = new StringBuilder();
+        var filter = new StopSequenceFilter(request.Stops, emit);
         var produced = 0;
         var finish = ChatFinishReason.Length;
         var position = tokens.Length;
-        while (produced < maxTokens && position < _perSequence)
+        while (produced < request.MaxTokens && position < _perSequence)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var next = _session.Argmax(last);
@@ -245,15 +294,9 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 
             produced++;
             // Pieces can end inside a UTF-8 character: the decoder holds partial bytes until the rest arrives.
-            var piece = _model.TokenBytes(next);
-            bytes.AddRange(piece);
-            var chars = new char[decoder.GetCharCount(piece, flush: false)];
-            decoder.GetChars(piece, chars, flush: false);
-            text.Append(chars);
-            if (stops.FirstOrDefault(s => s.Length > 0 && text.ToString().Contains(s, StringComparison.Ordinal)) is { } stop)
+            filter.Append(DecodeText(decoder, _model.TokenBytes(next), flush: false));
+            if (filter.Stopped)
             {
-                var cut = text.ToString();
-                text.Clear().Append(cut[..cut.IndexOf(stop, StringComparison.Ordinal)]);
                 finish = ChatFinishReason.Stop;
                 break;
             }
@@ -262,13 +305,21 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
             _session.Decode(cancellationToken);
         }
 
-        var answer = finish == ChatFinishReason.Stop && text.Length < Encoding.UTF8.GetCharCount(bytes.ToArray()) ? text.ToString() : Encoding.UTF8.GetString(bytes.ToArray());
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
+        if (!filter.Stopped)
         {
-            ModelId = ModelId,
-            FinishReason = finish,
-            Usage = new UsageDetails { InputTokenCount = tokens.Length, OutputTokenCount = produced, TotalTokenCount = tokens.Length + produced },
-        };
+            // Bytes of a character the generation never finished become U+FFFD, as Encoding.UTF8.GetString would make them.
+            filter.Append(DecodeText(decoder, [], flush: true));
+            filter.Flush();
+        }
+
+        return new GenerationResult(tokens.Length, produced, filter.Stopped ? ChatFinishReason.Stop : finish);
+    }
+
+    private static string DecodeText(Decoder decoder, byte[] bytes, bool flush)
+    {
+        var chars = new char[decoder.GetCharCount(bytes, flush)];
+        var n = decoder.GetChars(bytes, chars, flush);
+        return new string(chars, 0, n);
     }
 
     /// <summary>Decodes tokens into one sequence from <paramref name="start"/>; returns the batch index of the last token's logits.</summary>
@@ -532,6 +583,15 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
                 _turn.Release();
             }
         }
+    }
+
+    /// <summary>What one generation asks for.</summary>
+    private sealed record GenerationRequest(string Prompt, int MaxTokens, IReadOnlyList<string> Stops);
+
+    /// <summary>How one generation ended.</summary>
+    private sealed record GenerationResult(int PromptTokens, int OutputTokens, ChatFinishReason FinishReason)
+    {
+        public UsageDetails Usage => new() { InputTokenCount = PromptTokens, OutputTokenCount = OutputTokens, TotalTokenCount = PromptTokens + OutputTokens };
     }
 
     private sealed record Prepared(LogitVerdictRequest Request, int[] Context, LabelTrie Trie);
