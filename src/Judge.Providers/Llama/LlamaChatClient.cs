@@ -9,7 +9,9 @@ namespace Judge.Providers.Llama;
 
 /// <summary>
 /// A local GGUF model behind <see cref="IChatClient"/>: greedy generation that stops at
-/// end-of-generation or the token limit, and, through <see cref="GetService"/>, an
+/// end-of-generation, a stop sequence or the token limit, streamed token by token if asked, held to a
+/// grammar when <see cref="ChatOptions.ResponseFormat"/> asks for JSON (a schema is turned into one by
+/// <see cref="JsonSchemaGrammar"/>) or <see cref="LlamaOptions.GrammarFile"/> gives one; and, through <see cref="GetService"/>, an
 /// <see cref="ILogitVerdictScorer"/> that reads verdicts from one forward pass. Safe for
 /// concurrent use: calls take turns on the one context; verdict requests that arrive together are
 /// scored together in one batch when <see cref="LlamaOptions.BatchSize"/> is above 1. Generation is
@@ -23,6 +25,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly LlamaOptions _options;
     private readonly string? _template;
+    private readonly string? _grammar;
     private readonly int _perSequence;
     private readonly Channel<Pending>? _queue;
     private readonly Task? _worker;
@@ -36,6 +39,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
         _model = model;
         _options = options;
         _perSequence = options.ContextSize ?? Math.Min(model.TrainContext > 0 ? model.TrainContext : 4096, 4096);
+        _grammar = options.GrammarFile is { } file ? LoadGrammar(model, file) : null;
         _session = new LlamaSession(model, _perSequence * options.BatchSize, options.BatchSize, options.Threads, options.FlashAttentionType());
         _template = ResolveTemplate(model, options.Template);
         ModelId = System.IO.Path.GetFileName(model.Path);
@@ -244,10 +248,50 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 
     private int[] TokenizePrompt(string text) => _model.Tokenize(text, addSpecial: true, parseSpecial: _template is not null);
 
-    private GenerationRequest Request(IEnumerable<ChatMessage> messages, ChatOptions? options) => new(
-        Format(messages.ToList(), addAssistant: true),
-        options?.MaxOutputTokens ?? _options.MaxOutputTokens,
-        [.. options?.StopSequences ?? []]);
+    private GenerationRequest Request(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        var (grammar, source) = options?.ResponseFormat switch
+        {
+            ChatResponseFormatJson { Schema: { } schema } => (JsonSchemaGrammar.FromSchema(schema), "the response format's JSON schema"),
+            ChatResponseFormatJson => (JsonSchemaGrammar.AnyJsonObject, "the JSON response format"),
+            _ => (_grammar, _options.GrammarFile),
+        };
+        return new GenerationRequest(
+            Format(messages.ToList(), addAssistant: true),
+            options?.MaxOutputTokens ?? _options.MaxOutputTokens,
+            [.. options?.StopSequences ?? []],
+            grammar,
+            source);
+    }
+
+    /// <summary>Reads a grammar file and has llama.cpp parse it once, so a bad grammar is an input error now rather than a failure per call.</summary>
+    private static string LoadGrammar(LlamaModel model, string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, null, null, $"cannot read the grammar file: {ex.Message}", ex);
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new InputException(path, null, null, "the grammar file is empty");
+        }
+
+        LlamaNativeLibrary.ClearLog();
+        using var probe = GrammarSampler.TryCreate(model, text, topK: 0);
+        if (probe is null)
+        {
+            var why = LlamaNativeLibrary.RecentErrors();
+            throw new InputException(path, null, null, $"llama.cpp rejected the GBNF grammar (start symbol 'root'){(why.Length > 0 ? $": {why}" : string.Empty)}; the parser's own message is on stderr");
+        }
+
+        return text;
+    }
 
     /// <summary>Runs <see cref="Generate"/> on the context when it is this call's turn.</summary>
     private async Task<GenerationResult> GenerateAsync(GenerationRequest request, Action<string> emit, CancellationToken cancellationToken)
@@ -275,6 +319,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
             throw new JudgeException($"the prompt has {tokens.Length} tokens, more than the context of {_perSequence} (?ctx=)");
         }
 
+        using var sampler = request.Grammar is null ? null : CreateSampler(request.Grammar, request.GrammarSource);
         _session.Clear();
         var last = DecodeSequence(tokens, 0, 0, cancellationToken);
         var decoder = Encoding.UTF8.GetDecoder();
@@ -285,7 +330,8 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
         while (produced < request.MaxTokens && position < _perSequence)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var next = _session.Argmax(last);
+            // Without a grammar, the plain argmax: no candidate array, no native sampler.
+            var next = sampler is null ? _session.Argmax(last) : sampler.Sample(_session.Logits(last));
             if (_model.IsEndOfGeneration(next))
             {
                 finish = ChatFinishReason.Stop;
@@ -313,6 +359,13 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
         }
 
         return new GenerationResult(tokens.Length, produced, filter.Stopped ? ChatFinishReason.Stop : finish);
+    }
+
+    private GrammarSampler CreateSampler(string grammar, string? source)
+    {
+        LlamaNativeLibrary.ClearLog();
+        return GrammarSampler.TryCreate(_model, grammar, _options.GrammarTopK)
+            ?? throw new JudgeException($"llama.cpp rejected the grammar made from {source}{(LlamaNativeLibrary.RecentErrors() is { Length: > 0 } why ? $": {why}" : string.Empty)}");
     }
 
     private static string DecodeText(Decoder decoder, byte[] bytes, bool flush)
@@ -586,7 +639,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     }
 
     /// <summary>What one generation asks for.</summary>
-    private sealed record GenerationRequest(string Prompt, int MaxTokens, IReadOnlyList<string> Stops);
+    private sealed record GenerationRequest(string Prompt, int MaxTokens, IReadOnlyList<string> Stops, string? Grammar, string? GrammarSource);
 
     /// <summary>How one generation ended.</summary>
     private sealed record GenerationResult(int PromptTokens, int OutputTokens, ChatFinishReason FinishReason)

@@ -56,6 +56,9 @@ internal sealed unsafe class LlamaModel : IDisposable
     /// <summary>The handle, for contexts.</summary>
     internal SafeLlamaModelHandle Handle => _handle;
 
+    /// <summary>The vocabulary (owned by the model), for samplers.</summary>
+    internal IntPtr Vocab => _vocab;
+
     /// <summary>Loads a model with llama.cpp loaded from <paramref name="nativeDirectory"/>.</summary>
     /// <exception cref="InputException">The file is missing or not a readable GGUF v2/v3 file.</exception>
     /// <exception cref="JudgeUnavailableException">The native libraries are missing, or llama.cpp refused the file.</exception>
