@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Judge.Grading;
 using Judge.Judges;
 using Judge.Providers.Llama;
 using Microsoft.Extensions.AI;
@@ -244,5 +245,34 @@ public class LlamaGrammarTests(StoriesFixture fixture, ITestOutputHelper output)
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public async Task AbsoluteJudge_TextVerdictConstrained_ParsesWhereFreeTextDoesNot()
+    {
+        var rubrics = new FixedRubricSelector(LlamaChatClientTests.Absolute);
+        var free = await new ChatAbsoluteJudge("llama:stories", _client, rubrics, new ChatJudgeOptions { UseLogitVerdicts = false, MaxOutputTokens = 120 })
+            .GradeAsync(LlamaChatClientTests.AbsItem());
+        var constrained = await new ChatAbsoluteJudge("llama:stories", _client, rubrics, new ChatJudgeOptions { UseLogitVerdicts = false, MaxOutputTokens = 120, ConstrainVerdict = true })
+            .GradeAsync(LlamaChatClientTests.AbsItem());
+        output.WriteLine($"free: {free.Calls[0].RawOutput}");
+        output.WriteLine($"constrained: {constrained.Calls[0].RawOutput}");
+
+        Assert.Equal(VerdictStatus.Unparsed, free.Status);
+        Assert.Equal(VerdictStatus.Parsed, constrained.Status);
+        Assert.Equal("json", constrained.Calls[0].Method);
+        Assert.InRange(constrained.Score!.Value, 1, 10);
+        Assert.NotNull(constrained.Calls[0].Feedback);
+    }
+
+    [Fact]
+    public async Task PairwiseJudge_TextVerdictConstrained_BothOrdersParse()
+    {
+        var judge = new PositionSwapJudge(new ChatPairwiseJudge(
+            "llama:stories", _client, new FixedRubricSelector(LlamaChatClientTests.Pairwise), new ChatJudgeOptions { UseLogitVerdicts = false, MaxOutputTokens = 120, ConstrainVerdict = true }));
+        var judgment = await judge.JudgeAsync(LlamaChatClientTests.PairItem());
+        Assert.Equal(2, judgment.Calls.Count);
+        Assert.All(judgment.Calls, c => Assert.Equal((VerdictStatus.Parsed, "json"), (c.Status, c.Method)));
+        Assert.Equal(VerdictStatus.Parsed, judgment.Status);
     }
 }
