@@ -33,6 +33,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     private int _disposed;
     private long _batches;
     private long _scored;
+    private long _wholeVocabularySteps;
 
     private LlamaChatClient(LlamaModel model, LlamaOptions options)
     {
@@ -56,6 +57,9 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 
     /// <summary>Verdict batches run so far, and the requests they held (for tests and benchmarks).</summary>
     internal (long Batches, long Requests) BatchStats => (Interlocked.Read(ref _batches), Interlocked.Read(ref _scored));
+
+    /// <summary>Grammar steps so far where no top-k candidate fitted and the whole vocabulary was checked (for benchmarks).</summary>
+    internal long GrammarWholeVocabularySteps => Interlocked.Read(ref _wholeVocabularySteps);
 
     /// <summary>The loaded model.</summary>
     internal LlamaModel Model => _model;
@@ -349,6 +353,11 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 
             last = _session.Add(next, position++, 0, true);
             _session.Decode(cancellationToken);
+        }
+
+        if (sampler is not null)
+        {
+            Interlocked.Add(ref _wholeVocabularySteps, sampler.WholeVocabularySteps);
         }
 
         if (!filter.Stopped)
