@@ -61,7 +61,8 @@ public sealed class LlamaOptions
     /// A GBNF grammar file (spec option <c>grammar</c>, start symbol <c>root</c>) that every generation must
     /// follow, unless the request asks for JSON through <see cref="Microsoft.Extensions.AI.ChatOptions.ResponseFormat"/>,
     /// which brings its own grammar. Checked by llama.cpp when the client is created: a grammar it rejects
-    /// is an <see cref="InputException"/> naming the file. Default none. Verdicts read from logits ignore it.
+    /// is an <see cref="InputException"/> naming the file. Default none. It applies to everything generated
+    /// (also the feedback a logit-verdict judge writes before its verdict), not to verdicts read from logits.
     /// </summary>
     public string? GrammarFile { get; set; }
 

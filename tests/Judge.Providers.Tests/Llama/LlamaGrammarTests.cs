@@ -222,6 +222,26 @@ public class LlamaGrammarTests(StoriesFixture fixture, ITestOutputHelper output)
         Assert.True(sampler.WholeVocabularySteps >= 2, $"{sampler.WholeVocabularySteps}");
     }
 
+    [Theory]
+    [InlineData(VerdictSchema)]
+    [InlineData("""{"type": "object", "properties": {"a": {"type": "boolean"}, "b": {"type": "boolean"}, "c": {"type": "boolean"}}, "required": ["b"]}""")]
+    [InlineData("""{"type": "object", "properties": {"a": {"type": "null"}, "b": {"type": "null"}}}""")]
+    [InlineData("""{"type": "object", "properties": {"tags": {"type": "array", "items": {"enum": ["x", "y"]}, "minItems": 1, "maxItems": 3}, "inner": {"type": "object", "properties": {"ok": {"type": ["integer", "null"]}}}}}""")]
+    [InlineData("""{"type": "object", "properties": {"v": {"enum": ["A", "tie \"C\"", 2, true, null]}, "s": {"type": "string", "minLength": 2}, "t": {"type": "string", "minLength": 1, "maxLength": 1}}}""")]
+    [InlineData("""{"type": "array", "maxItems": 0}""")]
+    [InlineData("""{"type": "integer", "minimum": 0}""")]
+    [InlineData("""{"type": "integer", "minimum": -500, "maximum": 499}""")]
+    [InlineData("""{"type": "string", "maxLength": 2000}""")]
+    [InlineData("{}")]
+    public void FromSchema_EveryGrammarItWrites_ParsesInLlamaCpp(string schema)
+    {
+        var grammar = JsonSchemaGrammar.FromSchema(JsonDocument.Parse(schema).RootElement);
+        using var sampler = GrammarSampler.TryCreate(_client.Model, grammar, topK: 40);
+        Assert.True(sampler is not null, grammar);
+        using var any = GrammarSampler.TryCreate(_client.Model, JsonSchemaGrammar.AnyJsonObject, topK: 40);
+        Assert.NotNull(any);
+    }
+
     [Fact]
     public void TryCreate_WithoutTopK_ChainIsGrammarThenGreedy_AndABadGrammarIsNull()
     {
