@@ -89,6 +89,12 @@ foreach (var q in questions)
     requests.Add(LogitVerdicts.RequestFor(rubric, PromptRenderer.Render(rubric, item.Swapped())));
 }
 
+if (args.Contains("--generation"))
+{
+    await GenerationRows();
+    return;
+}
+
 Console.WriteLine($"{requests.Count} judgments ({items} MT-Bench turn-1 pairs x 2 orders, answers cut to {cut} chars), {threads} threads, {Environment.ProcessorCount} cores, flash_attn={flash}, median of {reps}");
 Console.WriteLine();
 Console.WriteLine("| model | batch | judgments/s | prompt tokens/s | mean prompt tokens | wall s | max abs Δp vs batch 1 |");
@@ -142,6 +148,54 @@ string? Text(string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+// Generation speed with and without a grammar: the same judge prompts, greedy. Decode tokens/s takes out
+// the prompt's share, measured by the same prompts with one output token.
+// Usage: ... --generation [--items N] [--threads N] [--reps N]
+async Task GenerationRows()
+{
+    const string Schema = """
+        {"type": "object", "properties": {"feedback": {"type": "string", "maxLength": 300}, "score": {"type": "integer", "minimum": 1, "maximum": 10}}, "required": ["feedback", "score"]}
+        """;
+    var prompts = requests.Select(r => r.Messages).ToList();
+    var json = ChatResponseFormat.ForJsonSchema(System.Text.Json.JsonDocument.Parse(Schema).RootElement, "verdict");
+    Console.WriteLine($"generation: {prompts.Count} judge prompts, up to 128 tokens each, {threads} threads, {Environment.ProcessorCount} cores, flash_attn={flash}, median of {reps}");
+    Console.WriteLine();
+    Console.WriteLine("| model | vocab | constraint | grammar_top_k | output tokens | decode tokens/s | steps checking the whole vocabulary |");
+    Console.WriteLine("|---|---:|---|---:|---:|---:|---:|");
+    foreach (var model in models)
+    {
+        foreach (var (label, format, topK) in new (string, ChatResponseFormat?, int)[] { ("none (argmax)", null, 40), ("JSON schema", json, 40), ("JSON schema", json, 0) })
+        {
+            using var client = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = model, Threads = threads, ContextSize = 2048, FlashAttention = flash, GrammarTopK = topK });
+            await client.GetResponseAsync(prompts[0], new ChatOptions { MaxOutputTokens = 8, ResponseFormat = format }); // warm-up
+            async Task<(double Seconds, long Tokens, long Whole)> Run(int maxTokens)
+            {
+                var options = new ChatOptions { MaxOutputTokens = maxTokens, ResponseFormat = format };
+                var whole = client.GrammarWholeVocabularySteps;
+                var sw = Stopwatch.StartNew();
+                long tokens = 0;
+                foreach (var p in prompts)
+                {
+                    tokens += (await client.GetResponseAsync(p, options)).Usage!.OutputTokenCount ?? 0;
+                }
+
+                return (sw.Elapsed.TotalSeconds, tokens, client.GrammarWholeVocabularySteps - whole);
+            }
+
+            var rows = new List<(double Rate, long Tokens, long Whole)>();
+            for (var rep = 0; rep < reps; rep++)
+            {
+                var prompt = await Run(1);
+                var full = await Run(128);
+                rows.Add(((full.Tokens - prompt.Tokens) / Math.Max(1e-9, full.Seconds - prompt.Seconds), full.Tokens, full.Whole));
+            }
+
+            var median = rows.OrderBy(r => r.Rate).ElementAt(rows.Count / 2);
+            var whole = format is null ? "-" : $"{median.Whole} ({100.0 * median.Whole / median.Tokens:F0}%)";
+            Console.WriteLine(string.Create(inv, $"| {Path.GetFileName(model)} | {client.Model.VocabSize} | {label} | {(format is null ? "-" : topK.ToString(inv))} | {median.Tokens} | {median.Rate:F0} | {whole} |"));
+        }
+    }
 }
 
 int[] ArgList(string name, int[] fallback)

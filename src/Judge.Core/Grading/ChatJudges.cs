@@ -33,6 +33,16 @@ public sealed class ChatJudgeOptions
     /// </summary>
     public bool FeedbackBeforeLogitVerdict { get; set; } = true;
 
+    /// <summary>
+    /// Whether a judge that writes its verdict as text asks for it in the shape of <see cref="VerdictSchema"/>
+    /// (<see cref="ChatOptions.ResponseFormat"/> set to that JSON schema): feedback and the verdict as a JSON
+    /// object. A local llama model then generates under the schema's grammar, so even a model that ignores
+    /// the rubric's instructions writes a verdict <see cref="VerdictParser"/> can read; hosted APIs apply it
+    /// as structured output where they support it. Verdicts read from logits are not affected. Default
+    /// <see langword="false"/>: the rubric's own verdict format.
+    /// </summary>
+    public bool ConstrainVerdict { get; set; }
+
     /// <summary>The clock used to time calls. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
@@ -97,7 +107,13 @@ internal static class ChatCall
     private static async Task<JudgeCall> ParseResponseAsync(
         IChatClient client, JudgeCall call, Rubric rubric, string order, RenderedPrompt prompt, ChatJudgeOptions options, CancellationToken cancellationToken)
     {
-        var response = await client.GetResponseAsync(prompt.Messages, options.ToChatOptions($"{rubric.Key}|{order}"), cancellationToken).ConfigureAwait(false);
+        var chatOptions = options.ToChatOptions($"{rubric.Key}|{order}");
+        if (options.ConstrainVerdict)
+        {
+            chatOptions.ResponseFormat = ChatResponseFormat.ForJsonSchema(VerdictSchema.For(rubric, options.MaxOutputTokens), "verdict", "The judge's feedback and verdict");
+        }
+
+        var response = await client.GetResponseAsync(prompt.Messages, chatOptions, cancellationToken).ConfigureAwait(false);
         var raw = response.Text;
         var parsed = VerdictParser.Parse(rubric, raw, prompt.CandidateTexts);
         return call with

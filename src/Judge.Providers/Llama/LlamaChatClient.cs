@@ -9,7 +9,9 @@ namespace Judge.Providers.Llama;
 
 /// <summary>
 /// A local GGUF model behind <see cref="IChatClient"/>: greedy generation that stops at
-/// end-of-generation or the token limit, and, through <see cref="GetService"/>, an
+/// end-of-generation, a stop sequence or the token limit, streamed token by token if asked, held to a
+/// grammar when <see cref="ChatOptions.ResponseFormat"/> asks for JSON (a schema is turned into one by
+/// <see cref="JsonSchemaGrammar"/>) or <see cref="LlamaOptions.GrammarFile"/> gives one; and, through <see cref="GetService"/>, an
 /// <see cref="ILogitVerdictScorer"/> that reads verdicts from one forward pass. Safe for
 /// concurrent use: calls take turns on the one context; verdict requests that arrive together are
 /// scored together in one batch when <see cref="LlamaOptions.BatchSize"/> is above 1. Generation is
@@ -23,6 +25,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     private readonly SemaphoreSlim _turn = new(1, 1);
     private readonly LlamaOptions _options;
     private readonly string? _template;
+    private readonly string? _grammar;
     private readonly int _perSequence;
     private readonly LlamaScheduler _scheduler;
     private readonly Channel<LlamaScheduler.Job>? _queue;
@@ -31,6 +34,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     private int _disposed;
     private long _batches;
     private long _scored;
+    private long _wholeVocabularySteps;
 
     private LlamaChatClient(LlamaModel model, LlamaOptions options)
     {
@@ -42,6 +46,7 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
         _model = model;
         _options = options;
         _perSequence = options.ContextSize ?? Math.Min(model.TrainContext > 0 ? model.TrainContext : 4096, 4096);
+        _grammar = options.GrammarFile is { } file ? LoadGrammar(model, file) : null;
         // One sequence (its own KV stream) per verdict decoding at once, plus spare ones that keep recent prompts to reuse.
         var sequences = options.BatchSize + options.CacheSlots;
         _session = new LlamaSession(model, _perSequence * sequences, sequences, options.Threads, options.FlashAttentionType());
@@ -64,6 +69,9 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 
     /// <summary>Prompt tokens decoded so far, and prompt tokens whose KV cells were reused instead (for tests and benchmarks).</summary>
     internal (long Decoded, long Reused) TokenStats => _scheduler.TokenStats;
+
+    /// <summary>Grammar steps so far where no top-k candidate fitted and the whole vocabulary was checked (for benchmarks).</summary>
+    internal long GrammarWholeVocabularySteps => Interlocked.Read(ref _wholeVocabularySteps);
 
     /// <summary>The loaded model.</summary>
     internal LlamaModel Model => _model;
@@ -89,28 +97,55 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     /// <inheritdoc/>
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var prompt = Format(messages.ToList(), addAssistant: true);
-        var maxTokens = options?.MaxOutputTokens ?? _options.MaxOutputTokens;
-        var stops = options?.StopSequences ?? [];
-        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        var request = Request(messages, options);
+        var text = new StringBuilder();
+        var result = await GenerateAsync(request, piece => text.Append(piece), cancellationToken).ConfigureAwait(false);
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
         {
-            return await Task.Run(() => Generate(prompt, maxTokens, stops, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _turn.Release();
-        }
+            ModelId = ModelId,
+            FinishReason = result.FinishReason,
+            Usage = result.Usage,
+        };
     }
 
     /// <inheritdoc/>
-    /// <remarks>Generates the whole answer, then yields it: verdicts are read from complete answers anyway.</remarks>
+    /// <remarks>
+    /// Yields each token's text as soon as it is complete (a token can end inside a UTF-8 character) and
+    /// cannot be the start of a stop sequence; the last update carries the finish reason and a
+    /// <see cref="UsageContent"/>. The text is exactly what <see cref="GetResponseAsync"/> returns: both run
+    /// the same generator. Cancelling, or leaving the enumeration early, stops generation at the next token
+    /// (or inside the forward pass).
+    /// </remarks>
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates())
+        var request = Request(messages, options);
+        var pieces = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = GenerateAsync(request, piece => pieces.Writer.TryWrite(piece), stop.Token);
+        _ = run.ContinueWith(static (_, writer) => ((ChannelWriter<string>)writer!).TryComplete(), pieces.Writer, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
         {
-            yield return update;
+            await foreach (var piece in pieces.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                // Pieces already queued are read without looking at the token: look here, so nothing follows a cancellation.
+                cancellationToken.ThrowIfCancellationRequested();
+                yield return new ChatResponseUpdate(ChatRole.Assistant, piece) { ModelId = ModelId };
+            }
+
+            var result = await run.ConfigureAwait(false);
+            yield return new ChatResponseUpdate
+            {
+                Role = ChatRole.Assistant,
+                ModelId = ModelId,
+                FinishReason = result.FinishReason,
+                Contents = [new UsageContent(result.Usage)],
+            };
+        }
+        finally
+        {
+            // The caller stopped listening (or cancelled): stop generating, and keep the turn until the generator has let go of the context.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await ((Task)run).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
 
@@ -221,84 +256,151 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
 
     private int[] TokenizePrompt(string text) => _model.Tokenize(text, addSpecial: true, parseSpecial: _template is not null);
 
-    private ChatResponse Generate(string prompt, int maxTokens, IList<string> stops, CancellationToken cancellationToken)
+    private GenerationRequest Request(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        var tokens = TokenizePrompt(prompt);
+        var (grammar, source) = options?.ResponseFormat switch
+        {
+            ChatResponseFormatJson { Schema: { } schema } => (JsonSchemaGrammar.FromSchema(schema), "the response format's JSON schema"),
+            ChatResponseFormatJson => (JsonSchemaGrammar.AnyJsonObject, "the JSON response format"),
+            _ => (_grammar, _options.GrammarFile),
+        };
+        return new GenerationRequest(
+            Format(messages.ToList(), addAssistant: true),
+            options?.MaxOutputTokens ?? _options.MaxOutputTokens,
+            [.. options?.StopSequences ?? []],
+            grammar,
+            source);
+    }
+
+    /// <summary>Reads a grammar file and has llama.cpp parse it once, so a bad grammar is an input error now rather than a failure per call.</summary>
+    private static string LoadGrammar(LlamaModel model, string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, null, null, $"cannot read the grammar file: {ex.Message}", ex);
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            throw new InputException(path, null, null, "the grammar file is empty");
+        }
+
+        LlamaNativeLibrary.ClearLog();
+        using var probe = GrammarSampler.TryCreate(model, text, topK: 0);
+        if (probe is null)
+        {
+            var why = LlamaNativeLibrary.RecentErrors();
+            throw new InputException(path, null, null, $"llama.cpp rejected the GBNF grammar (start symbol 'root'){(why.Length > 0 ? $": {why}" : string.Empty)}; the parser's own message is on stderr");
+        }
+
+        return text;
+    }
+
+    /// <summary>Runs <see cref="Generate"/> on the context when it is this call's turn.</summary>
+    private async Task<GenerationResult> GenerateAsync(GenerationRequest request, Action<string> emit, CancellationToken cancellationToken)
+    {
+        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return await Task.Run(() => Generate(request, emit, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _turn.Release();
+        }
+    }
+
+    /// <summary>
+    /// The one generator behind both <see cref="GetResponseAsync"/> and <see cref="GetStreamingResponseAsync"/>:
+    /// greedy decoding that hands each piece of finished text to <paramref name="emit"/> as it is produced.
+    /// </summary>
+    private GenerationResult Generate(GenerationRequest request, Action<string> emit, CancellationToken cancellationToken)
+    {
+        var tokens = TokenizePrompt(request.Prompt);
         if (tokens.Length + 1 > _perSequence)
         {
             throw new JudgeException($"the prompt has {tokens.Length} tokens, more than the context of {_perSequence} (?ctx=)");
         }
 
-        // Keep what the cache already holds of this prompt (a previous call's prompt, a verdict's prefix).
+        using var sampler = request.Grammar is null ? null : CreateSampler(request.Grammar, request.GrammarSource);
+
+        // Start from what the cache already holds of this prompt (a previous call's prompt, a verdict's prefix);
+        // whatever happens, the scheduler learns which cells the sequence holds afterwards.
         var (seq, reused) = _scheduler.BeginGeneration(tokens);
         var fed = new List<int>(tokens.AsSpan(0, reused).ToArray());
-        int last;
         try
         {
-            last = DecodeSequence(tokens.AsSpan(reused), reused, seq, cancellationToken);
+            var last = DecodeSequence(tokens.AsSpan(reused), reused, seq, cancellationToken);
             fed.AddRange(tokens.AsSpan(reused).ToArray());
-        }
-        catch
-        {
-            _session.Truncate(seq, reused);
-            _scheduler.Generated(seq, fed, 0);
-            throw;
-        }
-
-        var bytes = new List<byte>();
-        var decoder = Encoding.UTF8.GetDecoder();
-        var text = new StringBuilder();
-        var produced = 0;
-        var finish = ChatFinishReason.Length;
-        var position = tokens.Length;
-        while (produced < maxTokens && position < _perSequence)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var next = _session.Argmax(last);
-            if (_model.IsEndOfGeneration(next))
+            var decoder = Encoding.UTF8.GetDecoder();
+            var filter = new StopSequenceFilter(request.Stops, emit);
+            var produced = 0;
+            var finish = ChatFinishReason.Length;
+            var position = tokens.Length;
+            while (produced < request.MaxTokens && position < _perSequence)
             {
-                finish = ChatFinishReason.Stop;
-                break;
-            }
+                cancellationToken.ThrowIfCancellationRequested();
+                // Without a grammar, the plain argmax: no candidate array, no native sampler.
+                var next = sampler is null ? _session.Argmax(last) : sampler.Sample(_session.Logits(last));
+                if (_model.IsEndOfGeneration(next))
+                {
+                    finish = ChatFinishReason.Stop;
+                    break;
+                }
 
-            produced++;
-            // Pieces can end inside a UTF-8 character: the decoder holds partial bytes until the rest arrives.
-            var piece = _model.TokenBytes(next);
-            bytes.AddRange(piece);
-            var chars = new char[decoder.GetCharCount(piece, flush: false)];
-            decoder.GetChars(piece, chars, flush: false);
-            text.Append(chars);
-            if (stops.FirstOrDefault(s => s.Length > 0 && text.ToString().Contains(s, StringComparison.Ordinal)) is { } stop)
-            {
-                var cut = text.ToString();
-                text.Clear().Append(cut[..cut.IndexOf(stop, StringComparison.Ordinal)]);
-                finish = ChatFinishReason.Stop;
-                break;
-            }
+                produced++;
+                // Pieces can end inside a UTF-8 character: the decoder holds partial bytes until the rest arrives.
+                filter.Append(DecodeText(decoder, _model.TokenBytes(next), flush: false));
+                if (filter.Stopped)
+                {
+                    finish = ChatFinishReason.Stop;
+                    break;
+                }
 
-            last = _session.Add(next, position++, seq, true);
-            try
-            {
+                last = _session.Add(next, position++, seq, true);
                 _session.Decode(cancellationToken);
+                fed.Add(next);
             }
-            catch
+
+            if (sampler is not null)
             {
-                _session.Truncate(seq, fed.Count);
-                _scheduler.Generated(seq, fed, tokens.Length - reused);
-                throw;
+                Interlocked.Add(ref _wholeVocabularySteps, sampler.WholeVocabularySteps);
             }
 
-            fed.Add(next);
-        }
+            if (!filter.Stopped)
+            {
+                // Bytes of a character the generation never finished become U+FFFD, as Encoding.UTF8.GetString would make them.
+                filter.Append(DecodeText(decoder, [], flush: true));
+                filter.Flush();
+            }
 
-        _scheduler.Generated(seq, fed, fed.Count - reused);
-        var answer = finish == ChatFinishReason.Stop && text.Length < Encoding.UTF8.GetCharCount(bytes.ToArray()) ? text.ToString() : Encoding.UTF8.GetString(bytes.ToArray());
-        return new ChatResponse(new ChatMessage(ChatRole.Assistant, answer))
+            return new GenerationResult(tokens.Length, produced, filter.Stopped ? ChatFinishReason.Stop : finish);
+        }
+        finally
         {
-            ModelId = ModelId,
-            FinishReason = finish,
-            Usage = new UsageDetails { InputTokenCount = tokens.Length, OutputTokenCount = produced, TotalTokenCount = tokens.Length + produced },
-        };
+            // A failed or cancelled decode may have left cells beyond what is known to be there.
+            _session.Truncate(seq, fed.Count);
+            _scheduler.Generated(seq, fed, fed.Count - reused);
+        }
+    }
+
+    private GrammarSampler CreateSampler(string grammar, string? source)
+    {
+        LlamaNativeLibrary.ClearLog();
+        return GrammarSampler.TryCreate(_model, grammar, _options.GrammarTopK)
+            ?? throw new JudgeException($"llama.cpp rejected the grammar made from {source}{(LlamaNativeLibrary.RecentErrors() is { Length: > 0 } why ? $": {why}" : string.Empty)}");
+    }
+
+    private static string DecodeText(Decoder decoder, byte[] bytes, bool flush)
+    {
+        var chars = new char[decoder.GetCharCount(bytes, flush)];
+        var n = decoder.GetChars(bytes, chars, flush);
+        return new string(chars, 0, n);
     }
 
     /// <summary>Decodes tokens into one sequence from <paramref name="start"/>; returns the batch index of the last token's logits.</summary>
@@ -523,5 +625,14 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
                 _turn.Release();
             }
         }
+    }
+
+    /// <summary>What one generation asks for.</summary>
+    private sealed record GenerationRequest(string Prompt, int MaxTokens, IReadOnlyList<string> Stops, string? Grammar, string? GrammarSource);
+
+    /// <summary>How one generation ended.</summary>
+    private sealed record GenerationResult(int PromptTokens, int OutputTokens, ChatFinishReason FinishReason)
+    {
+        public UsageDetails Usage => new() { InputTokenCount = PromptTokens, OutputTokenCount = OutputTokens, TotalTokenCount = PromptTokens + OutputTokens };
     }
 }

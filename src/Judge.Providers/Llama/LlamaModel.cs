@@ -56,6 +56,9 @@ internal sealed unsafe class LlamaModel : IDisposable
     /// <summary>The handle, for contexts.</summary>
     internal SafeLlamaModelHandle Handle => _handle;
 
+    /// <summary>The vocabulary (owned by the model), for samplers.</summary>
+    internal IntPtr Vocab => _vocab;
+
     /// <summary>
     /// Loads a model with llama.cpp loaded from <paramref name="nativeDirectory"/>, with up to
     /// <paramref name="gpuLayers"/> layers on the GPU (negative: all; none where the build has no GPU backend).

@@ -82,6 +82,25 @@ public sealed class LlamaOptions
     public int MaxOutputTokens { get; set; } = 512;
 
     /// <summary>
+    /// A GBNF grammar file (spec option <c>grammar</c>, start symbol <c>root</c>) that every generation must
+    /// follow, unless the request asks for JSON through <see cref="Microsoft.Extensions.AI.ChatOptions.ResponseFormat"/>,
+    /// which brings its own grammar. Checked by llama.cpp when the client is created: a grammar it rejects
+    /// is an <see cref="InputException"/> naming the file. Default none. It applies to everything generated
+    /// (also the feedback a logit-verdict judge writes before its verdict), not to verdicts read from logits.
+    /// </summary>
+    public string? GrammarFile { get; set; }
+
+    /// <summary>
+    /// Under a grammar, how many of the most likely tokens (spec option <c>grammar_top_k</c>) the grammar
+    /// checks at each step; only when none of them fits does it check the whole vocabulary. The text is the
+    /// same either way (greedy takes the best fitting token, and if any token in the top k fits, the best
+    /// fitting one is among them); only the speed differs: checking a 152k vocabulary every token cut
+    /// generation from 188 to 32 tokens/s in a measurement on an H100. Default 40; 0 checks the whole
+    /// vocabulary every step.
+    /// </summary>
+    public int GrammarTopK { get; set; } = 40;
+
+    /// <summary>
     /// Reads the options of a <c>llama:</c> spec. A target that names a catalogue model instead of a file
     /// (<c>llama:recommended</c>, <c>llama:prometheus-7b-v2</c>) resolves to its verified file in the model
     /// cache (<see cref="ModelStore.DefaultCacheDirectory"/>); nothing is downloaded here.
@@ -94,7 +113,7 @@ public sealed class LlamaOptions
     internal static LlamaOptions FromSpec(JudgeSpec spec, ModelStore? store)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn", "reuse", "cache", "gpu_layers"], StringComparer.OrdinalIgnoreCase);
+        var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn", "reuse", "cache", "gpu_layers", "grammar", "grammar_top_k"], StringComparer.OrdinalIgnoreCase);
         var unknown = spec.Options.Keys.Where(k => !known.Contains(k)).ToList();
         if (unknown.Count > 0)
         {
@@ -118,15 +137,17 @@ public sealed class LlamaOptions
                 "off" or "false" or "0" => false,
                 var other => throw new InputException(null, null, "--judge", $"reuse={other} in '{spec.Text}' is not on or off"),
             },
+            GrammarFile = spec.Option("grammar"),
+            GrammarTopK = spec.IntOption("grammar_top_k", 40),
         };
         if (spec.Options.ContainsKey("ctx"))
         {
             options.ContextSize = spec.IntOption("ctx", 0);
         }
 
-        if (options.Threads < 1 || options.BatchSize < 1 || options.MaxOutputTokens < 1 || options.ContextSize is < 8 || options.CacheSlots < (options.BatchSize > 1 ? 1 : 0))
+        if (options.Threads < 1 || options.BatchSize < 1 || options.MaxOutputTokens < 1 || options.ContextSize is < 8 || options.CacheSlots < (options.BatchSize > 1 ? 1 : 0) || options.GrammarTopK < 0)
         {
-            throw new InputException(null, null, "--judge", $"'{spec.Text}': threads, batch and max_tokens must be at least 1, ctx at least 8, cache at least 0 (1 with batch above 1)");
+            throw new InputException(null, null, "--judge", $"'{spec.Text}': threads, batch and max_tokens must be at least 1, ctx at least 8, cache at least 0 (1 with batch above 1), grammar_top_k at least 0");
         }
 
         _ = options.FlashAttentionType(spec.Text);

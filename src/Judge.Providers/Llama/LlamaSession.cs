@@ -192,7 +192,8 @@ internal sealed unsafe class LlamaSession : IDisposable
         NativeMemory.Free(_abort);
     }
 
-    private ReadOnlySpan<float> Logits(int batchIndex)
+    /// <summary>The raw logits for batch index <paramref name="batchIndex"/> of the last decode; valid until the next decode.</summary>
+    public ReadOnlySpan<float> Logits(int batchIndex)
     {
         var p = NativeMethods.llama_get_logits_ith(_ctx, batchIndex);
         if (p is null)

@@ -6,6 +6,7 @@ namespace Judge.Tests.Support;
 internal sealed class FakeChatClient(Func<IReadOnlyList<ChatMessage>, string> respond) : IChatClient
 {
     private readonly List<IReadOnlyList<ChatMessage>> _requests = [];
+    private readonly List<ChatOptions?> _options = [];
 
     /// <summary>The message lists received, in call order.</summary>
     public IReadOnlyList<IReadOnlyList<ChatMessage>> Requests
@@ -19,12 +20,25 @@ internal sealed class FakeChatClient(Func<IReadOnlyList<ChatMessage>, string> re
         }
     }
 
+    /// <summary>The options received, in call order.</summary>
+    public IReadOnlyList<ChatOptions?> Options
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return [.. _options];
+            }
+        }
+    }
+
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = messages.ToList();
         lock (_requests)
         {
             _requests.Add(list);
+            _options.Add(options);
         }
 
         return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, respond(list))));

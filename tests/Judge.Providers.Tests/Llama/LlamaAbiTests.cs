@@ -13,7 +13,27 @@ public class LlamaAbiTests
         Assert.Equal(160, Marshal.SizeOf<llama_context_params>());
         Assert.Equal(56, Marshal.SizeOf<llama_batch>());
         Assert.Equal(16, Marshal.SizeOf<llama_chat_message>());
+        Assert.Equal(1, Marshal.SizeOf<llama_sampler_chain_params>());
+        Assert.Equal(12, Marshal.SizeOf<llama_token_data>());
+        Assert.Equal(32, Marshal.SizeOf<llama_token_data_array>());
     }
+
+    // llama_token_data { llama_token id; float logit; float p; }
+    [Theory]
+    [InlineData("id", 0)]
+    [InlineData("logit", 4)]
+    [InlineData("p", 8)]
+    public void TokenData_Offsets_MatchLlamaCpp050(string field, int offset) =>
+        Assert.Equal(offset, (int)Marshal.OffsetOf<llama_token_data>(field));
+
+    // llama_token_data_array { llama_token_data * data; size_t size; int64_t selected; bool sorted; }
+    [Theory]
+    [InlineData("data", 0)]
+    [InlineData("size", 8)]
+    [InlineData("selected", 16)]
+    [InlineData("sorted", 24)]
+    public void TokenDataArray_Offsets_MatchLlamaCpp050(string field, int offset) =>
+        Assert.Equal(offset, (int)Marshal.OffsetOf<llama_token_data_array>(field));
 
     [Theory]
     [InlineData("devices", 0)]
@@ -108,5 +128,6 @@ public class LlamaAbiTests
         Assert.Equal(-1, c.flash_attn_type);
         Assert.Equal(1, c.type_k);
         Assert.Equal(1, c.offload_kqv);
+        Assert.Equal(1, NativeMethods.llama_sampler_chain_default_params().no_perf);
     }
 }

@@ -70,4 +70,24 @@ public class TinyRandomTests(TinyRandomFixture fixture) : IClassFixture<TinyRand
         var ex = await Assert.ThrowsAsync<JudgeException>(() => _client.ScoreAsync(new LogitVerdictRequest([new ChatMessage(ChatRole.User, words)], "[[", ["A", "B"])));
         Assert.Contains("context", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task GetStreamingResponse_RandomWeights_ConcatenationEqualsNonStreamed()
+    {
+        // Random weights wander over the whole 32k vocabulary, byte-fallback tokens included, so some
+        // pieces end inside a UTF-8 character and must wait for the rest before they are streamed.
+        var messages = new[] { new ChatMessage(ChatRole.User, "Rate this answer.") };
+        var options = new ChatOptions { MaxOutputTokens = 80 };
+        var whole = await _client.GetResponseAsync(messages, options);
+        var streamed = new System.Text.StringBuilder();
+        var updates = 0;
+        await foreach (var update in _client.GetStreamingResponseAsync(messages, options))
+        {
+            streamed.Append(update.Text);
+            updates++;
+        }
+
+        Assert.Equal(whole.Text, streamed.ToString());
+        Assert.True(updates > 2, $"{updates} updates");
+    }
 }

@@ -158,4 +158,43 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LlamaLibrary)]
     public static partial float* llama_get_logits_ith(SafeLlamaContextHandle ctx, int i);
+
+    // --- samplers -----------------------------------------------------------------------------
+    // Only the chain is owned by a SafeHandle: samplers added to it belong to it (llama_sampler_chain_add
+    // takes ownership), so their pointers stay IntPtr and are never freed on their own.
+
+    [LibraryImport(LlamaLibrary)]
+    public static partial llama_sampler_chain_params llama_sampler_chain_default_params();
+
+    [LibraryImport(LlamaLibrary)]
+    public static partial SafeLlamaSamplerHandle llama_sampler_chain_init(llama_sampler_chain_params @params);
+
+    [LibraryImport(LlamaLibrary)]
+    public static partial void llama_sampler_chain_add(SafeLlamaSamplerHandle chain, IntPtr smpl);
+
+    [LibraryImport(LlamaLibrary)]
+    public static partial int llama_sampler_chain_n(SafeLlamaSamplerHandle chain);
+
+    [LibraryImport(LlamaLibrary)]
+    public static partial IntPtr llama_sampler_init_greedy();
+
+    [LibraryImport(LlamaLibrary)]
+    public static partial IntPtr llama_sampler_init_top_k(int k);
+
+    /// <summary>NULL when the grammar does not parse (the reason goes to stderr and the log).</summary>
+    [LibraryImport(LlamaLibrary, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial IntPtr llama_sampler_init_grammar(IntPtr vocab, string grammar_str, string grammar_root);
+
+    [LibraryImport(LlamaLibrary)]
+    public static partial void llama_sampler_apply(SafeLlamaSamplerHandle smpl, llama_token_data_array* cur_p);
+
+    /// <summary>Applies one sampler that a chain owns (the pointer it was created with).</summary>
+    [LibraryImport(LlamaLibrary)]
+    public static partial void llama_sampler_apply(IntPtr smpl, llama_token_data_array* cur_p);
+
+    [LibraryImport(LlamaLibrary)]
+    public static partial void llama_sampler_accept(SafeLlamaSamplerHandle smpl, int token);
+
+    [LibraryImport(LlamaLibrary)]
+    public static partial void llama_sampler_free(IntPtr smpl);
 }

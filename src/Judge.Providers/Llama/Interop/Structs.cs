@@ -92,4 +92,29 @@ internal unsafe struct llama_chat_message
     public byte* role;
     public byte* content;
 }
+/// <summary><c>struct llama_sampler_chain_params</c> (1 byte).</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct llama_sampler_chain_params
+{
+    public byte no_perf;
+}
+
+/// <summary><c>struct llama_token_data</c> (12 bytes): one candidate token.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal struct llama_token_data
+{
+    public int id;
+    public float logit;
+    public float p;
+}
+
+/// <summary><c>struct llama_token_data_array</c> (32 bytes): candidates that samplers filter and choose from.</summary>
+[StructLayout(LayoutKind.Sequential)]
+internal unsafe struct llama_token_data_array
+{
+    public llama_token_data* data;
+    public nuint size;
+    public long selected;
+    public byte sorted;
+}
 #pragma warning restore SA1300, IDE1006, CA1707
