@@ -92,10 +92,10 @@ foreach (var q in questions)
 if (args.Contains("--generation"))
 {
     await GenerationRows();
-    return;
+    return 0;
 }
 
-Console.WriteLine($"{requests.Count} judgments ({items} MT-Bench turn-1 pairs x 2 orders, answers cut to {cut} chars), {threads} threads, {Environment.ProcessorCount} cores, flash_attn={flash}, median of {reps}");
+Console.WriteLine($"{requests.Count} judgments ({items} MT-Bench turn-1 pairs x 2 orders, answers cut to {cut} chars), {threads} threads, {Environment.ProcessorCount} cores, flash_attn={flash}, KV reuse on (the default), median of {reps}");
 Console.WriteLine();
 Console.WriteLine("| model | batch | judgments/s | prompt tokens/s | mean prompt tokens | wall s | max abs Δp vs batch 1 |");
 Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
@@ -148,6 +148,7 @@ string? Text(string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
 
 // Generation speed with and without a grammar: the same judge prompts, greedy. Decode tokens/s takes out
 // the prompt's share, measured by the same prompts with one output token.
