@@ -63,3 +63,61 @@ public class LlamaCompareTests
         Assert.Contains("judge-by-judge", table);
     }
 }
+
+/// <summary><c>--verdict</c>: logits (auto), free text, or JSON under a schema's grammar, with the real tiny model.</summary>
+public class LlamaVerdictModeTests
+{
+    private static async Task<(int Exit, string Output, List<JsonElement> Calls)> CompareAsync(string verdict, string name)
+    {
+        var model = Path.Combine(Paths.Shared, "models", "stories260K.gguf");
+        var outPath = Paths.Temp(name);
+        var (exit, output) = await CliRunner.RunAsync(
+        [
+            "compare", "-q", Path.Combine(Paths.Sample, "question.jsonl"),
+            "-a", .. Directory.GetFiles(Path.Combine(Paths.Sample, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal),
+            "--judge", $"llama:{model}?ctx=4096", "--limit", "2", "--concurrency", "1", "--max-tokens", "48", "--verdict", verdict,
+            "--out", outPath, "--rubrics-dir", Paths.Rubrics,
+        ]);
+        var calls = exit is 0 or 3 && File.Exists(outPath)
+            ? File.ReadLines(outPath).Select(l => JsonDocument.Parse(l).RootElement).Where(r => r.GetProperty("type").GetString() == "call").ToList()
+            : [];
+        return (exit, output, calls);
+    }
+
+    [Fact]
+    public async Task Compare_VerdictJson_EveryCallWritesASchemaShapedVerdictThatParses()
+    {
+        var (exit, output, calls) = await CompareAsync("json", "llama-json.jsonl");
+        Assert.True(exit == 0, output);
+        Assert.Equal(4, calls.Count);
+        foreach (var call in calls)
+        {
+            // A model that writes children's stories, held to the verdict schema's grammar: every verdict parses, as JSON.
+            Assert.Equal("parsed", call.GetProperty("status").GetString());
+            Assert.Equal("json", call.GetProperty("method").GetString());
+            using var doc = JsonDocument.Parse(call.GetProperty("raw_output").GetString()!);
+            Assert.Contains(doc.RootElement.GetProperty("verdict").GetString(), new[] { "A", "B", "C" });
+            Assert.False(call.TryGetProperty("probabilities", out var p) && p.ValueKind == JsonValueKind.Object);
+        }
+    }
+
+    [Fact]
+    public async Task Compare_VerdictText_WritesFreeTextAndRecordsWhatDoesNotParse()
+    {
+        var (exit, output, calls) = await CompareAsync("text", "llama-text.jsonl");
+        Assert.True(exit == 0, output);
+        Assert.Equal(4, calls.Count);
+        Assert.All(calls, c => Assert.NotEqual("logits", c.TryGetProperty("method", out var m) ? m.GetString() : null));
+        // Free text from this model is stories, not verdicts: recorded as unparsed, never given a default.
+        Assert.Contains(calls, c => c.GetProperty("status").GetString() == "unparsed");
+        Assert.Matches(@"unparsable [1-9]", output);
+    }
+
+    [Fact]
+    public async Task Compare_VerdictUnknown_IsUsageError()
+    {
+        var (exit, output, _) = await CompareAsync("maybe", "llama-maybe.jsonl");
+        Assert.Equal(2, exit);
+        Assert.Contains("--verdict", output, StringComparison.Ordinal);
+    }
+}

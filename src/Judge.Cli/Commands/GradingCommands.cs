@@ -41,6 +41,14 @@ internal static class GradingCommands
 
         public Option<int?> MaxTokens { get; } = new("--max-tokens") { Description = "The most tokens the judge may write per call (default 1024); also bounds the feedback a local judge writes before a logit verdict." };
 
+        public Option<string> Verdict { get; } = new("--verdict")
+        {
+            Description = "How the judge gives its verdict: auto (read from the logits where the judge offers them, as local llama: judges do; else written as the rubric asks), " +
+                "text (always written, in the rubric's format, and parsed), json (written as a JSON object of feedback and verdict under a schema: " +
+                "a grammar for local judges, structured output for hosted ones).",
+            DefaultValueFactory = _ => "auto",
+        };
+
         public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Render every prompt and estimate calls, tokens and cost; call no judge." };
 
         public Option<int> ExpectedOutputTokens { get; } = new("--expected-output-tokens") { Description = "Tokens a judge is assumed to write per call, for --dry-run.", DefaultValueFactory = _ => 200 };
@@ -66,6 +74,7 @@ internal static class GradingCommands
             command.Add(Columns);
             command.Add(RubricsDir);
             command.Add(MaxTokens);
+            command.Add(Verdict);
             command.Add(DryRun);
             command.Add(ExpectedOutputTokens);
             command.Add(Prices);
@@ -108,9 +117,29 @@ internal static class GradingCommands
             return new JudgeBuildOptions
             {
                 Rubrics = rubrics,
-                Chat = new ChatJudgeOptions { Seed = parse.GetValue(Seed), MaxOutputTokens = parse.GetValue(MaxTokens) ?? 1024 },
+                Chat = VerdictOptions(parse, new ChatJudgeOptions { Seed = parse.GetValue(Seed), MaxOutputTokens = parse.GetValue(MaxTokens) ?? 1024 }),
                 Swap = swap ?? new PositionSwapOptions(),
             };
+        }
+
+        private ChatJudgeOptions VerdictOptions(ParseResult parse, ChatJudgeOptions options)
+        {
+            switch (parse.GetValue(Verdict)?.ToLowerInvariant())
+            {
+                case "auto" or null:
+                    break;
+                case "text":
+                    options.UseLogitVerdicts = false;
+                    break;
+                case "json":
+                    options.UseLogitVerdicts = false;
+                    options.ConstrainVerdict = true;
+                    break;
+                case var other:
+                    throw new InputException(null, null, "--verdict", $"'{other}' is not auto, text or json");
+            }
+
+            return options;
         }
 
         public string OutPath(ParseResult parse, string command) => parse.GetValue(Out) ?? Path.Combine("out", $"{command}.jsonl");
