@@ -347,6 +347,52 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
+    public async Task Batched_ManyCallersWithCancellationsAndGenerationInterleaved_AllOthersGetTheirOwnResults()
+    {
+        using var batched = (LlamaChatClient)LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, BatchSize = 3, CacheSlots = 1 });
+        var requests = new List<LogitVerdictRequest>();
+        for (var n = 1; n <= 6; n++)
+        {
+            requests.Add(LogitVerdicts.RequestFor(Pairwise, PromptRenderer.Render(Pairwise, PairItem(n))));
+            requests.Add(LogitVerdicts.RequestFor(Pairwise, PromptRenderer.Render(Pairwise, PairItem(n).Swapped())));
+        }
+
+        using var cancelled = new CancellationTokenSource();
+        var scoring = requests.Select((r, i) => batched.ScoreAsync(r, i % 4 == 3 ? cancelled.Token : CancellationToken.None)).ToList();
+        cancelled.Cancel();
+        var generating = Enumerable.Range(0, 2).Select(_ => batched.GetResponseAsync([new ChatMessage(ChatRole.User, "Once upon a time")], new ChatOptions { MaxOutputTokens = 12 })).ToList();
+        var texts = await Task.WhenAll(generating);
+        Assert.All(texts, t => Assert.Equal(texts[0].Text, t.Text));
+
+        for (var i = 0; i < requests.Count; i++)
+        {
+            if (i % 4 == 3)
+            {
+                // Cancelled before or while queued: it may still have finished first, but never with another request's result.
+                try
+                {
+                    var late = await scoring[i];
+                    Assert.Equal((await _client.ScoreAsync(requests[i])).Verdict, late.Verdict);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                continue;
+            }
+
+            var result = await scoring[i];
+            var alone = await _client.ScoreAsync(requests[i]);
+            Assert.Equal(alone.Verdict, result.Verdict);
+            Assert.Equal(alone.PromptTokens, result.PromptTokens);
+            Assert.All(alone.Probabilities, kv => Assert.Equal(kv.Value, result.Probabilities[kv.Key], 1e-3));
+        }
+
+        // The client is still usable afterwards.
+        Assert.NotNull(await batched.ScoreAsync(requests[0]));
+    }
+
+    [Fact]
     public void Registry_Default_CreatesLlamaFromSpec()
     {
         var registry = ChatClientRegistry.CreateDefault();
