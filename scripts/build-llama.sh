@@ -68,20 +68,10 @@ cache=.native/cache
 src=.native/src/llama.cpp-v0.5.0
 mkdir -p "$cache" .native/src
 
-sri() { echo "sha512-$(openssl dgst -sha512 -binary "$1" | base64 -w0)"; }
+. scripts/lib/npm-verified.sh
 
 if [ ! -f "$src/.commit" ] || [ "$(cat "$src/.commit")" != "$commit" ]; then
-  if [ ! -f "$cache/$tarball" ] || [ "$(sri "$cache/$tarball")" != "$integrity" ]; then
-    rm -f "$cache/$tarball"
-    echo "build-llama: fetching node-llama-cpp@$version (the llama.cpp source bundle)" >&2
-    (cd "$cache" && npm pack --silent "node-llama-cpp@$version" >/dev/null)
-  fi
-  actual=$(sri "$cache/$tarball")
-  if [ "$actual" != "$integrity" ]; then
-    echo "error: $cache/$tarball has checksum $actual, expected the pinned $integrity; refusing to build from it" >&2
-    rm -f "$cache/$tarball"
-    exit 3
-  fi
+  npm_fetch_verified "$cache" "node-llama-cpp@$version" "$tarball" "$integrity"
   tmp=$(mktemp -d)
   trap 'rm -rf "$tmp"' EXIT
   tar xzf "$cache/$tarball" -C "$tmp" package/llama/gitRelease.bundle

@@ -16,7 +16,7 @@ cache=.native/cache
 dest=.native/llama
 stamp="$dest/.installed"
 
-sri() { echo "sha512-$(openssl dgst -sha512 -binary "$1" | base64 -w0)"; }
+. scripts/lib/npm-verified.sh
 
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$package@$version $integrity" ] \
    && [ -f "$dest/libllama.v0.5.0.so" ] && [ -f "$dest/libggml.v0.5.0.so" ] && [ -f "$dest/libggml-base.so" ] \
@@ -29,19 +29,7 @@ case "$(uname -s)-$(uname -m)" in
   *) echo "error: install-native.sh ships only the linux-x64 CPU libraries (this is $(uname -s)-$(uname -m))" >&2; exit 2 ;;
 esac
 
-mkdir -p "$cache"
-if [ ! -f "$cache/$tarball" ] || [ "$(sri "$cache/$tarball")" != "$integrity" ]; then
-  rm -f "$cache/$tarball"
-  echo "install-native: fetching $package@$version" >&2
-  (cd "$cache" && npm pack --silent "$package@$version" >/dev/null)
-fi
-
-actual=$(sri "$cache/$tarball")
-if [ "$actual" != "$integrity" ]; then
-  echo "error: $cache/$tarball has checksum $actual, expected the pinned $integrity; refusing to install it" >&2
-  rm -f "$cache/$tarball"
-  exit 3
-fi
+npm_fetch_verified "$cache" "$package@$version" "$tarball" "$integrity"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT

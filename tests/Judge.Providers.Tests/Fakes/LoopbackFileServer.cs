@@ -14,24 +14,18 @@ public sealed record FileRequest(int Index, string Method, string Path, string? 
 /// 206, a wrong path 404. Switches make it fail the way real downloads fail: an error status, a range it
 /// ignores, a body cut off part way, or no answer at all. One request per connection (<c>Connection: close</c>).
 /// </summary>
-public sealed class LoopbackFileServer : IDisposable
+public sealed class LoopbackFileServer : LoopbackTcpServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
     private int _index;
     private long _cutAfter = -1;
 
     private LoopbackFileServer(byte[] content, string path)
+        : base(64)
     {
         Content = content;
         FilePath = path;
-        _listener.Start(64);
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _loop = Task.Run(AcceptLoop);
+        StartAccepting();
     }
-
-    public int Port { get; }
 
     public string FilePath { get; }
 
@@ -88,40 +82,7 @@ public sealed class LoopbackFileServer : IDisposable
         return data;
     }
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(2));
-        }
-        catch (AggregateException)
-        {
-        }
-
-        _stop.Dispose();
-    }
-
-    private async Task AcceptLoop()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => Serve(client));
-        }
-    }
-
-    private async Task Serve(TcpClient client)
+    protected override async Task Serve(TcpClient client)
     {
         using var _ = client;
         var stream = client.GetStream();
@@ -142,7 +103,7 @@ public sealed class LoopbackFileServer : IDisposable
 
             if (Hang)
             {
-                await Task.Delay(Timeout.Infinite, _stop.Token);
+                await Task.Delay(Timeout.Infinite, Stopping);
                 return;
             }
 
@@ -176,13 +137,13 @@ public sealed class LoopbackFileServer : IDisposable
             var cut = Interlocked.Exchange(ref _cutAfter, -1);
             if (cut >= 0 && cut < body.Length)
             {
-                await stream.WriteAsync(body[..(int)cut], _stop.Token);
-                await stream.FlushAsync(_stop.Token);
+                await stream.WriteAsync(body[..(int)cut], Stopping);
+                await stream.FlushAsync(Stopping);
                 client.Client.Shutdown(SocketShutdown.Both);
                 return;
             }
 
-            await stream.WriteAsync(body, _stop.Token);
+            await stream.WriteAsync(body, Stopping);
         }
         catch (Exception)
         {
@@ -203,7 +164,7 @@ public sealed class LoopbackFileServer : IDisposable
                 return text[..end];
             }
 
-            var n = await stream.ReadAsync(chunk, _stop.Token);
+            var n = await stream.ReadAsync(chunk, Stopping);
             if (n == 0)
             {
                 return null;
@@ -225,10 +186,10 @@ public sealed class LoopbackFileServer : IDisposable
         }
 
         head.Append("\r\n");
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), _stop.Token);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head.ToString()), Stopping);
         if (body is { Length: > 0 })
         {
-            await stream.WriteAsync(body, _stop.Token);
+            await stream.WriteAsync(body, Stopping);
         }
     }
 }

@@ -67,23 +67,17 @@ public sealed record ServerReply
 /// A raw TCP listener speaking just enough HTTP/1.1 (keep-alive, Content-Length bodies), so a script can
 /// also reset the connection.
 /// </summary>
-public sealed class LoopbackOpenAIServer : IDisposable
+public sealed class LoopbackOpenAIServer : LoopbackTcpServer
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly CancellationTokenSource _stop = new();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Task _loop;
     private int _index;
 
     private LoopbackOpenAIServer(Func<ServerRequest, ServerReply> script)
+        : base(512)
     {
         Script = script;
-        _listener.Start(512);
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _loop = Task.Run(AcceptLoop);
+        StartAccepting();
     }
-
-    public int Port { get; }
 
     /// <summary>The OpenAI-style base URL (…/v1).</summary>
     public Uri BaseUrl => new($"http://127.0.0.1:{Port}/v1");
@@ -107,40 +101,7 @@ public sealed class LoopbackOpenAIServer : IDisposable
     public static Func<ServerRequest, ServerReply> Sequence(IReadOnlyList<ServerReply> first, Func<ServerRequest, ServerReply>? then = null) =>
         r => r.Index < first.Count ? first[r.Index] : (then ?? (_ => ServerReply.Completion("Rating: [[7]]")))(r);
 
-    public void Dispose()
-    {
-        _stop.Cancel();
-        _listener.Stop();
-        try
-        {
-            _loop.Wait(TimeSpan.FromSeconds(2));
-        }
-        catch (AggregateException)
-        {
-        }
-
-        _stop.Dispose();
-    }
-
-    private async Task AcceptLoop()
-    {
-        while (!_stop.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stop.Token);
-            }
-            catch (Exception)
-            {
-                return;
-            }
-
-            _ = Task.Run(() => Serve(client));
-        }
-    }
-
-    private async Task Serve(TcpClient client)
+    protected override async Task Serve(TcpClient client)
     {
         using var _ = client;
         client.NoDelay = true;
@@ -149,13 +110,13 @@ public sealed class LoopbackOpenAIServer : IDisposable
         var chunk = new byte[8192];
         try
         {
-            while (!_stop.IsCancellationRequested)
+            while (!Stopping.IsCancellationRequested)
             {
                 // Headers.
                 int headerEnd;
                 while ((headerEnd = IndexOfHeaderEnd(buffer)) < 0)
                 {
-                    var n = await stream.ReadAsync(chunk, _stop.Token);
+                    var n = await stream.ReadAsync(chunk, Stopping);
                     if (n == 0)
                     {
                         return;
@@ -173,7 +134,7 @@ public sealed class LoopbackOpenAIServer : IDisposable
                 var length = headers.TryGetValue("Content-Length", out var cl) ? int.Parse(cl, CultureInfo.InvariantCulture) : 0;
                 while (buffer.Count < length)
                 {
-                    var n = await stream.ReadAsync(chunk, _stop.Token);
+                    var n = await stream.ReadAsync(chunk, Stopping);
                     if (n == 0)
                     {
                         return;
@@ -195,7 +156,7 @@ public sealed class LoopbackOpenAIServer : IDisposable
                 var wait = Latency + reply.Delay;
                 if (wait > TimeSpan.Zero)
                 {
-                    await Task.Delay(wait, _stop.Token);
+                    await Task.Delay(wait, Stopping);
                 }
 
                 if (reply.Reset)
@@ -216,8 +177,8 @@ public sealed class LoopbackOpenAIServer : IDisposable
                 }
 
                 response.Append("\r\n");
-                await stream.WriteAsync(Encoding.ASCII.GetBytes(response.ToString()), _stop.Token);
-                await stream.WriteAsync(payload, _stop.Token);
+                await stream.WriteAsync(Encoding.ASCII.GetBytes(response.ToString()), Stopping);
+                await stream.WriteAsync(payload, Stopping);
             }
         }
         catch (Exception)

@@ -20,22 +20,24 @@ internal sealed class SafeLlamaModelHandle : SafeHandleZeroOrMinusOneIsInvalid
 }
 
 /// <summary>
-/// Owns a <c>llama_context*</c>; freed with <c>llama_free</c>. Keeps its model alive: a context
-/// must never outlive the weights it points into.
+/// A native object that points into a model's memory (its weights, its vocabulary): holds one
+/// reference on the model's handle so the model is never freed first, and gives it back after
+/// freeing the object.
 /// </summary>
-internal sealed class SafeLlamaContextHandle : SafeHandleZeroOrMinusOneIsInvalid
+internal abstract class SafeModelBoundHandle : SafeHandleZeroOrMinusOneIsInvalid
 {
     private SafeLlamaModelHandle? _model;
 
     /// <summary>Used by the interop marshaller.</summary>
-    public SafeLlamaContextHandle()
+    protected SafeModelBoundHandle()
         : base(ownsHandle: true)
     {
     }
 
-    /// <summary>Ties this context to its model (one reference, released when the context is).</summary>
+    /// <summary>Ties this object to its model (one reference, released when this object is).</summary>
     public void KeepAlive(SafeLlamaModelHandle model)
     {
+        ArgumentNullException.ThrowIfNull(model);
         var added = false;
         model.DangerousAddRef(ref added);
         if (added)
@@ -45,46 +47,31 @@ internal sealed class SafeLlamaContextHandle : SafeHandleZeroOrMinusOneIsInvalid
     }
 
     /// <inheritdoc/>
-    protected override bool ReleaseHandle()
+    protected sealed override bool ReleaseHandle()
     {
-        NativeMethods.llama_free(handle);
+        Free(handle);
         _model?.DangerousRelease();
         _model = null;
         return true;
     }
+
+    /// <summary>Frees the native object.</summary>
+    protected abstract void Free(IntPtr native);
+}
+
+/// <summary>Owns a <c>llama_context*</c>; freed with <c>llama_free</c>. A context must never outlive the weights it points into.</summary>
+internal sealed class SafeLlamaContextHandle : SafeModelBoundHandle
+{
+    /// <inheritdoc/>
+    protected override void Free(IntPtr native) => NativeMethods.llama_free(native);
 }
 
 /// <summary>
 /// Owns a <c>llama_sampler*</c> (a sampler chain, with the samplers added to it); freed with
-/// <c>llama_sampler_free</c>. Keeps its model alive: a grammar sampler reads the model's vocabulary.
+/// <c>llama_sampler_free</c>. A grammar sampler reads the model's vocabulary.
 /// </summary>
-internal sealed class SafeLlamaSamplerHandle : SafeHandleZeroOrMinusOneIsInvalid
+internal sealed class SafeLlamaSamplerHandle : SafeModelBoundHandle
 {
-    private SafeLlamaModelHandle? _model;
-
-    /// <summary>Used by the interop marshaller.</summary>
-    public SafeLlamaSamplerHandle()
-        : base(ownsHandle: true)
-    {
-    }
-
-    /// <summary>Ties this sampler to the model whose vocabulary it uses (one reference, released when the sampler is).</summary>
-    public void KeepAlive(SafeLlamaModelHandle model)
-    {
-        var added = false;
-        model.DangerousAddRef(ref added);
-        if (added)
-        {
-            _model = model;
-        }
-    }
-
     /// <inheritdoc/>
-    protected override bool ReleaseHandle()
-    {
-        NativeMethods.llama_sampler_free(handle);
-        _model?.DangerousRelease();
-        _model = null;
-        return true;
-    }
+    protected override void Free(IntPtr native) => NativeMethods.llama_sampler_free(native);
 }
