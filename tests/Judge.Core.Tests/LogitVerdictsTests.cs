@@ -1,21 +1,14 @@
 using Judge.Data;
 using Judge.Grading;
 using Judge.Rubrics;
+using Judge.Tests.Support;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Core.Tests;
 
 public class LogitVerdictsTests
 {
-    private static readonly Rubric Pairwise = RubricLoader.Parse("""
-        id: p
-        version: 1
-        title: P
-        mode: pairwise
-        output:
-          tag: "[[{verdict}]]"
-        prompt: "{question} {answer_a} {answer_b}"
-        """, "inline");
+    private static readonly Rubric Pairwise = MinimalRubrics.Pairwise;
 
     private static readonly Rubric Absolute = RubricLoader.Parse("""
         id: a
@@ -89,19 +82,7 @@ public class LogitVerdictsTests
         Assert.Contains("no model", judgment.Error, StringComparison.Ordinal);
     }
 
-    private static readonly Rubric FeedbackFirst = RubricLoader.Parse("""
-        id: f
-        version: 1
-        title: F
-        mode: absolute
-        scale:
-          min: 1
-          max: 5
-        output:
-          tag: "[RESULT] {verdict}"
-          feedback_first: true
-        prompt: "{question} {answer}"
-        """, "inline");
+    private static readonly Rubric FeedbackFirst = MinimalRubrics.FeedbackFirst;
 
     private static AbsoluteItem AnswerItem() => new(new Question("q1", "w", ["Why?"]), new ModelAnswer("q1", "x", ["Because."]), 1);
 

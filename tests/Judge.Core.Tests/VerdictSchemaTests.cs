@@ -8,29 +8,9 @@ namespace Judge.Core.Tests;
 
 public class VerdictSchemaTests
 {
-    private static readonly Rubric FeedbackFirst = RubricLoader.Parse("""
-        id: f
-        version: 1
-        title: F
-        mode: absolute
-        scale:
-          min: 1
-          max: 5
-        output:
-          tag: "[RESULT] {verdict}"
-          feedback_first: true
-        prompt: "{question} {answer}"
-        """, "inline");
+    private static readonly Rubric FeedbackFirst = MinimalRubrics.FeedbackFirst;
 
-    private static readonly Rubric Pairwise = RubricLoader.Parse("""
-        id: p
-        version: 1
-        title: P
-        mode: pairwise
-        output:
-          tag: "[[{verdict}]]"
-        prompt: "{question} {answer_a} {answer_b}"
-        """, "inline");
+    private static readonly Rubric Pairwise = MinimalRubrics.Pairwise;
 
     private static readonly Rubric Labelled = RubricLoader.Parse("""
         id: l
