@@ -77,6 +77,66 @@ public class GgufReaderTests
         Assert.Contains("not found", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void Read_VocabularyOnlyFileWithoutPadding_IsAcceptedAndOneWithATruncatedTensorIsNot()
+    {
+        // llama.cpp's models/ggml-vocab-*.gguf: metadata only, no tensors, and no padding after the header.
+        static byte[] Header(ulong tensors)
+        {
+            using var buffer = new MemoryStream();
+            using var w = new BinaryWriter(buffer);
+            w.Write(0x46554747u);
+            w.Write(3u);
+            w.Write(tensors);
+            w.Write(2UL);
+            void Text(string t)
+            {
+                w.Write((ulong)t.Length);
+                w.Write(System.Text.Encoding.UTF8.GetBytes(t));
+            }
+
+            Text("general.architecture");
+            w.Write(8u);
+            Text("qwen2");
+            Text("tokenizer.ggml.tokens");
+            w.Write(9u);
+            w.Write(8u);
+            w.Write(3UL);
+            Text("a");
+            Text("b");
+            Text("ab");
+            if (tensors > 0)
+            {
+                Text("token_embd.weight");
+                w.Write(2u);
+                w.Write(32UL);
+                w.Write(3UL);
+                w.Write(0u); // F32: 384 bytes of data that the file does not have
+                w.Write(0UL);
+            }
+
+            return buffer.ToArray();
+        }
+
+        var vocab = Path.Combine(Path.GetTempPath(), $"judge-vocab-{Guid.NewGuid():N}.gguf");
+        var broken = Path.Combine(Path.GetTempPath(), $"judge-vocab-{Guid.NewGuid():N}.gguf");
+        File.WriteAllBytes(vocab, Header(0));
+        File.WriteAllBytes(broken, Header(1));
+        try
+        {
+            var info = GgufReader.Read(vocab);
+            Assert.Equal("qwen2", info.Architecture);
+            Assert.Equal(3, info.VocabularySize);
+            Assert.Empty(info.Tensors);
+            Assert.Contains("truncated", Assert.Throws<InputException>(() => GgufReader.Read(broken)).Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(vocab);
+            File.Delete(broken);
+        }
+    }
+
     internal static string TruncatedCopy(string source, int length)
     {
         var bytes = File.ReadAllBytes(source);
