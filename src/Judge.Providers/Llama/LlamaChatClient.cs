@@ -515,7 +515,9 @@ internal sealed class LlamaChatClient : IChatClient, ILogitVerdictScorer
     {
         while (_scheduler.CanStart && waiting.Count > 0)
         {
-            var next = _scheduler.PickNext(waiting, Math.Max(8, 2 * _scheduler.Concurrency));
+            // The look-ahead compares each candidate with every slot's tokens, once per start: bounded, so that a
+            // batch of hundreds does not spend a forward pass's time choosing.
+            var next = _scheduler.PickNext(waiting, Math.Clamp(2 * _scheduler.Concurrency, 8, 32));
             var job = waiting[next];
             waiting.RemoveAt(next);
             _scheduler.Start(job);

@@ -63,7 +63,7 @@ internal sealed class LlamaScheduler
 
     /// <summary>
     /// Picks, from the first <paramref name="window"/> waiting requests, the one that shares the
-    /// longest prefix with what a free slot (or any slot) holds; ties go to the oldest.
+    /// longest prefix with what any slot holds; ties go to the oldest.
     /// </summary>
     public int PickNext(IReadOnlyList<Job> waiting, int window)
     {
@@ -128,7 +128,7 @@ internal sealed class LlamaScheduler
             }
         }
 
-        var owners = fed.Select(f => f.Slot.Job!).Distinct().ToList();
+        var owners = fed.Select(f => f.Slot.Job!).ToList();
         try
         {
             _session.Decode(owners.Count == 1 ? owners[0].Cancellation : CancellationToken.None);
