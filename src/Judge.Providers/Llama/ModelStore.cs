@@ -280,7 +280,7 @@ public sealed class ModelStore
         if (have > 0)
         {
             // The bytes already on disk go into the hash first, so the whole file is verified, not only the new part.
-            AppendFromDisk(hash, file, have, request, progress, cancellationToken);
+            AppendFile(hash, file, have, request.FileName, progress, cancellationToken);
         }
 
         if (request.Size is long size && have == size)
@@ -494,12 +494,15 @@ public sealed class ModelStore
         }
     }
 
-    private static void AppendFromDisk(IncrementalHash hash, FileStream file, long length, ModelRequest request, IProgress<ModelPullProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>Hashes a file's first <paramref name="length"/> bytes from its start, reporting progress every 1%.</summary>
+    private static void AppendFile(IncrementalHash hash, FileStream file, long length, string fileName, IProgress<ModelPullProgress>? progress, CancellationToken cancellationToken)
     {
         file.Seek(0, SeekOrigin.Begin);
         var buffer = new byte[BufferSize];
         long done = 0;
-        progress?.Report(new ModelPullProgress(request.FileName, ModelPullStage.Checking, 0, length));
+        var step = Math.Max(BufferSize, length / 100);
+        var reported = 0L;
+        progress?.Report(new ModelPullProgress(fileName, ModelPullStage.Checking, 0, length));
         while (done < length)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -509,25 +512,6 @@ public sealed class ModelStore
                 break;
             }
 
-            hash.AppendData(buffer, 0, read);
-            done += read;
-        }
-
-        progress?.Report(new ModelPullProgress(request.FileName, ModelPullStage.Checking, done, length));
-    }
-
-    private static string Hash(FileStream stream, long length, string fileName, IProgress<ModelPullProgress>? progress, CancellationToken cancellationToken)
-    {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[BufferSize];
-        long done = 0;
-        var step = Math.Max(BufferSize, length / 100);
-        var reported = 0L;
-        progress?.Report(new ModelPullProgress(fileName, ModelPullStage.Checking, 0, length));
-        int read;
-        while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
             hash.AppendData(buffer, 0, read);
             done += read;
             if (done - reported >= step)
@@ -541,7 +525,12 @@ public sealed class ModelStore
         {
             progress?.Report(new ModelPullProgress(fileName, ModelPullStage.Checking, done, length));
         }
+    }
 
+    private static string Hash(FileStream stream, long length, string fileName, IProgress<ModelPullProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        AppendFile(hash, stream, length, fileName, progress, cancellationToken);
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
