@@ -24,6 +24,18 @@ public class FeedbackCommandTests
     }
 
     [Fact]
+    public async Task Generate_DryRunWithoutRubricsDir_PlansFromTheStandardPromptsBuiltIn()
+    {
+        // No --rubrics-dir: the stage prompts, seeds and prometheus-absolute come from Judge.Core's embedded catalogue.
+        var (exit, output) = await CliRunner.RunAsync(
+            "feedback", "generate", "--out", Paths.Temp("plan-standard"), "--generator", "openai:gpt-4o", "--judge", "openai:gpt-4o",
+            "--rubrics", "1000", "--instructions-per-rubric", "20", "--responses-per-level", "1", "--dry-run", "--rpm", "500");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("220,200", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Generate_UntilBeforeFrom_IsAUsageError()
     {
         var (exit, output) = await CliRunner.RunAsync(

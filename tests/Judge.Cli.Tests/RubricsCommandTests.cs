@@ -19,12 +19,25 @@ public class RubricsCommandTests
     }
 
     [Fact]
-    public async Task RubricsList_Default_FindsTheRubricsCopiedBesideTheExecutable()
+    public async Task RubricsList_Default_ListsTheStandardRubricsBuiltIntoJudge()
     {
+        // No rubrics folder beside the executable any more: the default is the catalogue embedded in Judge.Core.
+        Assert.False(Directory.Exists(Path.Combine(AppContext.BaseDirectory, "rubrics")));
+
         var (exit, output) = await CliRunner.RunAsync("rubrics", "list");
 
         Assert.Equal(0, exit);
         Assert.All(Shipped, id => Assert.Contains(id, output));
+    }
+
+    [Fact]
+    public async Task RubricsShow_Default_NamesTheEmbeddedSource()
+    {
+        var (exit, output) = await CliRunner.RunAsync("rubrics", "show", "single-general");
+
+        Assert.Equal(0, exit);
+        Assert.Contains("single-general@", output);
+        Assert.Contains("standard:single-general.yaml", output);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Judge.Feedback;
 using Judge.Rubrics;
 
 namespace Judge.Cli.Commands;
@@ -8,44 +9,38 @@ internal static class CommonOptions
 {
     public static Option<string?> RubricsDirectory() => new("--rubrics-dir")
     {
-        Description = "Folder of rubric YAML files. Default: $JUDGE_RUBRICS, else the rubrics shipped with judge.",
+        Description = "Folder of rubric YAML files. Default: $JUDGE_RUBRICS, else the standard rubrics built into judge.",
     };
 
     /// <summary>
-    /// Loads the rubric library from the option, <c>$JUDGE_RUBRICS</c>, the folder beside the
-    /// executable (where the build copies the shipped rubrics), or a <c>rubrics/</c> folder above
-    /// the working directory — the first that exists.
+    /// The rubric library: the folder the option or <c>$JUDGE_RUBRICS</c> names, else the standard rubrics
+    /// embedded in Judge.Core (<see cref="StandardRubrics.Library"/>), which need no files.
     /// </summary>
-    public static RubricLibrary LoadRubrics(string? directory) => RubricLibrary.LoadDirectory(RubricsPath(directory));
+    public static RubricLibrary LoadRubrics(string? directory) =>
+        RubricsPath(directory) is { } path ? RubricLibrary.LoadDirectory(path) : StandardRubrics.Library;
 
-    /// <summary>The rubric folder <see cref="LoadRubrics"/> would load.</summary>
-    public static string RubricsPath(string? directory)
-    {
-        if (directory is not null)
-        {
-            return directory;
-        }
+    /// <summary>
+    /// The rubric folder the user chose (the option, else <c>$JUDGE_RUBRICS</c>), or <see langword="null"/>
+    /// when the standard rubrics built into judge apply.
+    /// </summary>
+    public static string? RubricsPath(string? directory) =>
+        directory ?? (Environment.GetEnvironmentVariable("JUDGE_RUBRICS") is { Length: > 0 } fromEnv ? fromEnv : null);
 
-        if (Environment.GetEnvironmentVariable("JUDGE_RUBRICS") is { Length: > 0 } fromEnv)
-        {
-            return fromEnv;
-        }
+    /// <summary>
+    /// The feedback stage prompts: <paramref name="prompts"/>, else <c>feedback/</c> in the chosen rubric
+    /// folder, else the standard ones.
+    /// </summary>
+    public static FeedbackPrompts LoadFeedbackPrompts(string? prompts, string? rubricsDirectory) =>
+        (prompts ?? (RubricsPath(rubricsDirectory) is { } path ? Path.Combine(path, "feedback") : null)) is { } folder
+            ? FeedbackPrompts.LoadDirectory(folder)
+            : FeedbackPrompts.LoadStandard();
 
-        var beside = Path.Combine(AppContext.BaseDirectory, "rubrics");
-        if (Directory.Exists(beside))
-        {
-            return beside;
-        }
-
-        for (var dir = new DirectoryInfo(Environment.CurrentDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "rubrics");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new RubricException("rubrics", "no rubric folder found; give --rubrics-dir or set JUDGE_RUBRICS");
-    }
+    /// <summary>
+    /// The feedback seed rubrics: <paramref name="seeds"/>, else <c>feedback/seeds/</c> in the chosen rubric
+    /// folder, else the standard ones.
+    /// </summary>
+    public static IReadOnlyList<FeedbackRubric> LoadFeedbackSeeds(string? seeds, string? rubricsDirectory) =>
+        (seeds ?? (RubricsPath(rubricsDirectory) is { } path ? Path.Combine(path, "feedback", "seeds") : null)) is { } folder
+            ? FeedbackPrompts.LoadSeeds(folder)
+            : FeedbackPrompts.LoadStandardSeeds();
 }

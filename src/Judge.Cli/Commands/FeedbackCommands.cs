@@ -43,10 +43,9 @@ internal static class FeedbackCommands
         };
         generate.SetAction(async (parse, cancellationToken) =>
         {
-            var rubricsPath = CommonOptions.RubricsPath(parse.GetValue(dir));
             var judgeRubric = CommonOptions.LoadRubrics(parse.GetValue(dir)).Get("prometheus-absolute");
-            var stagePrompts = FeedbackPrompts.LoadDirectory(parse.GetValue(prompts) ?? Path.Combine(rubricsPath, "feedback"));
-            var seedRubrics = FeedbackPrompts.LoadSeeds(parse.GetValue(seeds) ?? Path.Combine(rubricsPath, "feedback", "seeds"));
+            var stagePrompts = CommonOptions.LoadFeedbackPrompts(parse.GetValue(prompts), parse.GetValue(dir));
+            var seedRubrics = CommonOptions.LoadFeedbackSeeds(parse.GetValue(seeds), parse.GetValue(dir));
             var options = new FeedbackOptions
             {
                 NewRubrics = Positive(parse.GetValue(rubrics), "--rubrics"),

@@ -55,13 +55,28 @@ public sealed class FeedbackPrompts
     public StagePrompt this[FeedbackStage stage] => _prompts[stage];
 
     /// <summary>Loads the three stage prompts from <paramref name="directory"/>.</summary>
-    public static FeedbackPrompts LoadDirectory(string directory)
+    public static FeedbackPrompts LoadDirectory(string directory) => Load(stage =>
+    {
+        var path = Path.Combine(directory, FileName(stage));
+        return (ReadText(path), path);
+    });
+
+    /// <summary>The stage prompts shipped with Judge (<c>feedback/*.yaml</c> of <see cref="StandardRubrics"/>), read from Judge.Core itself.</summary>
+    public static FeedbackPrompts LoadStandard() => Load(stage =>
+    {
+        var file = "feedback/" + FileName(stage);
+        return (StandardRubrics.ReadText(file), StandardRubrics.SourcePrefix + file);
+    });
+
+    private static string FileName(FeedbackStage stage) => stage.ToString().ToLowerInvariant() + ".yaml";
+
+    private static FeedbackPrompts Load(Func<FeedbackStage, (string Text, string Source)> read)
     {
         var prompts = new Dictionary<FeedbackStage, StagePrompt>();
         foreach (var stage in Placeholders.Keys)
         {
-            var path = Path.Combine(directory, stage.ToString().ToLowerInvariant() + ".yaml");
-            prompts[stage] = Parse(ReadText(path), path, stage);
+            var (text, source) = read(stage);
+            prompts[stage] = Parse(text, source, stage);
         }
 
         return new FeedbackPrompts(prompts);
@@ -111,7 +126,23 @@ public sealed class FeedbackPrompts
             throw new RubricException(directory, "seed rubric folder not found");
         }
 
-        var seeds = Directory.GetFiles(directory, "*.yaml").Order(StringComparer.Ordinal).Select(path => ParseSeed(ReadText(path), path)).ToList();
+        return Seeds(directory, Directory.GetFiles(directory, "*.yaml").Order(StringComparer.Ordinal).Select(path => (ReadText(path), path)));
+    }
+
+    /// <summary>The seed rubrics shipped with Judge (<c>feedback/seeds/*.yaml</c> of <see cref="StandardRubrics"/>), sorted by id.</summary>
+    public static IReadOnlyList<FeedbackRubric> LoadStandardSeeds()
+    {
+        const string folder = "feedback/seeds/";
+        return Seeds(
+            StandardRubrics.SourcePrefix + folder,
+            StandardRubrics.Files
+                .Where(f => f.StartsWith(folder, StringComparison.Ordinal) && !f.AsSpan(folder.Length).Contains('/'))
+                .Select(f => (StandardRubrics.ReadText(f), StandardRubrics.SourcePrefix + f)));
+    }
+
+    private static List<FeedbackRubric> Seeds(string directory, IEnumerable<(string Text, string Source)> files)
+    {
+        var seeds = files.Select(f => ParseSeed(f.Text, f.Source)).ToList();
         var duplicate = seeds.GroupBy(s => s.Id, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
