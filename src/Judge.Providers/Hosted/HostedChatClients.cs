@@ -1,12 +1,8 @@
-using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Globalization;
 using System.Text.Json;
-using Azure.AI.OpenAI;
 using Azure.Identity;
 using Judge.Judges;
 using Microsoft.Extensions.AI;
-using OpenAI;
 using OpenAI.Chat;
 using ChatResponseFormat = Microsoft.Extensions.AI.ChatResponseFormat;
 
@@ -51,17 +47,8 @@ public static class HostedChatClients
             urls.Add(new Uri("https://api.openai.com/v1"));
         }
 
-        // Local OpenAI-compatible servers (vLLM, llama.cpp, Ollama) usually take no key, but the SDK insists on one.
-        var credential = new ApiKeyCredential(string.IsNullOrEmpty(key) ? "no-key" : key);
-        var settings = Settings(spec, options);
-        return Build(spec, "openai", spec.Target, null, urls, settings, key, (url, transport) =>
-            new ChatClient(spec.Target, credential, new OpenAIClientOptions
-            {
-                Endpoint = url,
-                Transport = transport,
-                RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-                NetworkTimeout = TimeSpan.FromDays(1),
-            }).AsIChatClient());
+        // The same composition as a judge built in code: the spec only fills in the options.
+        return HostedJudges.BuildOpenAI(FromSpec(new OpenAIJudgeOptions { Model = spec.Target, Endpoints = urls, ApiKey = key, Resilience = Settings(spec, options) }, spec));
     }
 
     /// <summary>Creates an <c>azure:</c> judge (the target is the deployment name).</summary>
@@ -85,54 +72,30 @@ public static class HostedChatClients
             throw new JudgeUnavailableException($"judge {spec.Text}: set AZURE_OPENAI_API_KEY (or JUDGE_AZURE_OPENAI_API_KEY), or add ?auth=entra to sign in with Entra ID");
         }
 
-        var apiVersion = spec.Option("api_version") ?? env("AZURE_OPENAI_API_VERSION");
-        var settings = Settings(spec, options);
-        var credential = entra ? null : new ApiKeyCredential(key!);
-        var tokenCredential = entra ? new DefaultAzureCredential() : null;
-        return Build(spec, "azure", spec.Target, apiVersion, urls, settings, entra ? null : key, (url, transport) =>
+        var azure = new AzureJudgeOptions
         {
-            var clientOptions = new AzureOpenAIClientOptions
-            {
-                Transport = transport,
-                RetryPolicy = new ClientRetryPolicy(maxRetries: 0),
-                NetworkTimeout = TimeSpan.FromDays(1),
-            };
-            var client = credential is not null ? new AzureOpenAIClient(url, credential, clientOptions) : new AzureOpenAIClient(url, tokenCredential!, clientOptions);
-            return client.GetChatClient(spec.Target).AsIChatClient();
-        });
+            Model = spec.Target,
+            Endpoints = urls,
+            ApiKey = entra ? null : key,
+            Credential = entra ? new DefaultAzureCredential() : null,
+            ApiVersion = spec.Option("api_version") ?? env("AZURE_OPENAI_API_VERSION"),
+            Resilience = Settings(spec, options),
+        };
+        return HostedJudges.BuildAzure(FromSpec(azure, spec));
     }
 
-#pragma warning disable CA2000 // Ownership passes down the chain: the built client disposes the router, endpoints, HTTP clients and handlers.
-    private static IChatClient Build(
-        JudgeSpec spec, string provider, string model, string? apiVersion, List<Uri> urls, HostedJudgeOptions settings, string? key, Func<Uri, PipelineTransport, IChatClient> createSdkClient)
+    /// <summary>The spec's cache, prices and request defaults, set on options the spec path built.</summary>
+    private static T FromSpec<T>(T options, JudgeSpec spec)
+        where T : HostedJudgeClientOptions
     {
-        var scrubber = new SecretScrubber([key]);
-        var endpoints = new List<EndpointChatClient>();
-        foreach (var url in urls)
-        {
-            var state = new EndpointState(Display(url), new EndpointBudget(settings.RequestsPerMinute, settings.TokensPerMinute, settings.MaxConcurrency, settings.BudgetUtilisation));
-            var primary = settings.PrimaryHandlerFactory?.Invoke() ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-            var http = new HttpClient(new ResilienceHandler(state, settings, apiVersion, primary)) { Timeout = Timeout.InfiniteTimeSpan };
-            var sdk = createSdkClient(url, new HttpClientPipelineTransport(http));
-            endpoints.Add(new EndpointChatClient(sdk, state, scrubber, settings.EnableRetries ? settings.MaxAttempts : 1, http, state));
-        }
-
-        var router = new EndpointRouterChatClient(endpoints, new ChatClientMetadata(provider, urls[0], model));
-        var prices = spec.Option("prices") is { } pricePath ? PriceTable.BuiltIn.WithOverrides(pricePath) : PriceTable.BuiltIn;
-        var identity = string.Join('|', provider, string.Join(',', endpoints.Select(e => e.Endpoint.Name).Order(StringComparer.Ordinal)), model, apiVersion ?? "default", "logprobs=" + spec.Option("logprobs"));
-
-        var builder = new ChatClientBuilder(router);
-        builder.ConfigureOptions(o => ApplyDefaults(spec, o));
-        if (CacheSettings(spec) is { } cache)
-        {
-            builder.UseJudgeCache(new SqliteResponseCache(cache.Path, settings.TimeProvider), identity, cache.Mode);
-        }
-
-        builder.UseOptionFallback();
-        builder.UseCostMeter(new CostMeter(prices, model), model);
-        return builder.Build();
+        var cache = CacheSettings(spec);
+        options.CachePath = cache?.Path;
+        options.CacheMode = cache?.Mode ?? CacheMode.Off;
+        options.Prices = spec.Option("prices") is { } pricePath ? PriceTable.BuiltIn.WithOverrides(pricePath) : PriceTable.BuiltIn;
+        options.ConfigureOptions = o => ApplyDefaults(spec, o);
+        options.LogProbabilities = spec.Option("logprobs");
+        return options;
     }
-#pragma warning restore CA2000
 
     private static (string Path, CacheMode Mode)? CacheSettings(JudgeSpec spec)
     {
@@ -235,12 +198,10 @@ public static class HostedChatClients
 
         return urls;
     }
-
-    private static string Display(Uri url) => $"{url.Scheme}://{url.Authority}{url.AbsolutePath.TrimEnd('/')}";
 }
 
 /// <summary>The hosted-judge middleware, composed with <see cref="ChatClientBuilder"/> (first added is outermost).</summary>
-public static class HostedChatClientBuilderExtensions
+public static partial class HostedChatClientBuilderExtensions
 {
     /// <summary>Serves repeated calls from <paramref name="cache"/>; see <see cref="CacheMode"/>.</summary>
     /// <param name="builder">The builder.</param>
