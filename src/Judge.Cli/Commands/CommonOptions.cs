@@ -16,6 +16,29 @@ internal static class CommonOptions
     /// executable (where the build copies the shipped rubrics), or a <c>rubrics/</c> folder above
     /// the working directory — the first that exists.
     /// </summary>
+    /// <summary>
+    /// Makes a count or size option refuse anything below 1 at parse time (a usage error, exit 2), as the
+    /// config file does: <c>--limit 0</c> judges nothing, and nothing judged is never a pass.
+    /// </summary>
+    public static Option<T> AtLeastOne<T>(this Option<T> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && result.Tokens[^1].Value is { } text
+                && (!long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1))
+            {
+                result.AddError($"{option.Name} must be a whole number of at least 1, not '{text}'");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The one <c>--human-raters</c> option of every command that compares with human votes.</summary>
+    public static Option<string?> HumanRaters() => new("--human-raters")
+    {
+        Description = $"Count human votes whose rater name starts with this prefix; 'all' for every vote. Default: {Statistics.HumanRaters.DefaultPrefix} (MT-Bench's expert annotators, as in the paper).",
+    };
+
     public static RubricLibrary LoadRubrics(string? directory) => RubricLibrary.LoadDirectory(RubricsPath(directory));
 
     /// <summary>The rubric folder <see cref="LoadRubrics"/> would load.</summary>
