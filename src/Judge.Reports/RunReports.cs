@@ -19,13 +19,28 @@ public static class ReportText
     /// <summary>An interval as <c>[0.12, 0.34]</c>, or <c>n/a</c>.</summary>
     public static string Ci(ConfidenceInterval? ci) => ci is null ? "n/a" : $"[{F(ci.Lower, "0.00")}, {F(ci.Upper, "0.00")}]";
 
-    /// <summary>The cost line: <c>cost $0.0123 (12 of 40 calls priced)</c>, or why there is none.</summary>
+    /// <summary>The cost line: <c>cost: $0.0123 for 40 calls</c> (with the unpriced ones counted), or why there is none.</summary>
     public static string Cost(RunCost cost)
     {
         ArgumentNullException.ThrowIfNull(cost);
-        return cost.PricedCalls == 0
-            ? (cost.Calls == 0 ? "no judge calls" : "cost unknown: no call was priced (local, replayed, or no price for the model)")
-            : string.Create(CultureInfo.InvariantCulture, $"cost ${cost.Usd:0.0000} ({cost.PricedCalls} of {cost.Calls} calls priced)");
+        if (cost.PricedCalls == 0)
+        {
+            return cost.Calls == 0 ? "cost: no judge calls" : "cost: unknown, no call was priced (a local or replayed judge, or no price for the model)";
+        }
+
+        var unpriced = cost.Calls - cost.PricedCalls;
+        return string.Create(CultureInfo.InvariantCulture, $"cost: ${cost.Usd:0.0000} for {cost.Calls} calls{(unpriced > 0 ? $" ({unpriced} unpriced)" : string.Empty)}");
+    }
+
+    /// <summary>A judge spec as a short label: the scheme and the target's file name (<c>replay:recorded_judgments.jsonl</c>), no options.</summary>
+    public static string JudgeLabel(string judge)
+    {
+        ArgumentNullException.ThrowIfNull(judge);
+        var colon = judge.IndexOf(':', StringComparison.Ordinal);
+        var query = judge.IndexOf('?', StringComparison.Ordinal);
+        var target = colon < 0 ? judge : judge[(colon + 1)..(query > colon ? query : judge.Length)];
+        var name = target.Contains('/', StringComparison.Ordinal) || target.Contains('\\', StringComparison.Ordinal) ? Path.GetFileName(target) : target;
+        return colon < 0 ? name : $"{judge[..colon]}:{name}";
     }
 
     /// <summary>Verdict records with the calls that made them, in file order.</summary>
@@ -168,7 +183,7 @@ public static class JUnitReport
         };
         foreach (var g in a.Gates)
         {
-            var name = g.Judge is null ? g.Name : $"{g.Name} [judge {g.Judge}; rubric {g.Rubric}; model {g.Model}]";
+            var name = g.Judge is null ? g.Name : $"{g.Name} [judge {ReportText.JudgeLabel(g.Judge)}; rubric {g.Rubric}; model {g.Model}]";
             cases.Add(Case("judge.gates", name, 0, g.Passed ? null : g.Detail, error: g.Unmeasured));
         }
 
@@ -182,7 +197,7 @@ public static class JUnitReport
                     AbsoluteRecord s => (s.Status, s.Error),
                     _ => (VerdictStatus.Parsed, null),
                 };
-                var name = $"{verdict.Item}{(verdict.Repeat is int rep ? $" #{rep}" : string.Empty)} [judge {verdict.Judge}]";
+                var name = $"{verdict.Item}{(verdict.Repeat is int rep ? $" #{rep}" : string.Empty)} [judge {ReportText.JudgeLabel(verdict.Judge)}]";
                 var time = calls.Sum(c => c.LatencyMs) / 1000;
                 cases.Add(Case("judge.items", name, time, status == VerdictStatus.Parsed ? null : $"{status.ToWire()}: {error}", error: status == VerdictStatus.Error));
             }

@@ -33,6 +33,19 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>Makes an option refuse values outside <paramref name="allowed"/>, naming the option and the allowed values (a usage error, exit 2).</summary>
+    public static Option<string> OneOf(this Option<string> option, params string[] allowed)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && result.Tokens[^1].Value is { } text && !allowed.Contains(text, StringComparer.OrdinalIgnoreCase))
+            {
+                result.AddError($"{option.Name} must be one of {string.Join(", ", allowed)}, not '{text}'");
+            }
+        });
+        return option;
+    }
+
     /// <summary>The one <c>--human-raters</c> option of every command that compares with human votes.</summary>
     public static Option<string?> HumanRaters() => new("--human-raters")
     {

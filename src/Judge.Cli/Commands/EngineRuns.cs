@@ -190,6 +190,14 @@ internal static class RunSummaryView
             console.MarkupLineInterpolated($"judged now {r.Progress.Done} with {r.Progress.Calls} calls{(r.JournalServed > 0 ? $", {r.JournalServed} responses reused from the journal" : string.Empty)}{(r.Manifest.ResumedAt.Count > 0 ? $"; run resumed {r.Manifest.ResumedAt.Count}x" : string.Empty)}");
         }
 
+        if (a.Cost.Calls > 0)
+        {
+            var calls = r.Records.OfType<CallRecord>().ToList();
+            var unparsable = calls.Count(c => c.Status is VerdictStatus.Unparsed or VerdictStatus.OutOfRange);
+            var failed = calls.Count(c => c.Status == VerdictStatus.Error);
+            console.MarkupLineInterpolated($"judge calls: {calls.Count}, unparsable {unparsable}, failed {failed}; tokens in {a.Cost.InputTokens}, out {a.Cost.OutputTokens}");
+        }
+
         if (r.Skipped.Count > 0)
         {
             console.MarkupLineInterpolated($"[yellow]skipped {r.Skipped.Count} items:[/] {string.Join("; ", r.Skipped.Take(5))}{(r.Skipped.Count > 5 ? "; …" : string.Empty)}");
@@ -278,7 +286,7 @@ internal static class RunSummaryView
         if (a.Cost.Calls > 0 && a.Cost.PricedCalls > 0)
         {
             var judgments = Math.Max(1, a.Judgments.Values.Sum());
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Reports.ReportText.Cost(a.Cost)}, ${a.Cost.Usd * 1000m / judgments:0.00} per 1,000 judgments{(r.Manifest.ResumedAt.Count > 0 ? ", all invocations" : string.Empty)}"));
+            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Reports.ReportText.Cost(a.Cost)}, ${a.Cost.Usd * 1000m / judgments:0.00} per 1,000 judgments{(r.Manifest.ResumedAt.Count > 0 ? " (all invocations of the run)" : string.Empty)}"));
         }
 
         if (showGates || a.ErrorRateExceeded || a.NothingJudged)

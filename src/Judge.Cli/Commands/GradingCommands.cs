@@ -56,7 +56,7 @@ internal static class GradingCommands
                 "text (always written, in the rubric's format, and parsed), json (written as a JSON object of feedback and verdict under a schema: " +
                 "a grammar for local judges, structured output for hosted ones).",
             DefaultValueFactory = _ => "auto",
-        }.AcceptOnlyFromAmong("auto", "text", "json");
+        }.OneOf("auto", "text", "json");
 
         public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Render every prompt and estimate calls, tokens and cost; call no judge." };
 
