@@ -14,4 +14,7 @@ public static class ExitCodes
 
     /// <summary>The judge could not be built or reached, or some judge calls failed (their items have no verdict).</summary>
     public const int JudgeError = 3;
+
+    /// <summary>The user stopped the command (Ctrl-C); what was judged is kept and the run can be resumed.</summary>
+    public const int Interrupted = 130;
 }

@@ -23,8 +23,8 @@ public static class JudgeCli
     {
         var root = new RootCommand("Judge: LLM-as-judge grading with position-swap and verdict auditing.")
         {
-            GradingCommands.Compare(console),
-            GradingCommands.Grade(console),
+            GradingCommands.Compare(console, time),
+            GradingCommands.Grade(console, time),
             RubricCommands.Create(console),
             AgreementCommand.Create(console),
             PandaLmCommand.Create(console),
@@ -50,7 +50,8 @@ public static class JudgeCli
 
         try
         {
-            var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = new ConsoleTextWriter(console), Error = new ConsoleTextWriter(console) };
+            // Ctrl-C cancels cancellationToken (Program wires it); the commands stop cleanly, say what they kept and how to resume.
+            var config = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null, Output = new ConsoleTextWriter(console), Error = new ConsoleTextWriter(console) };
             return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is InputException or RubricException)
@@ -63,10 +64,10 @@ public static class JudgeCli
             console.MarkupLineInterpolated($"[red]judge error:[/] {ex.Message}");
             return ExitCodes.JudgeError;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            console.MarkupLine("[yellow]cancelled:[/] results judged so far were kept.");
-            return ExitCodes.JudgeError;
+            console.MarkupLine("[yellow]stopped:[/] results judged so far were kept.");
+            return ExitCodes.Interrupted;
         }
         catch (JudgeException ex)
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Judge.Data;
 using Judge.Grading;
-using Judge.Results;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.AI.Evaluation;
 
@@ -75,11 +74,11 @@ internal static class MetricFacts
     {
         metric.AddOrUpdateMetadata(JudgeIdKey, judgeId);
         metric.AddOrUpdateMetadata(RubricKey, rubricKey);
-        metric.AddOrUpdateMetadata(StatusKey, StatusText.Of(status));
+        metric.AddOrUpdateMetadata(StatusKey, status.ToWire());
         foreach (var call in calls)
         {
             var prefix = calls.Count == 1 ? "judge." : $"judge.{call.Order.ToLowerInvariant()}.";
-            Put(metric, prefix + "status", StatusText.Of(call.Status));
+            Put(metric, prefix + "status", call.Status.ToWire());
             Put(metric, prefix + "verdict", call.Verdict);
             Put(metric, prefix + "method", call.Method);
             Put(metric, prefix + "prompt_hash", call.PromptHash);
@@ -112,7 +111,7 @@ internal static class MetricFacts
 
     /// <summary>The interpretation of a metric that has no value.</summary>
     public static EvaluationMetricInterpretation Inconclusive(VerdictStatus status) =>
-        new(EvaluationRating.Inconclusive, failed: true, reason: $"no verdict ({StatusText.Of(status)}); see the diagnostics");
+        new(EvaluationRating.Inconclusive, failed: true, reason: $"no verdict ({status.ToWire()}); see the diagnostics");
 
     private static void Put(EvaluationMetric metric, string key, string? value)
     {

@@ -6,38 +6,13 @@ using Microsoft.Extensions.AI;
 
 namespace Judge.Providers;
 
-/// <summary>What a judge is built with besides its spec.</summary>
-public sealed class JudgeBuildOptions
-{
-    /// <summary>Which rubric each item gets.</summary>
-    public required IRubricSelector Rubrics { get; init; }
-
-    /// <summary>Sampling options for chat judges. Default: temperature 0, no seed.</summary>
-    public ChatJudgeOptions Chat { get; init; } = new();
-
-    /// <summary>Position-swap options for pairwise chat judges. Default: both orders, disagreement is a tie.</summary>
-    public PositionSwapOptions Swap { get; init; } = new();
-
-    /// <summary>
-    /// Middleware for model judges' chat clients (not replays), given the judge spec and the client;
-    /// e.g. a run's response journal. Default: none.
-    /// </summary>
-    public Func<string, IChatClient, IChatClient>? WrapClient { get; init; }
-}
-
-/// <summary>A pairwise judge and notes about how it was built, for the user.</summary>
-/// <param name="Judge">The judge.</param>
-/// <param name="Notes">Things the user should know (e.g. that recorded verdicts already combine both orders).</param>
-/// <param name="Recorded">When the judge replays combined verdicts, the judge itself, so callers can plan only recorded pairs.</param>
-public sealed record BuiltPairwiseJudge(IPairwiseJudge Judge, IReadOnlyList<string> Notes, RecordedPairwiseJudge? Recorded = null);
-
 /// <summary>
 /// Builds judges from specs. <c>replay:</c> is handled here (MT-Bench verdict files, or our own
 /// judgments files replayed call by call); every other scheme comes from the <see cref="ChatClientRegistry"/>.
 /// </summary>
 // The chat clients built here live as long as the judge that holds them, which is the whole run.
 #pragma warning disable CA2000
-public sealed class JudgeFactory
+public sealed class JudgeFactory : IJudgeFactory
 {
     private readonly ChatClientRegistry _registry;
 
@@ -51,7 +26,7 @@ public sealed class JudgeFactory
     public IReadOnlyList<(string Scheme, string Description)> Schemes =>
         [("replay", "replay:PATH — verdicts recorded in a judgments file (ours, or MT-Bench's gpt4_pair_judgments.jsonl); ?judge=NAME picks one judge of several"), .. _registry.Schemes];
 
-    /// <summary>Builds a pairwise judge.</summary>
+    /// <inheritdoc/>
     public BuiltPairwiseJudge CreatePairwise(JudgeSpec spec, JudgeBuildOptions options)
     {
         if (spec.Scheme == "replay")
@@ -69,7 +44,11 @@ public sealed class JudgeFactory
         return new BuiltPairwiseJudge(Swapped(spec, Wrap(spec, CreateChatClient(spec), options), options), []);
     }
 
-    /// <summary>Builds an absolute judge.</summary>
+    /// <inheritdoc/>
+    public RecordedPairwiseJudge? Recorded(JudgeSpec spec) =>
+        spec.Scheme == "replay" && !JudgmentsReader.IsJudgmentsFile(spec.Target) ? new RecordedPairwiseJudge(spec.Text, spec.Target, spec.Option("judge")) : null;
+
+    /// <inheritdoc/>
     public IAbsoluteJudge CreateAbsolute(JudgeSpec spec, JudgeBuildOptions options)
     {
         if (spec.Scheme == "replay")

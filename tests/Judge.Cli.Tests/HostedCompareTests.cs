@@ -46,6 +46,7 @@ public class HostedCompareTests
 
         // gpt-4o is in the built-in price table: 36 calls x (120 in, 12 out) tokens.
         Assert.Matches(@"cost: \$0\.\d{4} for 36 calls, \$\d+\.\d{2} per 1,000 judgments", output);
+        Assert.All(calls, c => Assert.True(c.GetProperty("cost_usd").GetDecimal() > 0));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Judge.Grading;
+using Judge.Judges;
 using Judge.Providers.Hosted;
 using Judge.Providers.Tests.Fakes;
 using Microsoft.Extensions.AI;

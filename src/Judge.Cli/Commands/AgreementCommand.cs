@@ -18,7 +18,7 @@ internal static class AgreementCommand
         var turn = new Option<int?>("--turn", "-t") { Description = "Compare this turn only (default: all turns together)." };
         var format = new Option<string>("--format") { Description = "table (default), json or csv.", DefaultValueFactory = _ => "table" };
         format.AcceptOnlyFromAmong("table", "json", "csv");
-        var raters = new Option<string>("--human-raters") { Description = "Count human votes whose rater name starts with this prefix; 'all' for every vote. Default: expert (as in the MT-Bench paper).", DefaultValueFactory = _ => "expert" };
+        var raters = CommonOptions.HumanRaters();
         var judgeName = new Option<string?>("--judge-name") { Description = "When the judgments file holds several judges' verdicts, compare this one." };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the confidence interval (0: none).", DefaultValueFactory = _ => 1000 };
         var level = new Option<double>("--level") { Description = "Confidence level of the interval.", DefaultValueFactory = _ => 0.95 };
@@ -34,10 +34,9 @@ internal static class AgreementCommand
             var map = CsvColumnMap.Parse(parse.GetValue(columns));
             var (judgeLabels, withoutVerdict) = ReadJudge(parse.GetValue(judgments)!, map, parse.GetValue(judgeName));
             var humanLabels = DataFiles.ReadPairwiseLabels(parse.GetValue(human)!, map);
-            var prefix = parse.GetValue(raters);
             var options = new AgreementOptions
             {
-                HumanRaterPrefix = prefix is "all" or "" ? null : prefix,
+                HumanRaterPrefix = HumanRaters.Parse(parse.GetValue(raters)),
                 Turn = parse.GetValue(turn),
                 BootstrapResamples = parse.GetValue(resamples),
                 ConfidenceLevel = parse.GetValue(level),
@@ -48,7 +47,7 @@ internal static class AgreementCommand
                 throw new InputException(null, null, "--level", $"must lie strictly between 0 and 1, found {options.ConfidenceLevel.ToString(CultureInfo.InvariantCulture)}");
             }
 
-            var report = AgreementReport.Compute(judgeLabels, humanLabels, options) with { JudgeItemsWithoutVerdict = withoutVerdict };
+            var report = AgreementReport.Compute(judgeLabels, humanLabels, options, parse.GetValue(human)) with { JudgeItemsWithoutVerdict = withoutVerdict };
             switch (parse.GetValue(format))
             {
                 case "json":
@@ -108,7 +107,7 @@ internal static class AgreementCommand
 
     private static void WriteTable(IAnsiConsole console, AgreementReport r)
     {
-        var scope = $"{(r.Turn is int t ? $"turn {t}" : "all turns")}, human votes: {(r.HumanRaterPrefix is null ? "all raters" : $"raters '{r.HumanRaterPrefix}*'")}";
+        var scope = $"{(r.Turn is int t ? $"turn {t}" : "all turns")}, human votes: {HumanRaters.Describe(r.HumanRaterPrefix)}";
         var table = new Table().Title($"agreement ({scope})").AddColumns("", "with ties", "without ties");
         table.AddRow("judge vs human", Figure(r.WithTies), Figure(r.WithoutTies));
         if (r.HumanVsHuman is { } hh)

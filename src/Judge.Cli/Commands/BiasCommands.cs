@@ -29,7 +29,7 @@ internal static class BiasCommands
         var judgeFamily = new Option<string?>("--judge-family") { Description = "The judge's model family (openai, anthropic, llama, google, …) for self-preference; needs --human." };
         var families = new Option<string?>("--families") { Description = "Family overrides: model=family,… (default families come from model-name prefixes)." };
         var human = new Option<string?>("--human") { Description = "Reference pairwise labels for self-preference: human labels, or another judge's verdicts (MT-Bench JSONL or a Judge judgments file)." };
-        var raters = new Option<string>("--human-raters") { Description = "Use reference votes whose rater starts with this prefix; 'all' for every vote.", DefaultValueFactory = _ => "all" };
+        var raters = CommonOptions.HumanRaters();
         var judgeName = new Option<string?>("--judge-name") { Description = "When the file holds several judges, analyse this one." };
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for controlled win rates and ratings (each refits; 0: none).", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
@@ -51,10 +51,22 @@ internal static class BiasCommands
             List<PairwiseLabel> reference = [];
             if (parse.GetValue(human) is { } h)
             {
-                var prefix = parse.GetValue(raters);
-                // The reference may be human labels or another judge's verdicts, in either file format.
-                var labels = !DataFiles.IsCsv(h) && JudgmentsReader.IsJudgmentsFile(h) ? JudgeRun.Load(h).Labels : DataFiles.ReadPairwiseLabels(h);
-                reference = labels.Where(l => prefix is "all" or "" || l.Rater.StartsWith(prefix!, StringComparison.Ordinal)).ToList();
+                // The reference may be human labels (filtered by rater) or another judge's verdicts, in either file format.
+                if (!DataFiles.IsCsv(h) && JudgmentsReader.IsJudgmentsFile(h))
+                {
+                    reference = JudgeRun.Load(h).Labels.ToList();
+                }
+                else
+                {
+                    var prefix = Statistics.HumanRaters.Parse(parse.GetValue(raters));
+                    var labels = DataFiles.ReadPairwiseLabels(h);
+                    Statistics.HumanRaters.EnsureAnyMatch(labels, prefix, h);
+                    reference = labels.Where(l => string.IsNullOrEmpty(prefix) || l.Rater.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+                    if (parse.GetValue(format) != "json")
+                    {
+                        console.MarkupLineInterpolated($"[grey]reference: human votes by {Statistics.HumanRaters.Describe(prefix)} ({reference.Count} of {labels.Count})[/]");
+                    }
+                }
             }
 
             if (parse.GetValue(judgeFamily) is not null && reference.Count == 0)
@@ -129,7 +141,7 @@ internal static class BiasCommands
         var turn = new Option<int?>("--turn", "-t") { Description = "Compare this turn only (default: all)." };
         var questions = new Option<string?>("--questions", "-q") { Description = "Questions (with --answers, for P(longer))." };
         var answers = new Option<string[]>("--answers", "-a") { Description = "The judged answers, for P(longer); repeat for each file.", AllowMultipleArgumentsPerToken = true };
-        var raters = new Option<string>("--human-raters") { Description = "Count human votes whose rater starts with this prefix; 'all' for every vote.", DefaultValueFactory = _ => "expert" };
+        var raters = CommonOptions.HumanRaters();
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the agreement intervals (0: none).", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
         var format = Format();
@@ -154,10 +166,9 @@ internal static class BiasCommands
                 answerTexts = new AnswerTexts(answerList);
             }
 
-            var prefix = parse.GetValue(raters);
             var report = JudgeComparison.Compute(runs, humanLabels, new AgreementOptions
             {
-                HumanRaterPrefix = prefix is "all" or "" ? null : prefix,
+                HumanRaterPrefix = Statistics.HumanRaters.Parse(parse.GetValue(raters)),
                 Turn = parse.GetValue(turn),
                 BootstrapResamples = parse.GetValue(resamples),
                 Seed = parse.GetValue(seed),

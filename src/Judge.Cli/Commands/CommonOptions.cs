@@ -13,6 +13,42 @@ internal static class CommonOptions
     };
 
     /// <summary>
+    /// Makes a count or size option refuse anything below 1 at parse time (a usage error, exit 2), as the
+    /// config file does: <c>--limit 0</c> judges nothing, and nothing judged is never a pass.
+    /// </summary>
+    public static Option<T> AtLeastOne<T>(this Option<T> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && result.Tokens[^1].Value is { } text
+                && (!long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) || n < 1))
+            {
+                result.AddError($"{option.Name} must be a whole number of at least 1, not '{text}'");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Makes an option refuse values outside <paramref name="allowed"/>, naming the option and the allowed values (a usage error, exit 2).</summary>
+    public static Option<string> OneOf(this Option<string> option, params string[] allowed)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.Tokens.Count > 0 && result.Tokens[^1].Value is { } text && !allowed.Contains(text, StringComparer.OrdinalIgnoreCase))
+            {
+                result.AddError($"{option.Name} must be one of {string.Join(", ", allowed)}, not '{text}'");
+            }
+        });
+        return option;
+    }
+
+    /// <summary>The one <c>--human-raters</c> option of every command that compares with human votes.</summary>
+    public static Option<string?> HumanRaters() => new("--human-raters")
+    {
+        Description = $"Count human votes whose rater name starts with this prefix; 'all' for every vote. Default: {Statistics.HumanRaters.DefaultPrefix} (MT-Bench's expert annotators, as in the paper).",
+    };
+
+    /// <summary>
     /// The rubric library: the folder the option or <c>$JUDGE_RUBRICS</c> names, else the standard rubrics
     /// embedded in Judge.Core (<see cref="StandardRubrics.Library"/>), which need no files.
     /// </summary>

@@ -1,16 +1,19 @@
 using System.CommandLine;
 using System.Globalization;
-using Judge.Data;
+using System.Security.Cryptography;
+using System.Text;
 using Judge.Grading;
 using Judge.Judges;
-using Judge.Providers;
 using Judge.Providers.Hosted;
-using Judge.Results;
+using Judge.Runs;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
 
-/// <summary><c>judge compare</c> (pairwise) and <c>judge grade</c> (absolute).</summary>
+/// <summary>
+/// <c>judge compare</c> (pairwise) and <c>judge grade</c> (absolute): a run of the engine built from
+/// command-line options, with the same resume, progress and summary as <c>judge run</c>.
+/// </summary>
 internal static class GradingCommands
 {
     private sealed class Inputs
@@ -23,35 +26,41 @@ internal static class GradingCommands
 
         public Option<string?> Rubric { get; } = new("--rubric") { Description = "Rubric id or YAML file for every item. Default: chosen per item as MT-Bench does (reference-guided when the question has a reference, multi-turn from turn 2)." };
 
-        public Option<string> Judge { get; } = new("--judge", "-j") { Description = "The judge: replay:PATH now; llama:MODEL.gguf, openai:MODEL, azure:DEPLOYMENT as those providers land.", Required = true };
+        public Option<string> Judge { get; } = new("--judge", "-j") { Description = "The judge: replay:PATH (recorded verdicts), llama:MODEL.gguf or llama:NAME (local), openai:MODEL, azure:DEPLOYMENT (hosted), mock:… (scripted, for tests); options after ?, e.g. openai:gpt-4o?rpm=60.", Required = true };
 
-        public Option<int> Turn { get; } = new("--turn", "-t") { Description = "The turn to judge (1-based).", DefaultValueFactory = _ => 1 };
+        public Option<int> Turn { get; } = new Option<int>("--turn", "-t") { Description = "The turn to judge (1-based).", DefaultValueFactory = _ => 1 }.AtLeastOne();
 
         public Option<int> Seed { get; } = new("--seed") { Description = "Seed for order draws and for judges that accept one.", DefaultValueFactory = _ => 0 };
 
-        public Option<int?> Limit { get; } = new("--limit") { Description = "Judge at most this many items (the first in plan order)." };
+        public Option<int?> Limit { get; } = new Option<int?>("--limit") { Description = "Judge at most this many items (the first in plan order); at least 1." }.AtLeastOne();
 
-        public Option<string?> Out { get; } = new("--out", "-o") { Description = "The judgments JSONL file to write." };
+        public Option<string?> Out { get; } = new("--out", "-o") { Description = "The judgments JSONL file to write; its journal and manifest go beside it (X.responses.jsonl, X.manifest.json)." };
 
-        public Option<int> Concurrency { get; } = new("--concurrency") { Description = "Items judged at once.", DefaultValueFactory = _ => 4 };
+        public Option<bool> Resume { get; } = new("--resume") { Description = "Finish an interrupted run into the same --out: keep its judgments, judge only what is missing, reuse answers already paid for." };
+
+        public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace an unfinished run in --out instead of resuming it (a finished one is replaced anyway)." };
+
+        public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress and no summary; only errors." };
+
+        public Option<int> Concurrency { get; } = new Option<int>("--concurrency") { Description = "Items judged at once.", DefaultValueFactory = _ => 4 }.AtLeastOne();
 
         public Option<string?> Columns { get; } = new("--columns") { Description = "Column map for CSV inputs: field=Column,… (fields: question_id, category, model_id, turn1, turn2, …, question, answer)." };
 
         public Option<string?> RubricsDir { get; } = CommonOptions.RubricsDirectory();
 
-        public Option<int?> MaxTokens { get; } = new("--max-tokens") { Description = "The most tokens the judge may write per call (default 1024); also bounds the feedback a local judge writes before a logit verdict." };
+        public Option<int?> MaxTokens { get; } = new Option<int?>("--max-tokens") { Description = "The most tokens the judge may write per call (default 1024); also bounds the feedback a local judge writes before a logit verdict." }.AtLeastOne();
 
-        public Option<string> Verdict { get; } = new("--verdict")
+        public Option<string> Verdict { get; } = new Option<string>("--verdict")
         {
             Description = "How the judge gives its verdict: auto (read from the logits where the judge offers them, as local llama: judges do; else written as the rubric asks), " +
                 "text (always written, in the rubric's format, and parsed), json (written as a JSON object of feedback and verdict under a schema: " +
                 "a grammar for local judges, structured output for hosted ones).",
             DefaultValueFactory = _ => "auto",
-        };
+        }.OneOf("auto", "text", "json");
 
         public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Render every prompt and estimate calls, tokens and cost; call no judge." };
 
-        public Option<int> ExpectedOutputTokens { get; } = new("--expected-output-tokens") { Description = "Tokens a judge is assumed to write per call, for --dry-run.", DefaultValueFactory = _ => 200 };
+        public Option<int> ExpectedOutputTokens { get; } = new Option<int>("--expected-output-tokens") { Description = "Tokens a judge is assumed to write per call, for --dry-run.", DefaultValueFactory = _ => 200 }.AtLeastOne();
 
         public Option<string?> Prices { get; } = new("--prices") { Description = "Price table (YAML/JSON: model: { input: USD per 1M, output: USD per 1M }) over the built-in one, for costs." };
 
@@ -61,28 +70,14 @@ internal static class GradingCommands
 
         public void AddTo(Command command)
         {
-            command.Add(Questions);
-            command.Add(Answers);
-            command.Add(References);
-            command.Add(Rubric);
-            command.Add(Judge);
-            command.Add(Turn);
-            command.Add(Seed);
-            command.Add(Limit);
-            command.Add(Out);
-            command.Add(Concurrency);
-            command.Add(Columns);
-            command.Add(RubricsDir);
-            command.Add(MaxTokens);
-            command.Add(Verdict);
-            command.Add(DryRun);
-            command.Add(ExpectedOutputTokens);
-            command.Add(Prices);
-            command.Add(NoCache);
-            command.Add(Refresh);
+            foreach (var option in new Option[] { Questions, Answers, References, Rubric, Judge, Turn, Seed, Limit, Out, Resume, Overwrite, Quiet, Concurrency, Columns, RubricsDir, MaxTokens, Verdict, DryRun, ExpectedOutputTokens, Prices, NoCache, Refresh })
+            {
+                command.Add(option);
+            }
         }
 
-        public JudgeSpec Spec(ParseResult parse)
+        /// <summary>The judge spec with the cache flags applied.</summary>
+        public string JudgeText(ParseResult parse)
         {
             var spec = JudgeSpec.Parse(parse.GetValue(Judge)!);
             if (parse.GetValue(NoCache) && parse.GetValue(Refresh))
@@ -90,62 +85,128 @@ internal static class GradingCommands
                 throw new InputException(null, null, "--refresh", "cannot be combined with --no-cache");
             }
 
-            return parse.GetValue(NoCache) ? spec.WithOption("cache_mode", "off")
+            return (parse.GetValue(NoCache) ? spec.WithOption("cache_mode", "off")
                 : parse.GetValue(Refresh) ? spec.WithOption("cache_mode", "refresh")
-                : spec;
+                : spec).Text;
         }
 
-        public PriceTable PriceTable(ParseResult parse, JudgeSpec spec) =>
-            (parse.GetValue(Prices) ?? spec.Option("prices")) is { } path ? Providers.Hosted.PriceTable.BuiltIn.WithOverrides(path) : Providers.Hosted.PriceTable.BuiltIn;
-
-        /// <summary>The model name prices are looked up by: <c>?model=</c>, else the spec's target.</summary>
-        public static string PricedModel(JudgeSpec spec) => spec.Option("model") ?? spec.Target;
-
-        public Dataset LoadDataset(ParseResult parse)
+        /// <summary>The run config these options describe.</summary>
+        public RunConfig Config(ParseResult parse, RunMode mode, string command, RunOptions modeOptions)
         {
-            var map = CsvColumnMap.Parse(parse.GetValue(Columns));
-            var questions = DataFiles.ReadQuestions(parse.GetValue(Questions)!, map);
-            var answers = parse.GetValue(Answers)!.SelectMany(path => DataFiles.ReadAnswers(path, map));
-            var references = parse.GetValue(References) is { } refs ? DataFiles.ReadAnswers(refs, map, defaultModelId: "reference") : null;
-            return Dataset.Create(questions, answers, references);
-        }
-
-        public JudgeBuildOptions BuildOptions(ParseResult parse, PositionSwapOptions? swap = null)
-        {
-            var library = CommonOptions.LoadRubrics(parse.GetValue(RubricsDir));
-            IRubricSelector rubrics = parse.GetValue(Rubric) is { } id ? new FixedRubricSelector(library.Get(id)) : new StandardRubricSelector(library);
-            return new JudgeBuildOptions
+            if (parse.GetValue(Resume) && parse.GetValue(Overwrite))
             {
-                Rubrics = rubrics,
-                Chat = VerdictOptions(parse, new ChatJudgeOptions { Seed = parse.GetValue(Seed), MaxOutputTokens = parse.GetValue(MaxTokens) ?? 1024 }),
-                Swap = swap ?? new PositionSwapOptions(),
+                throw new InputException(null, null, "--resume", "cannot be combined with --overwrite");
+            }
+
+            var columns = parse.GetValue(Columns) is { } map
+                ? map.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal)
+                : new Dictionary<string, string>(StringComparer.Ordinal);
+            if (parse.GetValue(Columns) is { } given)
+            {
+                Data.CsvColumnMap.Parse(given);
+            }
+
+            var options = modeOptions with
+            {
+                Turns = [parse.GetValue(Turn)],
+                Seed = parse.GetValue(Seed),
+                Limit = parse.GetValue(Limit),
+                Concurrency = parse.GetValue(Concurrency),
+                MaxTokens = parse.GetValue(MaxTokens),
+                Verdict = Enum.Parse<VerdictMode>(parse.GetValue(Verdict)!, ignoreCase: true),
+                Prices = parse.GetValue(Prices) is { } prices ? Path.GetFullPath(prices) : null,
+            };
+            var judge = JudgeText(parse);
+            var data = new RunData
+            {
+                Questions = Path.GetFullPath(parse.GetValue(Questions)!),
+                Answers = parse.GetValue(Answers)!.Select(Path.GetFullPath).ToList(),
+                References = parse.GetValue(References) is { } refs ? Path.GetFullPath(refs) : null,
+                Columns = columns,
+            };
+            var rubric = parse.GetValue(Rubric);
+            var identity = string.Join('\n', [command, judge, rubric ?? "", data.Questions, .. data.Answers, data.References ?? "", string.Join(',', columns.Select(c => $"{c.Key}={c.Value}")),
+                options.ToString()]);
+            return new RunConfig
+            {
+                SourcePath = $"judge {command}",
+                Hash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity))),
+                Mode = mode,
+                Data = data,
+                Rubrics = rubric is null ? [] : [rubric],
+                RubricsDir = parse.GetValue(RubricsDir),
+                Judges = [judge],
+                JudgePathOverride = Environment.CurrentDirectory,
+                Options = options,
+                Output = Path.GetFullPath(OutPath(parse, command)),
             };
         }
 
-        private ChatJudgeOptions VerdictOptions(ParseResult parse, ChatJudgeOptions options)
+        public string OutPath(ParseResult parse, string command) => parse.GetValue(Out) ?? Path.Combine("out", $"{command}.jsonl");
+
+        /// <summary>Runs the config, or estimates it with --dry-run.</summary>
+        public async Task<int> RunAsync(IAnsiConsole console, TimeProvider time, ParseResult parse, RunConfig config, CancellationToken cancellationToken)
         {
-            switch (parse.GetValue(Verdict)?.ToLowerInvariant())
+            if (parse.GetValue(DryRun))
             {
-                case "auto" or null:
-                    break;
-                case "text":
-                    options.UseLogitVerdicts = false;
-                    break;
-                case "json":
-                    options.UseLogitVerdicts = false;
-                    options.ConstrainVerdict = true;
-                    break;
-                case var other:
-                    throw new InputException(null, null, "--verdict", $"'{other}' is not auto, text or json");
+                return DryRunEstimate(console, parse, config);
             }
 
-            return options;
+            var files = RunFiles.BesideResults(config.Output);
+            var start = parse.GetValue(Resume) ? RunStart.Resume : parse.GetValue(Overwrite) ? RunStart.Overwrite : RunStart.ReplaceFinished;
+            var quiet = parse.GetValue(Quiet);
+            var result = await EngineRuns.ExecuteAsync(console, time, parse, config, files, start, quiet, cancellationToken).ConfigureAwait(false);
+            if (result is null)
+            {
+                return EngineRuns.Interrupted;
+            }
+
+            var exit = EngineRuns.ExitCode(result.Outcome);
+            if (!quiet)
+            {
+                RunSummaryView.Write(console, result, showGates: false);
+                console.MarkupLineInterpolated($"results: {parse.GetValue(Out) ?? OutPath(parse, config.SourcePath["judge ".Length..])}");
+            }
+
+            if (result.Analysis.ErrorRateExceeded)
+            {
+                var errors = result.Analysis.ByStatus.GetValueOrDefault(VerdictStatus.Error);
+                console.MarkupLineInterpolated($"[red]{errors} items have no verdict because the judge failed; see status \"error\" in {files.Judgments}[/]");
+            }
+            else if (result.Analysis.NothingJudged)
+            {
+                console.MarkupLine("[red]nothing was judged[/] (no planned item had the answers it needs); see the skipped items above");
+            }
+
+            return exit;
         }
 
-        public string OutPath(ParseResult parse, string command) => parse.GetValue(Out) ?? Path.Combine("out", $"{command}.jsonl");
+        /// <summary>Estimates a run from its rendered prompts; nothing is sent anywhere.</summary>
+        private int DryRunEstimate(IAnsiConsole console, ParseResult parse, RunConfig config)
+        {
+            var spec = JudgeSpec.Parse(config.Judges[0]);
+            var rubrics = CommonOptions.LoadRubrics(config.RubricsDir);
+            var engine = new RunEngine(new Providers.JudgeFactory());
+            var plan = engine.Plan(config, RunEngine.LoadData(config), rubrics);
+            var orders = config.Mode == RunMode.Compare && config.Options.Swap == "both" ? 2 : 1;
+            var prompts = plan.Passes.SelectMany(p => p.Pairs is { } pairs
+                ? pairs.SelectMany(item => Enumerable.Range(0, orders).Select(i => PromptRenderer.Render(p.Selector.For(item), i == 0 ? item : item.Swapped()).Messages))
+                : p.Answers!.Select(item => PromptRenderer.Render(p.Selector.For(item), item).Messages));
+            var model = RunEngine.PricedModel(spec);
+            var estimate = CostEstimator.Estimate(prompts, model, parse.GetValue(ExpectedOutputTokens), RunEngine.Prices(config));
+            var table = new Table().Title("dry run: nothing was sent").AddColumns("calls", "prompt tokens (est.)", "output tokens (assumed)", "cost (est.)");
+            table.AddRow(
+                estimate.Calls.ToString(CultureInfo.InvariantCulture),
+                estimate.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
+                estimate.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
+                spec.Scheme == "replay" ? "$0 (replay)" : estimate.UnpricedCalls > 0 ? $"unknown: no price for '{Markup.Escape(model)}'" : $"${estimate.Cost.ToString("0.0000", CultureInfo.InvariantCulture)}");
+            console.Write(table);
+            console.MarkupLine("[grey]prompt tokens are estimated as characters / 4 plus 4 per message (±25% on English prose); output tokens are --expected-output-tokens per call.[/]");
+            return ExitCodes.Ok;
+        }
     }
 
-    public static Command Compare(IAnsiConsole console)
+    public static Command Compare(IAnsiConsole console, TimeProvider time)
     {
         var inputs = new Inputs();
         var swap = new Option<string>("--swap") { Description = "both: judge both orders (default); none: A first only; random: one order drawn per item from --seed.", DefaultValueFactory = _ => "both" };
@@ -154,251 +215,45 @@ internal static class GradingCommands
         disagreement.AcceptOnlyFromAmong("tie", "drop");
         var pairs = new Option<string?>("--pairs") { Description = "Which pairs: all (default; for recorded verdicts, the recorded pairs), baseline:MODEL, or labels:FILE (the pairs a labels file names, e.g. human judgments)." };
 
-        var command = new Command("compare", "Compare models' answers pairwise, with position swap.");
+        var command = new Command("compare", "Compare models' answers pairwise, with position swap. Resumable with --resume.");
         inputs.AddTo(command);
         command.Add(swap);
         command.Add(disagreement);
         command.Add(pairs);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var data = inputs.LoadDataset(parse);
-            var turn = parse.GetValue(inputs.Turn);
-            var swapOptions = new PositionSwapOptions
+            var pairSpec = parse.GetValue(pairs);
+            if (pairSpec is not null && pairSpec != "all" && !pairSpec.StartsWith("baseline:", StringComparison.Ordinal) && !pairSpec.StartsWith("labels:", StringComparison.Ordinal))
             {
-                Mode = Enum.Parse<SwapMode>(parse.GetValue(swap)!, ignoreCase: true),
-                OnDisagreement = parse.GetValue(disagreement) == "drop" ? DisagreementPolicy.Drop : DisagreementPolicy.Tie,
-                Seed = parse.GetValue(inputs.Seed),
-            };
-            var spec = inputs.Spec(parse);
-            var buildOptions = inputs.BuildOptions(parse, swapOptions);
-
-            var pairSpec = parse.GetValue(pairs) ?? "all";
-            var plan = pairSpec switch
-            {
-                "all" => ItemPlanner.AllPairs(data, turn),
-                _ when pairSpec.StartsWith("baseline:", StringComparison.Ordinal) => ItemPlanner.AllPairs(data, turn, pairSpec["baseline:".Length..]),
-                _ when pairSpec.StartsWith("labels:", StringComparison.Ordinal) => ItemPlanner.LabelledPairs(data, DataFiles.ReadPairwiseLabels(pairSpec["labels:".Length..]), turn),
-                _ => throw new InputException(null, null, "--pairs", $"'{pairSpec}' is not all, baseline:MODEL or labels:FILE"),
-            };
-            if (parse.GetValue(inputs.DryRun))
-            {
-                var orders = swapOptions.Mode == SwapMode.Both ? 2 : 1;
-                var prompts = Limit(parse, inputs, plan.Items)
-                    .SelectMany(item => Enumerable.Repeat(item, orders).Select((it, i) => i == 0 ? it : it.Swapped()))
-                    .Select(item => PromptRenderer.Render(buildOptions.Rubrics.For(item), item).Messages);
-                return DryRun(console, parse, inputs, spec, prompts);
+                throw new InputException(null, null, "--pairs", $"'{pairSpec}' is not all, baseline:MODEL or labels:FILE");
             }
 
-            await ModelPulling.EnsureCachedAsync(console, spec, quiet: false, cancellationToken).ConfigureAwait(false);
-            var built = new JudgeFactory().CreatePairwise(spec, buildOptions);
-            var items = plan.Items;
-            var notes = built.Notes.ToList();
-            if (built.Recorded is { } recorded && parse.GetValue(pairs) is null)
+            var config = inputs.Config(parse, RunMode.Compare, "compare", new RunOptions
             {
-                var unrecorded = items.Count(i => !recorded.Has(i));
-                items = items.Where(recorded.Has).ToList();
-                if (unrecorded > 0)
-                {
-                    notes.Add($"{unrecorded} planned pairs have no recorded verdict and were left out (give --pairs all to record them as errors)");
-                }
-            }
-
-            return await RunAsync(console, parse, inputs, spec, "compare", items, plan.Skipped, notes, async (list, sink, options, progress, ct) =>
-                await GradingRunner.RunAsync(list, built.Judge, sink, options, progress, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                Swap = parse.GetValue(swap)!,
+                OnDisagreement = parse.GetValue(disagreement)!,
+                Pairs = pairSpec is { } p && p.StartsWith("labels:", StringComparison.Ordinal) ? "labels:" + Path.GetFullPath(p["labels:".Length..]) : pairSpec,
+            });
+            return await inputs.RunAsync(console, time, parse, config, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
 
-    public static Command Grade(IAnsiConsole console)
+    public static Command Grade(IAnsiConsole console, TimeProvider time)
     {
         var inputs = new Inputs();
         var models = new Option<string[]>("--models") { Description = "Grade only these models (default: every model with answers).", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("grade", "Grade each answer on the rubric's absolute scale.");
+        var command = new Command("grade", "Grade each answer on the rubric's absolute scale. Resumable with --resume.");
         inputs.AddTo(command);
         command.Add(models);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var data = inputs.LoadDataset(parse);
-            var spec = inputs.Spec(parse);
-            var buildOptions = inputs.BuildOptions(parse);
-            var only = parse.GetValue(models) is { Length: > 0 } m ? m : null;
-            var plan = ItemPlanner.Absolute(data, parse.GetValue(inputs.Turn), only);
-            if (parse.GetValue(inputs.DryRun))
+            var config = inputs.Config(parse, RunMode.Grade, "grade", new RunOptions
             {
-                var prompts = Limit(parse, inputs, plan.Items).Select(item => PromptRenderer.Render(buildOptions.Rubrics.For(item), item).Messages);
-                return DryRun(console, parse, inputs, spec, prompts);
-            }
-
-            await ModelPulling.EnsureCachedAsync(console, spec, quiet: false, cancellationToken).ConfigureAwait(false);
-            var judge = new JudgeFactory().CreateAbsolute(spec, buildOptions);
-            return await RunAsync(console, parse, inputs, spec, "grade", plan.Items, plan.Skipped, [], async (list, sink, options, progress, ct) =>
-                await GradingRunner.RunAsync(list, judge, sink, options, progress, ct).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+                Models = parse.GetValue(models) is { Length: > 0 } m ? m : [],
+            });
+            return await inputs.RunAsync(console, time, parse, config, cancellationToken).ConfigureAwait(false);
         });
         return command;
-    }
-
-    private static IReadOnlyList<T> Limit<T>(ParseResult parse, Inputs inputs, IReadOnlyList<T> planned) =>
-        parse.GetValue(inputs.Limit) is int limit ? planned.Take(Math.Max(0, limit)).ToList() : planned;
-
-    /// <summary>Estimates a run from its rendered prompts; nothing is sent anywhere.</summary>
-    private static int DryRun(IAnsiConsole console, ParseResult parse, Inputs inputs, JudgeSpec spec, IEnumerable<IEnumerable<Microsoft.Extensions.AI.ChatMessage>> prompts)
-    {
-        var model = Inputs.PricedModel(spec);
-        var estimate = CostEstimator.Estimate(prompts, model, parse.GetValue(inputs.ExpectedOutputTokens), inputs.PriceTable(parse, spec));
-        var table = new Table().Title("dry run: nothing was sent").AddColumns("calls", "prompt tokens (est.)", "output tokens (assumed)", "cost (est.)");
-        table.AddRow(
-            estimate.Calls.ToString(CultureInfo.InvariantCulture),
-            estimate.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
-            estimate.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
-            spec.Scheme == "replay" ? "$0 (replay)" : estimate.UnpricedCalls > 0 ? $"unknown: no price for '{Markup.Escape(model)}'" : $"${estimate.Cost.ToString("0.0000", CultureInfo.InvariantCulture)}");
-        console.Write(table);
-        console.MarkupLine("[grey]prompt tokens are estimated as characters / 4 plus 4 per message (±25% on English prose); output tokens are --expected-output-tokens per call.[/]");
-        return ExitCodes.Ok;
-    }
-
-    private static async Task<int> RunAsync<T>(
-        IAnsiConsole console,
-        ParseResult parse,
-        Inputs inputs,
-        JudgeSpec spec,
-        string commandName,
-        IReadOnlyList<T> planned,
-        IReadOnlyList<string> skipped,
-        IReadOnlyList<string> notes,
-        Func<IReadOnlyList<T>, IJudgmentSink, GradingRunOptions, IProgress<GradingProgress>, CancellationToken, Task<RunSummary>> run,
-        CancellationToken cancellationToken)
-    {
-        var items = Limit(parse, inputs, planned);
-        foreach (var note in notes)
-        {
-            console.MarkupLineInterpolated($"[grey]note:[/] {note}");
-        }
-
-        if (skipped.Count > 0)
-        {
-            console.MarkupLineInterpolated($"[yellow]skipped {skipped.Count} items:[/] {string.Join("; ", skipped.Take(5))}{(skipped.Count > 5 ? "; …" : string.Empty)}");
-        }
-
-        var outPath = inputs.OutPath(parse, commandName);
-        var calls = new List<JudgeCall>();
-        RunSummary summary;
-        var writer = JudgmentsWriter.Open(outPath);
-        await using (writer.ConfigureAwait(false))
-        {
-            var progress = new Progress<GradingProgress>(p =>
-            {
-                if (!console.Profile.Capabilities.Interactive && (p.Done % 500 == 0 || p.Done == p.Total))
-                {
-                    console.MarkupLineInterpolated($"[grey]{p.Done}/{p.Total} judged, {p.Failed} without verdict[/]");
-                }
-            });
-            var options = new GradingRunOptions { Concurrency = parse.GetValue(inputs.Concurrency) };
-            summary = await run(items, new CallCollector(writer, calls), options, progress, cancellationToken).ConfigureAwait(false);
-        }
-
-        SummaryView.Write(console, summary, outPath);
-        if (spec.Scheme is "openai" or "azure" && calls.Any(c => c.Usage is not null))
-        {
-            var cost = CostReport.FromCalls(calls, inputs.PriceTable(parse, spec), Inputs.PricedModel(spec), summary.Items);
-            var line = cost.UnpricedCalls == cost.Calls
-                ? $"cost: no price known for '{Inputs.PricedModel(spec)}' (give --prices FILE)"
-                : string.Create(CultureInfo.InvariantCulture, $"cost: ${cost.Cost:0.0000} for {cost.Calls} calls, ${cost.CostPerThousandJudgments:0.00} per 1,000 judgments{(cost.UnpricedCalls > 0 ? $"; {cost.UnpricedCalls} calls unpriced" : string.Empty)}");
-            console.WriteLine(line);
-        }
-        if (summary.Errors > 0)
-        {
-            console.MarkupLineInterpolated($"[red]{summary.Errors} items have no verdict because the judge failed; see status \"error\" in {outPath}[/]");
-            return ExitCodes.JudgeError;
-        }
-
-        return ExitCodes.Ok;
-    }
-}
-
-/// <summary>Passes judgments on to a sink and keeps their calls, for the cost summary. Thread-safe.</summary>
-internal sealed class CallCollector(IJudgmentSink inner, List<JudgeCall> calls) : IJudgmentSink
-{
-    public ValueTask WriteAsync(PairwiseJudgment judgment, CancellationToken cancellationToken = default)
-    {
-        Keep(judgment.Calls);
-        return inner.WriteAsync(judgment, cancellationToken);
-    }
-
-    public ValueTask WriteAsync(AbsoluteJudgment judgment, CancellationToken cancellationToken = default)
-    {
-        Keep(judgment.Calls);
-        return inner.WriteAsync(judgment, cancellationToken);
-    }
-
-    private void Keep(IReadOnlyList<JudgeCall> judgmentCalls)
-    {
-        lock (calls)
-        {
-            calls.AddRange(judgmentCalls);
-        }
-    }
-}
-
-/// <summary>Renders a run summary.</summary>
-internal static class SummaryView
-{
-    public static void Write(IAnsiConsole console, RunSummary s, string outPath)
-    {
-        string Count(VerdictStatus status) => s.ByStatus.GetValueOrDefault(status).ToString(CultureInfo.InvariantCulture);
-        var table = new Table().Title("run summary").AddColumns("items", "parsed", "unparsed", "out of range", "dropped", "error", "calls");
-        table.AddRow(
-            s.Items.ToString(CultureInfo.InvariantCulture),
-            Count(VerdictStatus.Parsed),
-            Count(VerdictStatus.Unparsed),
-            Count(VerdictStatus.OutOfRange),
-            Count(VerdictStatus.Dropped),
-            Count(VerdictStatus.Error),
-            s.Calls.ToString(CultureInfo.InvariantCulture));
-        console.Write(table);
-
-        if (s.Calls > 0)
-        {
-            var unparsedCalls = s.CallsByStatus.GetValueOrDefault(VerdictStatus.Unparsed) + s.CallsByStatus.GetValueOrDefault(VerdictStatus.OutOfRange);
-            console.MarkupLineInterpolated($"judge calls: {s.Calls}, unparsable {unparsedCalls}, failed {s.CallsByStatus.GetValueOrDefault(VerdictStatus.Error)}; tokens in {s.Tokens.Input}, out {s.Tokens.Output}");
-        }
-
-        if (s.Records.Count > 0)
-        {
-            if (s.BothOrdersJudged > 0 || s.Flipped > 0)
-            {
-                var denominator = Math.Max(s.BothOrdersJudged, s.Flipped);
-                console.MarkupLineInterpolated($"position flips: {s.Flipped} of {denominator} items judged in both orders ({(double)s.Flipped / denominator:P1})");
-            }
-
-            var outcomes = string.Join(", ", new[] { PairwiseWinner.ModelA, PairwiseWinner.ModelB, PairwiseWinner.Tie, PairwiseWinner.InconsistentTie }
-                .Select(w => $"{w.ToWire()} {s.Winners.GetValueOrDefault(w)}"));
-            console.MarkupLineInterpolated($"verdicts: {outcomes}");
-            var models = new Table().AddColumns("model", "wins", "losses", "ties", "win rate (ties = ½)");
-            foreach (var (model, r) in s.Records.OrderByDescending(r => WinRate(r.Value)).ThenBy(r => r.Key, StringComparer.Ordinal))
-            {
-                models.AddRow(Markup.Escape(model), r.Wins.ToString(CultureInfo.InvariantCulture), r.Losses.ToString(CultureInfo.InvariantCulture), r.Ties.ToString(CultureInfo.InvariantCulture), WinRate(r).ToString("P1", CultureInfo.InvariantCulture));
-            }
-
-            console.Write(models);
-        }
-
-        if (s.Scores.Count > 0)
-        {
-            var scores = new Table().AddColumns("model", "graded", "mean score");
-            foreach (var (model, v) in s.Scores.OrderByDescending(v => v.Value.Mean))
-            {
-                scores.AddRow(Markup.Escape(model), v.Count.ToString(CultureInfo.InvariantCulture), v.Mean.ToString("0.00", CultureInfo.InvariantCulture));
-            }
-
-            console.Write(scores);
-        }
-
-        console.MarkupLineInterpolated($"results: {outPath}");
-    }
-
-    private static double WinRate((int Wins, int Losses, int Ties) r)
-    {
-        var n = r.Wins + r.Losses + r.Ties;
-        return n == 0 ? 0 : (r.Wins + (0.5 * r.Ties)) / n;
     }
 }

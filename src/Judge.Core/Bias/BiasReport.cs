@@ -139,7 +139,7 @@ public sealed record BiasReport(
                 Turn = a.Turn,
                 Model = a.Model,
                 Score = a.Score,
-                Status = StatusText.Parse(a.Status) ?? VerdictStatus.Error,
+                Status = a.Status,
                 JudgeId = a.Judge,
                 RubricKey = a.Rubric,
             }).ToList();

@@ -1,4 +1,5 @@
 using Judge.Data;
+using Judge.Grading;
 using Judge.Results;
 
 namespace Judge.Bias;
@@ -53,7 +54,7 @@ public static class PositionBias
             }
 
             total++;
-            if (c.Status != "parsed")
+            if (c.Status != VerdictStatus.Parsed)
             {
                 failed++;
                 continue;

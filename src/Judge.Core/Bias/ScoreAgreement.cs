@@ -1,3 +1,4 @@
+using Judge.Grading;
 using Judge.Results;
 using Judge.Statistics;
 
@@ -29,7 +30,7 @@ public static class ScoreAgreement
 
                 var key = (r.QuestionId, r.Turn, r.Model);
                 all.Add(key);
-                if (r.Status == "parsed" && r.Score is double s)
+                if (r.Status == VerdictStatus.Parsed && r.Score is double s)
                 {
                     var (sum, count) = map.GetValueOrDefault(key);
                     map[key] = (sum + s, count + 1);

@@ -43,7 +43,7 @@ public sealed record CallRecord : JudgmentRecord
     public required string PromptHash { get; init; }
 
     /// <summary>parsed, unparsed, out_of_range or error.</summary>
-    public required string Status { get; init; }
+    public required VerdictStatus Status { get; init; }
 
     /// <summary>The verdict text as matched.</summary>
     public string? Verdict { get; init; }
@@ -72,6 +72,12 @@ public sealed record CallRecord : JudgmentRecord
     /// <summary>Wall-clock time of the call.</summary>
     public double LatencyMs { get; init; }
 
+    /// <summary>
+    /// What the call's tokens cost in US dollars at the price table's list price; absent when the judge
+    /// reported no usage or no price is known for its model (a local or replayed judge).
+    /// </summary>
+    public decimal? CostUsd { get; init; }
+
     /// <summary>The model that answered.</summary>
     public string? Model { get; init; }
 
@@ -98,7 +104,7 @@ public sealed record CallRecord : JudgmentRecord
         Rubric = call.RubricKey,
         Order = call.Order,
         PromptHash = call.PromptHash,
-        Status = StatusText.Of(call.Status),
+        Status = call.Status,
         Verdict = call.Verdict,
         Score = call.Score,
         Choice = call.Choice?.ToString().ToLowerInvariant(),
@@ -136,7 +142,7 @@ public sealed record PairwiseRecord : JudgmentRecord
     public string? Winner { get; init; }
 
     /// <summary>parsed, unparsed, out_of_range, dropped or error.</summary>
-    public required string Status { get; init; }
+    public required VerdictStatus Status { get; init; }
 
     /// <summary>Whether the two orders disagreed; null when not known.</summary>
     public bool? Flipped { get; init; }
@@ -155,7 +161,7 @@ public sealed record PairwiseRecord : JudgmentRecord
         ModelA = j.ModelA,
         ModelB = j.ModelB,
         Winner = j.Winner?.ToWire(),
-        Status = StatusText.Of(j.Status),
+        Status = j.Status,
         Flipped = j.Flipped,
         Error = j.Error,
     };
@@ -177,7 +183,7 @@ public sealed record AbsoluteRecord : JudgmentRecord
     public double? Score { get; init; }
 
     /// <summary>parsed, unparsed, out_of_range or error.</summary>
-    public required string Status { get; init; }
+    public required VerdictStatus Status { get; init; }
 
     /// <summary>Why there is no score.</summary>
     public string? Error { get; init; }
@@ -192,34 +198,8 @@ public sealed record AbsoluteRecord : JudgmentRecord
         Turn = j.Turn,
         Model = j.Model,
         Score = j.Score,
-        Status = StatusText.Of(j.Status),
+        Status = j.Status,
         Error = j.Error,
-    };
-}
-
-/// <summary>The wire spelling of <see cref="VerdictStatus"/>.</summary>
-public static class StatusText
-{
-    /// <summary>parsed, unparsed, out_of_range, dropped or error.</summary>
-    public static string Of(VerdictStatus status) => status switch
-    {
-        VerdictStatus.Parsed => "parsed",
-        VerdictStatus.Unparsed => "unparsed",
-        VerdictStatus.OutOfRange => "out_of_range",
-        VerdictStatus.Dropped => "dropped",
-        VerdictStatus.Error => "error",
-        _ => throw new ArgumentOutOfRangeException(nameof(status)),
-    };
-
-    /// <summary>The status for a wire spelling, or null.</summary>
-    public static VerdictStatus? Parse(string? text) => text switch
-    {
-        "parsed" => VerdictStatus.Parsed,
-        "unparsed" => VerdictStatus.Unparsed,
-        "out_of_range" => VerdictStatus.OutOfRange,
-        "dropped" => VerdictStatus.Dropped,
-        "error" => VerdictStatus.Error,
-        _ => null,
     };
 }
 

@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Judge.Grading;
+using Judge.Judges;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Runs;
@@ -13,7 +12,7 @@ public sealed record JournalEntry
     /// <summary>The judge spec that answered.</summary>
     public required string Judge { get; init; }
 
-    /// <summary>SHA-256 over the messages and the seed: the same request, the same key.</summary>
+    /// <summary>The request's <see cref="ResponseKey"/>: the same request, the same key.</summary>
     public required string Key { get; init; }
 
     /// <summary>What the judge wrote.</summary>
@@ -130,10 +129,8 @@ public sealed class ResponseJournal : IDisposable
         return journal;
     }
 
-    /// <summary>The journal key of a request.</summary>
-    public static string KeyOf(string judge, IEnumerable<ChatMessage> messages, ChatOptions? options) =>
-        "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            $"{judge}\n{options?.Seed}\n{PromptRenderer.HashMessages(messages)}")));
+    /// <summary>The journal key of a request: <see cref="ResponseKey.Of"/> with the judge spec as identity.</summary>
+    public static string KeyOf(string judge, IEnumerable<ChatMessage> messages, ChatOptions? options) => ResponseKey.Of(judge, messages, options);
 
     /// <summary>A journalled response for the key, if any; counts it as served.</summary>
     public JournalEntry? Take(string key)

@@ -1,42 +1,107 @@
 using System.Globalization;
 using Judge.Data;
+using Judge.Grading;
 using Judge.Results;
 using Judge.Statistics;
 
 namespace Judge.Runs;
 
-/// <summary>One model's absolute grades under one judge, repeats averaged per item.</summary>
+/// <summary>
+/// Items without a verdict, by why: unparsed, out of range, dropped (the two orders disagreed under
+/// the drop policy) and error (the judge failed). Shown beside every rate and mean they are left out of.
+/// </summary>
+/// <param name="Unparsed">The judge answered but no verdict could be read.</param>
+/// <param name="OutOfRange">A verdict was read outside the rubric's scale or labels.</param>
+/// <param name="Dropped">The two orders disagreed and the swap policy drops such items.</param>
+/// <param name="Error">The judge could not be called or gave no answer.</param>
+public sealed record MissingVerdicts(int Unparsed, int OutOfRange, int Dropped, int Error)
+{
+    /// <summary>None missing.</summary>
+    public static MissingVerdicts None { get; } = new(0, 0, 0, 0);
+
+    /// <summary>Items without a verdict, all reasons.</summary>
+    public int Total => Unparsed + OutOfRange + Dropped + Error;
+
+    /// <summary>Counts the statuses of items that have no verdict (a parsed status counts nowhere).</summary>
+    public static MissingVerdicts Count(IEnumerable<VerdictStatus> statuses)
+    {
+        ArgumentNullException.ThrowIfNull(statuses);
+        int u = 0, o = 0, d = 0, e = 0;
+        foreach (var s in statuses)
+        {
+            switch (s)
+            {
+                case VerdictStatus.Unparsed: u++; break;
+                case VerdictStatus.OutOfRange: o++; break;
+                case VerdictStatus.Dropped: d++; break;
+                case VerdictStatus.Error: e++; break;
+            }
+        }
+
+        return new MissingVerdicts(u, o, d, e);
+    }
+
+    /// <summary><c>none</c>, or e.g. <c>3 (unparsed 2, error 1)</c>.</summary>
+    public override string ToString()
+    {
+        if (Total == 0)
+        {
+            return "none";
+        }
+
+        var parts = new[] { ("unparsed", Unparsed), ("out of range", OutOfRange), ("dropped", Dropped), ("error", Error) }
+            .Where(p => p.Item2 > 0).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Item1} {p.Item2}"));
+        return string.Create(CultureInfo.InvariantCulture, $"{Total} ({string.Join(", ", parts)})");
+    }
+}
+
+/// <summary>One model's absolute grades under one judge and rubric, repeats averaged per item.</summary>
 /// <param name="Judge">The judge spec.</param>
+/// <param name="Rubric">The rubric group (see <see cref="RunAnalysis.RubricGroup"/>).</param>
 /// <param name="Model">The model.</param>
 /// <param name="Items">Answers graded (each once, however many repeats).</param>
 /// <param name="Scored">Answers with at least one parsed score.</param>
-/// <param name="WithoutVerdict">Answers with no parsed score in any repeat (unparsed, out of range or error).</param>
+/// <param name="Missing">Answers with no parsed score in any repeat, by why.</param>
 /// <param name="Mean">Mean of the per-answer mean scores; null when nothing was scored.</param>
 /// <param name="MeanCi">Bootstrap interval of <paramref name="Mean"/> over answers.</param>
-/// <param name="PassRate">Share of answers' repeats scoring at least the pass mark; answers without a verdict count as failures.</param>
+/// <param name="PassRate">Share of scored answers' repeats scoring at least the pass mark; null when nothing was scored or no pass mark is set.</param>
 /// <param name="PassCi">Bootstrap interval of <paramref name="PassRate"/>.</param>
 /// <param name="Scores">Every parsed score, for distributions.</param>
-public sealed record ScoreAggregate(string Judge, string Model, int Items, int Scored, int WithoutVerdict, double? Mean, ConfidenceInterval? MeanCi, double? PassRate, ConfidenceInterval? PassCi, IReadOnlyList<double> Scores);
+public sealed record ScoreAggregate(string Judge, string Rubric, string Model, int Items, int Scored, MissingVerdicts Missing, double? Mean, ConfidenceInterval? MeanCi, double? PassRate, ConfidenceInterval? PassCi, IReadOnlyList<double> Scores)
+{
+    /// <summary>Answers without a verdict.</summary>
+    public int WithoutVerdict => Missing.Total;
+}
 
-/// <summary>One model's record against one opponent under one judge.</summary>
+/// <summary>One model's record against one opponent (or every opponent) under one judge and rubric.</summary>
 /// <param name="Judge">The judge spec.</param>
+/// <param name="Rubric">The rubric group.</param>
 /// <param name="Model">The model.</param>
-/// <param name="Opponent">The opponent.</param>
+/// <param name="Opponent">The opponent; <see langword="null"/> for the record against every opponent.</param>
 /// <param name="Items">Pairs judged (each once, however many repeats).</param>
-/// <param name="WithVerdict">Pairs with a verdict in every repeat.</param>
-/// <param name="Rate">Wins plus half the ties over all pairs; a pair without a verdict counts as no win. Null without pairs.</param>
+/// <param name="WithVerdict">Pairs with a verdict in at least one repeat: the rate's denominator.</param>
+/// <param name="Wins">Pairs won (repeats averaged, so fractional with repeats).</param>
+/// <param name="Losses">Pairs lost.</param>
+/// <param name="Ties">Pairs tied, consistent or not.</param>
+/// <param name="Missing">Pairs without a verdict in any repeat, by why.</param>
+/// <param name="Rate">The win rate (see <see cref="RunAnalysis.WinRate"/>); null when no pair has a verdict.</param>
 /// <param name="Ci">Bootstrap interval of <paramref name="Rate"/> over pairs.</param>
-public sealed record WinRateAggregate(string Judge, string Model, string Opponent, int Items, int WithVerdict, double? Rate, ConfidenceInterval? Ci);
+public sealed record WinRateAggregate(string Judge, string Rubric, string Model, string? Opponent, int Items, int WithVerdict, double Wins, double Losses, double Ties, MissingVerdicts Missing, double? Rate, ConfidenceInterval? Ci);
 
 /// <summary>One gate's outcome.</summary>
 /// <param name="Name">e.g. <c>min_mean_score</c>.</param>
-/// <param name="Judge">The judge spec.</param>
+/// <param name="Judge">The judge spec; <see langword="null"/> for run-wide gates.</param>
+/// <param name="Rubric">The rubric group; <see langword="null"/> for run-wide gates.</param>
 /// <param name="Model">The model gated; null for run-wide gates.</param>
 /// <param name="Value">The value compared: the point estimate, or the interval's lower bound; null when there was nothing to measure (fails).</param>
 /// <param name="Threshold">The threshold.</param>
 /// <param name="Passed">Whether the gate holds.</param>
-/// <param name="Detail">A sentence saying what was compared.</param>
-public sealed record GateResult(string Name, string Judge, string? Model, double? Value, double Threshold, bool Passed, string Detail);
+/// <param name="Detail">A sentence saying what was compared, with the items left out and why.</param>
+public sealed record GateResult(string Name, string? Judge, string? Rubric, string? Model, double? Value, double Threshold, bool Passed, string Detail)
+{
+    /// <summary>Whether the gate could not be evaluated at all (nothing to measure): a failure of its own kind.</summary>
+    public bool Unmeasured => Value is null;
+}
 
 /// <summary>How stable one item's verdicts were across repeats.</summary>
 /// <param name="Judge">The judge spec.</param>
@@ -47,14 +112,53 @@ public sealed record GateResult(string Name, string Judge, string? Model, double
 /// <param name="Unstable">Whether the item is flagged.</param>
 public sealed record ItemStability(string Judge, string Item, IReadOnlyList<string> Verdicts, double? Variance, double? Disagreement, bool Unstable);
 
+/// <summary>What the judge calls cost, over every invocation of a run.</summary>
+/// <param name="Calls">Judge calls recorded.</param>
+/// <param name="InputTokens">Prompt tokens reported.</param>
+/// <param name="OutputTokens">Completion tokens reported.</param>
+/// <param name="PricedCalls">Calls that carry a cost.</param>
+/// <param name="Usd">US dollars over the priced calls.</param>
+public sealed record RunCost(int Calls, long InputTokens, long OutputTokens, int PricedCalls, decimal Usd)
+{
+    /// <summary>Adds up the call records.</summary>
+    public static RunCost Of(IEnumerable<CallRecord> calls)
+    {
+        ArgumentNullException.ThrowIfNull(calls);
+        int n = 0, priced = 0;
+        long input = 0, output = 0;
+        decimal usd = 0;
+        foreach (var c in calls)
+        {
+            n++;
+            input += c.InputTokens ?? 0;
+            output += c.OutputTokens ?? 0;
+            if (c.CostUsd is decimal cost)
+            {
+                priced++;
+                usd += cost;
+            }
+        }
+
+        return new RunCost(n, input, output, priced, usd);
+    }
+}
+
 /// <summary>
-/// The aggregates of a run's judgments file and its gates. Repeats are averaged per item before
-/// aggregating, so an item judged three times weighs as much as one judged once; bootstrap
-/// intervals resample items. Unparsed, out-of-range and failed judgments never count as passes or
-/// wins; they are left out of mean scores (never a default score) and counted.
+/// The aggregates of a run's judgments file and its gates: the one place rates, means, missing
+/// verdicts and gates are defined. Repeats are averaged per item before aggregating, so an item judged
+/// three times weighs as much as one judged once; bootstrap intervals resample items.
+/// <para>
+/// The rule for items without a verdict (unparsed, out of range, dropped, error): they are left out of
+/// every rate and mean — never a default score, never a win or a loss — and counted beside it by why.
+/// A gate over an aggregate with nothing judged fails. Runs with several rubrics are aggregated and
+/// gated per rubric, never across rubrics or scales.
+/// </para>
 /// </summary>
 public sealed record RunAnalysis
 {
+    /// <summary>The rubric group of runs that let each item get its standard rubric (MT-Bench's choice, all on one scale).</summary>
+    public const string StandardRubrics = "standard";
+
     /// <summary>Verdict records (items × repeats) per judge.</summary>
     public required IReadOnlyDictionary<string, int> Judgments { get; init; }
 
@@ -62,22 +166,31 @@ public sealed record RunAnalysis
     public required IReadOnlyDictionary<string, int> Errors { get; init; }
 
     /// <summary>Verdict records per status, over all judges.</summary>
-    public required IReadOnlyDictionary<string, int> ByStatus { get; init; }
+    public required IReadOnlyDictionary<VerdictStatus, int> ByStatus { get; init; }
 
     /// <summary>Absolute aggregates.</summary>
     public IReadOnlyList<ScoreAggregate> Scores { get; init; } = [];
 
-    /// <summary>Pairwise aggregates, every ordered pair of models that met.</summary>
+    /// <summary>Pairwise aggregates: every ordered pair of models that met, and each model against all (opponent null).</summary>
     public IReadOnlyList<WinRateAggregate> WinRates { get; init; } = [];
 
     /// <summary>Pairwise: items judged in both orders, and of those the ones whose orders disagreed.</summary>
     public (int BothOrders, int Flipped) Flips { get; init; }
 
+    /// <summary>Pairwise: verdicts per winner, over all judges.</summary>
+    public IReadOnlyDictionary<PairwiseWinner, int> Winners { get; init; } = new Dictionary<PairwiseWinner, int>();
+
     /// <summary>Item stability across repeats; empty without repeats.</summary>
     public IReadOnlyList<ItemStability> Stability { get; init; } = [];
 
-    /// <summary>Gates, in config order.</summary>
+    /// <summary>Gates, in config order; a run that judged nothing has a failed <c>judged</c> gate.</summary>
     public IReadOnlyList<GateResult> Gates { get; init; } = [];
+
+    /// <summary>What the calls cost, earlier invocations included.</summary>
+    public RunCost Cost { get; init; } = new(0, 0, 0, 0, 0);
+
+    /// <summary>Whether no item at all was judged.</summary>
+    public bool NothingJudged => Judgments.Values.Sum() == 0;
 
     /// <summary>The highest error rate of any judge.</summary>
     public double ErrorRate => Judgments.Count == 0 ? 0 : Judgments.Max(j => j.Value == 0 ? 0 : (double)Errors.GetValueOrDefault(j.Key) / j.Value);
@@ -85,19 +198,47 @@ public sealed record RunAnalysis
     /// <summary>Whether the error rate exceeds <see cref="RunThresholds.MaxErrorRate"/>.</summary>
     public bool ErrorRateExceeded { get; init; }
 
-    /// <summary>Whether every quality gate holds.</summary>
+    /// <summary>Whether every gate holds (false when nothing was judged).</summary>
     public bool GatesPassed => Gates.All(g => g.Passed);
 
-    /// <summary>Computes the analysis of <paramref name="records"/> under a config's options and thresholds.</summary>
-    public static RunAnalysis Compute(IReadOnlyList<JudgmentRecord> records, RunMode mode, RunOptions options, RunThresholds thresholds)
+    /// <summary>
+    /// The win rate: (wins + ½ ties) / pairs with a verdict. Pairs without a verdict are not in the
+    /// denominator; they are counted beside the rate. <see langword="null"/> when no pair has a verdict.
+    /// </summary>
+    public static double? WinRate(double wins, double ties, int withVerdict) => withVerdict == 0 ? null : (wins + (0.5 * ties)) / withVerdict;
+
+    /// <summary>
+    /// The group a verdict is aggregated and gated in: its rubric when the run names rubrics, else
+    /// <see cref="StandardRubrics"/> (the per-item standard choice, one scale).
+    /// </summary>
+    public static string RubricGroup(JudgmentRecord record, bool namedRubrics)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        return namedRubrics ? record.Rubric : StandardRubrics;
+    }
+
+    /// <summary>Computes the analysis of <paramref name="records"/> under a config's mode, options and thresholds.</summary>
+    public static RunAnalysis Compute(IReadOnlyList<JudgmentRecord> records, RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return Compute(records, config.Mode, config.Options, config.Thresholds, config.Rubrics.Count > 0);
+    }
+
+    /// <summary>Computes the analysis of <paramref name="records"/>.</summary>
+    /// <param name="records">A judgments file's records.</param>
+    /// <param name="mode">Compare or grade.</param>
+    /// <param name="options">Repeats, seed, stability threshold.</param>
+    /// <param name="thresholds">Gates and intervals.</param>
+    /// <param name="namedRubrics">Whether the run named its rubrics (aggregate per rubric) or let each item get its standard one.</param>
+    public static RunAnalysis Compute(IReadOnlyList<JudgmentRecord> records, RunMode mode, RunOptions options, RunThresholds thresholds, bool namedRubrics)
     {
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(thresholds);
         var verdicts = records.Where(r => r is not CallRecord).ToList();
         var judgments = verdicts.GroupBy(r => r.Judge, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var errors = verdicts.GroupBy(r => r.Judge, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(r => StatusOf(r) == "error"), StringComparer.Ordinal);
-        var byStatus = verdicts.GroupBy(StatusOf, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
+        var errors = verdicts.GroupBy(r => r.Judge, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(r => StatusOf(r) == VerdictStatus.Error), StringComparer.Ordinal);
+        var byStatus = verdicts.GroupBy(StatusOf).ToDictionary(g => g.Key, g => g.Count());
         var level = thresholds.Confidence;
         var seed = options.Seed;
         var resamples = thresholds.Resamples;
@@ -106,39 +247,44 @@ public sealed record RunAnalysis
         var winRates = new List<WinRateAggregate>();
         var stability = new List<ItemStability>();
         (int Both, int Flipped) flips = (0, 0);
+        var winners = new Dictionary<PairwiseWinner, int>();
 
         if (mode == RunMode.Grade)
         {
             var absolute = records.OfType<AbsoluteRecord>().ToList();
-            foreach (var byModel in absolute.GroupBy(r => (r.Judge, r.Model)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Model, StringComparer.Ordinal))
+            foreach (var group in absolute.GroupBy(r => (r.Judge, Rubric: RubricGroup(r, namedRubrics), r.Model))
+                .OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Rubric, StringComparer.Ordinal).ThenBy(g => g.Key.Model, StringComparer.Ordinal))
             {
-                var perItem = byModel.GroupBy(r => r.Item, StringComparer.Ordinal).ToList();
-                var means = perItem.Select(i => i.Where(r => r.Score is not null).Select(r => r.Score!.Value).ToList()).Where(s => s.Count > 0).Select(s => s.Average()).ToList();
+                var perItem = group.GroupBy(r => r.Item, StringComparer.Ordinal).ToList();
+                var scored = perItem.Where(i => i.Any(r => r.Score is not null)).ToList();
+                var means = scored.Select(i => i.Where(r => r.Score is not null).Average(r => r.Score!.Value)).ToList();
+                var missing = MissingVerdicts.Count(perItem.Where(i => i.All(r => r.Score is null)).Select(Reason));
                 double? passRate = null;
                 ConfidenceInterval? passCi = null;
-                if (thresholds.PassMark is double mark)
+                if (thresholds.PassMark is double mark && scored.Count > 0)
                 {
-                    var credits = perItem.Select(i => i.Average(r => r.Score is double s && s >= mark ? 1.0 : 0.0)).ToList();
+                    var credits = scored.Select(i => i.Where(r => r.Score is not null).Average(r => r.Score!.Value >= mark ? 1.0 : 0.0)).ToList();
                     passRate = credits.Average();
-                    passCi = credits.Count > 0 ? Bootstrap.Mean(credits, seed, resamples, level) : null;
+                    passCi = Bootstrap.Mean(credits, seed, resamples, level);
                 }
 
                 scores.Add(new ScoreAggregate(
-                    byModel.Key.Judge,
-                    byModel.Key.Model,
+                    group.Key.Judge,
+                    group.Key.Rubric,
+                    group.Key.Model,
                     perItem.Count,
                     means.Count,
-                    perItem.Count - means.Count,
+                    missing,
                     means.Count > 0 ? means.Average() : null,
                     means.Count > 0 ? Bootstrap.Mean(means, seed, resamples, level) : null,
                     passRate,
                     passCi,
-                    byModel.Where(r => r.Score is not null).Select(r => r.Score!.Value).ToList()));
+                    group.Where(r => r.Score is not null).Select(r => r.Score!.Value).ToList()));
             }
 
             if (options.Repeats > 1)
             {
-                foreach (var item in absolute.GroupBy(r => (r.Judge, r.Item)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Item, StringComparer.Ordinal))
+                foreach (var item in absolute.GroupBy(r => (r.Judge, r.Rubric, r.Item)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Item, StringComparer.Ordinal))
                 {
                     var ordered = item.OrderBy(r => r.Repeat ?? 0).ToList();
                     var parsed = ordered.Where(r => r.Score is not null).Select(r => r.Score!.Value).ToList();
@@ -147,7 +293,7 @@ public sealed record RunAnalysis
                     stability.Add(new ItemStability(
                         item.Key.Judge,
                         item.Key.Item,
-                        ordered.Select(r => r.Score?.ToString("0.##", CultureInfo.InvariantCulture) ?? r.Status).ToList(),
+                        ordered.Select(r => r.Score?.ToString("0.##", CultureInfo.InvariantCulture) ?? r.Status.ToWire()).ToList(),
                         variance,
                         null,
                         variance > options.UnstableVariance || missing));
@@ -158,32 +304,42 @@ public sealed record RunAnalysis
         {
             var pairwise = records.OfType<PairwiseRecord>().ToList();
             flips = (pairwise.Count(r => r.Flipped is not null), pairwise.Count(r => r.Flipped == true));
-            foreach (var judge in pairwise.GroupBy(r => r.Judge, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+            foreach (var r in pairwise)
             {
-                var models = judge.SelectMany(r => new[] { r.ModelA, r.ModelB }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+                if (PairwiseWinners.TryParse(r.Winner) is { } w)
+                {
+                    winners[w] = winners.GetValueOrDefault(w) + 1;
+                }
+            }
+
+            foreach (var group in pairwise.GroupBy(r => (r.Judge, Rubric: RubricGroup(r, namedRubrics)))
+                .OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Rubric, StringComparer.Ordinal))
+            {
+                var models = group.SelectMany(r => new[] { r.ModelA, r.ModelB }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
                 foreach (var model in models)
                 {
+                    var overall = WinRateOf(group.Key.Judge, group.Key.Rubric, model, null, group.Where(r => r.ModelA != r.ModelB && (r.ModelA == model || r.ModelB == model)), seed, resamples, level);
+                    if (overall is not null)
+                    {
+                        winRates.Add(overall);
+                    }
+
                     foreach (var opponent in models.Where(m => m != model))
                     {
-                        var perItem = judge.Where(r => (r.ModelA == model && r.ModelB == opponent) || (r.ModelA == opponent && r.ModelB == model))
-                            .GroupBy(r => r.Item, StringComparer.Ordinal).ToList();
-                        if (perItem.Count == 0)
+                        var against = WinRateOf(group.Key.Judge, group.Key.Rubric, model, opponent, group.Where(r => (r.ModelA == model && r.ModelB == opponent) || (r.ModelA == opponent && r.ModelB == model)), seed, resamples, level);
+                        if (against is not null)
                         {
-                            continue;
+                            winRates.Add(against);
                         }
-
-                        var credits = perItem.Select(i => i.Average(r => Credit(r, model))).ToList();
-                        var withVerdict = perItem.Count(i => i.All(r => r.Winner is not null));
-                        winRates.Add(new WinRateAggregate(judge.Key, model, opponent, perItem.Count, withVerdict, credits.Average(), Bootstrap.Mean(credits, seed, resamples, level)));
                     }
                 }
             }
 
             if (options.Repeats > 1)
             {
-                foreach (var item in pairwise.GroupBy(r => (r.Judge, r.Item)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Item, StringComparer.Ordinal))
+                foreach (var item in pairwise.GroupBy(r => (r.Judge, r.Rubric, r.Item)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Item, StringComparer.Ordinal))
                 {
-                    var labels = item.OrderBy(r => r.Repeat ?? 0).Select(r => r.Winner ?? r.Status).ToList();
+                    var labels = item.OrderBy(r => r.Repeat ?? 0).Select(r => r.Winner ?? r.Status.ToWire()).ToList();
                     var pairs = 0;
                     var differ = 0;
                     for (var i = 0; i < labels.Count; i++)
@@ -209,78 +365,149 @@ public sealed record RunAnalysis
             Scores = scores,
             WinRates = winRates,
             Flips = flips,
+            Winners = winners,
             Stability = stability,
+            Cost = RunCost.Of(records.OfType<CallRecord>()),
         };
         return analysis with
         {
-            Gates = Gate(analysis, thresholds, judgments.Keys.Order(StringComparer.Ordinal).ToList()),
+            Gates = Gate(analysis, thresholds),
             ErrorRateExceeded = analysis.ErrorRate > thresholds.MaxErrorRate,
         };
     }
 
-    private static string StatusOf(JudgmentRecord r) => r switch
+    /// <summary>The status of a verdict record.</summary>
+    public static VerdictStatus StatusOf(JudgmentRecord record) => record switch
     {
         PairwiseRecord p => p.Status,
         AbsoluteRecord a => a.Status,
-        _ => "call",
+        CallRecord c => c.Status,
+        _ => throw new ArgumentOutOfRangeException(nameof(record)),
     };
 
-    private static double Credit(PairwiseRecord r, string model)
+    /// <summary>Why an item has no verdict in any repeat: the status of its first repeat.</summary>
+    private static VerdictStatus Reason(IEnumerable<JudgmentRecord> repeats) => StatusOf(repeats.OrderBy(r => r.Repeat ?? 0).First());
+
+    private static WinRateAggregate? WinRateOf(string judge, string rubric, string model, string? opponent, IEnumerable<PairwiseRecord> records, int seed, int resamples, double level)
     {
-        var winner = PairwiseWinners.TryParse(r.Winner);
-        return winner switch
+        var perItem = records.GroupBy(r => r.Item, StringComparer.Ordinal).ToList();
+        if (perItem.Count == 0)
         {
-            PairwiseWinner.ModelA => r.ModelA == model ? 1 : 0,
-            PairwiseWinner.ModelB => r.ModelB == model ? 1 : 0,
-            PairwiseWinner.Tie or PairwiseWinner.InconsistentTie => 0.5,
-            _ => 0,
-        };
+            return null;
+        }
+
+        double wins = 0, losses = 0, ties = 0;
+        var credits = new List<double>();
+        var without = new List<VerdictStatus>();
+        foreach (var item in perItem)
+        {
+            var outcomes = item.Select(r => (Record: r, Winner: PairwiseWinners.TryParse(r.Winner))).Where(o => o.Winner is not null).ToList();
+            if (outcomes.Count == 0)
+            {
+                without.Add(Reason(item));
+                continue;
+            }
+
+            double w = 0, l = 0, t = 0;
+            foreach (var (r, winner) in outcomes)
+            {
+                switch (winner)
+                {
+                    case PairwiseWinner.ModelA when r.ModelA == model:
+                    case PairwiseWinner.ModelB when r.ModelB == model:
+                        w++;
+                        break;
+                    case PairwiseWinner.Tie or PairwiseWinner.InconsistentTie:
+                        t++;
+                        break;
+                    default:
+                        l++;
+                        break;
+                }
+            }
+
+            wins += w / outcomes.Count;
+            losses += l / outcomes.Count;
+            ties += t / outcomes.Count;
+            credits.Add((w + (0.5 * t)) / outcomes.Count);
+        }
+
+        return new WinRateAggregate(judge, rubric, model, opponent, perItem.Count, credits.Count, wins, losses, ties, MissingVerdicts.Count(without),
+            WinRate(wins, ties, credits.Count), credits.Count > 0 ? Bootstrap.Mean(credits, seed, resamples, level) : null);
     }
 
-    private static List<GateResult> Gate(RunAnalysis a, RunThresholds t, IReadOnlyList<string> judges)
+    private static List<GateResult> Gate(RunAnalysis a, RunThresholds t)
     {
         var gates = new List<GateResult>();
+        if (a.NothingJudged)
+        {
+            gates.Add(new GateResult("judged", null, null, null, 0, 1, false, "no item was judged, so nothing can pass"));
+        }
+
         var lower = t.GateOn == GateOn.LowerBound;
         var how = lower ? $"lower bound of the {t.Confidence.ToString("P0", CultureInfo.InvariantCulture)} bootstrap interval" : "point estimate";
         bool Gated(string model) => t.Models.Count == 0 ? model != t.Baseline : t.Models.Contains(model, StringComparer.Ordinal);
         static string F(double? v) => v?.ToString("0.###", CultureInfo.InvariantCulture) ?? "n/a";
 
-        void Add(string name, string judge, string model, double? point, ConfidenceInterval? ci, double threshold, string what)
+        void Add(string name, string judge, string rubric, string model, double? point, ConfidenceInterval? ci, double threshold, string what, int measured, MissingVerdicts missing)
         {
             var value = lower ? ci?.Lower : point;
             var passed = value is double v && v >= threshold;
-            gates.Add(new GateResult(name, judge, model, value, threshold, passed, $"{what} of {model} ({how}) {F(value)} {(passed ? ">=" : "<")} {F(threshold)}"));
+            var detail = value is null
+                ? $"{what} of {model} [{rubric}]: nothing to measure ({measured} items with a verdict, without verdict {missing})"
+                : $"{what} of {model} [{rubric}] ({how}) {F(value)} {(passed ? ">=" : "<")} {F(threshold)} over {measured} items; without verdict {missing}";
+            gates.Add(new GateResult(name, judge, rubric, model, value, threshold, passed, detail));
         }
 
-        foreach (var judge in judges)
+        void Nothing(string name, double threshold)
         {
-            foreach (var s in a.Scores.Where(s => s.Judge == judge && Gated(s.Model)))
+            if (!gates.Any(g => g.Name == name))
             {
-                if (t.MinMeanScore is double minMean)
-                {
-                    Add("min_mean_score", judge, s.Model, s.Mean, s.MeanCi, minMean, "mean score");
-                }
+                gates.Add(new GateResult(name, null, null, null, null, threshold, false, $"{name}: nothing was judged for the models it gates"));
+            }
+        }
 
-                if (t.MinPassRate is double minPass)
-                {
-                    Add("min_pass_rate", judge, s.Model, s.PassRate, s.PassCi, minPass, $"pass rate (score >= {F(t.PassMark)})");
-                }
+        foreach (var s in a.Scores.Where(s => Gated(s.Model)))
+        {
+            if (t.MinMeanScore is double minMean)
+            {
+                Add("min_mean_score", s.Judge, s.Rubric, s.Model, s.Mean, s.MeanCi, minMean, "mean score", s.Scored, s.Missing);
             }
 
-            if (t.MinWinRate is double minWin && t.Baseline is { } baseline)
+            if (t.MinPassRate is double minPass)
             {
-                var models = a.WinRates.Where(w => w.Judge == judge).Select(w => w.Model).Distinct(StringComparer.Ordinal).Where(Gated).ToList();
-                if (models.Count == 0 || !a.WinRates.Any(w => w.Judge == judge && w.Opponent == baseline))
+                Add("min_pass_rate", s.Judge, s.Rubric, s.Model, s.PassRate, s.PassCi, minPass, $"pass rate (score >= {F(t.PassMark)})", s.Scored, s.Missing);
+            }
+        }
+
+        if (t.MinMeanScore is double mm)
+        {
+            Nothing("min_mean_score", mm);
+        }
+
+        if (t.MinPassRate is double mp)
+        {
+            Nothing("min_pass_rate", mp);
+        }
+
+        if (t.MinWinRate is double minWin && t.Baseline is { } baseline)
+        {
+            foreach (var group in a.WinRates.GroupBy(w => (w.Judge, w.Rubric)))
+            {
+                var models = group.Where(w => w.Opponent is null).Select(w => w.Model).Where(Gated).ToList();
+                if (!group.Any(w => w.Opponent == baseline))
                 {
-                    gates.Add(new GateResult("min_win_rate", judge, baseline, null, minWin, false, $"no pair against the baseline {baseline} was judged"));
+                    gates.Add(new GateResult("min_win_rate", group.Key.Judge, group.Key.Rubric, baseline, null, minWin, false, $"no pair against the baseline {baseline} was judged [{group.Key.Rubric}]"));
                 }
 
                 foreach (var model in models)
                 {
-                    var w = a.WinRates.FirstOrDefault(w => w.Judge == judge && w.Model == model && w.Opponent == baseline);
-                    Add("min_win_rate", judge, model, w?.Rate, w?.Ci, minWin, $"win rate against {baseline}");
+                    var w = group.FirstOrDefault(w => w.Model == model && w.Opponent == baseline);
+                    Add("min_win_rate", group.Key.Judge, group.Key.Rubric, model, w?.Rate, w?.Ci, minWin, $"win rate against {baseline}", w?.WithVerdict ?? 0, w?.Missing ?? MissingVerdicts.None);
                 }
             }
+
+            Nothing("min_win_rate", minWin);
         }
 
         return gates;

@@ -10,7 +10,20 @@ public enum RunMode
     Grade,
 }
 
-/// <summary>Whether gates compare the point estimate or the bootstrap interval's lower bound.</summary>
+/// <summary>How judges give their verdict.</summary>
+public enum VerdictMode
+{
+    /// <summary>Read from the logits where the judge offers them (local judges); else written as the rubric asks.</summary>
+    Auto,
+
+    /// <summary>Always written in the rubric's format and parsed.</summary>
+    Text,
+
+    /// <summary>Written as a JSON object of feedback and verdict under a schema (a grammar locally, structured output hosted).</summary>
+    Json,
+}
+
+/// <summary>Which value a gate compares with its threshold.</summary>
 public enum GateOn
 {
     /// <summary>The aggregate itself.</summary>
@@ -82,6 +95,9 @@ public sealed record RunData
     /// <summary>Pairwise human labels (MT-Bench shape), for the agreement panel.</summary>
     public string? HumanLabels { get; init; }
 
+    /// <summary>Which human raters count (a name prefix; <see langword="null"/> for all). Default <see cref="Statistics.HumanRaters.DefaultPrefix"/>.</summary>
+    public string? HumanRaters { get; init; } = Statistics.HumanRaters.DefaultPrefix;
+
     /// <summary>CSV column map, field to column.</summary>
     public IReadOnlyDictionary<string, string> Columns { get; init; } = new Dictionary<string, string>();
 }
@@ -100,6 +116,15 @@ public sealed record RunOptions
 
     /// <summary>all (default), baseline:MODEL or labels:FILE (compare only).</summary>
     public string? Pairs { get; init; }
+
+    /// <summary>The most tokens a judge may write per call; <see langword="null"/> (the default) leaves the judge's default of 1,024.</summary>
+    public int? MaxTokens { get; init; }
+
+    /// <summary>How judges give their verdict. Default <see cref="VerdictMode.Auto"/>.</summary>
+    public VerdictMode Verdict { get; init; } = VerdictMode.Auto;
+
+    /// <summary>A price table file (YAML/JSON: model: { input, output } in USD per 1M tokens) over the built-in one; <see langword="null"/>: the built-in table.</summary>
+    public string? Prices { get; init; }
 
     /// <summary>Models to grade (grade only); empty: all.</summary>
     public IReadOnlyList<string> Models { get; init; } = [];

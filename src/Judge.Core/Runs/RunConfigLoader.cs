@@ -14,8 +14,8 @@ namespace Judge.Runs;
 public static class RunConfigLoader
 {
     private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "options", "thresholds", "output"];
-    private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "columns"];
-    private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing"];
+    private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "human_raters", "columns"];
+    private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing", "prices", "max_tokens", "verdict"];
     private static readonly string[] PricingKeys = ["input_per_million", "output_per_million"];
     private static readonly string[] ThresholdKeys = ["gate_on", "confidence", "resamples", "max_error_rate", "min_mean_score", "pass_mark", "min_pass_rate", "baseline", "min_win_rate", "models", "junit_per_item"];
 
@@ -74,6 +74,7 @@ public static class RunConfigLoader
             Answers = reader.PathList(reader.Required(data, dataNode, "answers", "data"), "data.answers"),
             References = data.TryGetValue("references", out var refs) ? reader.PathValue(refs, "data.references") : null,
             HumanLabels = data.TryGetValue("human_labels", out var human) ? reader.PathValue(human, "data.human_labels") : null,
+            HumanRaters = data.TryGetValue("human_raters", out var raters) ? Statistics.HumanRaters.Parse(reader.Scalar(raters, "data.human_raters")) : Statistics.HumanRaters.DefaultPrefix,
             Columns = data.TryGetValue("columns", out var cols) ? reader.StringMap(cols, "data.columns") : new Dictionary<string, string>(),
         };
 
@@ -121,7 +122,10 @@ public static class RunConfigLoader
                 Pairs = o.TryGetValue("pairs", out var pairs) ? reader.PairsValue(pairs) : null,
                 Models = o.TryGetValue("models", out var m) ? reader.StringList(m, "options.models") : [],
                 Seed = o.TryGetValue("seed", out var seed) ? reader.Int(seed, "options.seed") : 0,
-                Limit = o.TryGetValue("limit", out var limit) ? reader.Positive(limit, "options.limit", allowZero: true) : null,
+                Limit = o.TryGetValue("limit", out var limit) ? reader.Positive(limit, "options.limit") : null,
+                MaxTokens = o.TryGetValue("max_tokens", out var mt) ? reader.Positive(mt, "options.max_tokens") : null,
+                Verdict = o.TryGetValue("verdict", out var vm) ? Enum.Parse<VerdictMode>(reader.OneOf(vm, "options.verdict", "auto", "text", "json"), ignoreCase: true) : VerdictMode.Auto,
+                Prices = o.TryGetValue("prices", out var pf) ? reader.PathValue(pf, "options.prices") : null,
                 Concurrency = o.TryGetValue("concurrency", out var c) ? reader.Positive(c, "options.concurrency") : 4,
                 Repeats = o.TryGetValue("repeats", out var r) ? reader.Positive(r, "options.repeats") : 1,
                 UnstableVariance = o.TryGetValue("unstable_variance", out var uv) ? reader.NonNegative(uv, "options.unstable_variance") : 1.0,

@@ -84,9 +84,16 @@ public sealed record AgreementReport(
     /// with <see cref="MtBenchFiles.ReadPairwiseLabels"/> (or the CSV reader); pairs may be listed in
     /// either order.
     /// </summary>
-    public static AgreementReport Compute(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options)
+    /// <param name="judge">The judge's verdicts.</param>
+    /// <param name="human">The human votes.</param>
+    /// <param name="options">Rater and turn filters, and the interval.</param>
+    /// <param name="humanSource">The file the human votes came from, for errors.</param>
+    /// <exception cref="InputException">The human votes hold no vote by the raters asked for.</exception>
+    public static AgreementReport Compute(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options, string? humanSource = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(human);
+        HumanRaters.EnsureAnyMatch(human, options.HumanRaterPrefix, humanSource);
         var matched = PairwiseAgreement.Match(judge, human, options);
         var counts = PairwiseAgreement.Count(matched);
         var judgeOutcomes = new int[matched.Count];

@@ -10,10 +10,9 @@ public sealed class AgreementOptions
 {
     /// <summary>
     /// Human votes count only when their rater name starts with this prefix (ordinal). Default
-    /// <c>"expert"</c>, MT-Bench's expert annotators as in the paper; <see langword="null"/> or empty
-    /// keeps every human vote (needed for CSV labels without a judge column).
+    /// <see cref="HumanRaters.DefaultPrefix"/>; <see langword="null"/> or empty keeps every human vote.
     /// </summary>
-    public string? HumanRaterPrefix { get; set; } = "expert";
+    public string? HumanRaterPrefix { get; set; } = HumanRaters.DefaultPrefix;
 
     /// <summary>The turn to compare, or <see langword="null"/> (the default) for every turn at once.</summary>
     public int? Turn { get; set; }
@@ -36,6 +35,47 @@ public sealed class AgreementOptions
 
     /// <summary>Whether a label passes the turn filter.</summary>
     public bool AcceptsTurn(PairwiseLabel label) => Turn is not int t || label.Turn == t;
+}
+
+/// <summary>
+/// Which human raters count: the one definition used by <c>judge agreement</c>, <c>judge judges</c>,
+/// <c>judge bias report</c> and run reports. By default the raters whose name starts with
+/// <see cref="DefaultPrefix"/> (MT-Bench's expert annotators, as in the paper); <c>all</c> keeps every
+/// vote. A labels file none of whose raters match is an error that names the raters it holds.
+/// </summary>
+public static class HumanRaters
+{
+    /// <summary>The default rater prefix: <c>expert</c>.</summary>
+    public const string DefaultPrefix = "expert";
+
+    /// <summary>The prefix an option names: <see langword="null"/> (the default) gives <see cref="DefaultPrefix"/>; <c>all</c> or empty gives every rater.</summary>
+    public static string? Parse(string? option) => option switch
+    {
+        null => DefaultPrefix,
+        "" or "all" => null,
+        _ => option,
+    };
+
+    /// <summary>How outputs name the raters: <c>raters 'expert*'</c> or <c>all raters</c>.</summary>
+    public static string Describe(string? prefix) => string.IsNullOrEmpty(prefix) ? "all raters" : $"raters '{prefix}*'";
+
+    /// <summary>
+    /// Fails when <paramref name="human"/> holds votes but none by a rater the prefix accepts, naming the
+    /// raters it does hold and how to choose them.
+    /// </summary>
+    /// <exception cref="InputException">No vote passes the rater filter.</exception>
+    public static void EnsureAnyMatch(IReadOnlyList<PairwiseLabel> human, string? prefix, string? source)
+    {
+        ArgumentNullException.ThrowIfNull(human);
+        if (human.Count == 0 || string.IsNullOrEmpty(prefix) || human.Any(h => h.Rater.StartsWith(prefix, StringComparison.Ordinal)))
+        {
+            return;
+        }
+
+        var held = human.Select(h => h.Rater).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+        var shown = string.Join(", ", held.Take(8)) + (held.Count > 8 ? $", … ({held.Count} in all)" : string.Empty);
+        throw new InputException(source, null, "raters", $"no human vote is by {Describe(prefix)}; the labels hold raters {shown}; choose raters by prefix, or all");
+    }
 }
 
 /// <summary>A pairwise outcome after orientation is normalised and both kinds of tie are merged.</summary>

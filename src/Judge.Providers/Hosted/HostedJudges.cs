@@ -2,6 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using Azure.AI.OpenAI;
 using Azure.Core;
+using Judge.Judges;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Chat;

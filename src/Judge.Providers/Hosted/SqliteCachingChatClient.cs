@@ -1,6 +1,5 @@
-using System.Globalization;
-using System.Text;
 using Judge.Grading;
+using Judge.Judges;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Hosted;
@@ -54,30 +53,6 @@ internal sealed class SqliteCachingChatClient : DelegatingChatClient
     public override object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is null && serviceType == typeof(SqliteResponseCache) ? _cache : base.GetService(serviceType, serviceKey);
 
-    /// <summary>The cache key: a SHA-256 over the identity, the messages and the answer-deciding options.</summary>
-    internal static string Key(string identity, IList<ChatMessage> messages, ChatOptions? options)
-    {
-        var o = new StringBuilder();
-        if (options is not null)
-        {
-            o.Append(CultureInfo.InvariantCulture, $"model={options.ModelId};t={options.Temperature?.ToString("R", CultureInfo.InvariantCulture)};seed={options.Seed};max={options.MaxOutputTokens};");
-            o.Append(CultureInfo.InvariantCulture, $"top_p={options.TopP?.ToString("R", CultureInfo.InvariantCulture)};top_k={options.TopK};fp={options.FrequencyPenalty?.ToString("R", CultureInfo.InvariantCulture)};pp={options.PresencePenalty?.ToString("R", CultureInfo.InvariantCulture)};");
-            o.Append("stop=").AppendJoin("\u001f", options.StopSequences ?? []).Append(';');
-            o.Append("format=").Append(options.ResponseFormat switch
-            {
-                null => string.Empty,
-                ChatResponseFormatText => "text",
-                ChatResponseFormatJson { Schema: { } schema } json => $"schema:{json.SchemaName}:{schema.GetRawText()}",
-                ChatResponseFormatJson => "json",
-                var other => other.GetType().Name,
-            }).Append(';');
-            o.Append("raw=").Append(options.RawRepresentationFactory is null ? "0" : "1").Append(';');
-            if (options.AdditionalProperties?.TryGetValue(ChatJudgeOptions.CacheKeyProperty, out var extra) == true)
-            {
-                o.Append("extra=").Append(Convert.ToString(extra, CultureInfo.InvariantCulture));
-            }
-        }
-
-        return AIJsonUtilities.HashDataToString([identity, messages, o.ToString()], AIJsonUtilities.DefaultOptions);
-    }
+    /// <summary>The cache key: see <see cref="ResponseKey.Of"/>.</summary>
+    internal static string Key(string identity, IList<ChatMessage> messages, ChatOptions? options) => ResponseKey.Of(identity, messages, options);
 }

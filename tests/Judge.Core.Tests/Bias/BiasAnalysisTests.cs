@@ -2,6 +2,7 @@ using FsCheck;
 using FsCheck.Xunit;
 using Judge.Bias;
 using Judge.Data;
+using Judge.Grading;
 using Judge.Results;
 using Judge.Tests.Support;
 
@@ -88,7 +89,7 @@ public class BiasAnalysisTests
     [Fact]
     public void FromCalls_HandBuiltCalls_CountsPositionsAndFailures()
     {
-        CallRecord C(string order, string status, string? choice) => new() { Item = "i", Judge = "j", Rubric = "r", Order = order, PromptHash = "h", Status = status, Choice = choice };
+        CallRecord C(string order, string status, string? choice) => new() { Item = "i", Judge = "j", Rubric = "r", Order = order, PromptHash = "h", Status = status == "parsed" ? VerdictStatus.Parsed : VerdictStatus.Unparsed, Choice = choice };
 
         var counts = PositionBias.FromCalls([C("AB", "parsed", "first"), C("BA", "parsed", "first"), C("AB", "parsed", "second"), C("BA", "parsed", "tie"), C("AB", "unparsed", null), C("single", "parsed", null)]);
 

@@ -1,17 +1,18 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Judge.Grading;
 using Judge.Results;
 using Judge.Runs;
 
-namespace Judge.Cli.Reports;
+namespace Judge.Reports;
 
 /// <summary>
 /// The run report: one self-contained HTML file (inline CSS, inline SVG charts, a few lines of inline
 /// script for the item filter; nothing fetched). Every text that comes from data, judges or configs
 /// is HTML-escaped, so a judge output holding <c>&lt;script&gt;</c> is shown, not run.
 /// </summary>
-internal static class HtmlReport
+public static class HtmlReport
 {
     private const string Style = """
         body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1200px;padding:1rem 2rem;color:#1d2330;background:#fff}
@@ -56,14 +57,15 @@ internal static class HtmlReport
         })();
         """;
 
-    public static string Render(RunReport r)
+    /// <summary>Renders the report of a run.</summary>
+    public static string Render(RunResult r)
     {
         var a = r.Analysis;
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
         html.Append("<title>Judge run report</title><style>").Append(Style).Append("</style></head><body>\n");
-        var badge = r.ExitCode switch { 0 => "ok", 1 => "fail", _ => "warn" };
-        html.Append(Inv($"<h1>Judge run report <span class=\"badge {badge}\">{E(r.Outcome)}</span></h1>\n"));
+        var badge = r.Outcome switch { RunOutcome.Passed => "ok", RunOutcome.GatesFailed => "fail", _ => "warn" };
+        html.Append(Inv($"<h1>Judge run report <span class=\"badge {badge}\">{E(r.OutcomeText)}</span></h1>\n"));
         html.Append(Inv($"<p class=\"meta\">config {E(r.Config.SourcePath)} · mode {E(r.Config.Mode.ToString().ToLowerInvariant())} · started {E(r.Manifest.StartedAt.ToString("u", CultureInfo.InvariantCulture))}"));
         html.Append(Inv($" · finished {E(r.Manifest.FinishedAt?.ToString("u", CultureInfo.InvariantCulture) ?? "unfinished")}{(r.Manifest.ResumedAt.Count > 0 ? $" · resumed {r.Manifest.ResumedAt.Count}×" : string.Empty)}</p>\n"));
 
@@ -99,18 +101,18 @@ internal static class HtmlReport
         return html.ToString();
     }
 
-    private static void Summary(StringBuilder html, RunReport r)
+    private static void Summary(StringBuilder html, RunResult r)
     {
         var a = r.Analysis;
         html.Append("<h2>Summary</h2><table><tr><th>judges</th><td>").AppendJoin("<br>", r.Config.Judges.Select(E)).Append("</td></tr>");
         html.Append(Inv($"<tr><th>rubrics</th><td>{E(string.Join(", ", r.Manifest.RubricKeys))}</td></tr>"));
         html.Append(Inv($"<tr><th>judgments</th><td class=\"num\">{a.Judgments.Values.Sum()} of {r.Manifest.Planned} planned ({r.Config.Options.Repeats} repeat(s))</td></tr>"));
-        html.Append(Inv($"<tr><th>by status</th><td>{E(string.Join(", ", a.ByStatus.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => $"{s.Key} {s.Value}")))}</td></tr>"));
-        html.Append(Inv($"<tr><th>judge calls</th><td class=\"num\">{r.Records.OfType<CallRecord>().Count()} recorded; tokens in {r.Records.OfType<CallRecord>().Sum(c => c.InputTokens ?? 0)}, out {r.Records.OfType<CallRecord>().Sum(c => c.OutputTokens ?? 0)}{(r.Progress.Cost is double cost ? $"; cost of this invocation ${cost:0.0000}" : string.Empty)}</td></tr>"));
+        html.Append(Inv($"<tr><th>by status</th><td>{E(string.Join(", ", a.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key.ToWire()} {s.Value}")))}</td></tr>"));
+        html.Append(Inv($"<tr><th>judge calls</th><td class=\"num\">{a.Cost.Calls} recorded; tokens in {a.Cost.InputTokens}, out {a.Cost.OutputTokens}; {ReportText.Cost(a.Cost)}</td></tr>"));
         html.Append(Inv($"<tr><th>error rate</th><td class=\"{(a.ErrorRateExceeded ? "bad" : "pass")}\">{a.ErrorRate:P1} (max {r.Config.Thresholds.MaxErrorRate:P1})</td></tr></table>\n"));
     }
 
-    private static void Gates(StringBuilder html, RunReport r)
+    private static void Gates(StringBuilder html, RunResult r)
     {
         var a = r.Analysis;
         html.Append("<h2>Gates</h2>");
@@ -120,29 +122,29 @@ internal static class HtmlReport
             return;
         }
 
-        html.Append(Inv($"<p class=\"meta\">Gated on the {(r.Config.Thresholds.GateOn == GateOn.LowerBound ? $"lower bound of the {r.Config.Thresholds.Confidence:P0} bootstrap interval" : "point estimate")}. Items without a verdict never count as passes or wins.</p>"));
-        html.Append("<table><tr><th>gate</th><th>judge</th><th>model</th><th>value</th><th>threshold</th><th>result</th><th>detail</th></tr>");
+        html.Append(Inv($"<p class=\"meta\">Gated on the {(r.Config.Thresholds.GateOn == GateOn.LowerBound ? $"lower bound of the {r.Config.Thresholds.Confidence:P0} bootstrap interval" : "point estimate")}. Items without a verdict are left out of every rate and mean and counted beside it; a gate with nothing to measure fails.</p>"));
+        html.Append("<table><tr><th>gate</th><th>judge</th><th>rubric</th><th>model</th><th>value</th><th>threshold</th><th>result</th><th>detail</th></tr>");
         foreach (var g in a.Gates)
         {
-            html.Append(Inv($"<tr><td>{E(g.Name)}</td><td>{E(g.Judge)}</td><td>{E(g.Model ?? "")}</td><td class=\"num\">{RunReport.F(g.Value)}</td><td class=\"num\">{RunReport.F(g.Threshold)}</td><td class=\"{(g.Passed ? "pass" : "bad")}\">{(g.Passed ? "pass" : "FAIL")}</td><td>{E(g.Detail)}</td></tr>"));
+            html.Append(Inv($"<tr><td>{E(g.Name)}</td><td>{E(g.Judge ?? "")}</td><td>{E(g.Rubric ?? "")}</td><td>{E(g.Model ?? "")}</td><td class=\"num\">{ReportText.F(g.Value)}</td><td class=\"num\">{ReportText.F(g.Threshold)}</td><td class=\"{(g.Passed ? "pass" : "bad")}\">{(g.Passed ? "pass" : "FAIL")}</td><td>{E(g.Detail)}</td></tr>"));
         }
 
         html.Append("</table>\n");
     }
 
-    private static void Scores(StringBuilder html, RunReport r)
+    private static void Scores(StringBuilder html, RunResult r)
     {
         var a = r.Analysis;
-        html.Append("<h2>Scores per model</h2><table><tr><th>judge</th><th>model</th><th>answers</th><th>scored</th><th>without verdict</th><th>mean</th><th>interval</th><th>pass rate</th><th>interval</th></tr>");
+        html.Append("<h2>Scores per model</h2><table><tr><th>judge</th><th>rubric</th><th>model</th><th>answers</th><th>scored</th><th>without verdict</th><th>mean</th><th>interval</th><th>pass rate</th><th>interval</th></tr>");
         foreach (var s in a.Scores)
         {
-            html.Append(Inv($"<tr><td>{E(s.Judge)}</td><td>{E(s.Model)}</td><td class=\"num\">{s.Items}</td><td class=\"num\">{s.Scored}</td><td class=\"num\">{s.WithoutVerdict}</td><td class=\"num\">{RunReport.F(s.Mean, "0.00")}</td><td>{RunReport.Ci(s.MeanCi)}</td><td class=\"num\">{RunReport.F(s.PassRate, "0.0%")}</td><td>{RunReport.Ci(s.PassCi)}</td></tr>"));
+            html.Append(Inv($"<tr><td>{E(s.Judge)}</td><td>{E(s.Rubric)}</td><td>{E(s.Model)}</td><td class=\"num\">{s.Items}</td><td class=\"num\">{s.Scored}</td><td>{E(s.Missing.ToString())}</td><td class=\"num\">{ReportText.F(s.Mean, "0.00")}</td><td>{ReportText.Ci(s.MeanCi)}</td><td class=\"num\">{ReportText.F(s.PassRate, "0.0%")}</td><td>{ReportText.Ci(s.PassCi)}</td></tr>"));
         }
 
         html.Append("</table>");
-        foreach (var judge in a.Scores.GroupBy(s => s.Judge, StringComparer.Ordinal))
+        foreach (var judge in a.Scores.GroupBy(s => (s.Judge, s.Rubric)))
         {
-            html.Append("<h3>").Append(E(judge.Key)).Append("</h3>");
+            html.Append("<h3>").Append(E(judge.Key.Judge)).Append(" · ").Append(E(judge.Key.Rubric)).Append("</h3>");
             var bars = judge.Where(s => s.Mean is not null).Select(s => (s.Model, s.Mean!.Value, s.MeanCi?.Lower, s.MeanCi?.Upper)).ToList();
             if (bars.Count > 0)
             {
@@ -155,14 +157,14 @@ internal static class HtmlReport
         }
     }
 
-    private static void WinRates(StringBuilder html, RunReport r)
+    private static void WinRates(StringBuilder html, RunResult r)
     {
         var a = r.Analysis;
-        html.Append("<h2>Win rates</h2><p class=\"meta\">Row model against column model: wins plus half the ties, over every pair judged; a pair without a verdict counts as no win.</p>");
-        foreach (var judge in a.WinRates.GroupBy(w => w.Judge, StringComparer.Ordinal))
+        html.Append("<h2>Win rates</h2><p class=\"meta\">Row model against column model: wins plus half the ties, over the pairs with a verdict; pairs without a verdict are left out and shown in the cell's tooltip.</p>");
+        foreach (var judge in a.WinRates.GroupBy(w => (w.Judge, w.Rubric)))
         {
             var models = judge.Select(w => w.Model).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-            html.Append(Inv($"<h3>{E(judge.Key)}</h3><table><tr><th></th>"));
+            html.Append(Inv($"<h3>{E(judge.Key.Judge)} · {E(judge.Key.Rubric)}</h3><table><tr><th></th>"));
             foreach (var m in models)
             {
                 html.Append("<th>").Append(E(m)).Append("</th>");
@@ -178,7 +180,7 @@ internal static class HtmlReport
                     if (w?.Rate is double rate)
                     {
                         var hue = (int)Math.Round(rate * 120);
-                        html.Append(Inv($"<td class=\"num\" style=\"background:hsl({hue},60%,85%)\" title=\"{w.Items} pairs, interval {RunReport.Ci(w.Ci)}\">{rate:P0}</td>"));
+                        html.Append(Inv($"<td class=\"num\" style=\"background:hsl({hue},60%,85%)\" title=\"{w.WithVerdict} of {w.Items} pairs with a verdict (without: {w.Missing}), interval {ReportText.Ci(w.Ci)}\">{rate:P0}</td>"));
                     }
                     else
                     {
@@ -187,6 +189,13 @@ internal static class HtmlReport
                 }
 
                 html.Append("</tr>");
+            }
+
+            html.Append("</table>");
+            html.Append("<table><tr><th>model</th><th>pairs</th><th>wins</th><th>losses</th><th>ties</th><th>without verdict</th><th>win rate</th><th>interval</th></tr>");
+            foreach (var w in judge.Where(w => w.Opponent is null).OrderByDescending(w => w.Rate ?? -1))
+            {
+                html.Append(Inv($"<tr><td>{E(w.Model)}</td><td class=\"num\">{w.Items}</td><td class=\"num\">{ReportText.F(w.Wins, "0.#")}</td><td class=\"num\">{ReportText.F(w.Losses, "0.#")}</td><td class=\"num\">{ReportText.F(w.Ties, "0.#")}</td><td>{E(w.Missing.ToString())}</td><td class=\"num\">{ReportText.F(w.Rate, "0.0%")}</td><td>{ReportText.Ci(w.Ci)}</td></tr>"));
             }
 
             html.Append("</table>");
@@ -200,16 +209,16 @@ internal static class HtmlReport
         }
     }
 
-    private static void AgreementPanel(StringBuilder html, RunReport r)
+    private static void AgreementPanel(StringBuilder html, RunResult r)
     {
         var ag = r.Agreement!;
-        html.Append("<h2>Agreement with human labels</h2><table>");
-        html.Append(Inv($"<tr><th>with ties</th><td class=\"num\">{RunReport.F(ag.WithTies.Rate, "0.0%")} ({ag.WithTies.Agree}/{ag.WithTies.Total})</td><td>{(ag.Ci is { } ci ? $"[{RunReport.F(ci.Lower, "0.0%")}, {RunReport.F(ci.Upper, "0.0%")}]" : "")}</td></tr>"));
-        html.Append(Inv($"<tr><th>without ties</th><td class=\"num\">{RunReport.F(ag.WithoutTies.Rate, "0.0%")} ({ag.WithoutTies.Agree}/{ag.WithoutTies.Total})</td><td>{(ag.CiWithoutTies is { } ci2 ? $"[{RunReport.F(ci2.Lower, "0.0%")}, {RunReport.F(ci2.Upper, "0.0%")}]" : "")}</td></tr>"));
-        html.Append(Inv($"<tr><th>Cohen's kappa</th><td class=\"num\">{RunReport.F(ag.CohenKappa, "0.00")}</td><td></td></tr>"));
+        html.Append(Inv($"<h2>Agreement with human labels</h2><p class=\"meta\">human votes by {E(Statistics.HumanRaters.Describe(ag.HumanRaterPrefix))}</p><table>"));
+        html.Append(Inv($"<tr><th>with ties</th><td class=\"num\">{ReportText.F(ag.WithTies.Rate, "0.0%")} ({ag.WithTies.Agree}/{ag.WithTies.Total})</td><td>{(ag.Ci is { } ci ? $"[{ReportText.F(ci.Lower, "0.0%")}, {ReportText.F(ci.Upper, "0.0%")}]" : "")}</td></tr>"));
+        html.Append(Inv($"<tr><th>without ties</th><td class=\"num\">{ReportText.F(ag.WithoutTies.Rate, "0.0%")} ({ag.WithoutTies.Agree}/{ag.WithoutTies.Total})</td><td>{(ag.CiWithoutTies is { } ci2 ? $"[{ReportText.F(ci2.Lower, "0.0%")}, {ReportText.F(ci2.Upper, "0.0%")}]" : "")}</td></tr>"));
+        html.Append(Inv($"<tr><th>Cohen's kappa</th><td class=\"num\">{ReportText.F(ag.CohenKappa, "0.00")}</td><td></td></tr>"));
         if (ag.HumanVsHuman is { } hh)
         {
-            html.Append(Inv($"<tr><th>human vs human</th><td class=\"num\">{RunReport.F(hh.WithTies.Rate, "0.0%")} ({hh.WithTies.Agree}/{hh.WithTies.Total})</td><td>with ties</td></tr>"));
+            html.Append(Inv($"<tr><th>human vs human</th><td class=\"num\">{ReportText.F(hh.WithTies.Rate, "0.0%")} ({hh.WithTies.Agree}/{hh.WithTies.Total})</td><td>with ties</td></tr>"));
         }
 
         html.Append(Inv($"<tr><th>judge verdicts unmatched</th><td class=\"num\">{ag.UnmatchedJudgeVerdicts} of {ag.JudgeVerdicts}</td><td>{ag.JudgeItemsWithoutVerdict ?? 0} items without verdict</td></tr></table>"));
@@ -234,7 +243,7 @@ internal static class HtmlReport
         html.Append("</table>\n");
     }
 
-    private static void Positions(StringBuilder html, RunReport r)
+    private static void Positions(StringBuilder html, RunResult r)
     {
         var a = r.Analysis;
         var calls = r.Records.OfType<CallRecord>().Where(c => c.Order is "AB" or "BA" && c.Choice is not null).ToList();
@@ -252,7 +261,7 @@ internal static class HtmlReport
         html.Append("</table>\n");
     }
 
-    private static void Stability(StringBuilder html, RunReport r)
+    private static void Stability(StringBuilder html, RunResult r)
     {
         var a = r.Analysis;
         var unstable = a.Stability.Where(s => s.Unstable).ToList();
@@ -260,18 +269,18 @@ internal static class HtmlReport
         html.Append("<table><tr><th>judge</th><th>item</th><th>verdicts</th><th>variance</th><th>disagreement</th></tr>");
         foreach (var s in unstable.Concat(a.Stability.Where(s => !s.Unstable)).Take(200))
         {
-            html.Append(Inv($"<tr><td>{E(s.Judge)}</td><td>{E(s.Item)}</td><td class=\"{(s.Unstable ? "bad" : "")}\">{E(string.Join(" / ", s.Verdicts))}</td><td class=\"num\">{RunReport.F(s.Variance, "0.00")}</td><td class=\"num\">{RunReport.F(s.Disagreement, "0.0%")}</td></tr>"));
+            html.Append(Inv($"<tr><td>{E(s.Judge)}</td><td>{E(s.Item)}</td><td class=\"{(s.Unstable ? "bad" : "")}\">{E(string.Join(" / ", s.Verdicts))}</td><td class=\"num\">{ReportText.F(s.Variance, "0.00")}</td><td class=\"num\">{ReportText.F(s.Disagreement, "0.0%")}</td></tr>"));
         }
 
         html.Append("</table>\n");
     }
 
-    private static void Items(StringBuilder html, RunReport r)
+    private static void Items(StringBuilder html, RunResult r)
     {
-        var items = r.Items().ToList();
+        var items = ReportText.Items(r.Records).ToList();
         html.Append("<h2>Items</h2><div id=\"filters\"><input id=\"f-text\" type=\"search\" placeholder=\"filter text…\">");
         html.Append("<select id=\"f-status\"><option value=\"\">any status</option>");
-        foreach (var s in new[] { "parsed", "unparsed", "out_of_range", "dropped", "error" })
+        foreach (var s in VerdictStatuses.All.Select(s => s.ToWire()))
         {
             html.Append(Inv($"<option value=\"{s}\">{s}</option>"));
         }
@@ -289,13 +298,13 @@ internal static class HtmlReport
             var (status, shown, error) = verdict switch
             {
                 PairwiseRecord p => (p.Status, (p.Winner ?? "—") + (p.Flipped == true ? " (flipped)" : string.Empty), p.Error),
-                AbsoluteRecord s => (s.Status, RunReport.F(s.Score), s.Error),
-                _ => ("parsed", string.Empty, null),
+                AbsoluteRecord s => (s.Status, ReportText.F(s.Score), s.Error),
+                _ => (VerdictStatus.Parsed, string.Empty, null),
             };
-            html.Append(Inv($"<tr class=\"item\" data-status=\"{E(status)}\" data-judge=\"{E(verdict.Judge)}\"><td>{E(verdict.Item)}</td><td>{E(verdict.Judge)}</td><td class=\"num\">{verdict.Repeat ?? 0}</td><td>{E(verdict.Rubric)}</td><td class=\"{(status == "parsed" ? "pass" : "bad")}\">{E(status)}</td><td>{E(shown)}{(error is null ? string.Empty : $"<br><span class=\"meta\">{E(error)}</span>")}</td><td>"));
+            html.Append(Inv($"<tr class=\"item\" data-status=\"{status.ToWire()}\" data-judge=\"{E(verdict.Judge)}\"><td>{E(verdict.Item)}</td><td>{E(verdict.Judge)}</td><td class=\"num\">{verdict.Repeat ?? 0}</td><td>{E(verdict.Rubric)}</td><td class=\"{(status == VerdictStatus.Parsed ? "pass" : "bad")}\">{status.ToWire()}</td><td>{E(shown)}{(error is null ? string.Empty : $"<br><span class=\"meta\">{E(error)}</span>")}</td><td>"));
             foreach (var c in calls)
             {
-                html.Append(Inv($"<details><summary>{E(c.Order)}: {E(c.Status)} {E(c.Verdict ?? c.Choice ?? string.Empty)}</summary>"));
+                html.Append(Inv($"<details><summary>{E(c.Order)}: {c.Status.ToWire()} {E(c.Verdict ?? c.Choice ?? string.Empty)}</summary>"));
                 if (c.Feedback is { } feedback)
                 {
                     html.Append("<p><b>feedback</b></p><pre>").Append(E(feedback)).Append("</pre>");

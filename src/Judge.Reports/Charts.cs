@@ -1,6 +1,6 @@
 using ScottPlot;
 
-namespace Judge.Cli.Reports;
+namespace Judge.Reports;
 
 /// <summary>Report charts drawn with ScottPlot and returned as inline SVG, so the report needs no network or files beside it.</summary>
 internal static class Charts
