@@ -192,6 +192,17 @@ public sealed class AbsoluteRubricEvaluatorTests
     }
 
     [Fact]
+    public async Task EvaluateAsync_CallerCancels_ThrowsInsteadOfRecordingAFailure()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new AbsoluteRubricEvaluator()
+            .EvaluateAsync([new ChatMessage(ChatRole.User, Question)], new ChatResponse(new ChatMessage(ChatRole.Assistant, Answer)), new ChatConfiguration(new FakeChatClient(_ => "[[7]]")), cancellationToken: cts.Token)
+            .AsTask());
+    }
+
+    [Fact]
     public void Constructor_PassMarkOffTheScale_NamesTheAllowedRange()
     {
         var ex = Assert.Throws<ArgumentOutOfRangeException>(() => new AbsoluteRubricEvaluator(options: new AbsoluteRubricEvaluatorOptions { PassMark = 11 }));

@@ -21,6 +21,7 @@ internal sealed class FakeChatClient(Func<string, string> respond) : IChatClient
 
     public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var prompt = messages.Last(m => m.Role == ChatRole.User).Text;
         lock (_prompts)
         {
