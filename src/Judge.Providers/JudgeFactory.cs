@@ -34,7 +34,7 @@ public sealed class JudgeFactory : IJudgeFactory
             if (!JudgmentsReader.IsJudgmentsFile(spec.Target))
             {
                 var recorded = new RecordedPairwiseJudge(spec.Text, spec.Target, spec.Option("judge"));
-                return new BuiltPairwiseJudge(recorded, [$"replaying {recorded.Count} recorded verdicts that already combine both orders; --swap does not apply"], recorded);
+                return new BuiltPairwiseJudge(recorded, [$"replaying {recorded.Count} recorded verdicts that already combine both orders; position swap does not apply to them"], recorded);
             }
 
             var replay = new ReplayChatClient(spec.Target);

@@ -5,7 +5,9 @@ namespace Judge.Cli.Tests;
 /// <summary>Runs the real command line in-process and captures what it prints.</summary>
 internal static class CliRunner
 {
-    public static async Task<(int Exit, string Output)> RunAsync(params string[] args)
+    public static Task<(int Exit, string Output)> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
+
+    public static async Task<(int Exit, string Output)> RunAsync(CancellationToken cancellationToken, params string[] args)
     {
         var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -16,7 +18,7 @@ internal static class CliRunner
             Out = new AnsiConsoleOutput(writer),
         });
         console.Profile.Width = 200;
-        var exit = await JudgeCli.RunAsync(args, console);
+        var exit = await JudgeCli.RunAsync(args, console, cancellationToken);
         return (exit, writer.ToString());
     }
 }

@@ -136,3 +136,62 @@ public class EngineCommandTests
         Assert.Contains("raters 'gold*'", all, StringComparison.Ordinal);
     }
 }
+
+/// <summary>Ctrl-C: the command stops cleanly, keeps what it judged, and prints the command that resumes.</summary>
+public class InterruptTests
+{
+    [Fact]
+    public async Task Compare_Cancelled_Exits130AndThePrintedResumeCommandFinishesTheRun()
+    {
+        var outPath = Paths.Temp("stopped.jsonl");
+        string[] args =
+        [
+            "compare", "--questions", Path.Combine(Paths.Sample, "question.jsonl"),
+            "--answers", Path.Combine(Paths.Sample, "model_answer", "assistant-large.jsonl"), Path.Combine(Paths.Sample, "model_answer", "assistant-small.jsonl"),
+            "--judge", "mock:3?latency_ms=40", "--rubrics-dir", Paths.Rubrics, "--concurrency", "1", "--out", outPath,
+        ];
+
+        // Stopped before the first judgment (the engine-level test stops one mid-run); the run's files
+        // exist, and the printed command, run as printed, finishes it.
+        using var stop = new CancellationTokenSource();
+        stop.Cancel();
+        var (exit, output) = await CliRunner.RunAsync(stop.Token, args);
+
+        Assert.True(exit == 130, output);
+        Assert.Contains("stopped:", output, StringComparison.Ordinal);
+        var resumeLine = output.Split('\n').Single(l => l.StartsWith("resume with: judge ", StringComparison.Ordinal));
+        Assert.EndsWith("--resume", resumeLine.TrimEnd(), StringComparison.Ordinal);
+
+        Assert.Equal([.. args, "--resume"], ShellWords(resumeLine["resume with: judge ".Length..].TrimEnd()));
+        var (resumedExit, resumed) = await CliRunner.RunAsync([.. args, "--resume"]);
+        Assert.True(resumedExit == 0, resumed);
+        var verdicts = File.ReadAllLines(outPath).Count(l => l.Contains("\"type\":\"pairwise\"", StringComparison.Ordinal));
+        Assert.Equal(6, verdicts);
+    }
+
+    private static List<string> ShellWords(string line)
+    {
+        var words = new List<string>();
+        var current = new System.Text.StringBuilder();
+        var quoted = false;
+        foreach (var c in line)
+        {
+            if (c == '\'' )
+            {
+                quoted = !quoted;
+            }
+            else if (c == ' ' && !quoted)
+            {
+                words.Add(current.ToString());
+                current.Clear();
+            }
+            else
+            {
+                current.Append(c);
+            }
+        }
+
+        words.Add(current.ToString());
+        return words;
+    }
+}

@@ -55,7 +55,8 @@ internal static class EngineRuns
         {
             var kept = File.Exists(files.Judgments) ? JudgmentsRecovery.Recover(files.Judgments).Records.Count(r => r is not CallRecord) : 0;
             console.MarkupLineInterpolated($"[yellow]stopped:[/] {kept} judgments kept in {files.Judgments}");
-            console.MarkupLineInterpolated($"resume with: {ResumeCommand(parse)}");
+            // Unwrapped, whatever the console's width: the line is meant to be copied.
+            console.Profile.Out.Writer.WriteLine($"resume with: {ResumeCommand(parse)}");
             return null;
         }
     }

@@ -45,7 +45,7 @@ public static class ItemPlanner
         CheckTurn(data, turn);
         if (baseline is not null && !data.Models.Contains(baseline, StringComparer.Ordinal))
         {
-            throw new InputException(null, null, "--baseline", $"no answers from model '{baseline}'; models: {string.Join(", ", data.Models)}");
+            throw new InputException(null, null, "baseline", $"no answers from model '{baseline}'; models: {string.Join(", ", data.Models)}");
         }
 
         var pairs = new List<(string A, string B)>();
@@ -62,7 +62,7 @@ public static class ItemPlanner
 
         if (pairs.Count == 0)
         {
-            throw new InputException(null, null, "--answers", $"pairwise comparison needs answers from at least two models; found {data.Models.Count}");
+            throw new InputException(null, null, "answers", $"pairwise comparison needs answers from at least two models; found {data.Models.Count}");
         }
 
         var items = new List<PairwiseItem>();
@@ -126,7 +126,7 @@ public static class ItemPlanner
     {
         if (turn < 1)
         {
-            throw new InputException(null, null, "--turn", $"turns are numbered from 1, found {turn}");
+            throw new InputException(null, null, "turn", $"turns are numbered from 1, found {turn}");
         }
 
         var short_ = data.Questions.FirstOrDefault(q => q.Turns.Count < turn);

@@ -100,7 +100,7 @@ public static class PromptRenderer
         {
             if (reference is null)
             {
-                throw new RubricException(rubric.Id, $"needs a reference answer, but question '{question.Id}' has none (give --references)");
+                throw new RubricException(rubric.Id, $"needs a reference answer, but question '{question.Id}' has none (give reference answers)");
             }
 
             values["reference"] = rubric.Turns == TurnScope.Multi
