@@ -137,7 +137,7 @@ public readonly struct JsonlRecord
 }
 
 /// <summary>Reads JSONL files line by line, turning malformed lines into errors that name the file and line.</summary>
-public static class Jsonl
+public static partial class Jsonl
 {
     /// <summary>
     /// Reads every non-blank line of <paramref name="path"/> as a JSON object. The documents are
