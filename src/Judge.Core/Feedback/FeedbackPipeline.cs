@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Judge.Data;
 using Judge.Grading;
+using Judge.Judges;
 using Judge.Rubrics;
 using Judge.Runs;
 using Microsoft.Extensions.AI;
@@ -77,6 +78,12 @@ public sealed class FeedbackModels
 
     /// <summary>The second judge's spec.</summary>
     public string? SecondJudgeName { get; init; }
+
+    /// <summary>
+    /// Prices the calls that reach a model, for the progress's cost: by the model that answered, else by the
+    /// spec's <c>?model=</c> or target. Default <see langword="null"/>: nothing is priced.
+    /// </summary>
+    public PriceTable? Prices { get; init; }
 }
 
 /// <summary>What one stage did.</summary>
@@ -120,6 +127,7 @@ public sealed class FeedbackPipeline
     private readonly FeedbackModels _models;
     private readonly FeedbackOptions _options;
     private readonly string _out;
+    private readonly TimeProvider _time;
 
     /// <summary>Creates a pipeline writing to <paramref name="outputDirectory"/>.</summary>
     /// <param name="prompts">The generation prompts.</param>
@@ -127,7 +135,8 @@ public sealed class FeedbackPipeline
     /// <param name="models">The models.</param>
     /// <param name="options">Counts and filters.</param>
     /// <param name="outputDirectory">Where the stage files and the journal live.</param>
-    public FeedbackPipeline(FeedbackPrompts prompts, Rubric judgeRubric, FeedbackModels models, FeedbackOptions options, string outputDirectory)
+    /// <param name="time">The clock of the progress's elapsed time and rate; default the system clock.</param>
+    public FeedbackPipeline(FeedbackPrompts prompts, Rubric judgeRubric, FeedbackModels models, FeedbackOptions options, string outputDirectory, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(judgeRubric);
         if (judgeRubric.Mode != RubricMode.Absolute || judgeRubric.Scale is not { Min: 1, Max: 5 } || !judgeRubric.UsesReference)
@@ -140,6 +149,7 @@ public sealed class FeedbackPipeline
         _models = models;
         _options = options;
         _out = outputDirectory;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>The file a stage writes its kept items to (the export writes <see cref="FeedbackCollectionFile"/> and <see cref="PreferenceCollectionFile"/>).</summary>
@@ -178,8 +188,13 @@ public sealed class FeedbackPipeline
     /// <param name="seeds">The seed rubrics (used by the rubrics stage).</param>
     /// <param name="stages">The stages to run; the others' files are read from the output folder as needed.</param>
     /// <param name="onStage">Called as each stage finishes.</param>
-    /// <param name="cancellationToken">Stops the run; the journal keeps what was paid for.</param>
-    public async Task<FeedbackRunResult> RunAsync(IReadOnlyList<FeedbackRubric> seeds, IReadOnlyCollection<FeedbackStage> stages, Action<StageSummary>? onStage = null, CancellationToken cancellationToken = default)
+    /// <param name="onProgress">
+    /// Called as each batch of model calls starts and after each call, from the calling threads: the stage (its
+    /// <see cref="RunProgressSnapshot.Label"/>), calls done of the batch, calls whose answer could not be read
+    /// (without verdict), tokens, and the cost of the priced calls that reached a model (journalled ones were paid for earlier).
+    /// </param>
+    /// <param name="cancellationToken">Stops the run; the journal keeps what was paid for, and the files of the stages finished stay.</param>
+    public async Task<FeedbackRunResult> RunAsync(IReadOnlyList<FeedbackRubric> seeds, IReadOnlyCollection<FeedbackStage> stages, Action<StageSummary>? onStage = null, Action<RunProgressSnapshot>? onProgress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(seeds);
         ArgumentNullException.ThrowIfNull(stages);
@@ -190,7 +205,7 @@ public sealed class FeedbackPipeline
         foreach (var stage in stages.Distinct().Order())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var context = new StageContext(stage, journal);
+            var context = new StageContext(stage, journal, onProgress);
             switch (stage)
             {
                 case FeedbackStage.Rubrics:
@@ -230,7 +245,7 @@ public sealed class FeedbackPipeline
         var wanted = _options.NewRubrics;
         var calls = (wanted + _options.RubricsPerCall - 1) / _options.RubricsPerCall;
         var prompts = Enumerable.Range(0, calls).Select(j => RubricPrompt(_prompts, seeds, _options, j)).ToList();
-        var answers = await CallAllAsync(Generator(context), _models.GeneratorName, prompts, GeneratorOptions(), cancellationToken).ConfigureAwait(false);
+        var answers = await GenerateAllAsync(context, prompts, "rubrics", cancellationToken).ConfigureAwait(false);
 
         var dedupe = new NearDuplicateFilter(_options.DuplicateThreshold, _options.ShingleSize);
         foreach (var seed in seeds)
@@ -300,7 +315,7 @@ public sealed class FeedbackPipeline
         context.ItemsIn = rubrics.Count;
         var jobs = rubrics.SelectMany(r => Enumerable.Range(0, _options.InstructionsPerRubric).Select(i => (Rubric: r, Index: i))).ToList();
         var prompts = jobs.Select(j => InstructionPrompt(_prompts, j.Rubric, j.Index, _options.InstructionsPerRubric)).ToList();
-        var answers = await CallAllAsync(Generator(context), _models.GeneratorName, prompts, GeneratorOptions(), cancellationToken).ConfigureAwait(false);
+        var answers = await GenerateAllAsync(context, prompts, "instruction", cancellationToken).ConfigureAwait(false);
         var dedupe = new NearDuplicateFilter(_options.DuplicateThreshold, _options.ShingleSize);
         var kept = new List<FeedbackInstruction>();
         for (var n = 0; n < jobs.Count; n++)
@@ -342,7 +357,7 @@ public sealed class FeedbackPipeline
                     from v in Enumerable.Range(0, _options.ResponsesPerLevel)
                     select (Instruction: i, Level: level, Variant: v)).ToList();
         var prompts = jobs.Select(j => ResponsePrompt(_prompts, RubricOf(rubrics, j.Instruction), j.Instruction, j.Level, j.Variant)).ToList();
-        var answers = await CallAllAsync(Generator(context), _models.GeneratorName, prompts, GeneratorOptions(), cancellationToken).ConfigureAwait(false);
+        var answers = await GenerateAllAsync(context, prompts, "response", cancellationToken).ConfigureAwait(false);
         var dedupe = new NearDuplicateFilter(_options.DuplicateThreshold, _options.ShingleSize);
         var kept = new List<FeedbackResponse>();
         for (var n = 0; n < jobs.Count; n++)
@@ -385,7 +400,8 @@ public sealed class FeedbackPipeline
             return (Response: r, Rubric: JudgeRubricFor(_judgeRubric, rubric), Prompt: RenderJudgePrompt(_judgeRubric, rubric, instruction, r.Response));
         }).ToList();
         var judgeOptions = new ChatOptions { Temperature = 0 };
-        var first = await CallAllAsync(context.Wrap(_models.JudgeName, _models.Judge), _models.JudgeName, items.Select(i => i.Prompt.Messages).ToList(), judgeOptions, cancellationToken).ConfigureAwait(false);
+        bool Verdict(int n, string text) => VerdictParser.Parse(items[n].Rubric, text, items[n].Prompt.CandidateTexts).Status == VerdictStatus.Parsed;
+        var first = await CallAllAsync(context, "feedback", _models.JudgeName, _models.Judge, items.Select(i => i.Prompt.Messages).ToList(), judgeOptions, Verdict, cancellationToken).ConfigureAwait(false);
 
         var verdicts = new (int Score, string Feedback)?[items.Count];
         var misses = new List<int>();
@@ -423,7 +439,7 @@ public sealed class FeedbackPipeline
         if (_models.SecondJudge is { } secondJudge && misses.Count > 0)
         {
             var name = _models.SecondJudgeName ?? "second-judge";
-            var answers = await CallAllAsync(context.Wrap(name, secondJudge), name, misses.Select(n => items[n].Prompt.Messages).ToList(), judgeOptions, cancellationToken).ConfigureAwait(false);
+            var answers = await CallAllAsync(context, "feedback, 2nd judge", name, secondJudge, misses.Select(n => items[n].Prompt.Messages).ToList(), judgeOptions, (m, text) => Verdict(misses[m], text), cancellationToken).ConfigureAwait(false);
             for (var m = 0; m < misses.Count; m++)
             {
                 second[misses[m]] = answers[m];
@@ -644,9 +660,17 @@ public sealed class FeedbackPipeline
             ? r
             : throw new InputException(Path.Combine(_out, FileOf(FeedbackStage.Instructions)), null, "rubric_id", $"instruction {instruction.Id} names rubric '{instruction.RubricId}', which is not in {FileOf(FeedbackStage.Rubrics)}");
 
-    private IChatClient Generator(StageContext context) => context.Wrap(_models.GeneratorName, _models.Generator);
-
-    private ChatOptions GeneratorOptions() => new() { Temperature = _options.GeneratorTemperature, Seed = _options.Seed };
+    /// <summary>The generator's answers to a stage's prompts; an answer counts as read when it holds a JSON object with <paramref name="requiredKey"/>.</summary>
+    private Task<(string? Text, string? Error)[]> GenerateAllAsync(StageContext context, List<IReadOnlyList<ChatMessage>> prompts, string requiredKey, CancellationToken cancellationToken) =>
+        CallAllAsync(
+            context,
+            context.Name,
+            _models.GeneratorName,
+            _models.Generator,
+            prompts,
+            new ChatOptions { Temperature = _options.GeneratorTemperature, Seed = _options.Seed },
+            (_, text) => JsonExtraction.Find(text, requiredKey).Object is not null,
+            cancellationToken);
 
     private static bool Parsed(StageContext context, string key, (string? Text, string? Error) answer, string requiredKey, out JsonElement obj)
     {
@@ -668,26 +692,50 @@ public sealed class FeedbackPipeline
         return true;
     }
 
-    private async Task<(string? Text, string? Error)[]> CallAllAsync(IChatClient client, string name, List<IReadOnlyList<ChatMessage>> prompts, ChatOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends every prompt to <paramref name="model"/> (through the journal), <see cref="FeedbackOptions.Concurrency"/> at a time,
+    /// and reports the batch's progress under <paramref name="label"/>; <paramref name="read"/> tells whether an answer can be read.
+    /// </summary>
+    private async Task<(string? Text, string? Error)[]> CallAllAsync(StageContext context, string label, string name, IChatClient model, List<IReadOnlyList<ChatMessage>> prompts, ChatOptions options, Func<int, string, bool> read, CancellationToken cancellationToken)
     {
         var results = new (string? Text, string? Error)[prompts.Count];
+        var progress = context.StartProgress(label, prompts.Count, _time);
+        var pricedModel = PricedModel(name);
         await Parallel.ForEachAsync(
             Enumerable.Range(0, prompts.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.Concurrency), CancellationToken = cancellationToken },
             async (i, token) =>
             {
+                // Only a response that reached the model is priced: a journalled one was paid for in an earlier run.
+                decimal? cost = null;
+                var client = context.Wrap(name, model, r => cost = pricedModel is null || r.Usage is not { } u ? null : _models.Prices?.CostOf(r.ModelId, pricedModel, u.InputTokenCount ?? 0, u.OutputTokenCount ?? 0));
                 try
                 {
                     var response = await client.GetResponseAsync(prompts[i], options.Clone(), token).ConfigureAwait(false);
                     results[i] = (response.Text, null);
+                    progress.Add(read(i, response.Text), 1, response.Usage?.InputTokenCount ?? 0, response.Usage?.OutputTokenCount ?? 0, cost);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     // A failed call is a visible rejection of its item, not the end of a long run.
                     results[i] = (null, $"{name}: {ex.GetType().Name}: {ex.Message}");
+                    progress.Add(false, 1, 0, 0, cost);
                 }
             }).ConfigureAwait(false);
         return results;
+    }
+
+    /// <summary>The model a spec's calls are priced by when the response names none; <see langword="null"/> for a replayed model, paid for when it was recorded.</summary>
+    private static string? PricedModel(string name)
+    {
+        var colon = name.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == name.Length - 1)
+        {
+            return name;
+        }
+
+        var spec = JudgeSpec.Parse(name);
+        return spec.Scheme == "replay" ? null : RunEngine.PricedModel(spec);
     }
 
     private List<T> ReadJsonl<T>(FeedbackStage stage, JsonTypeInfo<T> type)
@@ -738,8 +786,8 @@ public sealed class FeedbackPipeline
         File.Move(temp, path, overwrite: true);
     }
 
-    /// <summary>One stage's counters and rejections.</summary>
-    private sealed class StageContext(FeedbackStage stage, ResponseJournal journal)
+    /// <summary>One stage's counters, rejections and progress.</summary>
+    private sealed class StageContext(FeedbackStage stage, ResponseJournal journal, Action<RunProgressSnapshot>? onProgress)
     {
         private readonly int _servedBefore = journal.Served;
         private int _modelCalls;
@@ -750,10 +798,28 @@ public sealed class FeedbackPipeline
 
         public int ItemsOut { get; set; }
 
-        public IChatClient Wrap(string name, IChatClient client) => journal.Wrap(name, new CountingChatClient(client, () => Interlocked.Increment(ref _modelCalls)));
+        /// <summary>The stage's name in files and progress.</summary>
+        public string Name => stage.ToString().ToLowerInvariant();
+
+        /// <summary>The client for one call: journalled, and counting (and handing <paramref name="onModelResponse"/>) the response when the call reaches the model.</summary>
+        public IChatClient Wrap(string name, IChatClient client, Action<ChatResponse> onModelResponse) =>
+            journal.Wrap(name, new CountingChatClient(client, () => Interlocked.Increment(ref _modelCalls), onModelResponse));
+
+        /// <summary>A progress counter for a batch of <paramref name="total"/> calls, reported at once and after each call.</summary>
+        public RunProgress StartProgress(string label, int total, TimeProvider time)
+        {
+            var progress = new RunProgress(total, time, 0m, label);
+            if (onProgress is not null)
+            {
+                progress.Changed += onProgress;
+                onProgress(progress.Snapshot());
+            }
+
+            return progress;
+        }
 
         public void Reject(string key, string reason, string? detail, string? raw) =>
-            Rejections.Add(new FeedbackRejection { Stage = stage.ToString().ToLowerInvariant(), Key = key, Reason = reason, Detail = detail, Raw = raw });
+            Rejections.Add(new FeedbackRejection { Stage = Name, Key = key, Reason = reason, Detail = detail, Raw = raw });
 
         public StageSummary Finish() => new(
             stage,
@@ -764,13 +830,15 @@ public sealed class FeedbackPipeline
             journal.Served - _servedBefore);
     }
 
-    /// <summary>Counts the calls that get past the journal to the model.</summary>
-    private sealed class CountingChatClient(IChatClient inner, Action onCall) : DelegatingChatClient(inner)
+    /// <summary>Counts the calls that get past the journal to the model, and hands on the model's responses.</summary>
+    private sealed class CountingChatClient(IChatClient inner, Action onCall, Action<ChatResponse> onResponse) : DelegatingChatClient(inner)
     {
-        public override Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             onCall();
-            return base.GetResponseAsync(messages, options, cancellationToken);
+            var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            onResponse(response);
+            return response;
         }
     }
 }
