@@ -114,6 +114,7 @@ internal static class FeedbackCommands
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                // The run checks the token before each stage, so a stop always leaves a stage unfinished.
                 var remaining = selected.Except(finished).ToList();
                 var journal = Path.Combine(outDir, FeedbackPipeline.JournalFile);
                 var responses = File.Exists(journal) ? File.ReadLines(journal).Count(l => l.Length > 0) : 0;
