@@ -85,6 +85,7 @@ public class FeedbackCommandTests
     [InlineData("--from responses --until feedback", "--until feedback --from feedback")]
     [InlineData("--stages rubrics,feedback,export", "--stages feedback,export")]
     [InlineData("", "--from feedback")]
+    [InlineData("--from=instructions", "--from feedback")]
     public void ResumeCommand_StoppedInFeedback_GoesOnFromThere(string stageArgs, string expectedEnd)
     {
         var command = new RootCommand { FeedbackCommands.Create(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(new StringWriter()) }), TimeProvider.System) };
