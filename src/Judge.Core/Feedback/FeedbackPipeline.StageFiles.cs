@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using Judge.Data;
 
 namespace Judge.Feedback;
 
@@ -19,15 +20,8 @@ public sealed partial class FeedbackPipeline
         }
 
         var list = new List<T>();
-        var line = 0;
-        foreach (var text in File.ReadLines(path))
+        foreach (var (line, text) in Jsonl.ReadLines(path))
         {
-            line++;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                continue;
-            }
-
             try
             {
                 list.Add(JsonSerializer.Deserialize(text, type) ?? throw new JsonException("null"));
