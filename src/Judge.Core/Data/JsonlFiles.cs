@@ -114,3 +114,72 @@ public static partial class Jsonl
         return new JsonlRecovery<T>(records, cut, dropped);
     }
 }
+
+/// <summary>Reading a JSON array file element by element, for <see cref="Jsonl.ReadLines"/>.</summary>
+public static partial class Jsonl
+{
+    private static bool IsJsonArray(string path)
+    {
+        try
+        {
+            using var stream = File.OpenRead(path);
+            Span<byte> buffer = stackalloc byte[256];
+            var n = stream.Read(buffer);
+            var span = buffer[..n];
+            if (span.StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+            {
+                span = span[3..];
+            }
+
+            foreach (var b in span)
+            {
+                if (b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')
+                {
+                    continue;
+                }
+
+                return b == (byte)'[';
+            }
+
+            return false;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // ReadLines reports the missing or unreadable file with its own message.
+            return false;
+        }
+    }
+
+    private static List<(int Line, string Text)> ArrayElements(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var elements = new List<(int Line, string Text)>();
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        try
+        {
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw new InputException(path, 1, null, "expected a JSON array");
+            }
+
+            var line = 1;
+            var counted = 0L;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                var start = reader.TokenStartIndex;
+                line += bytes.AsSpan((int)counted, (int)(start - counted)).Count((byte)'\n');
+                counted = start;
+                reader.Skip();
+                var end = reader.BytesConsumed;
+                elements.Add((line, Encoding.UTF8.GetString(bytes, (int)start, (int)(end - start))));
+            }
+
+            return elements;
+        }
+        catch (JsonException ex)
+        {
+            throw new InputException(path, (int?)(ex.LineNumber + 1), null, $"malformed JSON ({FirstSentence(ex.Message)})", ex);
+        }
+    }
+}
