@@ -48,7 +48,7 @@ tool_check() {
   trap 'rm -rf "$work"' EXIT
   version=$(dotnet msbuild src/Judge.Cli -getProperty:Version -nologo)
   dotnet pack src/Judge.Cli -c Release -nologo -v quiet -o "$work/pkg"
-  (cd "$work/pkg" && du -b Judge.Cli.*.nupkg) | awk '{ printf "%s%s %.1f MB", sep, $2, $1 / 1e6; sep = ", " } END { print "" }' | sed 's/^/tool package: /'
+  (cd "$work/pkg" && du -b Judge.Cli.*.nupkg) | awk '{ printf "%s%s %s", sep, $2, $1 < 1e6 ? sprintf("%.0f kB", $1 / 1e3) : sprintf("%.1f MB", $1 / 1e6); sep = ", " } END { print "" }' | sed 's/^/tool package: /'
   # Only the package folder as a source: nothing is fetched, and no other feed's Judge.Cli can be picked.
   printf '<configuration><packageSources><clear /></packageSources></configuration>\n' > "$work/nuget.config"
   dotnet tool install --tool-path "$work/tools" --configfile "$work/nuget.config" --add-source "$work/pkg" Judge.Cli --version "$version"
