@@ -18,6 +18,11 @@ stamp="$dest/.installed"
 
 . scripts/lib/npm-verified.sh
 
+# Packing several projects at once runs this from each in parallel: one at a time, the rest then find the install.
+mkdir -p .native
+exec 9>.native/.install.lock
+flock 9
+
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$package@$version $integrity" ] \
    && [ -f "$dest/libllama.v0.5.0.so" ] && [ -f "$dest/libggml.v0.5.0.so" ] && [ -f "$dest/libggml-base.so" ] \
    && compgen -G "$dest/libggml-cpu-*.so" >/dev/null; then

@@ -38,4 +38,49 @@ failed=$(sum Failed)
 skipped=$(sum Skipped)
 rm -f "$log"
 echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
-exit "$status"
+
+# The judge tool as a user gets it: packed once, installed into a throwaway tool path from that
+# package folder alone, and run from a folder outside the checkout with no variable pointing back
+# into it, so the rubrics and llama.cpp libraries it uses are the ones inside the package.
+tool_check() {
+  # Runs in a subshell (below), so its variables and EXIT trap stay there.
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  version=$(dotnet msbuild src/Judge.Cli -getProperty:Version -nologo)
+  dotnet pack src/Judge.Cli -c Release -nologo -v quiet -o "$work/pkg"
+  (cd "$work/pkg" && du -b Judge.Cli.*.nupkg) | awk '{ printf "%s%s %s", sep, $2, $1 < 1e6 ? sprintf("%.0f kB", $1 / 1e3) : sprintf("%.1f MB", $1 / 1e6); sep = ", " } END { print "" }' | sed 's/^/tool package: /'
+  # Only the package folder as a source: nothing is fetched, and no other feed's Judge.Cli can be picked.
+  printf '<configuration><packageSources><clear /></packageSources></configuration>\n' > "$work/nuget.config"
+  dotnet tool install --tool-path "$work/tools" --configfile "$work/nuget.config" --add-source "$work/pkg" Judge.Cli --version "$version"
+
+  shared=$(cd ../shared && pwd)
+  sample=$PWD/datasets/sample
+  mkdir "$work/run"
+  (
+    cd "$work/run"
+    unset JUDGE_LLAMA_NATIVE JUDGE_RUBRICS
+    mt=$shared/datasets/mt-bench
+    # The judge prints its summary and its errors on stdout: keep it out of the log unless a step fails.
+    quiet() { "$@" >last.log 2>&1 || { local rc=$?; cat last.log >&2; return "$rc"; }; }
+    quiet "$work/tools/judge" rubrics list
+    grep -q pairwise-general last.log
+    quiet "$work/tools/judge" compare --questions "$mt/question.jsonl" --answers "$mt"/model_answer/*.jsonl \
+      --judge "replay:$mt/gpt4_pair_judgments.jsonl" --turn 1 --limit 20 --out "$work/run/replay.jsonl"
+    quiet "$work/tools/judge" compare --questions "$sample/question.jsonl" --answers "$sample"/model_answer/*.jsonl \
+      --references "$sample/reference_answer/reference.jsonl" --judge "llama:$shared/models/stories260K.gguf?ctx=4096" \
+      --concurrency 1 --max-tokens 32 --limit 6 --out "$work/run/llama.jsonl"
+    test -s replay.jsonl
+    test -s llama.jsonl
+  )
+  echo "installed tool: rubrics list, replay compare and llama compare ran from outside the checkout"
+}
+# In a subshell of its own, not after ||: there bash would ignore set -e inside the function.
+set +e
+(set -e; tool_check)
+tool_status=$?
+set -e
+if [ "$tool_status" -ne 0 ]; then
+  echo "error: the packed judge tool failed its install check (exit $tool_status)" >&2
+fi
+[ "$status" -ne 0 ] && exit "$status"
+exit "$tool_status"

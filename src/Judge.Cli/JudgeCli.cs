@@ -33,7 +33,7 @@ public static class JudgeCli
             BiasCommands.AgreementScores(console),
             RunCommand.Create(console, time),
             ModelCommands.Create(console),
-            FeedbackCommands.Create(console),
+            FeedbackCommands.Create(console, time),
         };
 
         var parse = root.Parse(args);

@@ -1,5 +1,9 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
+using Judge.Cli.Commands;
+using Judge.Feedback;
+using Spectre.Console;
 
 namespace Judge.Cli.Tests;
 
@@ -42,6 +46,98 @@ public class FeedbackCommandTests
             "feedback", "generate", "--out", Paths.Temp("bad"), "--generator", "mock:1", "--judge", "mock:1", "--from", "feedback", "--until", "rubrics", "--rubrics-dir", Paths.Rubrics);
         Assert.Equal(ExitCodes.UsageOrInput, exit);
         Assert.Contains("rubrics comes before feedback", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Ctrl-C (the process's token) as the rubrics stage finishes: the command keeps that stage's file and the
+    /// journal, says so, prints the command that goes on from the instructions stage, and exits 130; that command
+    /// then finishes the run without running the rubrics stage again.
+    /// </summary>
+    [Fact]
+    public async Task Generate_CancelledAfterFirstStage_KeepsItAndPrintsTheResumeCommand()
+    {
+        var outDir = Paths.Temp("stopped");
+        using var stop = new CancellationTokenSource();
+        var writer = new CancellingWriter("  rubrics:", stop);
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+            Interactive = InteractionSupport.No,
+            Out = new AnsiConsoleOutput(writer),
+        });
+        console.Profile.Width = 400;
+
+        var exit = await JudgeCli.RunAsync(
+            ["feedback", "generate", "--out", outDir, "--generator", "mock:1", "--judge", "mock:2", "--rubrics", "2", "--rubrics-per-call", "1", "--instructions-per-rubric", "1", "--include-seeds", "--rubrics-dir", Paths.Rubrics],
+            console,
+            TimeProvider.System,
+            stop.Token);
+
+        var output = writer.ToString();
+        Assert.True(exit == ExitCodes.Interrupted, output);
+        Assert.Contains("stopped in the instructions stage: finished rubrics (rubrics.jsonl); 2 model responses kept in", output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(outDir, "rubrics.jsonl")));
+        Assert.False(File.Exists(Path.Combine(outDir, "instructions.jsonl")));
+        var resume = output.Split('\n').Single(l => l.StartsWith("resume with: ", StringComparison.Ordinal))["resume with: ".Length..].Trim();
+        Assert.EndsWith(" --from instructions", resume, StringComparison.Ordinal);
+
+        // Temporary paths need no quoting: the printed command splits on spaces.
+        var args = resume.Split(' ');
+        Assert.Equal("judge", args[0]);
+        var (again, resumed) = await CliRunner.RunAsync(args[1..]);
+
+        Assert.True(again == 0, resumed);
+        Assert.DoesNotContain("  rubrics:", resumed, StringComparison.Ordinal);
+        Assert.Contains("  instructions:", resumed, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(outDir, "feedback-collection.jsonl")));
+    }
+
+    [Theory]
+    [InlineData("--from responses --until feedback", "--until feedback --from feedback")]
+    [InlineData("--stages rubrics,feedback,export", "--stages feedback,export")]
+    [InlineData("", "--from feedback")]
+    [InlineData("--from=instructions", "--from feedback")]
+    public void ResumeCommand_StoppedInFeedback_GoesOnFromThere(string stageArgs, string expectedEnd)
+    {
+        var command = new RootCommand { FeedbackCommands.Create(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(new StringWriter()) }), TimeProvider.System) };
+        string[] args = ["feedback", "generate", "--out", "/tmp/x y", "--generator", "mock:1", "--judge", "mock:1", .. stageArgs.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+        var parse = command.Parse(args);
+        var remaining = stageArgs.Contains("--until", StringComparison.Ordinal) ? new[] { FeedbackStage.Feedback } : [FeedbackStage.Feedback, FeedbackStage.Export];
+
+        var resume = FeedbackCommands.ResumeCommand(parse, remaining);
+
+        Assert.Equal("judge feedback generate --out '/tmp/x y' --generator mock:1 --judge mock:1 " + expectedEnd, resume);
+    }
+
+    /// <summary>Captures the console and cancels once <paramref name="trigger"/> has been written, as Ctrl-C would at that moment.</summary>
+    private sealed class CancellingWriter(string trigger, CancellationTokenSource stop) : StringWriter
+    {
+        public override void Write(char value)
+        {
+            base.Write(value);
+            Check();
+        }
+
+        public override void Write(string? value)
+        {
+            base.Write(value);
+            Check();
+        }
+
+        public override void WriteLine(string? value)
+        {
+            base.WriteLine(value);
+            Check();
+        }
+
+        private void Check()
+        {
+            if (!stop.IsCancellationRequested && GetStringBuilder().ToString().Contains(trigger, StringComparison.Ordinal))
+            {
+                stop.Cancel();
+            }
+        }
     }
 
     /// <summary>

@@ -70,8 +70,11 @@ internal static class EngineRuns
             tokens.Add("--resume");
         }
 
-        return "judge " + string.Join(' ', tokens.Select(Quote));
+        return CommandLine(tokens);
     }
+
+    /// <summary>A <c>judge</c> command line of <paramref name="tokens"/>, quoted for a POSIX shell where needed.</summary>
+    public static string CommandLine(IEnumerable<string> tokens) => "judge " + string.Join(' ', tokens.Select(Quote));
 
     private static string Quote(string token) =>
         token.Length > 0 && token.All(c => char.IsLetterOrDigit(c) || "-_./:=@,+%".Contains(c, StringComparison.Ordinal)) ? token : "'" + token.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
@@ -85,6 +88,7 @@ internal sealed class LiveProgress(IAnsiConsole console, bool quiet)
 {
     private readonly Lock _lock = new();
     private LiveDisplayContext? _context;
+    private string? _label;
     private int _lastPrinted = -1;
     private TimeSpan _lastPrintedAt = TimeSpan.Zero;
 
@@ -152,6 +156,12 @@ internal sealed class LiveProgress(IAnsiConsole console, bool quiet)
             if (console.Profile.Capabilities.Interactive || snapshot.Total == 0)
             {
                 return;
+            }
+
+            if (snapshot.Label != _label)
+            {
+                // A new counter (the next stage of a pipeline) starts from nothing: so do its lines.
+                (_label, _lastPrinted, _lastPrintedAt) = (snapshot.Label, -1, TimeSpan.Zero);
             }
 
             // A line at every 5 % that comes at least a second after the last one, and the last line

@@ -11,7 +11,7 @@ namespace Judge.Cli.Commands;
 /// <summary><c>judge feedback generate</c>: Prometheus-style feedback data generation.</summary>
 internal static class FeedbackCommands
 {
-    public static Command Create(IAnsiConsole console)
+    public static Command Create(IAnsiConsole console, TimeProvider time)
     {
         var output = new Option<string>("--out", "-o") { Description = "Output folder: stage files, rejections, journal and exports.", Required = true };
         var generator = new Option<string>("--generator") { Description = "Judge spec of the model that writes rubrics, instructions and responses, e.g. openai:gpt-4o.", Required = true };
@@ -33,7 +33,7 @@ internal static class FeedbackCommands
         var from = new Option<string?>("--from") { Description = "First stage to run." };
         var until = new Option<string?>("--until") { Description = "Last stage to run." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Print per stage the calls, tokens, cost and time it will take; call no model." };
-        var prices = new Option<string?>("--prices") { Description = "Price table (YAML or JSON) overriding the built-in one, for --dry-run." };
+        var prices = new Option<string?>("--prices") { Description = "Price table (YAML or JSON) overriding the built-in one, for --dry-run and the live cost." };
         var rpm = new Option<int>("--rpm") { Description = "Requests per minute assumed for the --dry-run time estimate.", DefaultValueFactory = _ => 500 };
         var dir = CommonOptions.RubricsDirectory();
 
@@ -64,9 +64,9 @@ internal static class FeedbackCommands
             var judgeSpec = JudgeSpec.Parse(parse.GetValue(judge)!);
             var secondSpec = parse.GetValue(secondJudge) is { } s ? JudgeSpec.Parse(s) : null;
 
+            var table = parse.GetValue(prices) is { } path ? PriceTable.BuiltIn.WithOverrides(path) : PriceTable.BuiltIn;
             if (parse.GetValue(dryRun))
             {
-                var table = parse.GetValue(prices) is { } path ? PriceTable.BuiltIn.WithOverrides(path) : PriceTable.BuiltIn;
                 var plan = FeedbackPlanner.Plan(stagePrompts, judgeRubric, seedRubrics, options, new FeedbackPlanAssumptions(), CostEstimator.EstimateTokens, generatorSpec.Text, judgeSpec.Text, secondSpec?.Text);
                 PrintPlan(console, plan.Where(p => selected.Contains(p.Stage)).ToList(), [generatorSpec, judgeSpec, .. secondSpec is null ? Array.Empty<JudgeSpec>() : [secondSpec]], table, Math.Max(1, parse.GetValue(rpm)));
                 return ExitCodes.Ok;
@@ -89,17 +89,39 @@ internal static class FeedbackCommands
                 JudgeName = judgeSpec.Text,
                 SecondJudge = secondClient,
                 SecondJudgeName = secondSpec?.Text,
+                Prices = table,
             };
             var outDir = parse.GetValue(output)!;
-            var pipeline = new FeedbackPipeline(stagePrompts, judgeRubric, models, options, outDir);
+            var pipeline = new FeedbackPipeline(stagePrompts, judgeRubric, models, options, outDir, time);
             console.MarkupLineInterpolated($"generating into {outDir}: {seedRubrics.Count} seed rubrics, stages {string.Join(", ", selected.Select(Name))}");
-            var result = await pipeline.RunAsync(
-                seedRubrics,
-                selected,
-                summary => console.MarkupLineInterpolated($"  {Name(summary.Stage)}: {summary.ItemsIn} in, {summary.ItemsOut} out, {summary.RejectedCount} rejected ({summary.ModelCalls} model calls, {summary.JournalCalls} from the journal)"),
-                cancellationToken).ConfigureAwait(false);
-            PrintSummary(console, result, outDir);
-            return ExitCodes.Ok;
+            var live = new LiveProgress(console, quiet: false);
+            var finished = new List<FeedbackStage>();
+            try
+            {
+                var result = await live.RunAsync(() => pipeline.RunAsync(
+                    seedRubrics,
+                    selected,
+                    summary =>
+                    {
+                        finished.Add(summary.Stage);
+                        console.MarkupLineInterpolated($"  {Name(summary.Stage)}: {summary.ItemsIn} in, {summary.ItemsOut} out, {summary.RejectedCount} rejected ({summary.ModelCalls} model calls, {summary.JournalCalls} from the journal)");
+                    },
+                    live.Update,
+                    cancellationToken)).ConfigureAwait(false);
+                PrintSummary(console, result, outDir);
+                return ExitCodes.Ok;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The run checks the token before each stage, so a stop always leaves a stage unfinished.
+                var remaining = selected.Except(finished).ToList();
+                var journal = Path.Combine(outDir, FeedbackPipeline.JournalFile);
+                var responses = File.Exists(journal) ? File.ReadLines(journal).Count(l => l.Length > 0) : 0;
+                var files = finished.Count == 0 ? "no stage finished" : $"finished {string.Join(", ", finished.Select(Name))} ({string.Join(", ", finished.Select(FileNameOf))})";
+                console.MarkupLineInterpolated($"[yellow]stopped[/] in the {Name(remaining[0])} stage: {files}; {responses} model responses kept in {journal}, served from there when resumed");
+                console.MarkupLineInterpolated($"resume with: {ResumeCommand(parse, remaining)}");
+                return ExitCodes.Interrupted;
+            }
         });
 
         return new Command("feedback", "Feedback data generation in the style of Prometheus's Feedback Collection.") { generate };
@@ -109,6 +131,31 @@ internal static class FeedbackCommands
         value > 0 ? value : throw new InputException(null, null, name, "must be at least 1");
 
     private static string Name(FeedbackStage stage) => stage.ToString().ToLowerInvariant();
+
+    private static string FileNameOf(FeedbackStage stage) => stage == FeedbackStage.Export
+        ? $"{FeedbackPipeline.FeedbackCollectionFile}, {FeedbackPipeline.PreferenceCollectionFile}"
+        : FeedbackPipeline.FileOf(stage);
+
+    /// <summary>
+    /// The command that goes on from the first unfinished of the stages: the same arguments, with <c>--from</c> that
+    /// stage (or, after <c>--stages</c>, the list of the unfinished ones). The journal serves what was paid for.
+    /// </summary>
+    internal static string ResumeCommand(ParseResult parse, IReadOnlyList<FeedbackStage> remaining)
+    {
+        var tokens = parse.Tokens.Select(t => t.Value).ToList();
+        var listed = tokens.Contains("--stages");
+        foreach (var option in new[] { "--stages", "--from" })
+        {
+            var at = tokens.IndexOf(option);
+            if (at >= 0)
+            {
+                tokens.RemoveRange(at, Math.Min(2, tokens.Count - at));
+            }
+        }
+
+        tokens.AddRange(listed ? ["--stages", string.Join(',', remaining.Select(Name))] : ["--from", Name(remaining[0])]);
+        return EngineRuns.CommandLine(tokens);
+    }
 
     private static FeedbackStage ParseStage(string text, string option) =>
         Enum.TryParse<FeedbackStage>(text.Trim(), ignoreCase: true, out var stage) && Enum.IsDefined(stage)

@@ -137,7 +137,7 @@ public readonly struct JsonlRecord
 }
 
 /// <summary>Reads JSONL files line by line, turning malformed lines into errors that name the file and line.</summary>
-public static class Jsonl
+public static partial class Jsonl
 {
     /// <summary>
     /// Reads every non-blank line of <paramref name="path"/> as a JSON object. The documents are
@@ -155,9 +155,23 @@ public static class Jsonl
         return results;
     }
 
-    /// <summary>The non-blank lines of a file with their 1-based numbers; a missing file is an <see cref="InputException"/>.</summary>
+    /// <summary>
+    /// The records of a file with their 1-based line numbers: the non-blank lines of a JSONL file, or, when
+    /// the file is one JSON array (as many published data sets are), the text of each element with the
+    /// line it starts on. A missing file is an <see cref="InputException"/>.
+    /// </summary>
     public static IEnumerable<(int Line, string Text)> ReadLines(string path)
     {
+        if (IsJsonArray(path))
+        {
+            foreach (var element in ArrayElements(path))
+            {
+                yield return element;
+            }
+
+            yield break;
+        }
+
         StreamReader reader;
         try
         {

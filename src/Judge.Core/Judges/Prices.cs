@@ -110,4 +110,18 @@ public sealed class PriceTable
             .Select(p => p.Value)
             .FirstOrDefault();
     }
+
+    /// <summary>
+    /// What one call cost in US dollars (rounded to 8 places): priced by the model that answered, else by
+    /// <paramref name="pricedModel"/> (the model its spec names); <see langword="null"/> when neither has a price.
+    /// </summary>
+    /// <param name="answeringModel">The model id the provider reported, if any.</param>
+    /// <param name="pricedModel">The model the caller asked for.</param>
+    /// <param name="inputTokens">Prompt tokens.</param>
+    /// <param name="outputTokens">Completion tokens.</param>
+    public decimal? CostOf(string? answeringModel, string pricedModel, long inputTokens, long outputTokens)
+    {
+        var price = Find(answeringModel ?? pricedModel) ?? Find(pricedModel);
+        return price is null ? null : Math.Round(price.Cost(inputTokens, outputTokens), 8);
+    }
 }

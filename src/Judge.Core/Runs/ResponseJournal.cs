@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Judge.Data;
 using Judge.Judges;
 using Microsoft.Extensions.AI;
 
@@ -77,45 +78,14 @@ public sealed class ResponseJournal : IDisposable
     /// <summary>Opens (or creates) the journal at <paramref name="path"/>; <paramref name="resume"/> keeps and loads what is there.</summary>
     public static ResponseJournal Open(string path, bool resume)
     {
-        var entries = new List<JournalEntry>();
+        IReadOnlyList<JournalEntry> entries = [];
         var torn = 0;
         if (resume && File.Exists(path))
         {
-            var bytes = File.ReadAllBytes(path);
-            var keep = 0;
-            var start = 0;
-            while (start < bytes.Length)
-            {
-                var end = Array.IndexOf(bytes, (byte)'\n', start);
-                if (end < 0)
-                {
-                    torn++;
-                    break;
-                }
-
-                try
-                {
-                    if (JsonSerializer.Deserialize(Encoding.UTF8.GetString(bytes, start, end - start), JournalJsonContext.Default.JournalEntry) is { } e)
-                    {
-                        entries.Add(e);
-                    }
-                }
-                catch (JsonException)
-                {
-                    // A journal is only a cache: a bad line costs one repeated call, never a wrong verdict.
-                    torn++;
-                    break;
-                }
-
-                start = end + 1;
-                keep = start;
-            }
-
-            if (keep < bytes.Length)
-            {
-                using var cut = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.Read);
-                cut.SetLength(keep);
-            }
+            // A journal is only a cache: a bad line costs one repeated call, never a wrong verdict.
+            var recovered = Jsonl.Recover(path, text => JsonSerializer.Deserialize(text, JournalJsonContext.Default.JournalEntry), _ => true, badLineEndsFile: true);
+            entries = recovered.Records;
+            torn = recovered.DroppedLines;
         }
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

@@ -548,7 +548,6 @@ internal sealed class RunSink(JudgmentsWriter writer, int? repeat, RunProgress p
             return null;
         }
 
-        var price = prices.Find(call.ModelId ?? pricedModel) ?? prices.Find(pricedModel);
-        return price is null ? null : Math.Round(price.Cost(usage.InputTokens ?? 0, usage.OutputTokens ?? 0), 8);
+        return prices.CostOf(call.ModelId, pricedModel, usage.InputTokens ?? 0, usage.OutputTokens ?? 0);
     }
 }

@@ -4,8 +4,11 @@ using Judge.Results;
 
 namespace Judge.Runs;
 
-/// <summary>Counts a run's progress: done, without verdict, calls, tokens, cost, rate and ETA. Thread-safe.</summary>
-internal sealed class RunProgress(int total, TimeProvider time, decimal earlierCost)
+/// <summary>
+/// Counts a run's progress: done, without verdict, calls, tokens, cost, rate and ETA. Counts judgments of
+/// the run engine, and the model calls of one batch of a feedback pipeline stage (named by <paramref name="label"/>). Thread-safe.
+/// </summary>
+internal sealed class RunProgress(int total, TimeProvider time, decimal earlierCost, string? label = null)
 {
     private readonly long _started = time.GetTimestamp();
     private readonly Lock _lock = new();
@@ -19,22 +22,22 @@ internal sealed class RunProgress(int total, TimeProvider time, decimal earlierC
 
     public event Action<RunProgressSnapshot>? Changed;
 
-    public void Add(VerdictStatus status, IReadOnlyList<CallRecord> calls)
+    public void Add(VerdictStatus status, IReadOnlyList<CallRecord> calls) =>
+        Add(status == VerdictStatus.Parsed, calls.Count, calls.Sum(c => c.InputTokens ?? 0), calls.Sum(c => c.OutputTokens ?? 0), calls.Any(c => c.CostUsd is not null) ? calls.Sum(c => c.CostUsd ?? 0) : null);
+
+    /// <summary>Counts one finished unit of work: whether it gave a verdict, its calls, their tokens, and what its priced calls cost (<see langword="null"/> when none was priced).</summary>
+    public void Add(bool withVerdict, int calls, long inputTokens, long outputTokens, decimal? cost)
     {
         RunProgressSnapshot snapshot;
         lock (_lock)
         {
             _done++;
-            _withoutVerdict += status == VerdictStatus.Parsed ? 0 : 1;
-            _calls += calls.Count;
-            _input += calls.Sum(c => c.InputTokens ?? 0);
-            _output += calls.Sum(c => c.OutputTokens ?? 0);
-            foreach (var c in calls.Where(c => c.CostUsd is not null))
-            {
-                _priced = true;
-                _cost += c.CostUsd!.Value;
-            }
-
+            _withoutVerdict += withVerdict ? 0 : 1;
+            _calls += calls;
+            _input += inputTokens;
+            _output += outputTokens;
+            _priced |= cost is not null;
+            _cost += cost ?? 0;
             snapshot = Snapshot();
         }
 
@@ -45,7 +48,7 @@ internal sealed class RunProgress(int total, TimeProvider time, decimal earlierC
     {
         lock (_lock)
         {
-            return new RunProgressSnapshot(_done, total, _withoutVerdict, _calls, _input, _output, _priced || earlierCost > 0 ? _cost : null, earlierCost, time.GetElapsedTime(_started));
+            return new RunProgressSnapshot(_done, total, _withoutVerdict, _calls, _input, _output, _priced || earlierCost > 0 ? _cost : null, earlierCost, time.GetElapsedTime(_started)) { Label = label };
         }
     }
 }
@@ -62,6 +65,9 @@ internal sealed class RunProgress(int total, TimeProvider time, decimal earlierC
 /// <param name="Elapsed">Time since the judging started.</param>
 public sealed record RunProgressSnapshot(int Done, int Total, int WithoutVerdict, int Calls, long InputTokens, long OutputTokens, decimal? Cost, decimal EarlierCost, TimeSpan Elapsed)
 {
+    /// <summary>What is counted, shown before the counts (a feedback pipeline stage); <see langword="null"/> for a judging run.</summary>
+    public string? Label { get; init; }
+
     /// <summary>Judgments per second.</summary>
     public double Rate => Elapsed.TotalSeconds > 0 ? Done / Elapsed.TotalSeconds : 0;
 
@@ -72,13 +78,13 @@ public sealed record RunProgressSnapshot(int Done, int Total, int WithoutVerdict
     public decimal? TotalCost => Cost is null && EarlierCost == 0 ? null : (Cost ?? 0) + EarlierCost;
 
     /// <summary>
-    /// One line of at most 80 characters for any realistic run:
-    /// <c>1200/2400 50% 31.2/s ETA 0:38 no verdict 3 $0.0123</c>.
+    /// One line of at most 80 characters for any realistic run (and a label of up to 20):
+    /// <c>1200/2400 50% 31.2/s ETA 0:38 no verdict 3 $0.0123</c>, after the <see cref="Label"/> when there is one.
     /// </summary>
     public string Line()
     {
         var percent = Total == 0 ? 100 : (int)(100L * Done / Total);
-        var line = string.Create(CultureInfo.InvariantCulture, $"{Done}/{Total} {percent}% {Rate:0.0}/s ETA {Duration(Eta)} no verdict {WithoutVerdict}");
+        var line = string.Create(CultureInfo.InvariantCulture, $"{(Label is null ? string.Empty : Label + " ")}{Done}/{Total} {percent}% {Rate:0.0}/s ETA {Duration(Eta)} no verdict {WithoutVerdict}");
         return TotalCost is decimal cost ? line + string.Create(CultureInfo.InvariantCulture, $" ${cost:0.0000}") : line;
     }
 

@@ -1,50 +1,29 @@
 using System.Globalization;
 using System.Text.Json;
+using Judge.Data;
 
 namespace Judge.Statistics;
 
-/// <summary>Reads a JSON file whose root is an array of objects, with errors that name file, item and field.</summary>
+/// <summary>Reads a JSON file whose root is an array of objects (through <see cref="Jsonl.ReadLines"/>), with errors that name file, line, item and field.</summary>
 internal static class JsonArrayFile
 {
     public static List<T> Read<T>(string path, Func<Item, T> read)
     {
-        try
+        var results = new List<T>();
+        var i = 0;
+        foreach (var (line, text) in Jsonl.ReadLines(path))
         {
-            using var stream = File.OpenRead(path);
-            using var doc = JsonDocument.Parse(stream);
-            if (doc.RootElement.ValueKind != JsonValueKind.Array)
-            {
-                throw new InputException(path, null, null, "expected a JSON array of objects");
-            }
-
-            var results = new List<T>();
-            var i = 0;
-            foreach (var element in doc.RootElement.EnumerateArray())
-            {
-                if (element.ValueKind != JsonValueKind.Object)
-                {
-                    throw new InputException(path, null, $"[{i}]", "expected an object");
-                }
-
-                results.Add(read(new Item(path, i, element)));
-                i++;
-            }
-
-            return results;
+            using var doc = Jsonl.Parse(path, line, text);
+            results.Add(read(new Item(path, line, i, doc.RootElement)));
+            i++;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException(path, null, null, ex is FileNotFoundException or DirectoryNotFoundException ? "file not found" : ex.Message, ex);
-        }
-        catch (JsonException ex)
-        {
-            throw new InputException(path, (int?)(ex.LineNumber + 1), null, $"malformed JSON ({ex.Message})", ex);
-        }
+
+        return results;
     }
 
-    internal readonly record struct Item(string Path, int Index, JsonElement Root)
+    internal readonly record struct Item(string Path, int Line, int Index, JsonElement Root)
     {
-        public InputException Error(string field, string problem) => new(Path, null, $"[{Index}].{field}", problem);
+        public InputException Error(string field, string problem) => new(Path, Line, $"[{Index}].{field}", problem);
 
         public JsonElement Required(string field) =>
             Root.TryGetProperty(field, out var v) && v.ValueKind != JsonValueKind.Null ? v : throw Error(field, "is missing");

@@ -444,7 +444,7 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
         var ex = Assert.Throws<JudgeUnavailableException>(() => LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, NativeDirectory = dir }));
         Assert.Contains(dir, ex.Message, StringComparison.Ordinal);
         Assert.Contains("libllama.v0.5.0.so", ex.Message, StringComparison.Ordinal);
-        Assert.Contains("install-native.sh", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("JUDGE_LLAMA_NATIVE", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,9 +7,11 @@ namespace Judge.Providers.Llama.Interop;
 /// <summary>
 /// The one place that finds and loads llama.cpp: resolves <see cref="NativeMethods"/>' logical
 /// library names to files in a directory, checks the version, loads the ggml backends and
-/// initialises llama once per process. The directory is, in order: the spec's <c>native=DIR</c>,
-/// <c>JUDGE_LLAMA_NATIVE</c>, else <c>.native/llama</c> in the repository that holds this build
-/// (found by walking up to <c>Judge.sln</c>), as <c>scripts/install-native.sh</c> fills it.
+/// initialises llama once per process. The directory is the spec's <c>native=DIR</c>, else
+/// <c>JUDGE_LLAMA_NATIVE</c>, else the first of these that holds the libraries: <c>runtimes/linux-x64/native</c>
+/// beside this assembly (where the judge tool package and a published app carry them), the
+/// assembly's own folder (where a RID-specific build flattens a package's natives), <c>.native/llama</c>
+/// in the source checkout that holds this build (found by walking up to <c>Judge.sln</c>).
 /// Thread-safe.
 /// </summary>
 internal static unsafe class LlamaNativeLibrary
@@ -30,29 +32,48 @@ internal static unsafe class LlamaNativeLibrary
     /// <summary>The directory the libraries were loaded from, once loaded.</summary>
     public static string? LoadedFrom => Volatile.Read(ref _loadedFrom);
 
+    /// <summary>Where the libraries are bundled, relative to the assembly's folder.</summary>
+    public const string BundledSubdirectory = "runtimes/linux-x64/native";
+
     /// <summary>Where the libraries are looked for, given the spec's option (if any).</summary>
-    public static string ResolveDirectory(string? fromSpec)
+    public static string ResolveDirectory(string? fromSpec) =>
+        ResolveDirectory(fromSpec, Environment.GetEnvironmentVariable(EnvironmentVariable), AppContext.BaseDirectory);
+
+    /// <summary>
+    /// The spec's folder, else the environment's, else the first of <see cref="SearchedDirectories"/>
+    /// holding <c>libllama</c>; when none does, the first (the bundled folder), so the error names it.
+    /// </summary>
+    internal static string ResolveDirectory(string? fromSpec, string? fromEnvironment, string baseDirectory)
     {
         if (!string.IsNullOrWhiteSpace(fromSpec))
         {
             return Path.GetFullPath(fromSpec);
         }
 
-        var env = Environment.GetEnvironmentVariable(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(env))
+        if (!string.IsNullOrWhiteSpace(fromEnvironment))
         {
-            return Path.GetFullPath(env);
+            return Path.GetFullPath(fromEnvironment);
         }
 
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        var searched = SearchedDirectories(baseDirectory);
+        return searched.FirstOrDefault(d => File.Exists(Path.Combine(d, RequiredFiles[0]))) ?? searched[0];
+    }
+
+    /// <summary>The folders looked in, in order, when neither the spec nor the environment names one.</summary>
+    internal static IReadOnlyList<string> SearchedDirectories(string baseDirectory)
+    {
+        var assemblyFolder = Path.TrimEndingDirectorySeparator(Path.GetFullPath(baseDirectory));
+        var searched = new List<string> { Path.Combine(assemblyFolder, BundledSubdirectory), assemblyFolder };
+        for (var dir = new DirectoryInfo(assemblyFolder); dir is not null; dir = dir.Parent)
         {
             if (File.Exists(Path.Combine(dir.FullName, "Judge.sln")))
             {
-                return Path.Combine(dir.FullName, ".native", "llama");
+                searched.Add(Path.Combine(dir.FullName, ".native", "llama"));
+                break;
             }
         }
 
-        return Path.Combine(AppContext.BaseDirectory, ".native", "llama");
+        return searched;
     }
 
     /// <summary>
@@ -73,9 +94,13 @@ internal static unsafe class LlamaNativeLibrary
             }
 
             var why = Directory.Exists(directory) ? $"missing {string.Join(", ", missing)}" : "the directory does not exist";
+            var searched = SearchedDirectories(AppContext.BaseDirectory);
+            var also = searched.Contains(directory, StringComparer.Ordinal) && searched.Count > 1
+                ? $"; also looked in {string.Join(", ", searched.Where(d => !string.Equals(d, directory, StringComparison.Ordinal)))}"
+                : string.Empty;
             throw new JudgeUnavailableException(
-                $"llama.cpp v{ExpectedVersion} native libraries not found in {directory} ({why}); run scripts/install-native.sh, " +
-                $"or point {EnvironmentVariable} or the spec option native=DIR at a folder holding {string.Join(", ", RequiredFiles)} and libggml-cpu*.so (scripts/build-llama.sh builds such a folder from source)");
+                $"llama.cpp v{ExpectedVersion} native libraries not found in {directory} ({why}){also}. " +
+                $"Point {EnvironmentVariable} or the spec option native=DIR at a folder holding {string.Join(", ", RequiredFiles)} and libggml-cpu*.so");
         }
 
         lock (Gate)
@@ -109,7 +134,7 @@ internal static unsafe class LlamaNativeLibrary
             var version = Marshal.PtrToStringUTF8(NativeMethods.llama_version()) ?? string.Empty;
             if (!version.StartsWith(ExpectedVersion, StringComparison.Ordinal))
             {
-                throw new JudgeUnavailableException($"the llama.cpp in {directory} is version '{version}', but this build mirrors v{ExpectedVersion}'s ABI; run scripts/install-native.sh");
+                throw new JudgeUnavailableException($"the llama.cpp in {directory} is version '{version}', but this build mirrors v{ExpectedVersion}'s ABI; point {EnvironmentVariable} or native=DIR at a v{ExpectedVersion} build");
             }
 
             NativeMethods.llama_log_set(&OnLog, null);

@@ -1,0 +1,162 @@
+using Judge.Grading;
+
+namespace Judge.Providers.Llama;
+
+// Batching verdicts: the scheduler's slots filled and stepped, the retry on a full KV cache, and the loop that batches queued requests.
+internal sealed partial class LlamaChatClient
+{
+    /// <summary>
+    /// Runs <paramref name="jobs"/> to the end on the scheduler's slots (the caller holds the turn):
+    /// each free slot takes the waiting job that shares the most with what the cache holds.
+    /// </summary>
+    private List<LogitVerdictResult> RunToCompletion(IReadOnlyList<LlamaScheduler.Job> jobs, CancellationToken cancellationToken)
+    {
+        var waiting = jobs.ToList();
+        try
+        {
+            while (waiting.Count > 0 || _scheduler.Busy)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                Fill(waiting);
+                var outcome = Step();
+                if (outcome.Error is not null)
+                {
+                    if (!Retry(outcome, waiting))
+                    {
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(outcome.Error);
+                    }
+                }
+            }
+        }
+        catch
+        {
+            foreach (var job in jobs)
+            {
+                _scheduler.Drop(job);
+            }
+
+            throw;
+        }
+
+        return [.. jobs.Select(j => j.Result!)];
+    }
+
+    /// <summary>Starts waiting jobs on free slots, best-sharing first.</summary>
+    private void Fill(List<LlamaScheduler.Job> waiting)
+    {
+        while (_scheduler.CanStart && waiting.Count > 0)
+        {
+            // The look-ahead compares each candidate with every slot's tokens, once per start: bounded, so that a
+            // batch of hundreds does not spend a forward pass's time choosing.
+            var next = _scheduler.PickNext(waiting, Math.Clamp(2 * _scheduler.Concurrency, 8, 32));
+            var job = waiting[next];
+            waiting.RemoveAt(next);
+            _scheduler.Start(job);
+        }
+    }
+
+    private LlamaScheduler.StepOutcome Step()
+    {
+        var outcome = _scheduler.Step();
+        Interlocked.Increment(ref _batches);
+        Interlocked.Add(ref _scored, outcome.Done.Count);
+        return outcome;
+    }
+
+    /// <summary>
+    /// A pass that found no room in the KV cache (stale cells of idle slots can fragment it) starts
+    /// its jobs once more on a cleared cache; anything else, or a second time, is the jobs' error.
+    /// </summary>
+    private bool Retry(LlamaScheduler.StepOutcome outcome, List<LlamaScheduler.Job> waiting)
+    {
+        if (outcome.Error is not KvCacheFullException || outcome.Failed.Any(j => j.Retried))
+        {
+            return false;
+        }
+
+        foreach (var job in outcome.Failed)
+        {
+            job.Restart();
+        }
+
+        // Busy slots' jobs lose their cells too: they start over as well.
+        var interrupted = _scheduler.Reset();
+        foreach (var job in interrupted)
+        {
+            job.Restart();
+        }
+
+        waiting.InsertRange(0, outcome.Failed.Concat(interrupted));
+        return true;
+    }
+
+    private async Task BatchLoopAsync()
+    {
+        var reader = _queue!.Reader;
+        var waiting = new List<LlamaScheduler.Job>();
+        while (true)
+        {
+            if (waiting.Count == 0 && !_scheduler.Busy && !await reader.WaitToReadAsync().ConfigureAwait(false))
+            {
+                break;
+            }
+
+            while (reader.TryRead(out var job))
+            {
+                waiting.Add(job);
+            }
+
+            waiting.RemoveAll(j => j.Completion!.Task.IsCompleted);
+            await _turn.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                foreach (var job in _scheduler.Jobs.Where(j => j.Completion!.Task.IsCompleted).ToList())
+                {
+                    _scheduler.Drop(job);
+                }
+
+                Fill(waiting);
+                if (!_scheduler.Busy)
+                {
+                    continue;
+                }
+
+                var outcome = Step();
+                foreach (var job in outcome.Done)
+                {
+                    job.Completion!.TrySetResult(job.Result!);
+                }
+
+                if (outcome.Error is not null && !Retry(outcome, waiting))
+                {
+                    foreach (var job in outcome.Failed)
+                    {
+                        if (outcome.Error is OperationCanceledException)
+                        {
+                            job.Completion!.TrySetCanceled(job.Cancellation);
+                        }
+                        else
+                        {
+                            job.Completion!.TrySetException(outcome.Error);
+                        }
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                // Not expected: fail everything in flight rather than leave callers waiting.
+                foreach (var job in _scheduler.Jobs.Concat(waiting).ToList())
+                {
+                    job.Completion!.TrySetException(ex);
+                }
+
+                _scheduler.Reset();
+                waiting.Clear();
+            }
+            finally
+            {
+                _turn.Release();
+            }
+        }
+    }
+}
