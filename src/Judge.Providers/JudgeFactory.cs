@@ -39,6 +39,8 @@ public sealed record BuiltPairwiseJudge(IPairwiseJudge Judge, IReadOnlyList<stri
 #pragma warning disable CA2000
 public sealed class JudgeFactory
 {
+    private static readonly string[] ReplayOptions = ["judge", "prices", "model", "cache_mode"];
+
     private readonly ChatClientRegistry _registry;
 
     /// <summary>Creates a factory over a registry (default: <see cref="ChatClientRegistry.CreateDefault"/>).</summary>
@@ -56,6 +58,7 @@ public sealed class JudgeFactory
     {
         if (spec.Scheme == "replay")
         {
+            spec.RequireKnownOptions(ReplayOptions);
             if (!JudgmentsReader.IsJudgmentsFile(spec.Target))
             {
                 var recorded = new RecordedPairwiseJudge(spec.Text, spec.Target, spec.Option("judge"));
@@ -74,6 +77,7 @@ public sealed class JudgeFactory
     {
         if (spec.Scheme == "replay")
         {
+            spec.RequireKnownOptions(ReplayOptions);
             if (!JudgmentsReader.IsJudgmentsFile(spec.Target))
             {
                 throw new InputException(spec.Target, null, null, "absolute grading replays only judgments files written by Judge (records with a \"type\" field)");
