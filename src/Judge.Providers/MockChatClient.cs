@@ -43,6 +43,12 @@ internal sealed partial class MockChatClient : IChatClient
         spec.RequireKnownOptions(KnownOptions);
         _latencyMs = spec.IntOption("latency_ms", 0, 0, 600_000);
         _errorRate = spec.DoubleOption("error_rate", 0, 1) ?? 0;
+        if (spec.Option("prices") is { } prices)
+        {
+            // Read now, so a malformed price table is an input error here as it is for hosted judges.
+            _ = Hosted.PriceTable.BuiltIn.WithOverrides(prices);
+        }
+
         _min = spec.IntOption("min", 1, -1_000_000, 1_000_000);
         _max = spec.IntOption("max", 10, -1_000_000, 1_000_000);
         if (_min >= _max)

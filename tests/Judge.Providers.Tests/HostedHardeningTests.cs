@@ -420,3 +420,23 @@ public sealed class HostedHardeningTests : IDisposable
         }
     }
 }
+
+public sealed class MockSpecTests
+{
+    [Fact]
+    public void Mock_MalformedPricesFile_IsAnInputError()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"judge-prices-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "gpt-4o: [this is: not: a price");
+        try
+        {
+            var ex = Assert.Throws<InputException>(() => ChatClientRegistry.CreateDefault().Create(JudgeSpec.Parse($"mock:1?prices={path}")));
+
+            Assert.Equal(path, ex.Path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -176,14 +176,17 @@ internal sealed class BudgetLease : IDisposable
 }
 
 /// <summary>
-/// A FIFO concurrency limit that adapts by AIMD when <c>adaptive</c>: a 429 multiplies the limit by 1/2
-/// (never below 1), but only for a request admitted since the last cut, so one burst of 429s from requests
-/// already in flight costs one halving, not one per request; each success adds 1/limit (one slot per
+/// A FIFO concurrency limit that adapts by AIMD when <c>adaptive</c>: sustained 429s (two in a row, with no
+/// success between them) multiply the limit by 1/2 (never below 1), but only for a request admitted since the
+/// last cut, so one burst of 429s from requests already in flight costs one halving, not one per request; each success adds 1/limit (one slot per
 /// limit's worth of successes), up to the maximum. A run thus converges on what the server allows instead
 /// of spraying it. Without <c>adaptive</c> it is a plain limit of <c>max</c>. Thread-safe.
 /// </summary>
 internal sealed class AdaptiveConcurrency
 {
+    /// <summary>429s in a row (no success between them) that count as sustained and cut the limit.</summary>
+    private const int SustainedThrottles = 2;
+
     private readonly Lock _lock = new();
     private readonly LinkedList<TaskCompletionSource<long>> _waiters = new();
     private readonly int _max;
@@ -192,6 +195,7 @@ internal sealed class AdaptiveConcurrency
     private int _inFlight;
     private int _peak;
     private long _epoch;
+    private int _consecutiveThrottles;
 
     public AdaptiveConcurrency(int max, bool adaptive)
     {
@@ -267,7 +271,8 @@ internal sealed class AdaptiveConcurrency
 
         lock (_lock)
         {
-            if (epoch < _epoch)
+            // One 429 among successes is noise (a server's random shedding); two in a row say the server is full.
+            if (++_consecutiveThrottles < SustainedThrottles || epoch < _epoch)
             {
                 return;
             }
@@ -286,6 +291,7 @@ internal sealed class AdaptiveConcurrency
 
         lock (_lock)
         {
+            _consecutiveThrottles = 0;
             if (_limit < _max)
             {
                 _limit = Math.Min(_max, _limit + (1 / _limit));

@@ -22,7 +22,7 @@ public sealed class HostedJudgeOptions
 
     /// <summary>
     /// Whether the number of requests in flight per endpoint adapts to the server (spec option <c>adaptive</c>):
-    /// a 429 halves it (at most once per generation of requests, never below 1), each success raises it by
+    /// sustained 429s (two in a row) halve it (at most once per generation of requests, never below 1), each success raises it by
     /// 1/limit (one per limit's worth of successes) back up to <see cref="MaxConcurrency"/>. Default on.
     /// </summary>
     public bool AdaptiveConcurrency { get; set; } = true;
