@@ -57,6 +57,10 @@ internal sealed partial class MockChatClient : IChatClient
         }
 
         _log = spec.Option("log");
+        if (_log is not null && Directory.Exists(_log))
+        {
+            throw new InputException(_log, null, "log", $"the log in '{spec.Text}' is a directory; give a file path");
+        }
         _time = time ?? TimeProvider.System;
     }
 

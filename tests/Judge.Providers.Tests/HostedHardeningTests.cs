@@ -440,3 +440,22 @@ public sealed class MockSpecTests
         }
     }
 }
+
+public sealed class MockLogPathTests
+{
+    [Fact]
+    public void Mock_LogIsADirectory_IsAnInputError()
+    {
+        var dir = Directory.CreateTempSubdirectory("judge-mock-log-").FullName;
+        try
+        {
+            var ex = Assert.Throws<InputException>(() => ChatClientRegistry.CreateDefault().Create(JudgeSpec.Parse($"mock:1?log={dir}")));
+
+            Assert.Contains("is a directory", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    }
+}

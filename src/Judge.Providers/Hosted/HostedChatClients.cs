@@ -20,7 +20,7 @@ namespace Judge.Providers.Hosted;
 /// <list type="bullet">
 /// <item><c>base_url</c> (openai) / <c>endpoint</c> (azure; else <c>AZURE_OPENAI_ENDPOINT</c>): one URL or several, comma separated, sharing the load;</item>
 /// <item><c>api_version</c> (azure; else <c>AZURE_OPENAI_API_VERSION</c>, else the SDK's default);</item>
-/// <item><c>rpm</c> (1-100000000), <c>tpm</c> (1-10000000000 capped to int), <c>concurrency</c> (1-1024): budgets per endpoint;
+/// <item><c>rpm</c> (1-100000000), <c>tpm</c> (at least 1), <c>concurrency</c> (1-1024): budgets per endpoint;
 /// <c>adaptive</c> = on | off (AIMD concurrency on 429s, default on);</item>
 /// <item><c>timeout</c> (seconds per attempt, above 0, at most 86400; default 120), <c>deadline</c> (seconds a call may keep
 /// retrying, above 0, at most 604800; default 600), <c>attempts</c> (an optional cap, 1-10000; default none);</item>
@@ -187,6 +187,10 @@ public static class HostedChatClients
         catch (CacheException ex)
         {
             throw new InputException(path, null, "cache", ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, null, "cache", $"the cache file in '{spec.Text}' cannot be created: {ex.Message}", ex);
         }
     }
 

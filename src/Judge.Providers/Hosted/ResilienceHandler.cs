@@ -208,10 +208,10 @@ internal sealed class ResilienceHandler : DelegatingHandler
 
                     // Retry until the deadline; a server that asks for a wait past it ends the call now.
                     var remaining = Remaining(args.Context);
-                    var asked = RetryAfter(args.Outcome.Result, clock)
-                        ?? (args.Outcome.Exception is BrokenCircuitException broken ? broken.RetryAfter ?? options.CircuitBreakDuration : (TimeSpan?)null)
-                        ?? TimeSpan.Zero;
-                    return ValueTask.FromResult(remaining > TimeSpan.Zero && Min(asked, options.MaxRetryAfter) < remaining);
+                    var asked = RetryAfter(args.Outcome.Result, clock) is { } retryAfter ? Min(retryAfter, options.MaxRetryAfter)
+                        : args.Outcome.Exception is BrokenCircuitException broken ? broken.RetryAfter ?? options.CircuitBreakDuration
+                        : TimeSpan.Zero;
+                    return ValueTask.FromResult(remaining > TimeSpan.Zero && asked < remaining);
                 },
                 DelayGenerator = args =>
                 {
