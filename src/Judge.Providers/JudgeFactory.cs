@@ -14,6 +14,8 @@ namespace Judge.Providers;
 #pragma warning disable CA2000
 public sealed class JudgeFactory : IJudgeFactory
 {
+    private static readonly string[] ReplayOptions = ["judge", "prices", "model", "cache_mode"];
+
     private readonly ChatClientRegistry _registry;
 
     /// <summary>Creates a factory over a registry (default: <see cref="ChatClientRegistry.CreateDefault"/>).</summary>
@@ -31,6 +33,7 @@ public sealed class JudgeFactory : IJudgeFactory
     {
         if (spec.Scheme == "replay")
         {
+            spec.RequireKnownOptions(ReplayOptions);
             if (!JudgmentsReader.IsJudgmentsFile(spec.Target))
             {
                 var recorded = new RecordedPairwiseJudge(spec.Text, spec.Target, spec.Option("judge"));
@@ -53,6 +56,7 @@ public sealed class JudgeFactory : IJudgeFactory
     {
         if (spec.Scheme == "replay")
         {
+            spec.RequireKnownOptions(ReplayOptions);
             if (!JudgmentsReader.IsJudgmentsFile(spec.Target))
             {
                 throw new InputException(spec.Target, null, null, "absolute grading replays only judgments files written by Judge (records with a \"type\" field)");

@@ -17,10 +17,11 @@ namespace Judge.Providers;
 /// seeded hash of each fenced answer's text, so the verdict follows the answers, not their order.
 /// Absolute prompts get <c>{"score": N}</c> with N in <c>min</c>..<c>max</c> (default 1..10). The
 /// request's seed (<see cref="ChatOptions.Seed"/>, which repeats vary) changes the draw.</para>
-/// <para>Options: <c>latency_ms</c> (delay per call, default 0), <c>error_rate</c> (share of calls
-/// that throw, as an unreachable service would, default 0), <c>min</c>, <c>max</c>, and <c>log</c>
-/// (a file that gets one line per answered call, appended, so tests can count calls across
-/// processes). Thread-safe.</para>
+/// <para>Options: <c>latency_ms</c> (delay per call, 0-600000, default 0), <c>error_rate</c> (share of calls
+/// that throw, as an unreachable service would, 0-1, default 0), <c>min</c>, <c>max</c> (integers, min below max),
+/// <c>log</c> (a file that gets one line per answered call, appended, so tests can count calls across
+/// processes), <c>prices</c>, <c>model</c> (read by the cost report) and <c>cache_mode</c> (set by <c>--no-cache</c>; a mock has no cache). Any other key is an
+/// <see cref="InputException"/> listing these. Thread-safe.</para>
 /// </remarks>
 internal sealed partial class MockChatClient : IChatClient
 {
@@ -33,22 +34,33 @@ internal sealed partial class MockChatClient : IChatClient
     private readonly TimeProvider _time;
     private readonly Lock _logLock = new();
 
+    /// <summary>The spec options a <c>mock:</c> judge takes.</summary>
+    public static readonly string[] KnownOptions = ["latency_ms", "error_rate", "min", "max", "log", "prices", "model", "cache_mode"];
+
     public MockChatClient(JudgeSpec spec, TimeProvider? time = null)
     {
         _spec = spec;
-        _latencyMs = spec.IntOption("latency_ms", 0);
-        _errorRate = spec.Option("error_rate") is { } e
-            ? double.TryParse(e, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) && rate is >= 0 and <= 1 ? rate
-                : throw new InputException(null, null, "--judge", $"option 'error_rate={e}' in '{spec.Text}' is not a fraction from 0 to 1")
-            : 0;
-        _min = spec.IntOption("min", 1);
-        _max = spec.IntOption("max", 10);
+        spec.RequireKnownOptions(KnownOptions);
+        _latencyMs = spec.IntOption("latency_ms", 0, 0, 600_000);
+        _errorRate = spec.DoubleOption("error_rate", 0, 1) ?? 0;
+        if (spec.Option("prices") is { } prices)
+        {
+            // Read now, so a malformed price table is an input error here as it is for hosted judges.
+            _ = Judges.PriceTable.BuiltIn.WithOverrides(prices);
+        }
+
+        _min = spec.IntOption("min", 1, -1_000_000, 1_000_000);
+        _max = spec.IntOption("max", 10, -1_000_000, 1_000_000);
         if (_min >= _max)
         {
             throw new InputException(null, null, "--judge", $"'{spec.Text}': min must be below max");
         }
 
         _log = spec.Option("log");
+        if (_log is not null && Directory.Exists(_log))
+        {
+            throw new InputException(_log, null, "log", $"the log in '{spec.Text}' is a directory; give a file path");
+        }
         _time = time ?? TimeProvider.System;
     }
 

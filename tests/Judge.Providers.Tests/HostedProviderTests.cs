@@ -175,8 +175,7 @@ public sealed class HostedProviderTests
 
     public static TheoryData<string, string, string> NonTransient => new()
     {
-        { "malformed", "{\"id\": nope", "not a readable chat completion" },
-        { "truncated", "{\"id\":\"x\",\"object\":\"chat.completion\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assi", "not a readable chat completion" },
+        { "not a completion", "{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":\"oops\"}", "not a readable chat completion" },
         { "no choices", "{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[]}", "no choices" },
         { "content filter", ServerReply.Completion(string.Empty, finishReason: "content_filter").Body, "content filter" },
         { "400", "400", "HTTP 400" },
@@ -380,6 +379,9 @@ public sealed class HostedProviderTests
             o.MaxAttempts = 2;
             o.CircuitMinimumThroughput = 4;
             o.CircuitBreakDuration = TimeSpan.FromMinutes(1);
+
+            // A sole endpoint's open circuit is waited out within the deadline; this break outlasts it.
+            o.CallDeadline = TimeSpan.FromSeconds(30);
         }));
         var judge = TestHosted.Judge(client);
 

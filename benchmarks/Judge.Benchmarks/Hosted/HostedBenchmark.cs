@@ -30,6 +30,11 @@ internal static class HostedBenchmark
 
     public static async Task<int> RunAsync(string[] args)
     {
+        if (args.FirstOrDefault() == "storm")
+        {
+            return await StormBenchmark.RunAsync(args[1..]).ConfigureAwait(false);
+        }
+
         var quick = args.Contains("--quick");
         var budgetMinutes = quick ? 0.5 : 2.0;
         var cachedItems = quick ? 2_000 : 10_000;

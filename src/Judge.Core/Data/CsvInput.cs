@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.RegularExpressions;
 using CsvHelper;
 using CsvHelper.Configuration;
@@ -95,7 +96,7 @@ public static class CsvInput
     {
         try
         {
-            using var reader = new StreamReader(path);
+            using var reader = StrictUtf8.Open(path);
             using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { DetectDelimiter = true });
             if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is null)
             {
@@ -126,6 +127,14 @@ public static class CsvInput
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new InputException(path, null, null, ex is FileNotFoundException or DirectoryNotFoundException ? "file not found" : ex.Message, ex);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw StrictUtf8.Invalid(path, ex);
+        }
+        catch (CsvHelperException ex) when (ex.InnerException is DecoderFallbackException inner)
+        {
+            throw StrictUtf8.Invalid(path, inner);
         }
         catch (CsvHelperException ex)
         {

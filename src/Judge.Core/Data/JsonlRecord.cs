@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 
 namespace Judge.Data;
@@ -158,7 +159,8 @@ public static partial class Jsonl
     /// <summary>
     /// The records of a file with their 1-based line numbers: the non-blank lines of a JSONL file, or, when
     /// the file is one JSON array (as many published data sets are), the text of each element with the
-    /// line it starts on. A missing file is an <see cref="InputException"/>.
+    /// line it starts on. A missing file, a directory, or bytes that are not UTF-8 are an
+    /// <see cref="InputException"/> naming the file (and the line of the first bad byte).
     /// </summary>
     public static IEnumerable<(int Line, string Text)> ReadLines(string path)
     {
@@ -172,20 +174,11 @@ public static partial class Jsonl
             yield break;
         }
 
-        StreamReader reader;
-        try
-        {
-            reader = new StreamReader(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InputException(path, null, null, ex is FileNotFoundException or DirectoryNotFoundException ? "file not found" : ex.Message, ex);
-        }
-
+        var reader = StrictUtf8.Open(path);
         using (reader)
         {
             var number = 0;
-            while (reader.ReadLine() is { } text)
+            while (StrictUtf8.ReadLine(reader, path) is { } text)
             {
                 number++;
                 if (!string.IsNullOrWhiteSpace(text))
@@ -222,5 +215,75 @@ public static partial class Jsonl
     {
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         return (cut > 0 ? message[..cut] : message).TrimEnd('.');
+    }
+}
+
+/// <summary>
+/// Text input read as strict UTF-8: invalid bytes are an <see cref="InputException"/> that names the file and
+/// the line of the first one, never silently replaced with U+FFFD. One definition for JSONL and CSV inputs.
+/// </summary>
+internal static class StrictUtf8
+{
+    private static readonly UTF8Encoding Encoding = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Opens <paramref name="path"/> for strict UTF-8 reading; a missing file or a directory is an <see cref="InputException"/>.</summary>
+    public static StreamReader Open(string path)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new InputException(path, null, null, "is a directory; expected a file");
+        }
+
+        try
+        {
+            return new StreamReader(path, Encoding, detectEncodingFromByteOrderMarks: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, null, null, ex is FileNotFoundException or DirectoryNotFoundException ? "file not found" : ex.Message, ex);
+        }
+    }
+
+    /// <summary>One line, or <see langword="null"/> at the end; invalid UTF-8 is an <see cref="InputException"/> at its line.</summary>
+    public static string? ReadLine(StreamReader reader, string path)
+    {
+        try
+        {
+            return reader.ReadLine();
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw Invalid(path, ex);
+        }
+    }
+
+    /// <summary>The error for a file holding invalid UTF-8: the line and byte of the first bad sequence.</summary>
+    public static InputException Invalid(string path, DecoderFallbackException ex)
+    {
+        // The reader decodes in blocks, so its line count is not where the bad byte is: find it in the bytes.
+        var bytes = File.ReadAllBytes(path);
+        var span = bytes.AsSpan();
+        var offset = 0;
+        var line = 1;
+        var column = 1;
+        while (offset < span.Length)
+        {
+            if (Rune.DecodeFromUtf8(span[offset..], out var rune, out var consumed) != System.Buffers.OperationStatus.Done)
+            {
+                var shown = string.Join(' ', span.Slice(offset, Math.Min(4, span.Length - offset)).ToArray().Select(b => b.ToString("X2", CultureInfo.InvariantCulture)));
+                return new InputException(path, line, null, $"is not valid UTF-8: bad byte sequence {shown} at character {column} of this line (save the file as UTF-8)", ex);
+            }
+
+            if (rune.Value == '\n')
+            {
+                line++;
+                column = 0;
+            }
+
+            column++;
+            offset += consumed;
+        }
+
+        return new InputException(path, null, null, "is not valid UTF-8 (save the file as UTF-8)", ex);
     }
 }

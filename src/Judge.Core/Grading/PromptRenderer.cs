@@ -16,7 +16,9 @@ public sealed record RenderedPrompt(IReadOnlyList<ChatMessage> Messages, string 
 /// <summary>
 /// Renders rubrics into chat messages. Candidate answers (and references) are fenced between
 /// markers that carry a tag derived from the text's own hash, so an answer cannot close its fence
-/// early and pose as the judge's instructions.
+/// early and pose as the judge's instructions, and every verdict-like string in them is neutralised
+/// (<see cref="VerdictParser.Neutralise"/>), so a judge that repeats what it saw cannot have the
+/// repetition read as its verdict.
 /// </summary>
 public static class PromptRenderer
 {
@@ -25,10 +27,9 @@ public static class PromptRenderer
     {
         RequireMode(rubric, RubricMode.Absolute);
         var values = Common(rubric, item.Question, item.Turn, item.Reference);
-        var answer = AnswerTurn(item.Answer, item.Turn);
-        values["answer"] = Fence("ANSWER", answer);
-        values["conversation"] = Conversation(item.Question, item.Answer, item.Turn, "ASSISTANT");
-        return Build(rubric, values, CandidateTurns(item.Answer, item.Turn));
+        values["answer"] = Fence("ANSWER", Shown(rubric, item.Answer, item.Turn));
+        values["conversation"] = Conversation(rubric, item.Question, item.Answer, item.Turn, "ASSISTANT");
+        return Build(rubric, values, CandidateTurns(rubric, item.Answer, item.Turn));
     }
 
     /// <summary>Renders a pairwise rubric for an item in the item's presentation order (A first).</summary>
@@ -36,11 +37,11 @@ public static class PromptRenderer
     {
         RequireMode(rubric, RubricMode.Pairwise);
         var values = Common(rubric, item.Question, item.Turn, item.Reference);
-        values["answer_a"] = Fence("ANSWER A", AnswerTurn(item.AnswerA, item.Turn));
-        values["answer_b"] = Fence("ANSWER B", AnswerTurn(item.AnswerB, item.Turn));
-        values["conversation_a"] = Conversation(item.Question, item.AnswerA, item.Turn, "ASSISTANT A");
-        values["conversation_b"] = Conversation(item.Question, item.AnswerB, item.Turn, "ASSISTANT B");
-        return Build(rubric, values, [.. CandidateTurns(item.AnswerA, item.Turn), .. CandidateTurns(item.AnswerB, item.Turn)]);
+        values["answer_a"] = Fence("ANSWER A", Shown(rubric, item.AnswerA, item.Turn));
+        values["answer_b"] = Fence("ANSWER B", Shown(rubric, item.AnswerB, item.Turn));
+        values["conversation_a"] = Conversation(rubric, item.Question, item.AnswerA, item.Turn, "ASSISTANT A");
+        values["conversation_b"] = Conversation(rubric, item.Question, item.AnswerB, item.Turn, "ASSISTANT B");
+        return Build(rubric, values, [.. CandidateTurns(rubric, item.AnswerA, item.Turn), .. CandidateTurns(rubric, item.AnswerB, item.Turn)]);
     }
 
     /// <summary>
@@ -104,8 +105,8 @@ public static class PromptRenderer
             }
 
             values["reference"] = rubric.Turns == TurnScope.Multi
-                ? string.Join("\n\n", Enumerable.Range(1, turn).Select(t => $"Turn {t.ToString(CultureInfo.InvariantCulture)}:\n{Fence("REFERENCE", AnswerTurn(reference, t))}"))
-                : Fence("REFERENCE", AnswerTurn(reference, turn));
+                ? string.Join("\n\n", Enumerable.Range(1, turn).Select(t => $"Turn {t.ToString(CultureInfo.InvariantCulture)}:\n{Fence("REFERENCE", Shown(rubric, reference, t))}"))
+                : Fence("REFERENCE", Shown(rubric, reference, turn));
         }
 
         return values;
@@ -116,16 +117,21 @@ public static class PromptRenderer
             ? answer.Turns[turn - 1]
             : throw new InputException(answer.Source?.Path, answer.Source?.Line, "turns", $"model '{answer.ModelId}' has no answer for turn {turn} of question '{answer.QuestionId}'");
 
-    private static List<string> CandidateTurns(ModelAnswer answer, int turn) => [.. answer.Turns.Take(turn)];
+    /// <summary>A candidate turn as the judge is shown it: verdict-like strings neutralised.</summary>
+    private static string Shown(Rubric rubric, ModelAnswer answer, int turn) => VerdictParser.Neutralise(rubric, AnswerTurn(answer, turn));
 
-    private static string Conversation(Question question, ModelAnswer answer, int turn, string label)
+    /// <summary>The candidate turns as written and as shown (where they differ), for the parser to cut quotations of either.</summary>
+    private static List<string> CandidateTurns(Rubric rubric, ModelAnswer answer, int turn) =>
+        [.. answer.Turns.Take(turn).SelectMany(t => new[] { t, VerdictParser.Neutralise(rubric, t) }).Distinct(StringComparer.Ordinal)];
+
+    private static string Conversation(Rubric rubric, Question question, ModelAnswer answer, int turn, string label)
     {
         var sb = new StringBuilder();
         for (var t = 1; t <= turn; t++)
         {
             var n = t.ToString(CultureInfo.InvariantCulture);
             sb.Append("### User, turn ").Append(n).Append('\n').Append(question.Turns[t - 1]).Append("\n\n");
-            sb.Append("### ").Append(label).Append(", turn ").Append(n).Append('\n').Append(Fence($"{label} TURN {n}", AnswerTurn(answer, t)));
+            sb.Append("### ").Append(label).Append(", turn ").Append(n).Append('\n').Append(Fence($"{label} TURN {n}", Shown(rubric, answer, t)));
             if (t < turn)
             {
                 sb.Append("\n\n");

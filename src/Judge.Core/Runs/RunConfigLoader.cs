@@ -8,8 +8,9 @@ namespace Judge.Runs;
 
 /// <summary>
 /// Reads and validates a <c>judge run</c> config. Every error is an <see cref="InputException"/>
-/// naming the file, the line and the key: an unknown key, a value of the wrong type, a missing
-/// required key, a value outside its set. Relative paths resolve against the config file's folder.
+/// naming the file, the line and the key: an unknown key (with the keys allowed there), a value of the
+/// wrong type, a missing required key, a value outside its set. Every mistake in the file is reported
+/// at once. Relative paths resolve against the config file's folder.
 /// </summary>
 public static class RunConfigLoader
 {
@@ -33,7 +34,16 @@ public static class RunConfigLoader
         }
 
         var full = Path.GetFullPath(path);
-        var text = new UTF8Encoding(false).GetString(bytes);
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes);
+        }
+        catch (DecoderFallbackException ex)
+        {
+            throw Data.StrictUtf8.Invalid(path, ex);
+        }
+
         return Parse(text, full, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
 
@@ -57,118 +67,128 @@ public static class RunConfigLoader
         }
 
         var top = reader.Keys(root, TopKeys, null);
-        var modeNode = reader.Required(top, root, "mode", null);
-        var mode = reader.Scalar(modeNode, "mode").ToLowerInvariant() switch
-        {
-            "compare" => RunMode.Compare,
-            "grade" => RunMode.Grade,
-            var other => throw reader.Fail(modeNode, "mode", $"must be compare or grade, found '{other}'"),
-        };
-        var mode2 = mode;
+        RunMode? parsedMode = reader.Try<RunMode?>(
+            () =>
+            {
+                var modeNode = reader.Required(top, root, "mode", null);
+                return reader.Scalar(modeNode, "mode").ToLowerInvariant() switch
+                {
+                    "compare" => RunMode.Compare,
+                    "grade" => RunMode.Grade,
+                    var other => throw reader.Fail(modeNode, "mode", $"must be compare or grade, found '{other}'"),
+                };
+            },
+            null);
+        var mode = parsedMode ?? RunMode.Grade;
 
-        var dataNode = reader.Mapping(reader.Required(top, root, "data", null), "data");
-        var data = reader.Keys(dataNode, DataKeys, "data");
+        // Mode-specific checks only make sense once the mode is known.
+        var mode2 = parsedMode;
+
+        var dataNode = reader.Try(() => reader.Mapping(reader.Required(top, root, "data", null), "data"), null);
+        var data = dataNode is null ? [] : reader.Keys(dataNode, DataKeys, "data");
         var runData = new RunData
         {
-            Questions = reader.PathValue(reader.Required(data, dataNode, "questions", "data"), "data.questions"),
-            Answers = reader.PathList(reader.Required(data, dataNode, "answers", "data"), "data.answers"),
-            References = data.TryGetValue("references", out var refs) ? reader.PathValue(refs, "data.references") : null,
-            HumanLabels = data.TryGetValue("human_labels", out var human) ? reader.PathValue(human, "data.human_labels") : null,
-            HumanRaters = data.TryGetValue("human_raters", out var raters) ? Statistics.HumanRaters.Parse(reader.Scalar(raters, "data.human_raters")) : Statistics.HumanRaters.DefaultPrefix,
-            Columns = data.TryGetValue("columns", out var cols) ? reader.StringMap(cols, "data.columns") : new Dictionary<string, string>(),
+            Questions = dataNode is null ? string.Empty : reader.Try(() => reader.PathValue(reader.Required(data, dataNode, "questions", "data"), "data.questions"), string.Empty),
+            Answers = dataNode is null ? [] : reader.Try(() => reader.PathList(reader.Required(data, dataNode, "answers", "data"), "data.answers"), []),
+            References = reader.Try(() => data.TryGetValue("references", out var refs) ? reader.PathValue(refs, "data.references") : null, null),
+            HumanLabels = reader.Try(() => data.TryGetValue("human_labels", out var human) ? reader.PathValue(human, "data.human_labels") : null, null),
+            HumanRaters = reader.Try(() => data.TryGetValue("human_raters", out var raters) ? Statistics.HumanRaters.Parse(reader.Scalar(raters, "data.human_raters")) : Statistics.HumanRaters.DefaultPrefix, Statistics.HumanRaters.DefaultPrefix),
+            Columns = reader.Try(() => data.TryGetValue("columns", out var cols) ? reader.StringMap(cols, "data.columns") : new Dictionary<string, string>(), []),
         };
 
-        var judges = reader.OneOrMany(top, "judge", "judges", null);
-        if (judges.Count == 0)
+        var judges = reader.Try(() => reader.OneOrMany(top, "judge", "judges", null), []);
+        if (judges.Count == 0 && !reader.Errors.Any(e => e.Field is "judge" or "judges"))
         {
-            throw new InputException(sourcePath, null, "judges", "name at least one judge (judge: SPEC or judges: [SPEC, …])");
+            reader.Errors.Add(new InputException(sourcePath, null, "judges", "name at least one judge (judge: SPEC or judges: [SPEC, …])"));
         }
 
-        var rubrics = reader.OneOrMany(top, "rubric", "rubrics", null)
+        var rubrics = reader.Try(() => reader.OneOrMany(top, "rubric", "rubrics", null), [])
             .Select(r => r.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || r.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ? reader.Resolve(r) : r)
             .ToList();
 
         var options = new RunOptions();
         if (top.TryGetValue("options", out var optionsValue))
         {
-            var node = reader.Mapping(optionsValue, "options");
-            var o = reader.Keys(node, OptionKeys, "options");
+            var node = reader.Try(() => reader.Mapping(optionsValue, "options"), null);
+            var o = node is null ? [] : reader.Keys(node, OptionKeys, "options");
             if (o.ContainsKey("turn") && o.TryGetValue("turns", out var both))
             {
-                throw reader.Fail(both, "options.turns", "give turn or turns, not both");
+                reader.Errors.Add(reader.Fail(both, "options.turns", "give turn or turns, not both"));
             }
 
-            var turns = o.TryGetValue("turns", out var t) ? reader.IntList(t, "options.turns")
-                : o.TryGetValue("turn", out var t1) ? [reader.Int(t1, "options.turn")]
-                : [1];
+            var turns = reader.Try(
+                () => o.TryGetValue("turns", out var t) ? reader.IntList(t, "options.turns")
+                    : o.TryGetValue("turn", out var t1) ? [reader.Int(t1, "options.turn")]
+                    : [1],
+                [1]);
             foreach (var turn in turns.Where(turn => turn < 1))
             {
-                throw reader.Fail(o.GetValueOrDefault("turns") ?? o["turn"], "options.turns", $"turn {turn} is not a positive integer");
+                reader.Errors.Add(reader.Fail(o.GetValueOrDefault("turns") ?? o["turn"], "options.turns", $"turn {turn} is not a positive integer"));
             }
 
             double? inputPrice = null, outputPrice = null;
-            if (o.TryGetValue("pricing", out var p))
+            if (o.TryGetValue("pricing", out var p) && reader.Try(() => reader.Mapping(p, "options.pricing"), null) is { } pricingNode)
             {
-                var pricing = reader.Keys(reader.Mapping(p, "options.pricing"), PricingKeys, "options.pricing");
-                inputPrice = pricing.TryGetValue("input_per_million", out var ip) ? reader.NonNegative(ip, "options.pricing.input_per_million") : null;
-                outputPrice = pricing.TryGetValue("output_per_million", out var op) ? reader.NonNegative(op, "options.pricing.output_per_million") : null;
+                var pricing = reader.Keys(pricingNode, PricingKeys, "options.pricing");
+                inputPrice = reader.Try(() => pricing.TryGetValue("input_per_million", out var ip) ? reader.NonNegative(ip, "options.pricing.input_per_million") : (double?)null, null);
+                outputPrice = reader.Try(() => pricing.TryGetValue("output_per_million", out var op) ? reader.NonNegative(op, "options.pricing.output_per_million") : (double?)null, null);
             }
 
             options = new RunOptions
             {
                 Turns = turns,
-                Swap = o.TryGetValue("swap", out var s) ? reader.OneOf(s, "options.swap", "both", "none", "random") : "both",
-                OnDisagreement = o.TryGetValue("on_disagreement", out var d) ? reader.OneOf(d, "options.on_disagreement", "tie", "drop") : "tie",
-                Pairs = o.TryGetValue("pairs", out var pairs) ? reader.PairsValue(pairs) : null,
-                Models = o.TryGetValue("models", out var m) ? reader.StringList(m, "options.models") : [],
-                Seed = o.TryGetValue("seed", out var seed) ? reader.Int(seed, "options.seed") : 0,
-                Limit = o.TryGetValue("limit", out var limit) ? reader.Positive(limit, "options.limit") : null,
-                MaxTokens = o.TryGetValue("max_tokens", out var mt) ? reader.Positive(mt, "options.max_tokens") : null,
-                Verdict = o.TryGetValue("verdict", out var vm) ? Enum.Parse<VerdictMode>(reader.OneOf(vm, "options.verdict", "auto", "text", "json"), ignoreCase: true) : VerdictMode.Auto,
-                Prices = o.TryGetValue("prices", out var pf) ? reader.PathValue(pf, "options.prices") : null,
-                Concurrency = o.TryGetValue("concurrency", out var c) ? reader.Positive(c, "options.concurrency") : 4,
-                Repeats = o.TryGetValue("repeats", out var r) ? reader.Positive(r, "options.repeats") : 1,
-                UnstableVariance = o.TryGetValue("unstable_variance", out var uv) ? reader.NonNegative(uv, "options.unstable_variance") : 1.0,
+                Swap = reader.Try(() => o.TryGetValue("swap", out var s) ? reader.OneOf(s, "options.swap", "both", "none", "random") : "both", "both"),
+                OnDisagreement = reader.Try(() => o.TryGetValue("on_disagreement", out var d) ? reader.OneOf(d, "options.on_disagreement", "tie", "drop") : "tie", "tie"),
+                Pairs = reader.Try(() => o.TryGetValue("pairs", out var pairs) ? reader.PairsValue(pairs) : null, null),
+                Models = reader.Try(() => o.TryGetValue("models", out var m) ? reader.StringList(m, "options.models") : [], []),
+                Seed = reader.Try(() => o.TryGetValue("seed", out var seed) ? reader.Int(seed, "options.seed") : 0, 0),
+                Limit = reader.Try(() => o.TryGetValue("limit", out var limit) ? reader.Positive(limit, "options.limit") : (int?)null, null),
+                MaxTokens = reader.Try(() => o.TryGetValue("max_tokens", out var mt) ? reader.Positive(mt, "options.max_tokens") : (int?)null, null),
+                Verdict = reader.Try(() => o.TryGetValue("verdict", out var vm) ? Enum.Parse<VerdictMode>(reader.OneOf(vm, "options.verdict", "auto", "text", "json"), ignoreCase: true) : VerdictMode.Auto, VerdictMode.Auto),
+                Prices = reader.Try(() => o.TryGetValue("prices", out var pf) ? reader.PathValue(pf, "options.prices") : null, null),
+                Concurrency = reader.Try(() => o.TryGetValue("concurrency", out var c) ? reader.Positive(c, "options.concurrency") : 4, 4),
+                Repeats = reader.Try(() => o.TryGetValue("repeats", out var r) ? reader.Positive(r, "options.repeats") : 1, 1),
+                UnstableVariance = reader.Try(() => o.TryGetValue("unstable_variance", out var uv) ? reader.NonNegative(uv, "options.unstable_variance") : 1.0, 1.0),
                 InputPricePerMillion = inputPrice,
                 OutputPricePerMillion = outputPrice,
             };
 
             if (mode2 == RunMode.Grade && o.TryGetValue("pairs", out var gp))
             {
-                throw reader.Fail(gp, "options.pairs", "applies to mode: compare only");
+                reader.Errors.Add(reader.Fail(gp, "options.pairs", "applies to mode: compare only"));
             }
 
             if (mode2 == RunMode.Compare && o.TryGetValue("models", out var cm))
             {
-                throw reader.Fail(cm, "options.models", "applies to mode: grade only (use pairs: baseline:MODEL to compare)");
+                reader.Errors.Add(reader.Fail(cm, "options.models", "applies to mode: grade only (use pairs: baseline:MODEL to compare)"));
             }
         }
 
         var thresholds = new RunThresholds();
         if (top.TryGetValue("thresholds", out var thresholdsValue))
         {
-            var node = reader.Mapping(thresholdsValue, "thresholds");
-            var th = reader.Keys(node, ThresholdKeys, "thresholds");
+            var node = reader.Try(() => reader.Mapping(thresholdsValue, "thresholds"), null);
+            var th = node is null ? [] : reader.Keys(node, ThresholdKeys, "thresholds");
             thresholds = new RunThresholds
             {
-                GateOn = th.TryGetValue("gate_on", out var g) ? (reader.OneOf(g, "thresholds.gate_on", "point", "lower_bound") == "point" ? GateOn.Point : GateOn.LowerBound) : GateOn.Point,
-                Confidence = th.TryGetValue("confidence", out var cl) ? reader.Fraction(cl, "thresholds.confidence", open: true) : 0.95,
-                Resamples = th.TryGetValue("resamples", out var rs) ? reader.Positive(rs, "thresholds.resamples") : 1000,
-                MaxErrorRate = th.TryGetValue("max_error_rate", out var er) ? reader.Fraction(er, "thresholds.max_error_rate") : 0,
-                MinMeanScore = th.TryGetValue("min_mean_score", out var ms) ? reader.Number(ms, "thresholds.min_mean_score") : null,
-                PassMark = th.TryGetValue("pass_mark", out var pm) ? reader.Number(pm, "thresholds.pass_mark") : null,
-                MinPassRate = th.TryGetValue("min_pass_rate", out var pr) ? reader.Fraction(pr, "thresholds.min_pass_rate") : null,
-                Baseline = th.TryGetValue("baseline", out var b) ? reader.Scalar(b, "thresholds.baseline") : null,
-                MinWinRate = th.TryGetValue("min_win_rate", out var wr) ? reader.Fraction(wr, "thresholds.min_win_rate") : null,
-                Models = th.TryGetValue("models", out var tm) ? reader.StringList(tm, "thresholds.models") : [],
-                JUnitPerItem = th.TryGetValue("junit_per_item", out var jp) && reader.Bool(jp, "thresholds.junit_per_item"),
+                GateOn = reader.Try(() => th.TryGetValue("gate_on", out var g) ? (reader.OneOf(g, "thresholds.gate_on", "point", "lower_bound") == "point" ? GateOn.Point : GateOn.LowerBound) : GateOn.Point, GateOn.Point),
+                Confidence = reader.Try(() => th.TryGetValue("confidence", out var cl) ? reader.Fraction(cl, "thresholds.confidence", open: true) : 0.95, 0.95),
+                Resamples = reader.Try(() => th.TryGetValue("resamples", out var rs) ? reader.Positive(rs, "thresholds.resamples") : 1000, 1000),
+                MaxErrorRate = reader.Try(() => th.TryGetValue("max_error_rate", out var er) ? reader.Fraction(er, "thresholds.max_error_rate") : 0, 0),
+                MinMeanScore = reader.Try(() => th.TryGetValue("min_mean_score", out var ms) ? reader.Number(ms, "thresholds.min_mean_score") : (double?)null, null),
+                PassMark = reader.Try(() => th.TryGetValue("pass_mark", out var pm) ? reader.Number(pm, "thresholds.pass_mark") : (double?)null, null),
+                MinPassRate = reader.Try(() => th.TryGetValue("min_pass_rate", out var pr) ? reader.Fraction(pr, "thresholds.min_pass_rate") : (double?)null, null),
+                Baseline = reader.Try(() => th.TryGetValue("baseline", out var b) ? reader.Scalar(b, "thresholds.baseline") : null, null),
+                MinWinRate = reader.Try(() => th.TryGetValue("min_win_rate", out var wr) ? reader.Fraction(wr, "thresholds.min_win_rate") : (double?)null, null),
+                Models = reader.Try(() => th.TryGetValue("models", out var tm) ? reader.StringList(tm, "thresholds.models") : [], []),
+                JUnitPerItem = reader.Try(() => th.TryGetValue("junit_per_item", out var jp) && reader.Bool(jp, "thresholds.junit_per_item"), false),
             };
 
             void Only(string key, RunMode allowed)
             {
-                if (mode2 != allowed && th.TryGetValue(key, out var n))
+                if (mode2 is { } known && known != allowed && th.TryGetValue(key, out var n))
                 {
-                    throw reader.Fail(n, "thresholds." + key, $"applies to mode: {allowed.ToString().ToLowerInvariant()} only");
+                    reader.Errors.Add(reader.Fail(n, "thresholds." + key, $"applies to mode: {allowed.ToString().ToLowerInvariant()} only"));
                 }
             }
 
@@ -177,18 +197,20 @@ public static class RunConfigLoader
             Only("min_pass_rate", RunMode.Grade);
             Only("baseline", RunMode.Compare);
             Only("min_win_rate", RunMode.Compare);
-            if (thresholds.MinPassRate is not null && thresholds.PassMark is null)
+            if (thresholds.MinPassRate is not null && thresholds.PassMark is null && !th.ContainsKey("pass_mark"))
             {
-                throw reader.Fail(th["min_pass_rate"], "thresholds.min_pass_rate", "needs pass_mark (the score at which an answer passes)");
+                reader.Errors.Add(reader.Fail(th["min_pass_rate"], "thresholds.min_pass_rate", "needs pass_mark (the score at which an answer passes)"));
             }
 
-            if (thresholds.MinWinRate is not null && thresholds.Baseline is null)
+            if (thresholds.MinWinRate is not null && thresholds.Baseline is null && !th.ContainsKey("baseline"))
             {
-                throw reader.Fail(th["min_win_rate"], "thresholds.min_win_rate", "needs baseline (the model to win against)");
+                reader.Errors.Add(reader.Fail(th["min_win_rate"], "thresholds.min_win_rate", "needs baseline (the model to win against)"));
             }
         }
 
-        var output = top.TryGetValue("output", out var outNode) ? reader.PathValue(outNode, "output") : reader.Resolve("out/judge-run");
+        var output = reader.Try(() => top.TryGetValue("output", out var outNode) ? reader.PathValue(outNode, "output") : reader.Resolve("out/judge-run"), string.Empty);
+        var rubricsDir = reader.Try(() => top.TryGetValue("rubrics_dir", out var rd) ? reader.PathValue(rd, "rubrics_dir") : null, null);
+        reader.ThrowIfAny();
 
         return new RunConfig
         {
@@ -197,7 +219,7 @@ public static class RunConfigLoader
             Mode = mode,
             Data = runData,
             Rubrics = rubrics,
-            RubricsDir = top.TryGetValue("rubrics_dir", out var rd) ? reader.PathValue(rd, "rubrics_dir") : null,
+            RubricsDir = rubricsDir,
             Judges = judges,
             Options = options,
             Thresholds = thresholds,
@@ -210,7 +232,39 @@ public static class RunConfigLoader
     {
         private readonly string _folder = Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".";
 
+        /// <summary>Every mistake found so far; reading goes on past each so all are reported at once.</summary>
+        public List<InputException> Errors { get; } = [];
+
         public InputException Fail(YamlNode node, string key, string problem) => new(source, (int)node.Start.Line, key, problem);
+
+        /// <summary>Reads a value; a mistake is noted and <paramref name="fallback"/> stands in so reading can go on.</summary>
+        public T Try<T>(Func<T> read, T fallback)
+        {
+            try
+            {
+                return read();
+            }
+            catch (InputException ex)
+            {
+                Errors.Add(ex);
+                return fallback;
+            }
+        }
+
+        /// <summary>Throws the one mistake, or one error listing all of them, each with its line and key.</summary>
+        public void ThrowIfAny()
+        {
+            if (Errors.Count == 1)
+            {
+                throw Errors[0];
+            }
+
+            if (Errors.Count > 1)
+            {
+                var lines = Errors.OrderBy(e => e.Line ?? int.MaxValue).Select(e => $"  {(e.Line is { } l ? $"line {l}" : "file")}{(e.Field is null ? string.Empty : $", '{e.Field}'")}: {e.Problem}");
+                throw new InputException(source, Errors.Min(e => e.Line), null, $"{Errors.Count} mistakes:\n{string.Join('\n', lines)}", Errors[0]);
+            }
+        }
 
         public string Resolve(string path) => Path.GetFullPath(Path.Combine(_folder, path));
 
@@ -223,12 +277,13 @@ public static class RunConfigLoader
                 var qualified = parent is null ? key : $"{parent}.{key}";
                 if (!allowed.Contains(key, StringComparer.Ordinal))
                 {
-                    throw Fail(keyNode, qualified, $"unknown key '{key}'{(parent is null ? string.Empty : $" in '{parent}'")}; known keys: {string.Join(", ", allowed)}");
+                    Errors.Add(Fail(keyNode, qualified, $"unknown key '{key}'{(parent is null ? string.Empty : $" in '{parent}'")}; known keys: {string.Join(", ", allowed)}"));
+                    continue;
                 }
 
                 if (!result.TryAdd(key, value))
                 {
-                    throw Fail(keyNode, qualified, "the key is given twice");
+                    Errors.Add(Fail(keyNode, qualified, "the key is given twice"));
                 }
             }
 

@@ -1,4 +1,5 @@
 using System.ClientModel;
+using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
@@ -16,14 +17,21 @@ internal sealed class EndpointChatClient : DelegatingChatClient
 {
     private readonly SecretScrubber _scrubber;
     private readonly int _maxAttempts;
+    private readonly TimeSpan _deadline;
     private readonly IDisposable[] _owned;
 
     public EndpointChatClient(IChatClient inner, EndpointState endpoint, SecretScrubber scrubber, int maxAttempts, params IDisposable[] owned)
+        : this(inner, endpoint, scrubber, maxAttempts, TimeSpan.FromMinutes(10), owned)
+    {
+    }
+
+    public EndpointChatClient(IChatClient inner, EndpointState endpoint, SecretScrubber scrubber, int maxAttempts, TimeSpan deadline, params IDisposable[] owned)
         : base(inner)
     {
         Endpoint = endpoint;
         _scrubber = scrubber;
         _maxAttempts = maxAttempts;
+        _deadline = deadline;
         _owned = owned;
     }
 
@@ -33,6 +41,8 @@ internal sealed class EndpointChatClient : DelegatingChatClient
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref Endpoint.InFlight);
+        var trace = new CallTrace();
+        CallTrace.Current = trace;
         ChatResponse response;
         try
         {
@@ -40,7 +50,7 @@ internal sealed class EndpointChatClient : DelegatingChatClient
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            throw Translate(ex);
+            throw Translate(ex, trace);
         }
         finally
         {
@@ -56,6 +66,8 @@ internal sealed class EndpointChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        var trace = new CallTrace();
+        CallTrace.Current = trace;
         var updates = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
         try
         {
@@ -73,7 +85,7 @@ internal sealed class EndpointChatClient : DelegatingChatClient
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    throw Translate(ex);
+                    throw Translate(ex, trace);
                 }
 
                 yield return update;
@@ -98,37 +110,73 @@ internal sealed class EndpointChatClient : DelegatingChatClient
         }
     }
 
-    internal ProviderException Translate(Exception ex)
+    internal ProviderException Translate(Exception ex, CallTrace? trace = null)
     {
         var name = Endpoint.Name;
+        var tried = Tried(trace);
         switch (ex)
         {
             case ProviderException p:
                 return p;
             case BrokenCircuitException:
-                return new ProviderException(ProviderFailure.CircuitOpen, name, $"{name}: circuit open after repeated failures; not calling it until the break ends");
+                return new ProviderException(ProviderFailure.CircuitOpen, name, $"{name}: circuit open after repeated failures; not calling it until the break ends{tried}");
             case TimeoutRejectedException:
-                return new ProviderException(ProviderFailure.RetriesExhausted, name, $"{name}: timed out on each of {_maxAttempts} attempt(s)");
+                return new ProviderException(ProviderFailure.RetriesExhausted, name, $"{name}: no answer within the attempt timeout{tried}");
             case ClientResultException { Status: var status } cre when status > 0:
             {
                 var code = (HttpStatusCode)status;
                 var transient = ResilienceHandler.IsTransient(code);
                 var detail = _scrubber.Scrub(cre.Message);
                 var message = transient
-                    ? $"{name}: HTTP {status} ({code}) after {_maxAttempts} attempt(s): {detail}"
-                    : $"{name}: HTTP {status} ({code}), not retried: {detail}";
+                    ? $"{name}: HTTP {status} ({code}){tried}: {detail}"
+                    : $"{name}: HTTP {status} ({code}), a permanent failure, not retried: {detail}";
                 return new ProviderException(transient ? ProviderFailure.RetriesExhausted : ProviderFailure.HttpError, name, message, code);
             }
 
             case ClientResultException or HttpRequestException or IOException:
-                return new ProviderException(ProviderFailure.RetriesExhausted, name, $"{name}: connection failed on each of {_maxAttempts} attempt(s): {_scrubber.Scrub(Innermost(ex).Message)}");
+            {
+                // Name what happened: a body cut short is not a connection that failed.
+                var cause = Find<TruncatedResponseException>(ex) is { } t ? t.Message
+                    : trace?.LastOutcome is { } last && !last.StartsWith("HTTP ", StringComparison.Ordinal) ? last
+                    : $"the connection failed ({Innermost(ex).Message})";
+                return new ProviderException(ProviderFailure.RetriesExhausted, name, _scrubber.Scrub($"{name}: {cause}{tried}"));
+            }
+
             case ArgumentOutOfRangeException:
                 // The SDK reads choices[0] unconditionally; an empty choices array surfaces as an index error.
                 return new ProviderException(ProviderFailure.MalformedResponse, name, $"{name}: the response has no choices ({ex.GetType().Name}: {_scrubber.Scrub(ex.Message)})");
             default:
-                // The SDK could not read what came back: truncated or malformed JSON, a missing field.
+                // The SDK could not read what came back: a complete JSON body that is not a chat completion.
                 return new ProviderException(ProviderFailure.MalformedResponse, name, $"{name}: the response is not a readable chat completion ({ex.GetType().Name}: {_scrubber.Scrub(ex.Message)})");
         }
+    }
+
+    private string Tried(CallTrace? trace)
+    {
+        if (trace is null || trace.Attempts == 0)
+        {
+            return string.Empty;
+        }
+
+        var seconds = trace.Elapsed.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
+        var bound = trace.Attempts >= _maxAttempts ? $"the attempt cap of {_maxAttempts}" : $"the call deadline of {_deadline.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture)} s";
+        return trace.Attempts == 1 && _maxAttempts == 1
+            ? " (1 attempt, retries off)"
+            : $" after {trace.Attempts} attempt(s) over {seconds} s ({bound} reached or the server asked to wait past it)";
+    }
+
+    private static T? Find<T>(Exception ex)
+        where T : Exception
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is T t)
+            {
+                return t;
+            }
+        }
+
+        return null;
     }
 
     private void Validate(ChatResponse response)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Azure.Identity;
 using Judge.Judges;
@@ -17,15 +16,29 @@ namespace Judge.Providers.Hosted;
 /// <list type="bullet">
 /// <item><c>base_url</c> (openai) / <c>endpoint</c> (azure; else <c>AZURE_OPENAI_ENDPOINT</c>): one URL or several, comma separated, sharing the load;</item>
 /// <item><c>api_version</c> (azure; else <c>AZURE_OPENAI_API_VERSION</c>, else the SDK's default);</item>
-/// <item><c>rpm</c>, <c>tpm</c>, <c>concurrency</c>: budgets per endpoint; <c>attempts</c>, <c>timeout</c> (seconds per attempt);</item>
+/// <item><c>rpm</c> (1-100000000), <c>tpm</c> (at least 1), <c>concurrency</c> (1-1024): budgets per endpoint;
+/// <c>adaptive</c> = on | off (AIMD concurrency on 429s, default on);</item>
+/// <item><c>timeout</c> (seconds per attempt, above 0, at most 86400; default 120), <c>deadline</c> (seconds a call may keep
+/// retrying, above 0, at most 604800; default 600), <c>attempts</c> (an optional cap, 1-10000; default none);</item>
 /// <item><c>cache</c> (a SQLite file; else <c>JUDGE_CACHE</c>), <c>cache_mode</c> = readwrite | refresh | off;</item>
-/// <item><c>seed</c>, <c>max_tokens</c>, <c>temperature</c>, <c>format=json</c>, <c>schema</c> (a JSON-schema file), <c>logprobs</c> (top-N);</item>
+/// <item><c>seed</c> (an integer), <c>max_tokens</c> (1-1000000), <c>temperature</c> (0-2), <c>format</c> = json | text,
+/// <c>schema</c> (a JSON-schema file), <c>logprobs</c> (top-N, 0-20);</item>
 /// <item><c>prices</c>: a YAML/JSON price table overriding <see cref="PriceTable.BuiltIn"/>.</item>
 /// </list>
+/// Any other key is an <see cref="InputException"/> listing these. The user name and password of a URL are
+/// used for the connection but never recorded: <see cref="JudgeSpec.Text"/> drops them and messages scrub them.
 /// </summary>
 public static class HostedChatClients
 {
     private static readonly string[] SecretOptionNames = ["key", "api_key", "apikey", "api-key", "token", "password", "secret"];
+
+    /// <summary>The spec options an <c>openai:</c> judge takes.</summary>
+    public static IReadOnlyList<string> OpenAIOptions { get; } =
+        ["base_url", "rpm", "tpm", "concurrency", "adaptive", "attempts", "timeout", "deadline", "cache", "cache_mode", "seed", "max_tokens", "temperature", "format", "schema", "logprobs", "prices"];
+
+    /// <summary>The spec options an <c>azure:</c> judge takes.</summary>
+    public static IReadOnlyList<string> AzureOptions { get; } =
+        ["endpoint", "api_version", "auth", "rpm", "tpm", "concurrency", "adaptive", "attempts", "timeout", "deadline", "cache", "cache_mode", "seed", "max_tokens", "temperature", "format", "schema", "logprobs", "prices"];
 
     /// <summary>Creates an <c>openai:</c> judge.</summary>
     /// <param name="spec">The judge spec.</param>
@@ -33,8 +46,10 @@ public static class HostedChatClients
     /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when <see langword="null"/>.</param>
     public static IChatClient CreateOpenAI(JudgeSpec spec, HostedJudgeOptions? options = null, Func<string, string?>? environment = null)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         var env = environment ?? Environment.GetEnvironmentVariable;
         RejectSecrets(spec);
+        spec.RequireKnownOptions(OpenAIOptions);
         var key = env("JUDGE_OPENAI_API_KEY") ?? env("OPENAI_API_KEY");
         var urls = Urls(spec.Option("base_url") ?? env("OPENAI_BASE_URL"));
         if (urls.Count == 0)
@@ -57,15 +72,17 @@ public static class HostedChatClients
     /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when <see langword="null"/>.</param>
     public static IChatClient CreateAzure(JudgeSpec spec, HostedJudgeOptions? options = null, Func<string, string?>? environment = null)
     {
+        ArgumentNullException.ThrowIfNull(spec);
         var env = environment ?? Environment.GetEnvironmentVariable;
         RejectSecrets(spec);
+        spec.RequireKnownOptions(AzureOptions);
         var urls = Urls(spec.Option("endpoint") ?? env("JUDGE_AZURE_OPENAI_ENDPOINT") ?? env("AZURE_OPENAI_ENDPOINT"));
         if (urls.Count == 0)
         {
             throw new JudgeUnavailableException($"judge {spec.Text}: set AZURE_OPENAI_ENDPOINT or give ?endpoint=https://RESOURCE.openai.azure.com");
         }
 
-        var entra = string.Equals(spec.Option("auth"), "entra", StringComparison.OrdinalIgnoreCase);
+        var entra = spec.ChoiceOption("auth", "key", "key", "entra") == "entra";
         var key = env("JUDGE_AZURE_OPENAI_API_KEY") ?? env("AZURE_OPENAI_API_KEY");
         if (!entra && string.IsNullOrEmpty(key))
         {
@@ -88,60 +105,93 @@ public static class HostedChatClients
     private static T FromSpec<T>(T options, JudgeSpec spec)
         where T : HostedJudgeClientOptions
     {
+        // Everything is read and checked before anything is opened, so a bad option is an input error, not a
+        // failure in the middle of a run.
+        var defaults = RequestDefaults(spec);
         var cache = CacheSettings(spec);
+        if (cache is { } c)
+        {
+            CheckCachePath(spec, c.Path);
+        }
+
         options.CachePath = cache?.Path;
         options.CacheMode = cache?.Mode ?? CacheMode.Off;
         options.Prices = spec.Option("prices") is { } pricePath ? PriceTable.BuiltIn.WithOverrides(pricePath) : PriceTable.BuiltIn;
-        options.ConfigureOptions = o => ApplyDefaults(spec, o);
+        options.ConfigureOptions = defaults;
         options.LogProbabilities = spec.Option("logprobs");
         return options;
     }
 
     private static (string Path, CacheMode Mode)? CacheSettings(JudgeSpec spec)
     {
-        var mode = spec.Option("cache_mode")?.ToLowerInvariant() switch
+        var mode = spec.ChoiceOption("cache_mode", "readwrite", "readwrite", "on", "refresh", "off", "none")!.ToLowerInvariant() switch
         {
-            null or "readwrite" or "on" => CacheMode.ReadWrite,
             "refresh" => CacheMode.Refresh,
             "off" or "none" => CacheMode.Off,
-            var other => throw new InputException(null, null, "--judge", $"cache_mode '{other}' in '{spec.Text}' is not readwrite, refresh or off"),
+            _ => CacheMode.ReadWrite,
         };
         var path = spec.Option("cache");
+        if (path is not null && string.IsNullOrWhiteSpace(path))
+        {
+            throw new InputException(null, null, "--judge", $"option 'cache' in '{spec.Text}' is empty; give a file path");
+        }
+
         return path is null || mode == CacheMode.Off ? null : (path, mode);
     }
 
-    private static void ApplyDefaults(JudgeSpec spec, ChatOptions options)
+    private static void CheckCachePath(JudgeSpec spec, string path)
     {
-        if (spec.Option("temperature") is { } t)
+        if (Directory.Exists(path))
         {
-            options.Temperature = float.Parse(t, NumberStyles.Float, CultureInfo.InvariantCulture);
+            throw new InputException(path, null, "cache", $"the cache in '{spec.Text}' is a directory; give a file path (e.g. {Path.Combine(path, "judge-cache.sqlite")})");
         }
+    }
 
-        if (spec.Options.ContainsKey("seed"))
-        {
-            options.Seed ??= spec.IntOption("seed", 0);
-        }
-
-        if (spec.Options.ContainsKey("max_tokens"))
-        {
-            options.MaxOutputTokens = spec.IntOption("max_tokens", 1024);
-        }
-
+    /// <summary>Reads the request options of a spec once, checked, and returns what applies them to each request.</summary>
+    private static Action<ChatOptions> RequestDefaults(JudgeSpec spec)
+    {
+        var temperature = spec.DoubleOption("temperature", 0, 2);
+        var seed = spec.IntOption("seed", int.MinValue, int.MaxValue);
+        var maxTokens = spec.IntOption("max_tokens", 1, 1_000_000);
+        var top = spec.IntOption("logprobs", 0, 20);
+        var format = spec.ChoiceOption("format", null, "json", "text");
+        ChatResponseFormat? responseFormat = null;
         if (spec.Option("schema") is { } schemaPath)
         {
-            using var schema = JsonDocument.Parse(File.ReadAllText(schemaPath));
-            options.ResponseFormat ??= ChatResponseFormat.ForJsonSchema(schema.RootElement.Clone(), Path.GetFileNameWithoutExtension(schemaPath));
+            try
+            {
+                using var schema = JsonDocument.Parse(File.ReadAllText(schemaPath));
+                responseFormat = ChatResponseFormat.ForJsonSchema(schema.RootElement.Clone(), Path.GetFileNameWithoutExtension(schemaPath));
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+            {
+                throw new InputException(schemaPath, null, "schema", $"the JSON schema in '{spec.Text}' cannot be read: {ex.Message}", ex);
+            }
         }
-        else if (string.Equals(spec.Option("format"), "json", StringComparison.OrdinalIgnoreCase))
+        else if (format == "json")
         {
-            options.ResponseFormat ??= ChatResponseFormat.Json;
+            responseFormat = ChatResponseFormat.Json;
         }
 
-        if (spec.Options.ContainsKey("logprobs"))
+        return options =>
         {
-            var top = spec.IntOption("logprobs", 5);
-            options.RawRepresentationFactory ??= _ => new ChatCompletionOptions { IncludeLogProbabilities = true, TopLogProbabilityCount = top };
-        }
+            if (temperature is { } t)
+            {
+                options.Temperature = (float)t;
+            }
+
+            options.Seed ??= seed;
+            if (maxTokens is { } max)
+            {
+                options.MaxOutputTokens = max;
+            }
+
+            options.ResponseFormat ??= responseFormat;
+            if (top is { } n)
+            {
+                options.RawRepresentationFactory ??= _ => new ChatCompletionOptions { IncludeLogProbabilities = true, TopLogProbabilityCount = n };
+            }
+        };
     }
 
     private static HostedJudgeOptions Settings(JudgeSpec spec, HostedJudgeOptions? given)
@@ -149,14 +199,16 @@ public static class HostedChatClients
         var o = given ?? new HostedJudgeOptions();
         var copy = new HostedJudgeOptions
         {
-            MaxAttempts = spec.IntOption("attempts", o.MaxAttempts),
+            MaxAttempts = spec.IntOption("attempts", o.MaxAttempts, 1, 10_000),
+            CallDeadline = spec.SecondsOption("deadline", TimeSpan.FromDays(7).TotalSeconds) ?? o.CallDeadline,
+            AdaptiveConcurrency = spec.ChoiceOption("adaptive", null, "on", "off", "true", "false") is { } adaptive ? adaptive is "on" or "true" : o.AdaptiveConcurrency,
             BaseDelay = o.BaseDelay,
             MaxDelay = o.MaxDelay,
             MaxRetryAfter = o.MaxRetryAfter,
-            AttemptTimeout = spec.Option("timeout") is { } s ? TimeSpan.FromSeconds(double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture)) : o.AttemptTimeout,
-            RequestsPerMinute = spec.Options.ContainsKey("rpm") ? spec.IntOption("rpm", 0) : o.RequestsPerMinute,
-            TokensPerMinute = spec.Options.ContainsKey("tpm") ? spec.IntOption("tpm", 0) : o.TokensPerMinute,
-            MaxConcurrency = spec.IntOption("concurrency", o.MaxConcurrency),
+            AttemptTimeout = spec.SecondsOption("timeout", TimeSpan.FromDays(1).TotalSeconds) ?? o.AttemptTimeout,
+            RequestsPerMinute = spec.IntOption("rpm", 1, 100_000_000) ?? o.RequestsPerMinute,
+            TokensPerMinute = spec.IntOption("tpm", 1, int.MaxValue) ?? o.TokensPerMinute,
+            MaxConcurrency = spec.IntOption("concurrency", o.MaxConcurrency, 1, 1024),
             BudgetUtilisation = Math.Clamp(o.BudgetUtilisation, 0.01, 1.0),
             CircuitFailureRatio = o.CircuitFailureRatio,
             CircuitMinimumThroughput = o.CircuitMinimumThroughput,
@@ -166,9 +218,10 @@ public static class HostedChatClients
             TimeProvider = o.TimeProvider,
             PrimaryHandlerFactory = o.PrimaryHandlerFactory,
         };
-        if (copy.MaxAttempts < 1)
+        if (copy.MaxAttempts < 1 || copy.MaxConcurrency < 1 || copy.AttemptTimeout <= TimeSpan.Zero || copy.CallDeadline <= TimeSpan.Zero
+            || copy.RequestsPerMinute is < 1 || copy.TokensPerMinute is < 1)
         {
-            throw new InputException(null, null, "--judge", $"attempts in '{spec.Text}' must be at least 1");
+            throw new ArgumentOutOfRangeException(nameof(given), "attempts, concurrency, budgets and timeouts must be positive");
         }
 
         return copy;
@@ -190,13 +243,33 @@ public static class HostedChatClients
         {
             if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                throw new InputException(null, null, "--judge", $"'{part}' is not an http(s) URL");
+                throw new InputException(null, null, "--judge", $"'{JudgeSpec.Redact(part)}' is not an http(s) URL");
             }
 
             urls.Add(uri);
         }
 
         return urls;
+    }
+
+    private static string Display(Uri url) => $"{url.Scheme}://{url.Authority}{url.AbsolutePath.TrimEnd('/')}";
+
+    /// <summary>The user information of a URL, raw and decoded, and its password alone, so messages can scrub them.</summary>
+    private static IEnumerable<string?> UserInfoSecrets(Uri url)
+    {
+        if (string.IsNullOrEmpty(url.UserInfo))
+        {
+            yield break;
+        }
+
+        yield return url.UserInfo;
+        yield return Uri.UnescapeDataString(url.UserInfo);
+        var colon = url.UserInfo.IndexOf(':', StringComparison.Ordinal);
+        if (colon >= 0)
+        {
+            yield return url.UserInfo[(colon + 1)..];
+            yield return Uri.UnescapeDataString(url.UserInfo[(colon + 1)..]);
+        }
     }
 }
 

@@ -6,8 +6,26 @@ namespace Judge.Providers.Hosted;
 /// </summary>
 public sealed class HostedJudgeOptions
 {
-    /// <summary>Attempts per request on one endpoint, the first included. Default 4.</summary>
-    public int MaxAttempts { get; set; } = 4;
+    /// <summary>
+    /// An optional cap on attempts per request on one endpoint, the first included (spec option <c>attempts</c>).
+    /// Default <see cref="int.MaxValue"/>: no cap, retries are bounded by <see cref="CallDeadline"/> instead, because
+    /// a 429 storm at the start of a big run is normal and giving up after a fixed count loses paid-for work.
+    /// </summary>
+    public int MaxAttempts { get; set; } = int.MaxValue;
+
+    /// <summary>
+    /// How long one call may keep retrying transient failures (408, 429, 5xx, timeouts, resets, bodies cut short)
+    /// on one endpoint, measured from its first attempt (spec option <c>deadline</c>, in seconds). No new attempt
+    /// starts after it, and a <c>Retry-After</c> that reaches past it ends the call at once. Default 10 minutes.
+    /// </summary>
+    public TimeSpan CallDeadline { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Whether the number of requests in flight per endpoint adapts to the server (spec option <c>adaptive</c>):
+    /// sustained 429s (two in a row) halve it (at most once per generation of requests, never below 1), each success raises it by
+    /// 1/limit (one per limit's worth of successes) back up to <see cref="MaxConcurrency"/>. Default on.
+    /// </summary>
+    public bool AdaptiveConcurrency { get; set; } = true;
 
     /// <summary>The first retry's base delay; it doubles per attempt, with jitter. Default 1 s.</summary>
     public TimeSpan BaseDelay { get; set; } = TimeSpan.FromSeconds(1);
@@ -38,7 +56,7 @@ public sealed class HostedJudgeOptions
     /// </summary>
     public double BudgetUtilisation { get; set; } = 0.98;
 
-    /// <summary>Requests in flight per endpoint. Default 16.</summary>
+    /// <summary>The most requests in flight per endpoint (spec option <c>concurrency</c>). Default 16.</summary>
     public int MaxConcurrency { get; set; } = 16;
 
     /// <summary>The failure ratio over <see cref="CircuitSamplingDuration"/> that opens an endpoint's circuit. Default 0.5.</summary>

@@ -206,18 +206,19 @@ public static class HostedJudges
     private static IChatClient Compose(string provider, string? apiVersion, List<Uri> urls, HostedJudgeClientOptions options, Func<Uri, PipelineTransport, IChatClient> createSdkClient)
     {
         var settings = options.Resilience;
-        var scrubber = new SecretScrubber([options.ApiKey]);
+        var scrubber = new SecretScrubber([options.ApiKey, .. urls.SelectMany(UserInfoSecrets)]);
         var endpoints = new List<EndpointChatClient>();
         foreach (var url in urls)
         {
-            var state = new EndpointState(Display(url), new EndpointBudget(settings.RequestsPerMinute, settings.TokensPerMinute, settings.MaxConcurrency, settings.BudgetUtilisation));
+            var budget = new EndpointBudget(settings.RequestsPerMinute, settings.TokensPerMinute, settings.MaxConcurrency, settings.BudgetUtilisation, settings.AdaptiveConcurrency);
+            var state = new EndpointState(Display(url), budget, soleEndpoint: urls.Count == 1);
             var primary = settings.PrimaryHandlerFactory?.Invoke() ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
             var http = new HttpClient(new ResilienceHandler(state, settings, apiVersion, primary)) { Timeout = Timeout.InfiniteTimeSpan };
             var sdk = createSdkClient(url, new HttpClientPipelineTransport(http));
-            endpoints.Add(new EndpointChatClient(sdk, state, scrubber, settings.EnableRetries ? settings.MaxAttempts : 1, http, state));
+            endpoints.Add(new EndpointChatClient(sdk, state, scrubber, settings.EnableRetries ? settings.MaxAttempts : 1, settings.CallDeadline, http, state));
         }
 
-        var router = new EndpointRouterChatClient(endpoints, new ChatClientMetadata(provider, urls[0], options.Model));
+        var router = new EndpointRouterChatClient(endpoints, new ChatClientMetadata(provider, new Uri(Display(urls[0])), options.Model));
         var identity = string.Join('|', provider, string.Join(',', endpoints.Select(e => e.Endpoint.Name).Order(StringComparer.Ordinal)), options.Model, apiVersion ?? "default", "logprobs=" + options.LogProbabilities);
 
         var builder = new ChatClientBuilder(router);
@@ -228,7 +229,7 @@ public static class HostedJudges
 
         if (options.CachePath is { } cachePath && options.CacheMode != CacheMode.Off)
         {
-            builder.UseJudgeCache(new SqliteResponseCache(cachePath, settings.TimeProvider), identity, options.CacheMode);
+            builder.UseJudgeCache(OpenCache(cachePath, settings.TimeProvider), identity, options.CacheMode);
         }
 
         builder.UseOptionFallback();
@@ -237,5 +238,44 @@ public static class HostedJudges
     }
 #pragma warning restore CA2000
 
+    private static SqliteResponseCache OpenCache(string path, TimeProvider clock)
+    {
+        if (Directory.Exists(path))
+        {
+            throw new InputException(path, null, "cache", $"the response cache is a directory; give a file path (e.g. {Path.Combine(path, "judge-cache.sqlite")})");
+        }
+
+        try
+        {
+            return new SqliteResponseCache(path, clock);
+        }
+        catch (CacheException ex)
+        {
+            throw new InputException(path, null, "cache", ex.Message, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(path, null, "cache", $"the cache file cannot be created: {ex.Message}", ex);
+        }
+    }
+
     private static string Display(Uri url) => $"{url.Scheme}://{url.Authority}{url.AbsolutePath.TrimEnd('/')}";
+
+    /// <summary>The user information of a URL, raw and decoded, and its password alone, so messages can scrub them.</summary>
+    private static IEnumerable<string?> UserInfoSecrets(Uri url)
+    {
+        if (string.IsNullOrEmpty(url.UserInfo))
+        {
+            yield break;
+        }
+
+        yield return url.UserInfo;
+        yield return Uri.UnescapeDataString(url.UserInfo);
+        var colon = url.UserInfo.IndexOf(':', StringComparison.Ordinal);
+        if (colon >= 0)
+        {
+            yield return url.UserInfo[(colon + 1)..];
+            yield return Uri.UnescapeDataString(url.UserInfo[(colon + 1)..]);
+        }
+    }
 }

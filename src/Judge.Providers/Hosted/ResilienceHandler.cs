@@ -1,5 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
@@ -10,13 +12,19 @@ namespace Judge.Providers.Hosted;
 /// <summary>
 /// The one retry layer, at the HTTP level under the SDK (whose own retries are off): each attempt draws
 /// from the endpoint's budget, runs under a per-attempt timeout, and transient outcomes (408, 429, 5xx,
-/// <see cref="HttpRequestException"/>, timeouts) are retried with exponential backoff and jitter, or after
-/// the server's <c>Retry-After</c>. A circuit breaker per endpoint stops hammering one that keeps failing.
-/// The caller's cancellation is never retried.
+/// timeouts, resets, a body cut short or not complete JSON) are retried with jittered exponential backoff,
+/// or after the server's <c>Retry-After</c>, until the call's deadline (<see cref="HostedJudgeOptions.CallDeadline"/>)
+/// rather than for a fixed number of attempts. 429s lower the endpoint's concurrency (AIMD). A circuit breaker
+/// per endpoint stops hammering one that keeps failing; a sole endpoint's open circuit is waited out within
+/// the deadline. Permanent failures (400, 401, 403, 404, …) are returned at once. The caller's cancellation
+/// is never retried. What happened is written to the call's <see cref="CallTrace"/>.
 /// </summary>
 internal sealed class ResilienceHandler : DelegatingHandler
 {
+    private static readonly ResiliencePropertyKey<long> StartKey = new("judge.call-start");
+
     private readonly EndpointState _endpoint;
+    private readonly HostedJudgeOptions _options;
     private readonly ResiliencePipeline<HttpResponseMessage> _pipeline;
     private readonly ResiliencePipeline _attemptTimeout;
     private readonly string? _apiVersion;
@@ -25,6 +33,7 @@ internal sealed class ResilienceHandler : DelegatingHandler
         : base(inner)
     {
         _endpoint = endpoint;
+        _options = options;
         _apiVersion = apiVersion;
         _pipeline = BuildPipeline(endpoint, options);
         _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
@@ -44,9 +53,9 @@ internal sealed class ResilienceHandler : DelegatingHandler
         }
 
         if (response.Headers.TryGetValues("retry-after-ms", out var ms)
-            && double.TryParse(ms.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var millis) && millis >= 0)
+            && double.TryParse(ms.FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var millis) && millis >= 0 && double.IsFinite(millis))
         {
-            return TimeSpan.FromMilliseconds(millis);
+            return TimeSpan.FromMilliseconds(Math.Min(millis, TimeSpan.FromDays(1).TotalMilliseconds));
         }
 
         return response.Headers.RetryAfter switch
@@ -57,6 +66,20 @@ internal sealed class ResilienceHandler : DelegatingHandler
         };
     }
 
+    /// <summary>What an outcome was, in words for a message: "HTTP 429 (TooManyRequests)", "the response body was cut short …".</summary>
+    public static string Describe(Outcome<HttpResponseMessage> outcome, TimeSpan attemptTimeout) => outcome switch
+    {
+        { Exception: TimeoutRejectedException } => $"no answer within the attempt timeout of {Seconds(attemptTimeout)}",
+        { Exception: TruncatedResponseException t } => t.Message,
+        { Exception: BrokenCircuitException } => "the endpoint's circuit is open after repeated failures",
+        { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } h } => $"the response ended before it was complete ({h.Message})",
+        { Exception: { } ex } when IsReset(ex) => $"the connection was reset ({Innermost(ex).Message})",
+        { Exception: HttpRequestException { HttpRequestError: var error } h } => $"the request failed ({error}: {Innermost(h).Message})",
+        { Exception: { } ex } => $"{ex.GetType().Name}: {Innermost(ex).Message}",
+        { Result: { } r } => $"HTTP {(int)r.StatusCode} ({r.StatusCode})",
+        _ => "no outcome",
+    };
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         // Buffer the body once: every attempt sends a fresh copy, and its length is the token estimate.
@@ -64,23 +87,41 @@ internal sealed class ResilienceHandler : DelegatingHandler
         var contentHeaders = request.Content?.Headers.ToList();
         var uri = _apiVersion is null ? request.RequestUri : WithApiVersion(request.RequestUri!, _apiVersion);
         var estimatedTokens = body is null ? 1 : (body.Length / 4) + 1;
+        var trace = CallTrace.Current ?? new CallTrace();
+        var clock = _options.TimeProvider;
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(StartKey, clock.GetTimestamp());
         try
         {
             var outcome = await _pipeline.ExecuteOutcomeAsync(
                 static async (ctx, state) =>
                 {
+                    var (self, request, body, contentHeaders, uri, tokens, trace) = state;
                     try
                     {
-                        var (self, request, body, contentHeaders, uri, tokens) = state;
                         using var lease = await self._endpoint.Budget.AcquireAsync(tokens, ctx.CancellationToken).ConfigureAwait(false);
                         Interlocked.Increment(ref self._endpoint.AttemptCount);
+                        Interlocked.Increment(ref trace.Attempts);
                         using var attempt = Clone(request, uri, body, contentHeaders);
                         var response = await self._attemptTimeout.ExecuteAsync(
-                            static (s, ct) => new ValueTask<HttpResponseMessage>(s.self.SendInner(s.attempt, ct)),
+                            static async (s, ct) =>
+                            {
+                                var response = await s.self.SendInner(s.attempt, ct).ConfigureAwait(false);
+                                await CheckBody(response, ct).ConfigureAwait(false);
+                                return response;
+                            },
                             (self, attempt),
                             ctx.CancellationToken).ConfigureAwait(false);
+                        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+                        {
+                            lease.Throttled();
+                        }
+                        else if (response.IsSuccessStatusCode)
+                        {
+                            lease.Succeeded();
+                        }
+
                         return Outcome.FromResult(response);
                     }
                     catch (Exception ex)
@@ -89,13 +130,53 @@ internal sealed class ResilienceHandler : DelegatingHandler
                     }
                 },
                 context,
-                (this, request, body, contentHeaders, uri, estimatedTokens)).ConfigureAwait(false);
+                (this, request, body, contentHeaders, uri, estimatedTokens, trace)).ConfigureAwait(false);
+            trace.Elapsed = clock.GetElapsedTime(context.Properties.GetValue(StartKey, clock.GetTimestamp()));
+            trace.LastOutcome = Describe(outcome, _options.AttemptTimeout);
             outcome.ThrowIfException();
             return outcome.Result!;
         }
         finally
         {
             ResilienceContextPool.Shared.Return(context);
+        }
+    }
+
+    /// <summary>
+    /// Reads a successful, non-streamed body in full inside the attempt, so a body cut short or JSON cut off
+    /// is a retryable failure of this attempt instead of an unreadable completion after it.
+    /// </summary>
+    private static async Task CheckBody(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentType?.MediaType is "text/event-stream")
+        {
+            return;
+        }
+
+        byte[] bytes;
+        try
+        {
+            await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+            bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            var declared = response.Content.Headers.ContentLength is { } n ? $" of the {n.ToString(CultureInfo.InvariantCulture)} bytes declared" : string.Empty;
+            response.Dispose();
+            throw new TruncatedResponseException($"the response body was cut short before all{declared} arrived ({Innermost(ex).Message})", ex);
+        }
+
+        if (response.Content.Headers.ContentType?.MediaType is { } media && media.Contains("json", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                using var _ = JsonDocument.Parse(bytes);
+            }
+            catch (JsonException ex)
+            {
+                response.Dispose();
+                throw new TruncatedResponseException($"the response body ({bytes.Length.ToString(CultureInfo.InvariantCulture)} bytes) is not complete JSON: {ex.Message}", ex);
+            }
         }
     }
 
@@ -108,22 +189,50 @@ internal sealed class ResilienceHandler : DelegatingHandler
         var builder = new ResiliencePipelineBuilder<HttpResponseMessage> { TimeProvider = clock };
         if (options.EnableRetries && options.MaxAttempts > 1)
         {
+            TimeSpan Remaining(ResilienceContext context) =>
+                options.CallDeadline - clock.GetElapsedTime(context.Properties.GetValue(StartKey, clock.GetTimestamp()));
+
             builder.AddRetry(new RetryStrategyOptions<HttpResponseMessage>
             {
-                MaxRetryAttempts = options.MaxAttempts - 1,
+                MaxRetryAttempts = options.MaxAttempts == int.MaxValue ? int.MaxValue : options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.BaseDelay,
                 MaxDelay = options.MaxDelay,
-                ShouldHandle = args => ValueTask.FromResult(IsRetryable(args.Outcome, args.Context.CancellationToken)),
+                ShouldHandle = args =>
+                {
+                    if (!IsRetryable(args.Outcome, endpoint.SoleEndpoint, args.Context.CancellationToken))
+                    {
+                        return ValueTask.FromResult(false);
+                    }
+
+                    // Retry until the deadline; a server that asks for a wait past it ends the call now.
+                    var remaining = Remaining(args.Context);
+                    var asked = RetryAfter(args.Outcome.Result, clock) is { } retryAfter ? Min(retryAfter, options.MaxRetryAfter)
+                        : args.Outcome.Exception is BrokenCircuitException broken ? broken.RetryAfter ?? options.CircuitBreakDuration
+                        : TimeSpan.Zero;
+                    return ValueTask.FromResult(remaining > TimeSpan.Zero && asked < remaining);
+                },
                 DelayGenerator = args =>
                 {
-                    var wait = RetryAfter(args.Outcome.Result, clock);
-                    return ValueTask.FromResult(wait is { } w ? (TimeSpan?)(w > options.MaxRetryAfter ? options.MaxRetryAfter : w) : null);
+                    var remaining = Remaining(args.Context);
+                    TimeSpan? wait = RetryAfter(args.Outcome.Result, clock) is { } w ? Min(w, options.MaxRetryAfter)
+                        : args.Outcome.Exception is BrokenCircuitException { RetryAfter: { } open } ? open
+                        : args.Outcome.Exception is BrokenCircuitException ? options.CircuitBreakDuration
+                        : null;
+
+                    // Polly's own jittered exponential delay, kept inside the deadline.
+                    wait ??= Backoff(options, args.AttemptNumber);
+                    return ValueTask.FromResult<TimeSpan?>(Min(wait.Value, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero));
                 },
-                OnRetry = _ =>
+                OnRetry = args =>
                 {
                     Interlocked.Increment(ref endpoint.RetryCount);
+                    if (CallTrace.Current is { } trace)
+                    {
+                        trace.LastOutcome = Describe(args.Outcome, options.AttemptTimeout);
+                    }
+
                     return ValueTask.CompletedTask;
                 },
             });
@@ -139,21 +248,56 @@ internal sealed class ResilienceHandler : DelegatingHandler
 
             // A 429 says the endpoint is alive and busy; the retry honours its Retry-After instead of breaking.
             ShouldHandle = args => ValueTask.FromResult(
-                IsRetryable(args.Outcome, args.Context.CancellationToken) && args.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests),
+                IsRetryable(args.Outcome, false, args.Context.CancellationToken) && args.Outcome.Result?.StatusCode != HttpStatusCode.TooManyRequests),
         });
 
         return builder.Build();
     }
 
-    private static bool IsRetryable(Outcome<HttpResponseMessage> outcome, CancellationToken callerToken) => outcome switch
+    /// <summary>Exponential from <see cref="HostedJudgeOptions.BaseDelay"/>, capped, with "equal jitter" (half fixed, half random).</summary>
+    private static TimeSpan Backoff(HostedJudgeOptions options, int attemptNumber)
+    {
+        var exponential = options.BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attemptNumber, 30));
+        var capped = Math.Min(exponential, options.MaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds((capped / 2) + (Random.Shared.NextDouble() * capped / 2));
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    private static bool IsRetryable(Outcome<HttpResponseMessage> outcome, bool waitOutCircuit, CancellationToken callerToken) => outcome switch
     {
         { Exception: OperationCanceledException } => false,
-        { Exception: BrokenCircuitException } => false,
+        { Exception: BrokenCircuitException } => waitOutCircuit && !callerToken.IsCancellationRequested,
         { Exception: TimeoutRejectedException or HttpRequestException or IOException } => !callerToken.IsCancellationRequested,
         { Exception: not null } => false,
         { Result: { } r } => IsTransient(r.StatusCode),
         _ => false,
     };
+
+    private static bool IsReset(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static Exception Innermost(Exception ex)
+    {
+        while (ex.InnerException is not null)
+        {
+            ex = ex.InnerException;
+        }
+
+        return ex;
+    }
+
+    private static string Seconds(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.###} s");
 
     private static HttpRequestMessage Clone(HttpRequestMessage request, Uri? uri, byte[]? body, List<KeyValuePair<string, IEnumerable<string>>>? contentHeaders)
     {
@@ -200,11 +344,15 @@ internal sealed class EndpointState : IDisposable
     public int RetryCount;
 #pragma warning restore CA1051
 
-    public EndpointState(string name, EndpointBudget budget)
+    public EndpointState(string name, EndpointBudget budget, bool soleEndpoint = false)
     {
         Name = name;
         Budget = budget;
+        SoleEndpoint = soleEndpoint;
     }
+
+    /// <summary>Whether this is the judge's only endpoint: with nowhere to fail over to, an open circuit is waited out.</summary>
+    public bool SoleEndpoint { get; }
 
     /// <summary>The endpoint as shown in messages: scheme, host, port and path, never credentials.</summary>
     public string Name { get; }
@@ -216,4 +364,37 @@ internal sealed class EndpointState : IDisposable
     public bool IsOpen => Circuit.CircuitState is CircuitState.Open or CircuitState.Isolated;
 
     public void Dispose() => Budget.Dispose();
+}
+
+/// <summary>A successful answer whose body was cut short or is not complete JSON; retried like a reset.</summary>
+internal sealed class TruncatedResponseException : IOException
+{
+    public TruncatedResponseException(string message, Exception? innerException = null)
+        : base(message, innerException)
+    {
+    }
+}
+
+/// <summary>
+/// What happened to one call at the HTTP layer (attempts, time spent, the last outcome), so the error a
+/// caller sees says what happened. Set by <see cref="EndpointChatClient"/> around each call and filled by
+/// <see cref="ResilienceHandler"/> in the same async flow.
+/// </summary>
+internal sealed class CallTrace
+{
+    private static readonly AsyncLocal<CallTrace?> Ambient = new();
+
+#pragma warning disable CA1051 // Interlocked updates it.
+    public int Attempts;
+#pragma warning restore CA1051
+
+    public static CallTrace? Current
+    {
+        get => Ambient.Value;
+        set => Ambient.Value = value;
+    }
+
+    public TimeSpan Elapsed { get; set; }
+
+    public string? LastOutcome { get; set; }
 }

@@ -38,16 +38,45 @@ internal sealed class SqliteCachingChatClient : DelegatingChatClient
 
         var list = messages as IList<ChatMessage> ?? [.. messages];
         var key = Key(_identity, list, options);
-        if (_mode == CacheMode.ReadWrite && await _cache.TryGetAsync(key, cancellationToken).ConfigureAwait(false) is { } hit)
+        if (_mode == CacheMode.ReadWrite && await TryGetAsync(key, cancellationToken).ConfigureAwait(false) is { } hit)
         {
             (hit.AdditionalProperties ??= [])[HitKey] = true;
             return hit;
         }
 
         var response = await base.GetResponseAsync(list, options, cancellationToken).ConfigureAwait(false);
-        await _cache.SetAsync(key, response, cancellationToken).ConfigureAwait(false);
+
+        // The answer is paid for: a cache that cannot take it (locked, full, corrupt, read-only) costs the
+        // cache entry, never the answer.
+        try
+        {
+            await _cache.SetAsync(key, response, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsCacheFailure(ex))
+        {
+            _cache.Warn($"could not store an answer in the cache {_cache.Path} ({Reason(ex)}); the answer is kept, only not cached");
+        }
+
         return response;
     }
+
+    private async Task<ChatResponse?> TryGetAsync(string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _cache.TryGetAsync(key, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsCacheFailure(ex))
+        {
+            _cache.Warn($"could not read the cache {_cache.Path} ({Reason(ex)}); calling the model instead");
+            return null;
+        }
+    }
+
+    private static bool IsCacheFailure(Exception ex) =>
+        ex is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException;
+
+    private static string Reason(Exception ex) => ex is Microsoft.Data.Sqlite.SqliteException s ? $"SQLite error {s.SqliteErrorCode}: {s.Message}" : ex.Message;
 
     /// <inheritdoc/>
     public override object? GetService(Type serviceType, object? serviceKey = null) =>

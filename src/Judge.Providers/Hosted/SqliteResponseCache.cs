@@ -36,16 +36,25 @@ public sealed class CacheException : JudgeException
 /// WAL journal and a busy timeout make concurrent writers (threads or processes) safe. A file that is not
 /// a readable database is moved aside and rebuilt (<see cref="Warning"/> says so) or, with
 /// <c>recoverCorrupt: false</c>, refused with a <see cref="CacheException"/>; a stored row that cannot be
-/// read is a miss, never a wrong answer. Thread-safe.
+/// read is a miss, never a wrong answer. A write that waits longer than <see cref="WriteBusyTimeout"/> for
+/// another writer's lock gives up with a <see cref="SqliteException"/>, which <see cref="SqliteCachingChatClient"/>
+/// turns into a warning: the answer is kept, just not cached. Thread-safe.
 /// </summary>
 public sealed class SqliteResponseCache
 {
     private readonly string _connectionString;
 
-    /// <summary>Opens (creating if needed) the cache at <paramref name="path"/>.</summary>
+    private int _warnings;
+
+    /// <summary>Opens (creating if needed) the cache at <paramref name="path"/>; a directory or a file that cannot be opened is a <see cref="CacheException"/>.</summary>
     public SqliteResponseCache(string path, TimeProvider? timeProvider = null, bool recoverCorrupt = true)
     {
         Path = System.IO.Path.GetFullPath(path);
+        if (Directory.Exists(Path))
+        {
+            throw new CacheException(Path, $"cache path {Path} is a directory; give a file path");
+        }
+
         Clock = timeProvider ?? TimeProvider.System;
         _connectionString = new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWriteCreate, DefaultTimeout = 30, Pooling = true }.ToString();
         var directory = System.IO.Path.GetDirectoryName(Path);
@@ -80,7 +89,23 @@ public sealed class SqliteResponseCache
             Warning = $"cache file {Path} was corrupt ({ex.Message}); moved it to {aside} and started an empty cache";
             Initialise();
         }
+        catch (SqliteException ex)
+        {
+            throw new CacheException(Path, $"cache file {Path} cannot be opened: {ex.Message} (is the folder writable?)", ex);
+        }
     }
+
+    /// <summary>
+    /// Receives warnings about cache reads and writes that failed (the run goes on without them). Default:
+    /// one line on standard error, the first 5 and then every 100th.
+    /// </summary>
+    public Action<string>? OnWarning { get; set; }
+
+    /// <summary>Cache reads or writes that failed and were skipped.</summary>
+    public int FailureCount => Volatile.Read(ref _warnings);
+
+    /// <summary>How long a write waits for another writer's lock before it is skipped. Default 5 s.</summary>
+    public TimeSpan WriteBusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The cache file's full path.</summary>
     public string Path { get; }
@@ -129,7 +154,7 @@ public sealed class SqliteResponseCache
     public async Task SetAsync(string key, ChatResponse response, CancellationToken cancellationToken = default)
     {
         var json = JsonSerializer.Serialize(response, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse)));
-        var connection = await OpenAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await OpenAsync(cancellationToken, WriteBusyTimeout).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
             using var command = connection.CreateCommand();
@@ -199,14 +224,28 @@ public sealed class SqliteResponseCache
         }
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    /// <summary>Reports a failed cache read or write; the caller goes on without it.</summary>
+    internal void Warn(string message)
+    {
+        var n = Interlocked.Increment(ref _warnings);
+        if (OnWarning is { } sink)
+        {
+            sink(message);
+        }
+        else if (n <= 5 || n % 100 == 0)
+        {
+            Console.Error.WriteLine($"judge: warning: {message}{(n == 5 ? " (further cache warnings: every 100th)" : string.Empty)}");
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken, TimeSpan? busyTimeout = null)
     {
         var connection = new SqliteConnection(_connectionString);
         try
         {
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var pragma = connection.CreateCommand();
-            pragma.CommandText = "PRAGMA busy_timeout = 30000;";
+            pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)(busyTimeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds};");
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }

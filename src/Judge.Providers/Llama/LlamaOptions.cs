@@ -113,23 +113,18 @@ public sealed class LlamaOptions
     internal static LlamaOptions FromSpec(JudgeSpec spec, ModelStore? store)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var known = new HashSet<string>(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn", "reuse", "cache", "gpu_layers", "grammar", "grammar_top_k"], StringComparer.OrdinalIgnoreCase);
-        var unknown = spec.Options.Keys.Where(k => !known.Contains(k)).ToList();
-        if (unknown.Count > 0)
-        {
-            throw new InputException(null, null, "--judge", $"unknown option(s) {string.Join(", ", unknown)} in '{spec.Text}'; llama: takes {string.Join(", ", known)}");
-        }
+        spec.RequireKnownOptions(["native", "ctx", "threads", "batch", "template", "max_tokens", "flash_attn", "reuse", "cache", "gpu_layers", "grammar", "grammar_top_k"]);
 
         var options = new LlamaOptions
         {
             ModelPath = ModelCatalogue.LooksLikeName(spec.Target) ? (store ?? new ModelStore()).ResolveModelPath(spec.Target) : spec.Target,
             NativeDirectory = spec.Option("native"),
-            Threads = spec.IntOption("threads", DefaultThreads),
-            BatchSize = spec.IntOption("batch", 1),
-            CacheSlots = spec.IntOption("cache", 1),
-            GpuLayers = spec.IntOption("gpu_layers", -1),
+            Threads = spec.IntOption("threads", DefaultThreads, 1, 1024),
+            BatchSize = spec.IntOption("batch", 1, 1, 4096),
+            CacheSlots = spec.IntOption("cache", 1, 0, 1024),
+            GpuLayers = spec.IntOption("gpu_layers", -1, -1, 100_000),
             Template = spec.Option("template"),
-            MaxOutputTokens = spec.IntOption("max_tokens", 512),
+            MaxOutputTokens = spec.IntOption("max_tokens", 512, 1, 1_000_000),
             FlashAttention = spec.Option("flash_attn", "off")!.ToLowerInvariant(),
             KvReuse = spec.Option("reuse", "on")!.ToLowerInvariant() switch
             {
@@ -138,12 +133,9 @@ public sealed class LlamaOptions
                 var other => throw new InputException(null, null, "--judge", $"reuse={other} in '{spec.Text}' is not on or off"),
             },
             GrammarFile = spec.Option("grammar"),
-            GrammarTopK = spec.IntOption("grammar_top_k", 40),
+            GrammarTopK = spec.IntOption("grammar_top_k", 40, 0, 1_000_000),
+            ContextSize = spec.IntOption("ctx", 8, 1_048_576),
         };
-        if (spec.Options.ContainsKey("ctx"))
-        {
-            options.ContextSize = spec.IntOption("ctx", 0);
-        }
 
         if (options.Threads < 1 || options.BatchSize < 1 || options.MaxOutputTokens < 1 || options.ContextSize is < 8 || options.CacheSlots < (options.BatchSize > 1 ? 1 : 0) || options.GrammarTopK < 0)
         {

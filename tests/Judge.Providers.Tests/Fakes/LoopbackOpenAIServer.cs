@@ -33,6 +33,9 @@ public sealed record ServerReply
     public TimeSpan Delay { get; init; }
     public bool Reset { get; init; }
 
+    /// <summary>When set, only this many bytes of the body are sent (Content-Length still declares all), then the connection closes.</summary>
+    public int? CutBodyAt { get; init; }
+
     public static ServerReply Completion(string content, string finishReason = "stop", string model = "gpt-4o-2024-08-06", int promptTokens = 120, int completionTokens = 12, JsonNode? logprobs = null)
     {
         var body = new JsonObject
@@ -91,6 +94,9 @@ public sealed class LoopbackOpenAIServer : LoopbackTcpServer
     public TimeSpan Latency { get; set; }
 
     public ConcurrentQueue<ServerRequest> Requests { get; } = new();
+
+    /// <summary>Called after a whole reply has been written.</summary>
+    public Action<ServerRequest, ServerReply>? OnDelivered { get; set; }
 
     public int RequestCount => Volatile.Read(ref _index);
 
@@ -178,7 +184,16 @@ public sealed class LoopbackOpenAIServer : LoopbackTcpServer
 
                 response.Append("\r\n");
                 await stream.WriteAsync(Encoding.ASCII.GetBytes(response.ToString()), Stopping);
+                if (reply.CutBodyAt is { } cut)
+                {
+                    await stream.WriteAsync(payload.AsMemory(0, Math.Min(cut, payload.Length)), Stopping);
+                    await stream.FlushAsync(Stopping);
+                    client.Client.Shutdown(SocketShutdown.Both);
+                    return;
+                }
+
                 await stream.WriteAsync(payload, Stopping);
+                OnDelivered?.Invoke(request, reply);
             }
         }
         catch (Exception)

@@ -1,0 +1,461 @@
+using System.Net;
+using System.Text;
+using Judge.Grading;
+using Judge.Judges;
+using Judge.Providers.Hosted;
+using Judge.Providers.Tests.Fakes;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Judge.Providers.Tests;
+
+/// <summary>Retries bounded by time, bodies cut short, adaptive concurrency, cache failures and secrets.</summary>
+public sealed class HostedHardeningTests : IDisposable
+{
+    private const string Password = "PLANTED-pw-7f3a9c";
+    private static readonly ChatMessage[] Hello = [new(ChatRole.User, "hello")];
+    private readonly string _dir = Directory.CreateTempSubdirectory("judge-hardening-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_dir, recursive: true);
+    }
+
+    [Fact]
+    public async Task BodyCutShort_IsRetried()
+    {
+        var good = ServerReply.Completion("Fine. Rating: [[6]]");
+        using var server = LoopbackOpenAIServer.Start(LoopbackOpenAIServer.Sequence([good with { CutBodyAt = 40 }], _ => good));
+        using var client = TestHosted.OpenAI(server);
+
+        var result = await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
+
+        Assert.Equal(VerdictStatus.Parsed, result.Status);
+        Assert.Equal(6, result.Score);
+        Assert.Equal(2, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task TruncatedJson_IsRetried()
+    {
+        var good = ServerReply.Completion("Fine. Rating: [[6]]");
+        using var server = LoopbackOpenAIServer.Start(LoopbackOpenAIServer.Sequence([new ServerReply { Body = good.Body[..50] }], _ => good));
+        using var client = TestHosted.OpenAI(server);
+
+        var result = await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
+
+        Assert.Equal(VerdictStatus.Parsed, result.Status);
+        Assert.Equal(2, server.RequestCount);
+    }
+
+    [Theory]
+    [InlineData(true, "cut short")]
+    [InlineData(false, "not complete JSON")]
+    public async Task BodyAlwaysBroken_ErrorNamesWhatHappened(bool cut, string cause)
+    {
+        var good = ServerReply.Completion("Fine. Rating: [[6]]");
+        var bad = cut ? good with { CutBodyAt = 40 } : new ServerReply { Body = good.Body[..50] };
+        using var server = LoopbackOpenAIServer.Start(_ => bad);
+        using var client = TestHosted.OpenAI(server, options: TestHosted.Options(o => o.MaxAttempts = 3));
+
+        var result = await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
+
+        Assert.Equal(VerdictStatus.Error, result.Status);
+        Assert.Equal(3, server.RequestCount);
+        Assert.Contains(cause, result.Error, StringComparison.Ordinal);
+        Assert.Contains("3 attempt", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("connection failed", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RateLimitStorm_HalfOfRequestsThrottled_LosesNothing()
+    {
+        // Every other request is a 429 with a short Retry-After: under the old fixed 4 attempts, runs of
+        // 429s lost items; with retries bounded by the deadline none is lost.
+        var headers = new Dictionary<string, string> { ["retry-after-ms"] = "5" };
+        using var server = LoopbackOpenAIServer.Start(r =>
+            (r.Index % 2 == 0) || (r.Index % 7 < 3)
+                ? ServerReply.Error(429, "slow down", headers)
+                : ServerReply.Completion("Good. Rating: [[8]]"));
+        using var client = TestHosted.OpenAI(server, options: TestHosted.Options(o =>
+        {
+            o.MaxAttempts = int.MaxValue;
+            o.MaxConcurrency = 8;
+        }));
+        var judge = TestHosted.Judge(client);
+
+        var results = await Task.WhenAll(Enumerable.Range(1, 20).Select(i => judge.GradeAsync(TestHosted.Item(i))));
+
+        Assert.All(results, r => Assert.Equal(VerdictStatus.Parsed, r.Status));
+        Assert.True(server.RequestCount > 20, $"{server.RequestCount} requests");
+    }
+
+    [Fact]
+    public async Task Deadline_BoundsRetries_NotAnAttemptCount()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var handler = new ScriptedHandler(_ => new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("{\"error\":{\"message\":\"busy\"}}", Encoding.UTF8, "application/json") });
+        var options = new HostedJudgeOptions
+        {
+            TimeProvider = clock,
+            BaseDelay = TimeSpan.FromSeconds(1),
+            MaxDelay = TimeSpan.FromSeconds(4),
+            CallDeadline = TimeSpan.FromSeconds(60),
+            CircuitMinimumThroughput = 100_000,
+            PrimaryHandlerFactory = () => handler,
+        };
+        using var client = HostedChatClients.CreateOpenAI(JudgeSpec.Parse("openai:gpt-4o?base_url=http://127.0.0.1:9/v1"), options, TestHosted.Env());
+
+        var call = client.GetResponseAsync(Hello);
+        var start = clock.GetUtcNow();
+        for (var step = 0; step < 2_000 && !call.IsCompleted; step++)
+        {
+            var seen = handler.Calls;
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            SpinWait.SpinUntil(() => call.IsCompleted || handler.Calls != seen, TimeSpan.FromMilliseconds(20));
+        }
+
+        var ex = await Assert.ThrowsAsync<ProviderException>(() => call);
+        var waited = clock.GetUtcNow() - start;
+        Assert.Equal(ProviderFailure.RetriesExhausted, ex.Failure);
+        Assert.True(handler.Calls > 10, $"{handler.Calls} attempts in {waited}");
+        Assert.InRange(waited, TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(66));
+        Assert.Contains("HTTP 503", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("deadline of 60 s", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RetryAfterPastTheDeadline_EndsTheCallAtOnce()
+    {
+        var headers = new Dictionary<string, string> { ["Retry-After"] = "3600" };
+        using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Error(429, "come back in an hour", headers));
+        using var client = TestHosted.OpenAI(server, options: TestHosted.Options(o =>
+        {
+            o.MaxAttempts = int.MaxValue;
+            o.MaxRetryAfter = TimeSpan.FromHours(2);
+            o.CallDeadline = TimeSpan.FromMinutes(10);
+        }));
+
+        var ex = await Assert.ThrowsAsync<ProviderException>(() => client.GetResponseAsync(Hello));
+
+        Assert.Equal(1, server.RequestCount);
+        Assert.Contains("HTTP 429", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(400)]
+    [InlineData(401)]
+    [InlineData(403)]
+    public async Task PermanentFailure_IsNotRetriedAndNamed(int status)
+    {
+        using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Error(status, "no"));
+        using var client = TestHosted.OpenAI(server, options: TestHosted.Options(o => o.MaxAttempts = int.MaxValue));
+
+        var ex = await Assert.ThrowsAsync<ProviderException>(() => client.GetResponseAsync(Hello));
+
+        Assert.Equal(1, server.RequestCount);
+        Assert.Equal(ProviderFailure.HttpError, ex.Failure);
+        Assert.Contains($"HTTP {status}", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("not retried", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AdaptiveConcurrency_HalvesOncePerGenerationAndRecovers()
+    {
+        var limiter = new AdaptiveConcurrency(16, adaptive: true);
+        var epochs = new List<long>();
+        for (var i = 0; i < 16; i++)
+        {
+            epochs.Add(await limiter.AcquireAsync(CancellationToken.None));
+        }
+
+        // A burst of 429s from requests admitted together costs one halving.
+        foreach (var epoch in epochs)
+        {
+            limiter.OnThrottled(epoch);
+        }
+
+        Assert.Equal(8, limiter.Limit);
+
+        // A 429 for a request admitted after the cut halves again.
+        for (var i = 0; i < 16; i++)
+        {
+            limiter.Release();
+        }
+
+        var next = await limiter.AcquireAsync(CancellationToken.None);
+        limiter.OnThrottled(next);
+        Assert.Equal(4, limiter.Limit);
+        limiter.Release();
+
+        // Additive increase: +1 per limit's worth of successes (4 + 4 + 5 + 6 + 7 + 8 ... to reach 16).
+        for (var i = 0; i < 200; i++)
+        {
+            limiter.OnSuccess();
+        }
+
+        Assert.Equal(16, limiter.Limit);
+        Assert.True(limiter.Peak <= 16);
+    }
+
+    [Fact]
+    public async Task AdaptiveConcurrency_WaitersAreAdmittedInOrderAndCancellable()
+    {
+        var limiter = new AdaptiveConcurrency(1, adaptive: true);
+        await limiter.AcquireAsync(CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+        var cancelled = limiter.AcquireAsync(cts.Token).AsTask();
+        var second = limiter.AcquireAsync(CancellationToken.None).AsTask();
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        Assert.False(second.IsCompleted);
+
+        limiter.Release();
+        await second;
+        Assert.Equal(1, limiter.InFlight);
+    }
+
+    [Fact]
+    public async Task RateLimited_LowersTheEndpointsConcurrency()
+    {
+        using var server = LoopbackOpenAIServer.Start(LoopbackOpenAIServer.Sequence(
+            [.. Enumerable.Repeat(ServerReply.Error(429, "slow down", new Dictionary<string, string> { ["retry-after-ms"] = "1" }), 12)]));
+        using var client = TestHosted.OpenAI(server, options: TestHosted.Options(o =>
+        {
+            o.MaxAttempts = int.MaxValue;
+            o.MaxConcurrency = 16;
+        }));
+        var router = client.GetService<EndpointRouterChatClient>()!;
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => client.GetResponseAsync(Hello)));
+
+        Assert.True(router.Endpoints[0].Endpoint.Budget.ConcurrencyLimit < 16, $"limit {router.Endpoints[0].Endpoint.Budget.ConcurrencyLimit}");
+    }
+
+    [Fact]
+    public async Task CacheWriteLocked_KeepsTheAnswerWithAWarning()
+    {
+        var path = Path.Combine(_dir, "cache.sqlite");
+        using var server = LoopbackOpenAIServer.Start();
+        using var client = TestHosted.OpenAI(server, $"&cache={path}");
+        var cache = client.GetService<SqliteResponseCache>()!;
+        var warnings = new List<string>();
+        cache.OnWarning = w =>
+        {
+            lock (warnings)
+            {
+                warnings.Add(w);
+            }
+        };
+        cache.WriteBusyTimeout = TimeSpan.FromMilliseconds(50);
+
+        // Another process holds the write lock for the whole call.
+        using (var holder = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            holder.Open();
+            using var begin = holder.CreateCommand();
+            begin.CommandText = "BEGIN IMMEDIATE; INSERT INTO responses VALUES ('x', '{}', 'x', 'x');";
+            begin.ExecuteNonQuery();
+
+            var result = await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
+
+            Assert.Equal(VerdictStatus.Parsed, result.Status);
+            Assert.Equal(7, result.Score);
+            var warning = Assert.Single(warnings);
+            Assert.Contains("the answer is kept", warning, StringComparison.Ordinal);
+            Assert.Contains("SQLite error 5", warning, StringComparison.Ordinal);
+            using var rollback = holder.CreateCommand();
+            rollback.CommandText = "ROLLBACK;";
+            rollback.ExecuteNonQuery();
+        }
+
+        // Not cached, so the next call asks again, and this time it is stored.
+        await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
+        await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
+        Assert.Equal(2, server.RequestCount);
+        Assert.Equal(1, cache.Count());
+    }
+
+    [Fact]
+    public void CachePathIsADirectory_IsAnInputErrorNamingIt()
+    {
+        using var server = LoopbackOpenAIServer.Start();
+
+        var ex = Assert.Throws<InputException>(() => TestHosted.OpenAI(server, $"&cache={_dir}"));
+
+        Assert.Contains("is a directory", ex.Message, StringComparison.Ordinal);
+        Assert.Equal("cache", ex.Field);
+    }
+
+    [Theory]
+    [InlineData("rmp=60", "unknown option 'rmp'")]
+    [InlineData("batch=on", "unknown option 'batch'")]
+    [InlineData("rpm=0", "rpm must be an integer from 1 to")]
+    [InlineData("rpm=-1", "rpm must be an integer from 1 to")]
+    [InlineData("tpm=0", "tpm must be an integer of at least 1")]
+    [InlineData("concurrency=0", "concurrency must be an integer from 1 to 1024")]
+    [InlineData("concurrency=-1", "concurrency must be an integer from 1 to 1024")]
+    [InlineData("seed=abc", "seed must be an integer")]
+    [InlineData("max_tokens=-5", "max_tokens must be an integer from 1 to")]
+    [InlineData("timeout=abc", "timeout must be a number of seconds")]
+    [InlineData("timeout=-1", "timeout must be a number of seconds")]
+    [InlineData("timeout=0", "timeout must be a number of seconds")]
+    [InlineData("timeout=1e30", "timeout must be a number of seconds")]
+    [InlineData("deadline=0", "deadline must be a number of seconds")]
+    [InlineData("temperature=hot", "temperature must be a number from 0 to 2")]
+    [InlineData("logprobs=99", "logprobs must be an integer from 0 to 20")]
+    [InlineData("format=xml", "format must be one of json, text")]
+    [InlineData("cache_mode=sometimes", "cache_mode must be one of")]
+    [InlineData("adaptive=maybe", "adaptive must be one of")]
+    public void HostedSpec_BadOption_IsAnInputErrorWithKeyAndRange(string option, string expected)
+    {
+        using var server = LoopbackOpenAIServer.Start();
+
+        var ex = Assert.Throws<InputException>(() => TestHosted.OpenAI(server, "&" + option));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.Equal("--judge", ex.Field);
+        Assert.Equal(0, server.RequestCount);
+    }
+
+    [Fact]
+    public void HostedSpec_UnknownOption_ListsTheKnownOnes()
+    {
+        using var server = LoopbackOpenAIServer.Start();
+
+        var ex = Assert.Throws<InputException>(() => TestHosted.OpenAI(server, "&rmp=60"));
+
+        Assert.Contains("base_url", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("rpm", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("deadline", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("mock:1?latency=5", "unknown option 'latency'")]
+    [InlineData("mock:1?latency_ms=-1", "latency_ms must be an integer from 0 to")]
+    [InlineData("mock:1?error_rate=2", "error_rate must be a number from 0 to 1")]
+    [InlineData("mock:1?min=x", "min must be an integer from")]
+    [InlineData("llama:model.gguf?thread=2", "unknown option 'thread'")]
+    [InlineData("llama:model.gguf?ctx=abc", "ctx must be an integer from 8 to")]
+    [InlineData("llama:model.gguf?batch=0", "batch must be an integer from 1 to")]
+    public void OtherSchemes_BadOption_IsAnInputError(string text, string expected)
+    {
+        var ex = Assert.ThrowsAny<JudgeException>(() => ChatClientRegistry.CreateDefault().Create(JudgeSpec.Parse(text)));
+
+        Assert.IsType<InputException>(ex);
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Secrets_PasswordInBaseUrlAndKey_AppearInNoRecordMessageOrCacheEntry()
+    {
+        var cachePath = Path.Combine(_dir, "secret-cache.sqlite");
+        var echo = $"bad request from user:{Password} with key {TestHosted.Key}";
+        using var server = LoopbackOpenAIServer.Start(r => r.LastUserText.Contains("number 2", StringComparison.Ordinal)
+            ? ServerReply.Error(503, echo)
+            : r.LastUserText.Contains("number 3", StringComparison.Ordinal) ? ServerReply.Error(400, echo)
+            : ServerReply.Completion("Fine. Rating: [[6]]"));
+        var url = $"http://judge-user:{Password}@127.0.0.1:{server.Port}/v1";
+        var spec = JudgeSpec.Parse($"openai:gpt-4o?base_url={url}&cache={cachePath}");
+        var warnings = new List<string>();
+        using var client = HostedChatClients.CreateOpenAI(spec, TestHosted.Options(o => o.MaxAttempts = 2), TestHosted.Env());
+        client.GetService<SqliteResponseCache>()!.OnWarning = warnings.Add;
+        var judge = new ChatAbsoluteJudge(spec.Text, client, new FixedRubricSelector(TestHosted.Rubric));
+
+        var results = new[] { await judge.GradeAsync(TestHosted.Item(1)), await judge.GradeAsync(TestHosted.Item(2)), await judge.GradeAsync(TestHosted.Item(3)) };
+        var thrown = await Assert.ThrowsAsync<ProviderException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "Question number 2?")]));
+        var metadata = client.GetService<ChatClientMetadata>()!;
+        SqliteConnection.ClearAllPools();
+
+        Assert.Equal(VerdictStatus.Parsed, results[0].Status);
+        Assert.Equal(VerdictStatus.Error, results[1].Status);
+        Assert.Equal(VerdictStatus.Error, results[2].Status);
+        Assert.Equal("http://127.0.0.1:" + server.Port + "/v1", metadata.ProviderUri!.ToString().TrimEnd('/'));
+
+        // The password reached the spec's options, for the connection, and nothing else.
+        Assert.Contains(Password, spec.Option("base_url"), StringComparison.Ordinal);
+        var everything = new List<string>
+        {
+            spec.Text, spec.ToString(), spec.WithOption("cache_mode", "refresh").Text, thrown.Message, thrown.Endpoint, thrown.ToString(),
+            metadata.ProviderUri.ToString(),
+        };
+        everything.AddRange(results.Select(r => r.JudgeId));
+        everything.AddRange(results.Select(r => r.Error ?? string.Empty));
+        everything.AddRange(results.SelectMany(r => r.Calls).Select(c => $"{c.JudgeId} {c.RawOutput} {c.Error}"));
+        everything.AddRange(warnings);
+        everything.Add(Encoding.UTF8.GetString(File.ReadAllBytes(cachePath)));
+        foreach (var text in everything)
+        {
+            Assert.DoesNotContain(Password, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(TestHosted.Key, text, StringComparison.Ordinal);
+            Assert.DoesNotContain("judge-user", text, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("[redacted]", results[1].Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SpecErrors_NeverEchoAPassword()
+    {
+        var ex = Assert.Throws<InputException>(() => HostedChatClients.CreateOpenAI(
+            JudgeSpec.Parse($"openai:gpt-4o?base_url=http://u:{Password}@127.0.0.1:9/v1&rpm=0"), TestHosted.Options(), TestHosted.Env()));
+
+        Assert.DoesNotContain(Password, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("rpm", ex.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class ScriptedHandler(Func<HttpRequestMessage, HttpResponseMessage> script) : HttpMessageHandler
+    {
+        private int _calls;
+
+        public int Calls => Volatile.Read(ref _calls);
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _calls);
+            return Task.FromResult(script(request));
+        }
+    }
+}
+
+public sealed class MockSpecTests
+{
+    [Fact]
+    public void Mock_MalformedPricesFile_IsAnInputError()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"judge-prices-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "gpt-4o: [this is: not: a price");
+        try
+        {
+            var ex = Assert.Throws<InputException>(() => ChatClientRegistry.CreateDefault().Create(JudgeSpec.Parse($"mock:1?prices={path}")));
+
+            Assert.Equal(path, ex.Path);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}
+
+public sealed class MockLogPathTests
+{
+    [Fact]
+    public void Mock_LogIsADirectory_IsAnInputError()
+    {
+        var dir = Directory.CreateTempSubdirectory("judge-mock-log-").FullName;
+        try
+        {
+            var ex = Assert.Throws<InputException>(() => ChatClientRegistry.CreateDefault().Create(JudgeSpec.Parse($"mock:1?log={dir}")));
+
+            Assert.Contains("is a directory", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir);
+        }
+    }
+}
