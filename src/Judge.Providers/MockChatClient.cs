@@ -53,7 +53,7 @@ internal sealed partial class MockChatClient : IChatClient
         _max = spec.IntOption("max", 10, -1_000_000, 1_000_000);
         if (_min >= _max)
         {
-            throw new InputException(null, null, "--judge", $"'{spec.Text}': min must be below max");
+            throw new InputException(null, null, "judge spec", $"'{spec.Text}': min must be below max");
         }
 
         _log = spec.Option("log");

@@ -43,7 +43,7 @@ public sealed class JudgeSpecStrictTests
         var ex = Assert.Throws<InputException>(() => spec.IntOption("n", 1, 10));
 
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
-        Assert.Equal("--judge", ex.Field);
+        Assert.Equal("judge spec", ex.Field);
     }
 
     [Theory]

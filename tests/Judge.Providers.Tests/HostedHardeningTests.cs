@@ -317,7 +317,7 @@ public sealed class HostedHardeningTests : IDisposable
         var ex = Assert.Throws<InputException>(() => TestHosted.OpenAI(server, "&" + option));
 
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
-        Assert.Equal("--judge", ex.Field);
+        Assert.Equal("judge spec", ex.Field);
         Assert.Equal(0, server.RequestCount);
     }
 

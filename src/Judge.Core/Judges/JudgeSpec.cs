@@ -40,7 +40,7 @@ public sealed partial record JudgeSpec
         var colon = text.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0 || colon == text.Length - 1)
         {
-            throw new InputException(null, null, "--judge", $"'{shown}' is not a judge spec; expected scheme:target, e.g. replay:judgments.jsonl, llama:model.gguf, openai:gpt-4o, azure:DEPLOYMENT");
+            throw new InputException(null, null, "judge spec", $"'{shown}' is not a judge spec; expected scheme:target, e.g. replay:judgments.jsonl, llama:model.gguf, openai:gpt-4o, azure:DEPLOYMENT");
         }
 
         var scheme = text[..colon].Trim().ToLowerInvariant();
@@ -54,13 +54,13 @@ public sealed partial record JudgeSpec
                 var eq = pair.IndexOf('=', StringComparison.Ordinal);
                 if (eq <= 0)
                 {
-                    throw new InputException(null, null, "--judge", $"option '{Redact(pair)}' in '{shown}' is not key=value");
+                    throw new InputException(null, null, "judge spec", $"option '{Redact(pair)}' in '{shown}' is not key=value");
                 }
 
                 var key = Uri.UnescapeDataString(pair[..eq]);
                 if (options.ContainsKey(key))
                 {
-                    throw new InputException(null, null, "--judge", $"option '{key}' is given twice in '{shown}'");
+                    throw new InputException(null, null, "judge spec", $"option '{key}' is given twice in '{shown}'");
                 }
 
                 options[key] = Uri.UnescapeDataString(pair[(eq + 1)..]);
@@ -71,7 +71,7 @@ public sealed partial record JudgeSpec
 
         if (string.IsNullOrWhiteSpace(rest))
         {
-            throw new InputException(null, null, "--judge", $"'{shown}' names no target after '{scheme}:'");
+            throw new InputException(null, null, "judge spec", $"'{shown}' names no target after '{scheme}:'");
         }
 
         return new JudgeSpec { Scheme = scheme, Target = rest.Trim(), Options = options, Text = shown };
@@ -99,7 +99,7 @@ public sealed partial record JudgeSpec
         if (unknown.Count > 0)
         {
             var list = set.Count == 0 ? "no options" : string.Join(", ", set.Order(StringComparer.Ordinal));
-            throw new InputException(null, null, "--judge", $"unknown option{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(u => $"'{u}'"))} in '{Text}'; {Scheme}: takes {list}");
+            throw new InputException(null, null, "judge spec", $"unknown option{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(u => $"'{u}'"))} in '{Text}'; {Scheme}: takes {list}");
         }
     }
 
@@ -182,7 +182,7 @@ public sealed partial record JudgeSpec
     public override string ToString() => Text;
 
     private InputException OutOfRange(string key, string value, string allowed) =>
-        new(null, null, "--judge", $"option '{key}={Redact(value)}' in '{Text}' is not allowed: {key} must be {allowed}");
+        new(null, null, "judge spec", $"option '{key}={Redact(value)}' in '{Text}' is not allowed: {key} must be {allowed}");
 
     private static string Range(string min, string max, bool noMin, bool noMax) =>
         (noMin, noMax) switch

@@ -133,7 +133,7 @@ public static class HostedChatClients
         var path = spec.Option("cache");
         if (path is not null && string.IsNullOrWhiteSpace(path))
         {
-            throw new InputException(null, null, "--judge", $"option 'cache' in '{spec.Text}' is empty; give a file path");
+            throw new InputException(null, null, "judge spec", $"option 'cache' in '{spec.Text}' is empty; give a file path");
         }
 
         return path is null || mode == CacheMode.Off ? null : (path, mode);
@@ -232,7 +232,7 @@ public static class HostedChatClients
         // The spec ends up in results and logs as the judge id, so a key must never ride in it. The value is not echoed.
         if (spec.Options.Keys.FirstOrDefault(k => SecretOptionNames.Contains(k, StringComparer.OrdinalIgnoreCase)) is { } name)
         {
-            throw new InputException(null, null, "--judge", $"option '{name}' looks like a credential; keys are read only from environment variables (OPENAI_API_KEY, AZURE_OPENAI_API_KEY), never from the judge spec");
+            throw new InputException(null, null, "judge spec", $"option '{name}' looks like a credential; keys are read only from environment variables (OPENAI_API_KEY, AZURE_OPENAI_API_KEY), never from the judge spec");
         }
     }
 
@@ -243,7 +243,7 @@ public static class HostedChatClients
         {
             if (!Uri.TryCreate(part, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
             {
-                throw new InputException(null, null, "--judge", $"'{JudgeSpec.Redact(part)}' is not an http(s) URL");
+                throw new InputException(null, null, "judge spec", $"'{JudgeSpec.Redact(part)}' is not an http(s) URL");
             }
 
             urls.Add(uri);

@@ -39,7 +39,7 @@ internal sealed partial class LlamaChatClient
         {
             return model.ApplyTemplate(requested, probe, true) is not null
                 ? requested
-                : throw new InputException(null, null, "--judge", $"llama.cpp has no built-in chat template '{requested}' (it applies only its built-in templates; use template=none for plain text)");
+                : throw new InputException(null, null, "judge spec", $"llama.cpp has no built-in chat template '{requested}' (it applies only its built-in templates; use template=none for plain text)");
         }
 
         // The model's own template, if llama.cpp recognises it; it cannot run arbitrary Jinja.

@@ -130,7 +130,7 @@ public sealed class LlamaOptions
             {
                 "on" or "true" or "1" => true,
                 "off" or "false" or "0" => false,
-                var other => throw new InputException(null, null, "--judge", $"reuse={other} in '{spec.Text}' is not on or off"),
+                var other => throw new InputException(null, null, "judge spec", $"reuse={other} in '{spec.Text}' is not on or off"),
             },
             GrammarFile = spec.Option("grammar"),
             GrammarTopK = spec.IntOption("grammar_top_k", 40, 0, 1_000_000),
@@ -139,7 +139,7 @@ public sealed class LlamaOptions
 
         if (options.Threads < 1 || options.BatchSize < 1 || options.MaxOutputTokens < 1 || options.ContextSize is < 8 || options.CacheSlots < (options.BatchSize > 1 ? 1 : 0) || options.GrammarTopK < 0)
         {
-            throw new InputException(null, null, "--judge", $"'{spec.Text}': threads, batch and max_tokens must be at least 1, ctx at least 8, cache at least 0 (1 with batch above 1), grammar_top_k at least 0");
+            throw new InputException(null, null, "judge spec", $"'{spec.Text}': threads, batch and max_tokens must be at least 1, ctx at least 8, cache at least 0 (1 with batch above 1), grammar_top_k at least 0");
         }
 
         _ = options.FlashAttentionType(spec.Text);
@@ -152,6 +152,6 @@ public sealed class LlamaOptions
         "auto" => -1,
         "off" or "false" or "0" => 0,
         "on" or "true" or "1" => 1,
-        _ => throw new InputException(null, null, "--judge", $"flash_attn={FlashAttention}{(spec is null ? string.Empty : $" in '{spec}'")} is not auto, on or off"),
+        _ => throw new InputException(null, null, "judge spec", $"flash_attn={FlashAttention}{(spec is null ? string.Empty : $" in '{spec}'")} is not auto, on or off"),
     };
 }

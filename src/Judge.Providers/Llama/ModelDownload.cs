@@ -20,12 +20,12 @@ public sealed record ModelRequest(Uri Url, string FileName, string Sha256, long?
         var given = sha256 is null ? null : NormaliseSha256(sha256);
         if (model.Sha256 is null && given is null)
         {
-            throw new InputException(null, null, "--sha256", $"the catalogue has no verified checksum for '{model.Name}' ({model.FileName}); give --sha256 HEX from the SHA256 line of the file's page on Hugging Face ({model.Url})");
+            throw new InputException(null, null, "sha256", $"the catalogue has no verified checksum for '{model.Name}' ({model.FileName}); give --sha256 HEX from the SHA256 line of the file's page on Hugging Face ({model.Url})");
         }
 
         if (model.Sha256 is not null && given is not null && !string.Equals(model.Sha256, given, StringComparison.Ordinal))
         {
-            throw new InputException(null, null, "--sha256", $"{given} differs from the catalogue's checksum of '{model.Name}' ({model.Sha256})");
+            throw new InputException(null, null, "sha256", $"{given} differs from the catalogue's checksum of '{model.Name}' ({model.Sha256})");
         }
 
         return new ModelRequest(model.Url, model.FileName, given ?? model.Sha256!, model.Size);
@@ -43,7 +43,7 @@ public sealed record ModelRequest(Uri Url, string FileName, string Sha256, long?
 
         if (sha256 is null)
         {
-            throw new InputException(null, null, "--sha256", $"a model pulled by URL needs --sha256 HEX, the file's SHA-256 (Hugging Face shows it as SHA256 on the file's page), so the download can be verified");
+            throw new InputException(null, null, "sha256", $"a model pulled by URL needs --sha256 HEX, the file's SHA-256 (Hugging Face shows it as SHA256 on the file's page), so the download can be verified");
         }
 
         var name = fileName ?? Uri.UnescapeDataString(url.Segments.LastOrDefault() ?? string.Empty);
@@ -62,7 +62,7 @@ public sealed record ModelRequest(Uri Url, string FileName, string Sha256, long?
 
         return hex.Length == 64 && hex.All(char.IsAsciiHexDigit)
             ? hex.ToLowerInvariant()
-            : throw new InputException(null, null, "--sha256", $"'{sha256}' is not a SHA-256 (64 hex digits)");
+            : throw new InputException(null, null, "sha256", $"'{sha256}' is not a SHA-256 (64 hex digits)");
     }
 
     private static string ValidFileName(string name, string? hint)
@@ -70,7 +70,7 @@ public sealed record ModelRequest(Uri Url, string FileName, string Sha256, long?
         if (name.Length == 0 || name is "." or ".." || name.IndexOfAny(['/', '\\']) >= 0 || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0
             || name.EndsWith(ModelStore.PartialSuffix, StringComparison.Ordinal) || name.EndsWith(ModelStore.ChecksumSuffix, StringComparison.Ordinal))
         {
-            throw new InputException(null, null, "--file", hint ?? $"'{name}' is not a plain file name for the model cache");
+            throw new InputException(null, null, "file", hint ?? $"'{name}' is not a plain file name for the model cache");
         }
 
         return name;

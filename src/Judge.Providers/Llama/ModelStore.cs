@@ -182,7 +182,7 @@ public sealed class ModelStore
         }
 
         var model = ModelCatalogue.Find(target, Catalogue)
-            ?? throw new InputException(null, null, "--judge", $"'{target}' is neither a GGUF file nor a model in the catalogue ({string.Join(", ", Catalogue.Select(m => m.Name).Prepend(ModelCatalogue.RecommendedAlias))}); give llama:PATH.gguf, or see judge models list");
+            ?? throw new InputException(null, null, "judge spec", $"'{target}' is neither a GGUF file nor a model in the catalogue ({string.Join(", ", Catalogue.Select(m => m.Name).Prepend(ModelCatalogue.RecommendedAlias))}); give llama:PATH.gguf, or see judge models list");
         string? path;
         if (model.Sha256 is null)
         {
