@@ -191,7 +191,7 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
                                 skipped.AddRange(plan.Skipped);
                             }
 
-                            passes.Add(new RunPass(judgeText, spec, rubric, repeat, turn, selector, Limit(items, o.Limit), null));
+                            passes.Add(new RunPass(spec.Text, spec, rubric, repeat, turn, selector, Limit(items, o.Limit), null));
                         }
                         else
                         {
@@ -201,7 +201,7 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
                                 skipped.AddRange(plan.Skipped);
                             }
 
-                            passes.Add(new RunPass(judgeText, spec, rubric, repeat, turn, selector, null, Limit(plan.Items, o.Limit)));
+                            passes.Add(new RunPass(spec.Text, spec, rubric, repeat, turn, selector, null, Limit(plan.Items, o.Limit)));
                         }
                     }
                 }
@@ -236,6 +236,10 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
 
         var prices = Prices(config);
         var plan = Plan(config, data, rubrics);
+
+        // From here on the judges are named by their recorded ids: specs without URL passwords (the plan keeps
+        // the full specs for the connections).
+        config = config with { Judges = [.. config.Judges.Select(j => JudgeSpec.Parse(j).Text)] };
         foreach (var note in plan.Notes)
         {
             observer.Note?.Invoke(note);
