@@ -251,26 +251,6 @@ public static class HostedChatClients
 
         return urls;
     }
-
-    private static string Display(Uri url) => $"{url.Scheme}://{url.Authority}{url.AbsolutePath.TrimEnd('/')}";
-
-    /// <summary>The user information of a URL, raw and decoded, and its password alone, so messages can scrub them.</summary>
-    private static IEnumerable<string?> UserInfoSecrets(Uri url)
-    {
-        if (string.IsNullOrEmpty(url.UserInfo))
-        {
-            yield break;
-        }
-
-        yield return url.UserInfo;
-        yield return Uri.UnescapeDataString(url.UserInfo);
-        var colon = url.UserInfo.IndexOf(':', StringComparison.Ordinal);
-        if (colon >= 0)
-        {
-            yield return url.UserInfo[(colon + 1)..];
-            yield return Uri.UnescapeDataString(url.UserInfo[(colon + 1)..]);
-        }
-    }
 }
 
 /// <summary>The hosted-judge middleware, composed with <see cref="ChatClientBuilder"/> (first added is outermost).</summary>
