@@ -185,7 +185,8 @@ internal static class HostedBenchmark
         return pass;
     }
 
-    private static async Task<AbsoluteJudgment[]> RunAllAsync(ChatAbsoluteJudge judge, List<AbsoluteItem> items, int concurrency)
+    /// <summary>Grades every item with a fixed number of workers; results in item order.</summary>
+    internal static async Task<AbsoluteJudgment[]> RunAllAsync(ChatAbsoluteJudge judge, List<AbsoluteItem> items, int concurrency)
     {
         var results = new AbsoluteJudgment[items.Count];
         var next = -1;

@@ -168,7 +168,7 @@ internal static partial class StormBenchmark
                     await Task.Delay(250, CancellationToken.None).ConfigureAwait(false);
                 }
             });
-            results = await RunAllAsync(new ChatAbsoluteJudge(spec.Text, client, new FixedRubricSelector(Rubric)), items, concurrency).ConfigureAwait(false);
+            results = await HostedBenchmark.RunAllAsync(new ChatAbsoluteJudge(spec.Text, client, new FixedRubricSelector(Rubric)), items, concurrency).ConfigureAwait(false);
             await sampling.CancelAsync().ConfigureAwait(false);
             await sampler.ConfigureAwait(false);
             clientPeak = budget.PeakInFlight;
@@ -203,7 +203,7 @@ internal static partial class StormBenchmark
         AbsoluteJudgment[] again;
         using (var client = HostedChatClients.CreateOpenAI(spec, options, name => name == "OPENAI_API_KEY" ? "sk-storm" : null))
         {
-            again = await RunAllAsync(new ChatAbsoluteJudge(spec.Text, client, new FixedRubricSelector(Rubric)), items, concurrency).ConfigureAwait(false);
+            again = await HostedBenchmark.RunAllAsync(new ChatAbsoluteJudge(spec.Text, client, new FixedRubricSelector(Rubric)), items, concurrency).ConfigureAwait(false);
         }
 
         var rerunRequests = server.RequestCount - before;
@@ -231,21 +231,6 @@ internal static partial class StormBenchmark
         {
             return false;
         }
-    }
-
-    private static async Task<AbsoluteJudgment[]> RunAllAsync(ChatAbsoluteJudge judge, List<AbsoluteItem> items, int concurrency)
-    {
-        var results = new AbsoluteJudgment[items.Count];
-        var next = -1;
-        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < items.Count)
-            {
-                results[i] = await judge.GradeAsync(items[i]).ConfigureAwait(false);
-            }
-        })).ConfigureAwait(false);
-        return results;
     }
 
     private static AbsoluteItem Item(int i) =>

@@ -126,15 +126,7 @@ internal sealed class LiveProgress(IAnsiConsole console, bool quiet)
     {
         lock (_lock)
         {
-            if (_context is null)
-            {
-                console.MarkupLineInterpolated($"[grey]note:[/] {text}");
-            }
-            else
-            {
-                // Live output owns the screen; notes go above it when it ends, which for a note is soon enough.
-                console.MarkupLineInterpolated($"[grey]note:[/] {text}");
-            }
+            console.MarkupLineInterpolated($"[grey]note:[/] {text}");
         }
     }
 

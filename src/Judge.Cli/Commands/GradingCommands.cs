@@ -98,13 +98,7 @@ internal static class GradingCommands
                 throw new InputException(null, null, "--resume", "cannot be combined with --overwrite");
             }
 
-            var columns = parse.GetValue(Columns) is { } map
-                ? map.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(p => p.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1], StringComparer.Ordinal)
-                : new Dictionary<string, string>(StringComparer.Ordinal);
-            if (parse.GetValue(Columns) is { } given)
-            {
-                Data.CsvColumnMap.Parse(given);
-            }
+            var columns = Data.CsvColumnMap.Parse(parse.GetValue(Columns)).Columns.ToDictionary(StringComparer.Ordinal);
 
             var options = modeOptions with
             {

@@ -50,6 +50,9 @@ public sealed partial class CsvColumnMap
         return map;
     }
 
+    /// <summary>The mapped fields, field to column.</summary>
+    public IReadOnlyDictionary<string, string> Columns => _columns;
+
     /// <summary>The column that holds <paramref name="field"/>.</summary>
     public string Column(string field) => _columns.TryGetValue(field, out var c) ? c : field;
 
