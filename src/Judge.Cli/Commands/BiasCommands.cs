@@ -337,8 +337,8 @@ internal static class BiasCommands
         if (r.LengthControlled is { } lc)
         {
             var resamples = lc.Models.Count > 0 ? lc.Models[0].ControlledInterval?.Resamples ?? 0 : 0;
-            var form = lc.UsesDifficulty ? "with instruction difficulty" : "minimal form: length term only";
-            var table = new Table().Title(Markup.Escape($"win rate vs {lc.Baseline}, {(lc.TiesExcluded ? "ties excluded" : "a tie counts half")}; length-controlled as AlpacaEval 2, each model fitted on its own ({form}{(lc.GamedRows > 0 ? $", {lc.GamedRows} gamed baseline rows" : string.Empty)}); 95% intervals, {resamples} bootstrap resamples of instructions"))
+            var form = lc.UsesDifficulty ? "with instruction difficulty" : "minimal form, length term only";
+            var table = new Table().Title(Markup.Escape($"win rate vs {lc.Baseline}, {(lc.TiesExcluded ? "ties excluded" : "a tie counts half")}; 95% intervals"))
                 .AddColumns("model", "battles", "raw %", "length-controlled %", "length coef.", "C");
             foreach (var m in lc.Models)
             {
@@ -346,6 +346,8 @@ internal static class BiasCommands
             }
 
             console.Write(table);
+            console.MarkupLineInterpolated($"length control: AlpacaEval 2, each model fitted alone ({form}){(lc.GamedRows > 0 ? $", {lc.GamedRows} gamed baseline rows" : string.Empty)}");
+            console.MarkupLineInterpolated($"intervals: {resamples} bootstrap resamples of instructions");
             if (lc.Models.Any(m => !m.Converged))
             {
                 console.MarkupLineInterpolated($"[yellow]the length-controlled fit did not converge for {string.Join(", ", lc.Models.Where(m => !m.Converged).Select(m => m.Model))}; treat those rates with caution[/]");
