@@ -114,6 +114,26 @@ public class BiasCommandTests
     }
 
     [Fact]
+    public async Task BiasArena_Gpt4Turn1_AnchoredScoresAndBadWeightIsAnInputError()
+    {
+        var (exit, output) = await CliRunner.RunAsync("bias", "arena", "--judgments", Gpt4, "--baseline", "gpt-3.5-turbo", "--turn", "1", "--rounds", "20");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("1200 games (one battle per verdict: the file merges both orders)", output);
+        Assert.Matches(@"gpt-3\.5-turbo\s*│ 400\s*│ 50\.0\s*│ -\s*│ 1000", output);
+        Assert.Contains("20 rounds of the games", output);
+
+        (exit, output) = await CliRunner.RunAsync("bias", "arena", "--judgments", Gpt4, "--baseline", "gpt-3.5-turbo", "--strong-weight", "0");
+        Assert.Equal(ExitCodes.UsageOrInput, exit);
+        Assert.Contains("--strong-weight", output);
+        Assert.Contains("(0, 100]", output);
+
+        (exit, output) = await CliRunner.RunAsync("bias", "arena", "--judgments", Gpt4, "--baseline", "nobody");
+        Assert.Equal(ExitCodes.UsageOrInput, exit);
+        Assert.Contains("no verdict involves the baseline 'nobody'", output);
+    }
+
+    [Fact]
     public async Task VerbositySet_ThenReport_CountsPaddedWins()
     {
         var dir = Path.GetDirectoryName(Paths.Temp("x"))!;

@@ -15,6 +15,7 @@ internal static class BiasCommands
     {
         Report(console),
         DifficultyCommand(console),
+        ArenaCommand(console),
         VerbositySetCommand(console),
     };
 
@@ -104,6 +105,115 @@ internal static class BiasCommands
             else
             {
                 WriteReport(console, report, answerTexts is not null);
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command ArenaCommand(IAnsiConsole console)
+    {
+        var judgments = new Option<string>("--judgments") { Description = "The judge's verdicts: a Judge judgments file (each call is one game) or MT-Bench pairwise JSONL (one battle per verdict).", Required = true };
+        var baseline = new Option<string>("--baseline") { Description = "The anchor model: rating 1000, every score a predicted win rate against it.", Required = true };
+        var turn = new Option<int?>("--turn", "-t") { Description = "This turn only (default: all)." };
+        var judgeName = new Option<string?>("--judge-name") { Description = "When the file holds several judges, use this one." };
+        var strong = new Option<double>("--strong-weight") { Description = "How many times a strong verdict (A>>B, B>>A) counts.", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "Bootstrap rounds for the intervals (0: none).", DefaultValueFactory = _ => 100 };
+        var level = new Option<double>("--level") { Description = "Confidence level of the intervals.", DefaultValueFactory = _ => 0.95 };
+        var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
+        var style = new Option<bool>("--style") { Description = "Style control: add length, header, list and bold differences to the fit (needs --answers)." };
+        var answers = new Option<string[]>("--answers", "-a") { Description = "The judged answers, for --style; repeat for each file.", AllowMultipleArgumentsPerToken = true };
+        var format = Format();
+        var command = new Command("arena", "Arena-Hard-style scores: each game its own battle, strong verdicts weighted, Bradley-Terry anchored at the baseline, win rate against it with percentile bootstrap intervals.")
+        {
+            judgments, baseline, turn, judgeName, strong, rounds, level, seed, style, answers, format,
+        };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(judgments)!;
+            var run = JudgeRun.Load(path, parse.GetValue(judgeName)).ForTurn(parse.GetValue(turn));
+            var b = parse.GetValue(baseline)!;
+            if (parse.GetValue(strong) is var w && !(w > 0 && w <= 100))
+            {
+                throw new InputException(null, null, "--strong-weight", $"must lie in (0, 100], found {w.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (parse.GetValue(level) is var l && !(l > 0 && l < 1))
+            {
+                throw new InputException(null, null, "--level", $"must lie strictly between 0 and 1, found {l.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (parse.GetValue(rounds) < 0)
+            {
+                throw new InputException(null, null, "--rounds", $"must be 0 or more, found {parse.GetValue(rounds)}");
+            }
+
+            var answerTexts = ReadAnswers(parse.GetValue(answers));
+            if (parse.GetValue(style) && answerTexts is null)
+            {
+                throw new InputException(null, null, "--answers", "style control (--style) measures the answers: give --answers");
+            }
+
+            var perCall = run.Calls is { Count: > 0 } && run.Items is not null && run.Calls.Any(c => c.Order is "AB" or "BA");
+            var withoutVerdict = 0;
+            var games = perCall ? ArenaHard.GamesFromCalls(run.Items!, run.Calls!, answerTexts, out withoutVerdict) : ArenaHard.GamesFromVerdicts(run.Labels, answerTexts);
+            if (!games.Any(g => g.ModelA == b || g.ModelB == b))
+            {
+                throw new InputException(path, null, "--baseline", $"no verdict involves the baseline '{b}'");
+            }
+
+            if (parse.GetValue(style) && games.FirstOrDefault(g => g.Style is null) is { } bare)
+            {
+                throw new InputException(null, null, "--answers", $"no answer text for {bare.ModelA} or {bare.ModelB} on {bare.Question}: style control needs both answers of every game");
+            }
+
+            var result = ArenaHard.Compute(games, new ArenaHardOptions
+            {
+                Baseline = b,
+                StrongWeight = parse.GetValue(strong),
+                Rounds = parse.GetValue(rounds),
+                ConfidenceLevel = parse.GetValue(level),
+                Seed = parse.GetValue(seed),
+                StyleControl = parse.GetValue(style),
+            });
+            if (parse.GetValue(format) == "json")
+            {
+                console.Profile.Out.Writer.WriteLine(result.ToJson());
+                return ExitCodes.Ok;
+            }
+
+            console.MarkupLineInterpolated($"{games.Count} games ({(perCall ? "each call in each order is one game" : "one battle per verdict: the file merges both orders")}){(withoutVerdict > 0 ? $"; {withoutVerdict} calls without a verdict left out" : string.Empty)}; strong verdicts x{result.StrongWeight.ToString(CultureInfo.InvariantCulture)} ({result.StrongGames} games)");
+            var table = new Table().Title(Markup.Escape($"Arena-Hard scores vs {result.Baseline}{(parse.GetValue(style) ? ", style-controlled" : string.Empty)}")).AddColumns("model", "games", "score %", "interval", "rating");
+            foreach (var m in result.Models)
+            {
+                AddPlainRow(table, m.Model, Int(m.Games), (m.Score * 100).ToString("0.0", CultureInfo.InvariantCulture), m.Interval is { } ci ? $"[{(ci.Lower * 100).ToString("0.0", CultureInfo.InvariantCulture)}, {(ci.Upper * 100).ToString("0.0", CultureInfo.InvariantCulture)}]" : "-", m.Rating.ToString("0", CultureInfo.InvariantCulture));
+            }
+
+            console.Write(table);
+            if (result.Models.FirstOrDefault(m => m.Interval is not null)?.Interval is { } any)
+            {
+                console.MarkupLineInterpolated($"intervals: {any.Level:P0} percentile bootstrap, {any.Resamples} rounds of the games, seed {any.Seed}");
+            }
+
+            if (result.StyleCoefficients.Count > 0)
+            {
+                console.MarkupLineInterpolated($"style coefficients (log-odds per standard deviation): {string.Join(", ", result.StyleCoefficients.Select(kv => $"{kv.Key} {Number(kv.Value)}"))}");
+            }
+
+            if (result.SelfBattles > 0)
+            {
+                console.MarkupLineInterpolated($"self-battles left out: {result.SelfBattles}");
+            }
+
+            if (result.NotConnected.Count > 0)
+            {
+                console.MarkupLineInterpolated($"[yellow]never compared, directly or through others, with {result.Baseline} (no score): {string.Join(", ", result.NotConnected)}[/]");
+            }
+
+            if (!result.Converged)
+            {
+                console.MarkupLine("[yellow]the fit did not converge: a model won or lost every game, so its rating does not exist (it runs off towards ±infinity)[/]");
             }
 
             return ExitCodes.Ok;
