@@ -458,6 +458,10 @@ internal static class BiasCommands
             console.Write(table);
             console.MarkupLineInterpolated($"length control: AlpacaEval 2, each model fitted alone ({form}){(lc.GamedRows > 0 ? $", {lc.GamedRows} gamed baseline rows" : string.Empty)}");
             console.MarkupLineInterpolated($"intervals: {resamples} bootstrap resamples of instructions");
+            foreach (var m in lc.Models.Where(m => m.ControlledInterval?.Warning is not null))
+            {
+                console.MarkupLineInterpolated($"[yellow]caution, {m.Model}: {m.ControlledInterval!.Warning}[/]");
+            }
             if (lc.Models.Any(m => !m.Converged))
             {
                 console.MarkupLineInterpolated($"[yellow]the length-controlled fit did not converge for {string.Join(", ", lc.Models.Where(m => !m.Converged).Select(m => m.Model))}; treat those rates with caution[/]");
@@ -578,9 +582,9 @@ internal static class BiasCommands
         void Line(string label, Func<JudgeRow, string> cell) => AddPlainRow(table, [label, .. r.Judges.Select(cell)]);
         Line("judgments", j => Int(j.Judgments));
         Line("agreement with ties", j => $"{j.Agreement.WithTies.Agree}/{j.Agreement.WithTies.Total} = {Percent(j.Agreement.WithTies.Rate)}");
-        Line("  95% bootstrap interval", j => Interval(j.Agreement.Ci));
+        Line("  95% bootstrap interval", j => Interval(j.Agreement.Ci) + (j.Agreement.Ci?.Warning is not null ? " (too few clusters)" : string.Empty));
         Line("agreement without ties", j => $"{j.Agreement.WithoutTies.Agree}/{j.Agreement.WithoutTies.Total} = {Percent(j.Agreement.WithoutTies.Rate)}");
-        Line("  95% bootstrap interval", j => Interval(j.Agreement.CiWithoutTies));
+        Line("  95% bootstrap interval", j => Interval(j.Agreement.CiWithoutTies) + (j.Agreement.CiWithoutTies?.Warning is not null ? " (too few clusters)" : string.Empty));
         Line("parse failures (calls)", j => j.ParseFailureRate is double pf ? $"{j.Position!.WithoutVerdict}/{j.Position.Calls} = {Percent(pf)}" : "n/a (no call records)");
         Line("flip rate (orders disagree)", j => $"{j.Flip.Flipped}/{j.Flip.Items} = {Percent(j.Flip.Rate)}");
         Line("P(first position)", j => j.Position?.FirstRate is double pfirst ? $"{j.Position.First}/{j.Position.First + j.Position.Second} = {Percent(pfirst)}" : "n/a");

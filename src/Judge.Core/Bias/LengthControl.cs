@@ -299,8 +299,8 @@ public static class LengthControl
                 controlledSamples[r] = Controlled(fit.Coefficients, drawnDifficulty, withDifficulty);
             }
 
-            rawInterval = Bootstrap.FromSamples(rawSamples, options.ConfidenceLevel, options.BootstrapResamples, seed);
-            controlledInterval = Bootstrap.FromSamples(controlledSamples, options.ConfidenceLevel, options.BootstrapResamples, seed);
+            rawInterval = Bootstrap.FromSamples(rawSamples, options.ConfidenceLevel, options.BootstrapResamples, seed) with { Clusters = groups.Length };
+            controlledInterval = Bootstrap.FromSamples(controlledSamples, options.ConfidenceLevel, options.BootstrapResamples, seed) with { Clusters = groups.Length };
         }
 
         var beta = point.Coefficients;
