@@ -219,8 +219,8 @@ public static class Ratings
     {
         options ??= new EloOptions();
         var (models, a, b, score) = Encode(battles);
-        var rank = ComponentRanks(models, Components(models.Length, a, b));
         var componentOf = Components(models.Length, a, b);
+        var rank = ComponentRanks(models, componentOf);
         if (options.BootstrapResamples <= 0 || a.Length == 0)
         {
             var point = RunElo(models.Length, a, b, score, null, options);
