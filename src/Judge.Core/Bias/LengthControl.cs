@@ -91,7 +91,8 @@ public sealed record LengthControlReport(string Baseline, IReadOnlyList<ModelLen
 /// Length-controlled win rates as AlpacaEval 2 defines them (<c>length_controlled_v1</c>, Dubois et
 /// al. 2024): each model is fitted <b>on its own</b> against the baseline, so its LC rate never depends
 /// on which other models are evaluated. Features, without an intercept: tanh(Δ / sd(Δ)) with Δ the
-/// baseline's length minus the model's in characters and sd over the model's rows; the frozen
+/// baseline's length minus the model's in characters and sd over the model's rows (on gamed rows,
+/// over the gamed rows); the frozen
 /// difficulty of the instruction (when given); and an indicator, 1 on the model's rows and 0 on the
 /// gamed baseline rows (weight <see cref="LengthControlOptions.GamedWeight"/> each). The target is
 /// the soft preference; the fit is L1-penalised logistic regression with C chosen by
@@ -203,16 +204,19 @@ public static class LengthControl
             : difficulty.TryGetValue(instruction, out var d) ? d
             : throw new ArgumentException($"instruction '{instruction}' has no difficulty in the difficulty vector", nameof(options));
 
+        // The model's length differences are standardised over its own rows; the gamed rows over
+        // theirs (AlpacaEval ships them standardised once), so they are the same in every model's fit.
         var scale = JointLengthControl.StandardDeviation(mine.Select(r => r.BaselineLength - r.ModelLength));
-        double LengthFeature(double delta) => scale > 0 ? Math.Tanh(delta / scale) : 0;
+        var gamedScale = JointLengthControl.StandardDeviation(gamed.Select(g => g.BaselineLength - g.GamedLength));
+        static double LengthFeature(double delta, double sd) => sd > 0 ? Math.Tanh(delta / sd) : 0;
         var withDifficulty = difficulty is not null;
         var columns = withDifficulty ? 3 : 2;
-        double[] Features(double delta, string instruction, bool isModel) => withDifficulty
-            ? [LengthFeature(delta), Difficulty(instruction), isModel ? 1 : 0]
-            : [LengthFeature(delta), isModel ? 1 : 0];
+        double[] Features(double lengthFeature, string instruction, bool isModel) => withDifficulty
+            ? [lengthFeature, Difficulty(instruction), isModel ? 1 : 0]
+            : [lengthFeature, isModel ? 1 : 0];
 
-        var modelX = mine.Select(r => Features(r.BaselineLength - r.ModelLength, r.Instruction, true)).ToArray();
-        var gamedX = gamed.Select(g => Features(g.BaselineLength - g.GamedLength, g.Instruction, false)).ToArray();
+        var modelX = mine.Select(r => Features(LengthFeature(r.BaselineLength - r.ModelLength, scale), r.Instruction, true)).ToArray();
+        var gamedX = gamed.Select(g => Features(LengthFeature(g.BaselineLength - g.GamedLength, gamedScale), g.Instruction, false)).ToArray();
         var instructions = mine.Select(r => r.Instruction).Distinct(StringComparer.Ordinal).ToArray();
         var instructionDifficulty = instructions.Select(Difficulty).ToArray();
 
@@ -258,7 +262,7 @@ public static class LengthControl
         {
             // Instructions are the clusters: a model's rows on one instruction are drawn together.
             var groups = mine.Select((r, i) => (r.Instruction, i)).GroupBy(x => x.Instruction, StringComparer.Ordinal).Select(g => g.Select(x => x.i).ToArray()).ToArray();
-            var seed = options.Seed ^ StableHash(model);
+            var seed = options.Seed ^ VerbositySet.StableHash(model);
             var random = new Random(seed);
             var rawSamples = new double[options.BootstrapResamples];
             var controlledSamples = new double[options.BootstrapResamples];
@@ -338,18 +342,6 @@ public static class LengthControl
         }
 
         return sum / difficulty.Count;
-    }
-
-    /// <summary>FNV-1a over the name's UTF-16 code units: a seed offset that is the same in every process (string.GetHashCode is not).</summary>
-    private static int StableHash(string text)
-    {
-        var hash = 2166136261u;
-        foreach (var ch in text)
-        {
-            hash = (hash ^ ch) * 16777619u;
-        }
-
-        return (int)hash;
     }
 
     private sealed class Design(double[][] x, double[] y, double[] w)
