@@ -82,12 +82,55 @@ public class BiasCommandTests
              "--judge-family", "openai", "--human", Human, "--resamples", "20"]);
 
         Assert.True(exit == 0, output);
-        Assert.Contains("length-controlled", output);
+        Assert.Contains("length control: AlpacaEval 2, each model fitted alone (minimal form, length term only)", output);
         Assert.Contains("flip rate (orders disagree)", output);
         Assert.Contains("188/1200", output);
         Assert.Contains("P(longer answer wins)", output);
         Assert.Contains("self-preference (openai: gpt-3.5-turbo, gpt-4)", output);
         Assert.Contains("Bradley-Terry", output);
+    }
+
+    [Fact]
+    public async Task BiasDifficulty_ThenReportWithDifficulty_UsesItAndRejectsAFileMissingInstructions()
+    {
+        var file = Paths.Temp("difficulty.jsonl");
+        var (exit, output) = await CliRunner.RunAsync(
+            ["bias", "difficulty", "--judgments", Gpt4, "--answers", .. AnswerFiles, "--baseline", "gpt-3.5-turbo", "--turn", "1", "--out", file]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("difficulty of 80 instructions from 400 comparisons of 5 model(s)", output);
+        Assert.Equal(80, File.ReadAllLines(file).Length);
+
+        (exit, output) = await CliRunner.RunAsync(
+            ["bias", "report", "--judgments", Gpt4, "--answers", .. AnswerFiles, "--baseline", "gpt-3.5-turbo", "--turn", "1", "--difficulty", file, "--resamples", "10"]);
+        Assert.True(exit == 0, output);
+        Assert.Contains("each model fitted alone (with instruction difficulty)", output);
+
+        // Turn 2's instructions are not in a turn-1 vector: an input error naming the file.
+        (exit, output) = await CliRunner.RunAsync(
+            ["bias", "report", "--judgments", Gpt4, "--answers", .. AnswerFiles, "--baseline", "gpt-3.5-turbo", "--turn", "2", "--difficulty", file, "--resamples", "0"]);
+        Assert.Equal(ExitCodes.UsageOrInput, exit);
+        Assert.Contains("no difficulty for 80 judged instruction(s), e.g. '100/t2'", output);
+        Assert.Contains("difficulty.jsonl", output);
+    }
+
+    [Fact]
+    public async Task BiasArena_Gpt4Turn1_AnchoredScoresAndBadWeightIsAnInputError()
+    {
+        var (exit, output) = await CliRunner.RunAsync("bias", "arena", "--judgments", Gpt4, "--baseline", "gpt-3.5-turbo", "--turn", "1", "--rounds", "20");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("1200 games (one battle per verdict: the file merges both orders)", output);
+        Assert.Matches(@"gpt-3\.5-turbo\s*│ 400\s*│ 50\.0\s*│ -\s*│ 1000", output);
+        Assert.Contains("20 rounds of the games", output);
+
+        (exit, output) = await CliRunner.RunAsync("bias", "arena", "--judgments", Gpt4, "--baseline", "gpt-3.5-turbo", "--strong-weight", "0");
+        Assert.Equal(ExitCodes.UsageOrInput, exit);
+        Assert.Contains("--strong-weight", output);
+        Assert.Contains("(0, 100]", output);
+
+        (exit, output) = await CliRunner.RunAsync("bias", "arena", "--judgments", Gpt4, "--baseline", "nobody");
+        Assert.Equal(ExitCodes.UsageOrInput, exit);
+        Assert.Contains("no verdict involves the baseline 'nobody'", output);
     }
 
     [Fact]

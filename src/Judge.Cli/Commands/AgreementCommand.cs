@@ -24,10 +24,12 @@ internal static class AgreementCommand
         var level = new Option<double>("--level") { Description = "Confidence level of the interval.", DefaultValueFactory = _ => 0.95 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
         var columns = new Option<string?>("--columns") { Description = "Column map for CSV label files: field=Column,…" };
+        var cluster = new Option<string>("--bootstrap-cluster") { Description = "What the bootstrap resamples as one unit: verdict (a judge verdict with all the human votes on it; the default) or question.", DefaultValueFactory = _ => "verdict" };
+        cluster.AcceptOnlyFromAmong("verdict", "question");
 
         var command = new Command("agreement", "Agreement of a judge with human labels: with and without ties, Cohen's kappa, confusion matrix, bootstrap interval, human-vs-human.")
         {
-            judgments, human, turn, format, raters, judgeName, resamples, level, seed, columns,
+            judgments, human, turn, format, raters, judgeName, resamples, level, seed, columns, cluster,
         };
         command.SetAction(parse =>
         {
@@ -41,6 +43,7 @@ internal static class AgreementCommand
                 BootstrapResamples = parse.GetValue(resamples),
                 ConfidenceLevel = parse.GetValue(level),
                 Seed = parse.GetValue(seed),
+                BootstrapCluster = parse.GetValue(cluster) == "question" ? AgreementCluster.Question : AgreementCluster.Verdict,
             };
             if (options.ConfidenceLevel is <= 0 or >= 1)
             {
@@ -121,7 +124,11 @@ internal static class AgreementCommand
         {
             if (ci is not null)
             {
-                console.MarkupLineInterpolated($"{ci.Level:P0} bootstrap interval of the {ci.Statistic.Replace('_', ' ')}: [[{Number(ci.Lower)}, {Number(ci.Upper)}]] ({ci.Resamples} resamples, seed {ci.Seed})");
+                console.MarkupLineInterpolated($"{ci.Level:P0} bootstrap interval of the {ci.Statistic.Replace('_', ' ')}: [[{Number(ci.Lower)}, {Number(ci.Upper)}]] ({ci.Resamples} resamples of {ci.Clusters} {ci.ClusteredBy} clusters, seed {ci.Seed})");
+                if (ci.Warning is { } warning)
+                {
+                    console.MarkupLineInterpolated($"[yellow]caution: {warning}[/]");
+                }
             }
         }
 

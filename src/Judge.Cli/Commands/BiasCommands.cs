@@ -14,6 +14,8 @@ internal static class BiasCommands
     public static Command Bias(IAnsiConsole console) => new("bias", "Judge biases: length, style, position, self-preference, verbosity.")
     {
         Report(console),
+        DifficultyCommand(console),
+        ArenaCommand(console),
         VerbositySetCommand(console),
     };
 
@@ -24,7 +26,9 @@ internal static class BiasCommands
         var answers = new Option<string[]>("--answers", "-a") { Description = "The judged answers (for length, style and P(longer)); repeat for each file.", AllowMultipleArgumentsPerToken = true };
         var baseline = new Option<string?>("--baseline") { Description = "Baseline of the length-controlled win rates (default: the model in the most battles)." };
         var turn = new Option<int?>("--turn", "-t") { Description = "Analyse this turn only (default: all)." };
-        var style = new Option<bool>("--style") { Description = "Add a style-controlled fit (markdown headers, list items, bold) beside the length-controlled one." };
+        var style = new Option<bool>("--style") { Description = "Add the joint style-controlled fit (markdown headers, list items, bold; one slope shared by all models) beside the length-controlled rates." };
+        var difficulty = new Option<string?>("--difficulty") { Description = "A frozen instruction difficulty file (from `judge bias difficulty`) for the length-controlled rates (default: the minimal form, length term only)." };
+        var gamed = new Option<string[]>("--gamed") { Description = "A model whose answers are gamed (verbose/concise) versions of the baseline's: its battles with the baseline pin the length slope (weight 0.1 each) and count nowhere else; repeat for each.", AllowMultipleArgumentsPerToken = true };
         var excludeTies = new Option<bool>("--exclude-ties") { Description = "Leave ties out of raw and controlled win rates (default: a tie is half a win)." };
         var judgeFamily = new Option<string?>("--judge-family") { Description = "The judge's model family (openai, anthropic, llama, google, …) for self-preference; needs --human." };
         var families = new Option<string?>("--families") { Description = "Family overrides: model=family,… (default families come from model-name prefixes)." };
@@ -36,7 +40,7 @@ internal static class BiasCommands
         var format = Format();
         var command = new Command("report", "Raw vs length-controlled win rates, position and length preferences, self-preference, ratings, verbosity attack and mean scores.")
         {
-            judgments, questions, answers, baseline, turn, style, excludeTies, judgeFamily, families, human, raters, judgeName, resamples, seed, format,
+            judgments, questions, answers, baseline, turn, style, difficulty, gamed, excludeTies, judgeFamily, families, human, raters, judgeName, resamples, seed, format,
         };
         command.SetAction(parse =>
         {
@@ -79,11 +83,14 @@ internal static class BiasCommands
                 throw new InputException(path, null, "--baseline", $"no verdict involves the baseline '{b}'");
             }
 
+            CheckDifficulty(parse.GetValue(difficulty), run, parse.GetValue(turn), parse.GetValue(baseline));
             var report = BiasReport.Compute(run, absolute, answerTexts, questionList, reference, new BiasReportOptions
             {
                 Baseline = parse.GetValue(baseline),
                 Turn = parse.GetValue(turn),
                 StyleControl = parse.GetValue(style),
+                Difficulty = parse.GetValue(difficulty) is { } d ? InstructionDifficulty.Read(d) : null,
+                GamedBaselineModels = parse.GetValue(gamed) ?? [],
                 Ties = parse.GetValue(excludeTies) ? TieHandling.Exclude : TieHandling.Half,
                 JudgeFamily = parse.GetValue(judgeFamily),
                 FamilyOverrides = ParseFamilies(parse.GetValue(families)),
@@ -103,6 +110,171 @@ internal static class BiasCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    private static Command ArenaCommand(IAnsiConsole console)
+    {
+        var judgments = new Option<string>("--judgments") { Description = "The judge's verdicts: a Judge judgments file (each call is one game) or MT-Bench pairwise JSONL (one battle per verdict).", Required = true };
+        var baseline = new Option<string>("--baseline") { Description = "The anchor model: rating 1000, every score a predicted win rate against it.", Required = true };
+        var turn = new Option<int?>("--turn", "-t") { Description = "This turn only (default: all)." };
+        var judgeName = new Option<string?>("--judge-name") { Description = "When the file holds several judges, use this one." };
+        var strong = new Option<double>("--strong-weight") { Description = "How many times a strong verdict (A>>B, B>>A) counts.", DefaultValueFactory = _ => 3 };
+        var rounds = new Option<int>("--rounds") { Description = "Bootstrap rounds for the intervals (0: none).", DefaultValueFactory = _ => 100 };
+        var level = new Option<double>("--level") { Description = "Confidence level of the intervals.", DefaultValueFactory = _ => 0.95 };
+        var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
+        var style = new Option<bool>("--style") { Description = "Style control: add length, header, list and bold differences to the fit (needs --answers)." };
+        var answers = new Option<string[]>("--answers", "-a") { Description = "The judged answers, for --style; repeat for each file.", AllowMultipleArgumentsPerToken = true };
+        var format = Format();
+        var command = new Command("arena", "Arena-Hard-style scores: each game its own battle, strong verdicts weighted, Bradley-Terry anchored at the baseline, win rate against it with percentile bootstrap intervals.")
+        {
+            judgments, baseline, turn, judgeName, strong, rounds, level, seed, style, answers, format,
+        };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(judgments)!;
+            var run = JudgeRun.Load(path, parse.GetValue(judgeName)).ForTurn(parse.GetValue(turn));
+            var b = parse.GetValue(baseline)!;
+            if (parse.GetValue(strong) is var w && !(w > 0 && w <= 100))
+            {
+                throw new InputException(null, null, "--strong-weight", $"must lie in (0, 100], found {w.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (parse.GetValue(level) is var l && !(l > 0 && l < 1))
+            {
+                throw new InputException(null, null, "--level", $"must lie strictly between 0 and 1, found {l.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            if (parse.GetValue(rounds) < 0)
+            {
+                throw new InputException(null, null, "--rounds", $"must be 0 or more, found {parse.GetValue(rounds)}");
+            }
+
+            var answerTexts = ReadAnswers(parse.GetValue(answers));
+            if (parse.GetValue(style) && answerTexts is null)
+            {
+                throw new InputException(null, null, "--answers", "style control (--style) measures the answers: give --answers");
+            }
+
+            var perCall = run.Calls is { Count: > 0 } && run.Items is not null && run.Calls.Any(c => c.Order is "AB" or "BA");
+            var withoutVerdict = 0;
+            var games = perCall ? ArenaHard.GamesFromCalls(run.Items!, run.Calls!, answerTexts, out withoutVerdict) : ArenaHard.GamesFromVerdicts(run.Labels, answerTexts);
+            if (!games.Any(g => g.ModelA == b || g.ModelB == b))
+            {
+                throw new InputException(path, null, "--baseline", $"no verdict involves the baseline '{b}'");
+            }
+
+            if (parse.GetValue(style) && games.FirstOrDefault(g => g.Style is null) is { } bare)
+            {
+                throw new InputException(null, null, "--answers", $"no answer text for {bare.ModelA} or {bare.ModelB} on {bare.Question}: style control needs both answers of every game");
+            }
+
+            var result = ArenaHard.Compute(games, new ArenaHardOptions
+            {
+                Baseline = b,
+                StrongWeight = parse.GetValue(strong),
+                Rounds = parse.GetValue(rounds),
+                ConfidenceLevel = parse.GetValue(level),
+                Seed = parse.GetValue(seed),
+                StyleControl = parse.GetValue(style),
+            });
+            if (parse.GetValue(format) == "json")
+            {
+                console.Profile.Out.Writer.WriteLine(result.ToJson());
+                return ExitCodes.Ok;
+            }
+
+            console.MarkupLineInterpolated($"{games.Count} games ({(perCall ? "each call in each order is one game" : "one battle per verdict: the file merges both orders")}){(withoutVerdict > 0 ? $"; {withoutVerdict} calls without a verdict left out" : string.Empty)}; strong verdicts x{result.StrongWeight.ToString(CultureInfo.InvariantCulture)} ({result.StrongGames} games)");
+            var table = new Table().Title(Markup.Escape($"Arena-Hard scores vs {result.Baseline}{(parse.GetValue(style) ? ", style-controlled" : string.Empty)}")).AddColumns("model", "games", "score %", "interval", "rating");
+            foreach (var m in result.Models)
+            {
+                AddPlainRow(table, m.Model, Int(m.Games), (m.Score * 100).ToString("0.0", CultureInfo.InvariantCulture), m.Interval is { } ci ? $"[{(ci.Lower * 100).ToString("0.0", CultureInfo.InvariantCulture)}, {(ci.Upper * 100).ToString("0.0", CultureInfo.InvariantCulture)}]" : "-", m.Rating.ToString("0", CultureInfo.InvariantCulture));
+            }
+
+            console.Write(table);
+            if (result.Models.FirstOrDefault(m => m.Interval is not null)?.Interval is { } any)
+            {
+                console.MarkupLineInterpolated($"intervals: {any.Level:P0} percentile bootstrap, {any.Resamples} rounds of the games, seed {any.Seed}");
+            }
+
+            if (result.StyleCoefficients.Count > 0)
+            {
+                console.MarkupLineInterpolated($"style coefficients (log-odds per standard deviation): {string.Join(", ", result.StyleCoefficients.Select(kv => $"{kv.Key} {Number(kv.Value)}"))}");
+            }
+
+            if (result.SelfBattles > 0)
+            {
+                console.MarkupLineInterpolated($"self-battles left out: {result.SelfBattles}");
+            }
+
+            if (result.NotConnected.Count > 0)
+            {
+                console.MarkupLineInterpolated($"[yellow]never compared, directly or through others, with {result.Baseline} (no score): {string.Join(", ", result.NotConnected)}[/]");
+            }
+
+            if (!result.Converged)
+            {
+                console.MarkupLine("[yellow]the fit did not converge: a model won or lost every game, so its rating does not exist (it runs off towards ±infinity)[/]");
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command DifficultyCommand(IAnsiConsole console)
+    {
+        var judgments = new Option<string>("--judgments") { Description = "A reference panel's verdicts against the baseline (Judge judgments file or MT-Bench pairwise JSONL).", Required = true };
+        var answers = new Option<string[]>("--answers", "-a") { Description = "The judged answers (for the lengths); repeat for each file.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var baseline = new Option<string>("--baseline") { Description = "The baseline every panel model was compared with.", Required = true };
+        var turn = new Option<int?>("--turn", "-t") { Description = "This turn only (default: all)." };
+        var excludeTies = new Option<bool>("--exclude-ties") { Description = "Leave ties out (default: a tie is half a win)." };
+        var judgeName = new Option<string?>("--judge-name") { Description = "When the file holds several judges, use this one." };
+        var output = new Option<string>("--out", "-o") { Description = "The difficulty file to write (JSONL: instruction, difficulty).", Required = true };
+        var command = new Command("difficulty", "Estimates a per-instruction difficulty vector from a reference panel of models (one joint fit), for reuse with `judge bias report --difficulty`.")
+        {
+            judgments, answers, baseline, turn, excludeTies, judgeName, output,
+        };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(judgments)!;
+            var run = JudgeRun.Load(path, parse.GetValue(judgeName)).ForTurn(parse.GetValue(turn));
+            var b = parse.GetValue(baseline)!;
+            var rows = LengthControl.RowsFromVerdicts(run.Labels, ReadAnswers(parse.GetValue(answers))!, b, parse.GetValue(excludeTies) ? TieHandling.Exclude : TieHandling.Half, out var skipped, out _);
+            if (rows.Count == 0)
+            {
+                throw new InputException(path, null, "--baseline", $"no verdict involves the baseline '{b}' with both answers known");
+            }
+
+            var vector = InstructionDifficulty.Estimate(rows);
+            var outPath = parse.GetValue(output)!;
+            InstructionDifficulty.Write(outPath, vector);
+            var models = rows.Select(r => r.Model).Distinct(StringComparer.Ordinal).Count();
+            console.MarkupLineInterpolated($"difficulty of {vector.Count} instructions from {rows.Count} comparisons of {models} model(s) with {b}{(skipped > 0 ? $" ({skipped} without both answers left out)" : string.Empty)}: {outPath}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>A difficulty file must cover every instruction the baseline was judged on: a missing one is an input error naming it.</summary>
+    private static void CheckDifficulty(string? path, JudgeRun run, int? turn, string? baseline)
+    {
+        if (path is null)
+        {
+            return;
+        }
+
+        var vector = InstructionDifficulty.Read(path);
+        var missing = run.ForTurn(turn).Labels
+            .Where(l => baseline is null || l.ModelA == baseline || l.ModelB == baseline)
+            .Select(l => LengthControl.InstructionId(l.QuestionId, l.Turn))
+            .Distinct(StringComparer.Ordinal)
+            .Where(q => !vector.ContainsKey(q))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        if (missing.Count > 0)
+        {
+            throw new InputException(path, null, "instruction", $"no difficulty for {missing.Count} judged instruction(s), e.g. '{missing[0]}'");
+        }
     }
 
     private static Command VerbositySetCommand(IAnsiConsole console)
@@ -274,33 +446,37 @@ internal static class BiasCommands
         console.MarkupLineInterpolated($"[bold]judge[/] {r.Judge}, {(r.Turn is int t ? $"turn {t}" : "all turns")}: {r.Verdicts} pairwise verdicts{(r.ItemsWithoutVerdict is > 0 ? $", {r.ItemsWithoutVerdict} items without a verdict (not counted)" : string.Empty)}");
         if (r.LengthControlled is { } lc)
         {
-            var table = new Table().Title(Markup.Escape($"win rate vs {lc.Baseline}, {(lc.TiesExcluded ? "ties excluded" : "a tie counts half")}; 95% intervals, {(lc.Models.Count > 0 ? lc.Models[0].RawInterval?.Resamples ?? 0 : 0)} bootstrap resamples"))
-                .AddColumns("model", "battles", "ties", "raw %", "length-controlled %");
-            if (r.StyleControlled is not null)
-            {
-                table.AddColumn("length+style %");
-            }
-
+            var resamples = lc.Models.Count > 0 ? lc.Models[0].ControlledInterval?.Resamples ?? 0 : 0;
+            var form = lc.UsesDifficulty ? "with instruction difficulty" : "minimal form, length term only";
+            var table = new Table().Title(Markup.Escape($"win rate vs {lc.Baseline}, {(lc.TiesExcluded ? "ties excluded" : "a tie counts half")}; 95% intervals"))
+                .AddColumns("model", "battles", "raw %", "length-controlled %", "length coef.", "C");
             foreach (var m in lc.Models)
             {
-                var cells = new List<string> { m.Model, Int(m.Battles), Int(m.Ties), Rate(m.RawWinRate, m.RawInterval), Rate(m.ControlledWinRate, m.ControlledInterval) };
-                if (r.StyleControlled?.Models.FirstOrDefault(s => s.Model == m.Model) is { } s)
-                {
-                    cells.Add(Rate(s.ControlledWinRate, s.ControlledInterval));
-                }
-
-                AddPlainRow(table, [.. cells]);
+                AddPlainRow(table, m.Model, Int(m.Rows), Rate(m.RawWinRate, m.RawInterval), Rate(m.ControlledWinRate, m.ControlledInterval), Number(m.LengthCoefficient), m.InversePenalty.ToString("0.####", CultureInfo.InvariantCulture));
             }
 
             console.Write(table);
-            if (!lc.Converged)
+            console.MarkupLineInterpolated($"length control: AlpacaEval 2, each model fitted alone ({form}){(lc.GamedRows > 0 ? $", {lc.GamedRows} gamed baseline rows" : string.Empty)}");
+            console.MarkupLineInterpolated($"intervals: {resamples} bootstrap resamples of instructions");
+            foreach (var m in lc.Models.Where(m => m.ControlledInterval?.Warning is not null))
             {
-                console.MarkupLine("[yellow]the length-controlled fit did not converge; treat its rates with caution[/]");
+                console.MarkupLineInterpolated($"[yellow]caution, {m.Model}: {m.ControlledInterval!.Warning}[/]");
+            }
+            if (lc.Models.Any(m => !m.Converged))
+            {
+                console.MarkupLineInterpolated($"[yellow]the length-controlled fit did not converge for {string.Join(", ", lc.Models.Where(m => !m.Converged).Select(m => m.Model))}; treat those rates with caution[/]");
             }
 
-            console.MarkupLineInterpolated($"length coefficient {Number(lc.LengthCoefficient)} log-odds per unit of tanh(Δchars / {lc.LengthScale.ToString("0", CultureInfo.InvariantCulture)}){(lc.SkippedWithoutAnswer > 0 ? $"; {lc.SkippedWithoutAnswer} battles without both answers left out" : string.Empty)}");
+            console.MarkupLineInterpolated($"ties: {lc.Ties} {(lc.TiesExcluded ? "left out" : "counted as half a win")}{(lc.SkippedWithoutAnswer > 0 ? $"; {lc.SkippedWithoutAnswer} battles without both answers left out" : string.Empty)}");
             if (r.StyleControlled is { } sc)
             {
+                var joint = new Table().Title(Markup.Escape($"joint length+style fit vs {sc.Baseline} (one slope shared by all models: a model's rate depends on the others in the file)")).AddColumns("model", "battles", "length+style %");
+                foreach (var m in sc.Models)
+                {
+                    AddPlainRow(joint, m.Model, Int(m.Battles), Rate(m.ControlledWinRate, m.ControlledInterval));
+                }
+
+                console.Write(joint);
                 console.MarkupLineInterpolated($"style fit: length {Number(sc.LengthCoefficient)}, {string.Join(", ", sc.StyleCoefficients.Select(kv => $"{kv.Key} {Number(kv.Value)}"))}");
             }
         }
@@ -320,6 +496,19 @@ internal static class BiasCommands
             }
 
             console.Write(ratings);
+            if (r.Graph.SelfBattles > 0)
+            {
+                console.MarkupLineInterpolated($"self-battles (a model against itself): {r.Graph.SelfBattles}, left out of every rating");
+            }
+
+            if (!r.Graph.Connected)
+            {
+                console.MarkupLineInterpolated($"[yellow]the comparison graph has {r.Graph.Components.Count} separate components; ratings are comparable only within one:[/]");
+                for (var c = 0; c < r.Graph.Components.Count; c++)
+                {
+                    console.MarkupLineInterpolated($"  component {c + 1}: {string.Join(", ", r.Graph.Components[c])}");
+                }
+            }
         }
 
         var position = new Table().Title("position and length").AddColumns("statistic", "value");
@@ -393,9 +582,9 @@ internal static class BiasCommands
         void Line(string label, Func<JudgeRow, string> cell) => AddPlainRow(table, [label, .. r.Judges.Select(cell)]);
         Line("judgments", j => Int(j.Judgments));
         Line("agreement with ties", j => $"{j.Agreement.WithTies.Agree}/{j.Agreement.WithTies.Total} = {Percent(j.Agreement.WithTies.Rate)}");
-        Line("  95% bootstrap interval", j => Interval(j.Agreement.Ci));
+        Line("  95% bootstrap interval", j => Interval(j.Agreement.Ci) + (j.Agreement.Ci?.Warning is not null ? " (too few clusters)" : string.Empty));
         Line("agreement without ties", j => $"{j.Agreement.WithoutTies.Agree}/{j.Agreement.WithoutTies.Total} = {Percent(j.Agreement.WithoutTies.Rate)}");
-        Line("  95% bootstrap interval", j => Interval(j.Agreement.CiWithoutTies));
+        Line("  95% bootstrap interval", j => Interval(j.Agreement.CiWithoutTies) + (j.Agreement.CiWithoutTies?.Warning is not null ? " (too few clusters)" : string.Empty));
         Line("parse failures (calls)", j => j.ParseFailureRate is double pf ? $"{j.Position!.WithoutVerdict}/{j.Position.Calls} = {Percent(pf)}" : "n/a (no call records)");
         Line("flip rate (orders disagree)", j => $"{j.Flip.Flipped}/{j.Flip.Items} = {Percent(j.Flip.Rate)}");
         Line("P(first position)", j => j.Position?.FirstRate is double pfirst ? $"{j.Position.First}/{j.Position.First + j.Position.Second} = {Percent(pfirst)}" : "n/a");

@@ -15,7 +15,20 @@ public sealed class BiasReportOptions
     /// <summary>The turn to analyse, or <see langword="null"/> (the default) for all.</summary>
     public int? Turn { get; set; }
 
-    /// <summary>Whether to add a style-controlled fit (headers, lists, bold) beside the length-controlled one. Default <see langword="false"/>.</summary>
+    /// <summary>
+    /// A frozen per-instruction difficulty vector for the length-controlled rates (see
+    /// <see cref="InstructionDifficulty"/>); <see langword="null"/> (the default) fits the minimal form.
+    /// </summary>
+    public IReadOnlyDictionary<string, double>? Difficulty { get; set; }
+
+    /// <summary>
+    /// Models that are gamed versions of the baseline's answers (verbose, concise): their battles with
+    /// the baseline become AlpacaEval's gamed baseline rows in every model's length-controlled fit and
+    /// are kept out of every other statistic. Empty by default.
+    /// </summary>
+    public IReadOnlyList<string> GamedBaselineModels { get; set; } = [];
+
+    /// <summary>Whether to add the joint style-controlled fit (headers, lists, bold) beside the length-controlled one. Default <see langword="false"/>.</summary>
     public bool StyleControl { get; set; }
 
     /// <summary>How ties enter the controlled win rates. Default <see cref="TieHandling.Half"/>.</summary>
@@ -56,14 +69,15 @@ public sealed record ScoreSection(MeanScoreTable Means, LengthAdjustedResult? Le
 /// <param name="Verdicts">Pairwise verdicts analysed.</param>
 /// <param name="ItemsWithoutVerdict">Pairwise items without a verdict (unknown for MT-Bench-format files: null).</param>
 /// <param name="WinRates">Raw wins, losses and ties per model over every battle.</param>
-/// <param name="LengthControlled">Raw and length-controlled win rates against the baseline; <see langword="null"/> without answers.</param>
-/// <param name="StyleControlled">The same with style covariates added; <see langword="null"/> unless asked for.</param>
+/// <param name="LengthControlled">Raw and length-controlled win rates against the baseline, AlpacaEval 2's per-model estimator; <see langword="null"/> without answers.</param>
+/// <param name="StyleControlled">The joint length- and style-controlled fit (<see cref="JointLengthControl"/>); <see langword="null"/> unless asked for.</param>
 /// <param name="Position">Positions chosen by the calls; <see langword="null"/> without call records.</param>
 /// <param name="Flip">How often the two orders disagreed.</param>
 /// <param name="Longer">P(longer answer wins) over decisive verdicts; <see langword="null"/> without answers.</param>
 /// <param name="SelfPreference">Self-preference against the reference labels; <see langword="null"/> without a judge family and reference.</param>
 /// <param name="BradleyTerry">Bradley-Terry ratings (Elo scale) with bootstrap intervals.</param>
-/// <param name="Elo">Online Elo ratings with bootstrap intervals.</param>
+/// <param name="Elo">Online Elo ratings with bootstrap intervals (the rating is the median over the resamples).</param>
+/// <param name="Graph">The comparison graph behind the ratings: its components and the self-battles left out.</param>
 /// <param name="Verbosity">Verdicts on (model, model-padded) pairs; empty when there are none.</param>
 /// <param name="Scores">Absolute grades; <see langword="null"/> when the file has none.</param>
 public sealed record BiasReport(
@@ -72,14 +86,15 @@ public sealed record BiasReport(
     int Verdicts,
     int? ItemsWithoutVerdict,
     IReadOnlyList<WinRate> WinRates,
-    LengthControlResult? LengthControlled,
-    LengthControlResult? StyleControlled,
+    LengthControlReport? LengthControlled,
+    JointLengthControlResult? StyleControlled,
     PositionCounts? Position,
     FlipCounts Flip,
     LongerCounts? Longer,
     SelfPreferenceResult? SelfPreference,
     IReadOnlyList<ModelRating> BradleyTerry,
     IReadOnlyList<ModelRating> Elo,
+    ComparisonGraph Graph,
     IReadOnlyList<VerbosityCounts> Verbosity,
     ScoreSection? Scores)
 {
@@ -98,27 +113,44 @@ public sealed record BiasReport(
         // The verbosity pairs would distort the model comparisons: they are reported on their own.
         var battles = labels.Where(l => !IsVerbosityPair(l)).ToList();
 
-        LengthControlResult? lc = null, sc = null;
+        LengthControlReport? lc = null;
+        JointLengthControlResult? sc = null;
+        var gamedModels = options.GamedBaselineModels.ToHashSet(StringComparer.Ordinal);
         var baseline = options.Baseline ?? battles
+            .Where(l => !gamedModels.Contains(l.ModelA) && !gamedModels.Contains(l.ModelB))
             .SelectMany(l => new[] { l.ModelA, l.ModelB })
             .GroupBy(m => m, StringComparer.Ordinal)
             .OrderByDescending(g => g.Count())
             .ThenBy(g => g.Key, StringComparer.Ordinal)
             .Select(g => g.Key)
             .FirstOrDefault();
+        var gamedBattles = battles.Where(l => gamedModels.Contains(l.ModelA) || gamedModels.Contains(l.ModelB)).ToList();
+
+        // The gamed answers would distort the model comparisons: they only pin the length slope.
+        battles = battles.Where(l => !gamedModels.Contains(l.ModelA) && !gamedModels.Contains(l.ModelB)).ToList();
         if (answers is not null && baseline is not null && battles.Count > 0)
         {
-            LengthControlResult Fit(bool style) => LengthControl.Compute(battles, answers, new LengthControlOptions
+            var rows = LengthControl.RowsFromVerdicts(battles, answers, baseline, options.Ties, out var skipped, out var ties);
+            var gamed = LengthControl.RowsFromVerdicts(gamedBattles, answers, baseline, options.Ties, out _, out _)
+                .Select(r => new GamedBaselineRow(r.Instruction, r.BaselineLength, r.ModelLength, r.Preference))
+                .ToList();
+            lc = LengthControl.Report(baseline, rows, new LengthControlOptions
             {
-                Baseline = baseline,
-                Ties = options.Ties,
-                StyleControl = style,
+                Difficulty = options.Difficulty,
+                GamedBaseline = gamed,
                 BootstrapResamples = options.ModelResamples,
                 ConfidenceLevel = options.ConfidenceLevel,
                 Seed = options.Seed,
-            });
-            lc = Fit(false);
-            sc = options.StyleControl ? Fit(true) : null;
+            }, skipped, ties, options.Ties == TieHandling.Exclude);
+            sc = options.StyleControl ? JointLengthControl.Compute(battles, answers, new JointLengthControlOptions
+            {
+                Baseline = baseline,
+                Ties = options.Ties,
+                StyleControl = true,
+                BootstrapResamples = options.ModelResamples,
+                ConfidenceLevel = options.ConfidenceLevel,
+                Seed = options.Seed,
+            }) : null;
         }
 
         SelfPreferenceResult? self = null;
@@ -161,6 +193,7 @@ public sealed record BiasReport(
             self,
             battles.Count == 0 ? [] : BradleyTerryWithIntervals(battles, options),
             battles.Count == 0 ? [] : Ratings.Elo(battles, new EloOptions { BootstrapResamples = options.ModelResamples, ConfidenceLevel = options.ConfidenceLevel, Seed = options.Seed }),
+            Ratings.Graph(battles),
             VerbosityAnalysis.Analyze(padded),
             scores);
     }
@@ -178,6 +211,9 @@ public sealed record BiasReport(
             return point;
         }
 
+        // A canonical order, so the interval does not depend on the order of the file's lines.
+        battles = battles.OrderBy(b => b.QuestionId, StringComparer.Ordinal).ThenBy(b => b.Turn).ThenBy(b => b.ModelA, StringComparer.Ordinal)
+            .ThenBy(b => b.ModelB, StringComparer.Ordinal).ThenBy(b => b.Winner).ToArray();
         var samples = point.ToDictionary(p => p.Model, _ => new List<double>(), StringComparer.Ordinal);
         var random = new Random(options.Seed);
         var draw = new PairwiseLabel[battles.Count];

@@ -239,4 +239,5 @@ public static class JudgeComparison
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
 [JsonSerializable(typeof(JudgeComparisonReport))]
 [JsonSerializable(typeof(BiasReport))]
+[JsonSerializable(typeof(ArenaHardResult))]
 internal sealed partial class BiasJsonContext : JsonSerializerContext;

@@ -23,9 +23,18 @@ public sealed record AgreementFigure(int Agree, int Total, double? Rate)
 /// <param name="Seed">The seed they were drawn with.</param>
 public sealed record IntervalFigure(string Statistic, double Level, double? Lower, double? Upper, int Resamples, int Seed)
 {
+    /// <summary>What was resampled: <c>verdict</c> or <c>question</c> clusters (see <see cref="AgreementCluster"/>); <see langword="null"/> when not a cluster bootstrap.</summary>
+    public string? ClusteredBy { get; init; }
+
+    /// <summary>How many clusters were resampled.</summary>
+    public int? Clusters { get; init; }
+
+    /// <summary>The tiny-sample caution (see <see cref="ConfidenceInterval.Warning"/>); <see langword="null"/> when there are enough clusters.</summary>
+    public string? Warning { get; init; }
+
     /// <summary>The figure of an interval.</summary>
     public static IntervalFigure From(string statistic, ConfidenceInterval ci) =>
-        new(statistic, ci.Level, NullIfNaN(ci.Lower), NullIfNaN(ci.Upper), ci.Resamples, ci.Seed);
+        new(statistic, ci.Level, NullIfNaN(ci.Lower), NullIfNaN(ci.Upper), ci.Resamples, ci.Seed) { Clusters = ci.Clusters, Warning = ci.Warning };
 
     internal static double? NullIfNaN(double value) => double.IsNaN(value) ? null : value;
 }
@@ -52,7 +61,7 @@ public sealed record HumanAgreementFigure(AgreementFigure WithTies, AgreementFig
 /// <param name="WithTies">Agreement with ties as an outcome.</param>
 /// <param name="WithoutTies">Agreement over pairs where neither side said tie.</param>
 /// <param name="CohenKappa">Cohen's kappa over the three outcomes (first, second, tie); <see langword="null"/> when undefined.</param>
-/// <param name="Ci">Bootstrap interval of the with-ties rate; <see langword="null"/> when no resamples were asked for or nothing matched.</param>
+/// <param name="Ci">Cluster bootstrap interval of the with-ties rate (see <see cref="AgreementBootstrap"/>); <see langword="null"/> when no resamples were asked for or nothing matched.</param>
 /// <param name="CiWithoutTies">Bootstrap interval of the without-ties rate, from the same resamples.</param>
 /// <param name="ConfusionMatrix">Judge outcome by human outcome.</param>
 /// <param name="JudgeVerdicts">Judge labels that passed the turn filter.</param>
@@ -134,9 +143,10 @@ public sealed record AgreementReport(
         IntervalFigure? ci = null, ciWithoutTies = null;
         if (options.BootstrapResamples > 0 && matched.Count > 0)
         {
-            var (withTies, withoutTies) = AgreementBootstrap.Intervals(matched, options.Seed, options.BootstrapResamples, options.ConfidenceLevel);
-            ci = IntervalFigure.From("with_ties_rate", withTies);
-            ciWithoutTies = IntervalFigure.From("without_ties_rate", withoutTies);
+            var (withTies, withoutTies) = AgreementBootstrap.Intervals(matched, options.BootstrapCluster, options.Seed, options.BootstrapResamples, options.ConfidenceLevel);
+            var by = options.BootstrapCluster == AgreementCluster.Question ? "question" : "verdict";
+            ci = IntervalFigure.From("with_ties_rate", withTies) with { ClusteredBy = by };
+            ciWithoutTies = IntervalFigure.From("without_ties_rate", withoutTies) with { ClusteredBy = by };
         }
 
         HumanAgreementFigure? hh = null;
@@ -165,33 +175,78 @@ public sealed record AgreementReport(
     public string ToJson() => JsonSerializer.Serialize(this, StatisticsJsonContext.Default.AgreementReport);
 }
 
+/// <summary>What the agreement bootstrap resamples as one unit.</summary>
+public enum AgreementCluster
+{
+    /// <summary>
+    /// One judge verdict with every human vote it is compared with (the question, model pair and turn):
+    /// the votes on one verdict share the verdict and the answers, so they are not independent.
+    /// The default.
+    /// </summary>
+    Verdict,
+
+    /// <summary>Every vote on one question (all pairs and turns): more conservative, for data where questions drive agreement.</summary>
+    Question,
+}
+
+/// <summary>One cluster's agreement counts: with ties (agree of total) and without ties.</summary>
+/// <param name="Agree">Votes that agreed.</param>
+/// <param name="Total">Votes compared.</param>
+/// <param name="AgreeWithoutTies">Votes that agreed where neither side said tie.</param>
+/// <param name="TotalWithoutTies">Votes where neither side said tie.</param>
+public readonly record struct ClusterCounts(int Agree, int Total, int AgreeWithoutTies, int TotalWithoutTies);
+
 /// <summary>
-/// The fast bootstrap behind <see cref="AgreementReport"/>: each matched vote is reduced to a code
-/// (agrees, involves a tie) once, and each resample only draws indices and counts codes. Resample r
-/// draws from <c>new Random(s_r)</c>, where the s_r come from <c>new Random(seed)</c>, so resamples
-/// run in parallel and the result still depends only on the data and the seed.
+/// The cluster bootstrap behind <see cref="AgreementReport"/>. The matched votes are grouped into
+/// clusters (<see cref="AgreementCluster"/>), each reduced once to its counts and put in a canonical
+/// order (by question, model pair and turn, ordinal), so the interval does not depend on the order of
+/// the input lines; a resample draws clusters with replacement and takes the ratio of the summed
+/// counts. Resampling single votes instead treats the 1.6 expert votes on an MT-Bench verdict as
+/// independent and gives intervals that are too narrow (90.8 % coverage for a nominal 95 % in the
+/// issue's simulation; <c>ClusterBootstrapCoverageTests</c> checks both). Resample r draws from a
+/// xoshiro256** stream seeded with s_r, where the s_r come from <c>new Random(seed)</c>, so resamples
+/// run in parallel and the result still depends only on the data and the seed. Thread-safe.
 /// </summary>
 public static class AgreementBootstrap
 {
-    /// <summary>Percentile intervals of the with-ties and without-ties agreement rates.</summary>
-    public static (ConfidenceInterval WithTies, ConfidenceInterval WithoutTies) Intervals(IReadOnlyList<MatchedVote> votes, int seed, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel)
+    /// <summary>The clusters of <paramref name="votes"/>, in canonical order.</summary>
+    public static ClusterCounts[] Clusters(IReadOnlyList<MatchedVote> votes, AgreementCluster by = AgreementCluster.Verdict)
     {
-        var codes = new byte[votes.Count];
-        for (var i = 0; i < codes.Length; i++)
+        ArgumentNullException.ThrowIfNull(votes);
+        var groups = new SortedDictionary<(string Question, string First, string Second, int Turn), int[]>(KeyComparer.Instance);
+        foreach (var v in votes)
         {
-            codes[i] = Code(votes[i].Agrees, votes[i].InvolvesTie);
+            var key = by == AgreementCluster.Question ? (v.QuestionId, string.Empty, string.Empty, 0) : (v.QuestionId, v.FirstModel, v.SecondModel, v.Turn);
+            if (!groups.TryGetValue(key, out var c))
+            {
+                groups[key] = c = new int[4];
+            }
+
+            c[0] += v.Agrees ? 1 : 0;
+            c[1]++;
+            if (!v.InvolvesTie)
+            {
+                c[2] += v.Agrees ? 1 : 0;
+                c[3]++;
+            }
         }
 
-        return Intervals(codes, seed, resamples, level);
+        return groups.Values.Select(c => new ClusterCounts(c[0], c[1], c[2], c[3])).ToArray();
     }
 
+    /// <summary>Percentile intervals of the with-ties and without-ties agreement rates, resampling clusters of votes.</summary>
+    public static (ConfidenceInterval WithTies, ConfidenceInterval WithoutTies) Intervals(IReadOnlyList<MatchedVote> votes, AgreementCluster by, int seed, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel) =>
+        Intervals(Clusters(votes, by), seed, resamples, level);
+
     /// <summary>
-    /// Percentile intervals from precomputed codes: bit 0 set when the vote agrees, bit 1 set when
-    /// neither side said tie (see <see cref="Code"/>).
+    /// Percentile intervals from cluster counts (in the order given: pass them in a canonical order).
+    /// Each resample draws as many clusters as there are, with replacement; the rate is Σ agree / Σ total.
     /// </summary>
-    public static (ConfidenceInterval WithTies, ConfidenceInterval WithoutTies) Intervals(byte[] codes, int seed, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel)
+    public static (ConfidenceInterval WithTies, ConfidenceInterval WithoutTies) Intervals(IReadOnlyList<ClusterCounts> clusters, int seed, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel)
     {
-        Bootstrap.Validate(codes.Length, resamples, level);
+        ArgumentNullException.ThrowIfNull(clusters);
+        Bootstrap.Validate(clusters.Count, resamples, level);
+        var data = clusters as ClusterCounts[] ?? clusters.ToArray();
         var seeds = new int[resamples];
         var master = new Random(seed);
         for (var r = 0; r < resamples; r++)
@@ -203,33 +258,51 @@ public static class AgreementBootstrap
         var withoutTies = new double[resamples];
         Parallel.For(0, resamples, r =>
         {
-            var random = new Random(seeds[r]);
-            Span<int> counts = stackalloc int[4];
-            var n = codes.Length;
+            var random = new FastRandom(seeds[r]);
+            var n = data.Length;
+            long agree = 0, total = 0, agreeNoTie = 0, totalNoTie = 0;
             for (var i = 0; i < n; i++)
             {
-                counts[codes[random.Next(n)] & 3]++;
+                var c = data[random.Next(n)];
+                agree += c.Agree;
+                total += c.Total;
+                agreeNoTie += c.AgreeWithoutTies;
+                totalNoTie += c.TotalWithoutTies;
             }
 
-            withTies[r] = (double)(counts[1] + counts[3]) / n;
-            var noTie = counts[2] + counts[3];
-            withoutTies[r] = noTie == 0 ? double.NaN : (double)counts[3] / noTie;
+            withTies[r] = total == 0 ? double.NaN : (double)agree / total;
+            withoutTies[r] = totalNoTie == 0 ? double.NaN : (double)agreeNoTie / totalNoTie;
         });
 
+        return (Kept(withTies, level, resamples, seed, data.Length), Kept(withoutTies, level, resamples, seed, data.Count(c => c.TotalWithoutTies > 0)));
+    }
+
+    private static ConfidenceInterval Kept(double[] samples, double level, int resamples, int seed, int clusters)
+    {
         var kept = 0;
-        foreach (var v in withoutTies)
+        foreach (var v in samples)
         {
             if (!double.IsNaN(v))
             {
-                withoutTies[kept++] = v;
+                samples[kept++] = v;
             }
         }
 
-        return (Bootstrap.FromSamples(withTies, level, resamples, seed), Bootstrap.FromSamples(withoutTies.AsSpan(0, kept), level, resamples, seed));
+        return Bootstrap.FromSamples(samples.AsSpan(0, kept), level, resamples, seed) with { Clusters = clusters };
     }
 
-    /// <summary>The code of one vote: bit 0 agrees, bit 1 neither side said tie.</summary>
-    public static byte Code(bool agrees, bool involvesTie) => (byte)((agrees ? 1 : 0) | (involvesTie ? 0 : 2));
+    private sealed class KeyComparer : IComparer<(string Question, string First, string Second, int Turn)>
+    {
+        public static readonly KeyComparer Instance = new();
+
+        public int Compare((string Question, string First, string Second, int Turn) x, (string Question, string First, string Second, int Turn) y)
+        {
+            var c = string.CompareOrdinal(x.Question, y.Question);
+            c = c != 0 ? c : string.CompareOrdinal(x.First, y.First);
+            c = c != 0 ? c : string.CompareOrdinal(x.Second, y.Second);
+            return c != 0 ? c : x.Turn.CompareTo(y.Turn);
+        }
+    }
 }
 
 /// <summary>Source-generated JSON metadata for the statistics reports: snake_case, indented.</summary>

@@ -29,6 +29,9 @@ public sealed class AgreementOptions
     /// <summary>The bootstrap seed; equal seeds give equal intervals. Default 0.</summary>
     public int Seed { get; set; }
 
+    /// <summary>What the bootstrap resamples as one unit. Default <see cref="AgreementCluster.Verdict"/>: a judge verdict with all the human votes on it.</summary>
+    public AgreementCluster BootstrapCluster { get; set; } = AgreementCluster.Verdict;
+
     /// <summary>Whether a human vote passes the rater and turn filters.</summary>
     public bool AcceptsHuman(PairwiseLabel label) =>
         AcceptsTurn(label) && (string.IsNullOrEmpty(HumanRaterPrefix) || label.Rater.StartsWith(HumanRaterPrefix, StringComparison.Ordinal));

@@ -23,7 +23,27 @@ public sealed record WinRate(string Model, int Wins, int Losses, int Ties)
 /// <param name="Model">The model.</param>
 /// <param name="Rating">The rating.</param>
 /// <param name="Interval">The percentile bootstrap interval, when one was asked for.</param>
-public sealed record ModelRating(string Model, double Rating, ConfidenceInterval? Interval);
+public sealed record ModelRating(string Model, double Rating, ConfidenceInterval? Interval)
+{
+    /// <summary>
+    /// The connected component of the comparison graph the model is in (see <see cref="Ratings.Graph"/>);
+    /// 0 when every model is connected. Ratings are comparable only within one component.
+    /// </summary>
+    public int Component { get; init; }
+}
+
+/// <summary>
+/// Who was compared with whom: the connected components of the comparison graph (models as nodes, a
+/// battle as an edge) and the self-battles left out of every rating.
+/// </summary>
+/// <param name="Components">The components, largest first (then by first model, ordinal); the models in each in ordinal order.</param>
+/// <param name="SelfBattles">Battles of a model against itself, left out of win rates, Bradley-Terry and Elo.</param>
+/// <param name="Battles">Battles that counted (self-battles excluded).</param>
+public sealed record ComparisonGraph(IReadOnlyList<IReadOnlyList<string>> Components, int SelfBattles, int Battles)
+{
+    /// <summary>Whether every model was compared, directly or through others, with every other.</summary>
+    public bool Connected => Components.Count <= 1;
+}
 
 /// <summary>Settings for <see cref="Ratings.Elo"/>; the defaults are Chatbot Arena's online Elo.</summary>
 public sealed class EloOptions
@@ -49,11 +69,28 @@ public sealed class EloOptions
 
 /// <summary>
 /// Win rates, Bradley-Terry strengths and Elo ratings from pairwise battles (one
-/// <see cref="PairwiseLabel"/> per battle; both tie kinds count as a tie). Pure and thread-safe.
-/// Models are returned in ordinal name order.
+/// <see cref="PairwiseLabel"/> per battle; both tie kinds count as a tie). A self-battle (the same
+/// model on both sides) is no evidence about anyone's strength: every method leaves it out, and
+/// <see cref="Graph"/> counts it. Pure and thread-safe. Models are returned in ordinal name order.
 /// </summary>
 public static class Ratings
 {
+    /// <summary>The comparison graph's components and the self-battles (see <see cref="ComparisonGraph"/>).</summary>
+    public static ComparisonGraph Graph(IReadOnlyList<PairwiseLabel> battles)
+    {
+        ArgumentNullException.ThrowIfNull(battles);
+        var self = battles.Count(IsSelfBattle);
+        var (models, a, b, _) = Encode(battles);
+        var component = Components(models.Length, a, b);
+        var groups = Enumerable.Range(0, models.Length).GroupBy(i => component[i])
+            .Select(g => (IReadOnlyList<string>)g.Select(i => models[i]).ToArray())
+            .OrderByDescending(g => g.Count).ThenBy(g => g[0], StringComparer.Ordinal).ToArray();
+        return new ComparisonGraph(groups, self, a.Length);
+    }
+
+    /// <summary>Whether a battle has the same model on both sides.</summary>
+    public static bool IsSelfBattle(PairwiseLabel battle) => string.Equals(battle?.ModelA, battle?.ModelB, StringComparison.Ordinal);
+
     /// <summary>Wins, losses and ties per model.</summary>
     public static IReadOnlyList<WinRate> WinRates(IReadOnlyList<PairwiseLabel> battles)
     {
@@ -61,6 +98,11 @@ public static class Ratings
         int[] Get(string m) => tally.TryGetValue(m, out var t) ? t : tally[m] = new int[3];
         foreach (var b in battles)
         {
+            if (IsSelfBattle(b))
+            {
+                continue;
+            }
+
             var a = Get(b.ModelA);
             var c = Get(b.ModelB);
             switch (b.Winner)
@@ -88,7 +130,10 @@ public static class Ratings
     /// side: pᵢ ← Wᵢ / Σⱼ nᵢⱼ / (pᵢ + pⱼ), then rescaled to geometric mean 1, until no strength
     /// changes by more than <paramref name="tolerance"/> (relative). The rating reported is
     /// <c>400·log10(p) + 1000</c>, on the Elo scale. A model that never wins even half a game has
-    /// strength 0 and rating −∞: the maximum-likelihood estimate does not exist for it.
+    /// strength 0 and rating −∞: the maximum-likelihood estimate does not exist for it. When the
+    /// comparison graph falls apart, each component is centred on its own (geometric mean 1) and its
+    /// models carry its <see cref="ModelRating.Component"/>: ratings in different components are not
+    /// comparable. Self-battles are left out.
     /// </summary>
     public static IReadOnlyList<ModelRating> BradleyTerry(IReadOnlyList<PairwiseLabel> battles, int maxIterations = 10_000, double tolerance = 1e-10)
     {
@@ -104,6 +149,11 @@ public static class Ratings
             games[b[i], a[i]]++;
         }
 
+        var component = Components(k, a, b);
+        var componentCount = k == 0 ? 0 : component.Max() + 1;
+        var logSum = new double[componentCount];
+        var positive = new int[componentCount];
+        var scale = new double[componentCount];
         var p = Enumerable.Repeat(1.0, k).ToArray();
         var next = new double[k];
         for (var iteration = 0; iteration < maxIterations; iteration++)
@@ -122,22 +172,26 @@ public static class Ratings
                 next[i] = denominator == 0 ? p[i] : wins[i] / denominator;
             }
 
-            double logSum = 0;
-            var positive = 0;
-            foreach (var v in next)
+            Array.Clear(logSum);
+            Array.Clear(positive);
+            for (var i = 0; i < k; i++)
             {
-                if (v > 0)
+                if (next[i] > 0)
                 {
-                    logSum += Math.Log(v);
-                    positive++;
+                    logSum[component[i]] += Math.Log(next[i]);
+                    positive[component[i]]++;
                 }
             }
 
-            var scale = positive == 0 ? 1 : Math.Exp(logSum / positive);
+            for (var c = 0; c < scale.Length; c++)
+            {
+                scale[c] = positive[c] == 0 ? 1 : Math.Exp(logSum[c] / positive[c]);
+            }
+
             double change = 0;
             for (var i = 0; i < k; i++)
             {
-                var v = next[i] / scale;
+                var v = next[i] / scale[component[i]];
                 change = Math.Max(change, Math.Abs(v - p[i]) / Math.Max(p[i], 1e-300));
                 p[i] = v;
             }
@@ -148,23 +202,29 @@ public static class Ratings
             }
         }
 
-        return models.Select((m, i) => new ModelRating(m, (400 * Math.Log10(p[i])) + 1000, null)).ToArray();
+        var rank = ComponentRanks(models, component);
+        return models.Select((m, i) => new ModelRating(m, (400 * Math.Log10(p[i])) + 1000, null) { Component = rank[component[i]] }).ToArray();
     }
 
     /// <summary>
     /// Online Elo over the battles in the given order: expected score Eₐ = 1 / (1 + 10^((R_b − R_a)/scale)),
     /// Rₐ += K (Sₐ − Eₐ) with S = 1, 0.5 or 0. With <see cref="EloOptions.BootstrapResamples"/> &gt; 0,
     /// each model gets the percentile interval of its rating over resamples of the battle list drawn
-    /// with replacement (Chatbot Arena's procedure).
+    /// with replacement (Chatbot Arena's procedure), and the rating reported is the median over the same
+    /// resamples (as Chatbot Arena reports it), so the point estimate comes from the procedure its
+    /// interval comes from and always lies inside it; without resamples it is the one online pass in
+    /// the given order. Self-battles are left out.
     /// </summary>
     public static IReadOnlyList<ModelRating> Elo(IReadOnlyList<PairwiseLabel> battles, EloOptions? options = null)
     {
         options ??= new EloOptions();
         var (models, a, b, score) = Encode(battles);
-        var point = RunElo(models.Length, a, b, score, null, options);
+        var componentOf = Components(models.Length, a, b);
+        var rank = ComponentRanks(models, componentOf);
         if (options.BootstrapResamples <= 0 || a.Length == 0)
         {
-            return models.Select((m, i) => new ModelRating(m, point[i], null)).ToArray();
+            var point = RunElo(models.Length, a, b, score, null, options);
+            return models.Select((m, i) => new ModelRating(m, point[i], null) { Component = rank[componentOf[i]] }).ToArray();
         }
 
         Bootstrap.Validate(a.Length, options.BootstrapResamples, options.ConfidenceLevel);
@@ -190,7 +250,11 @@ public static class Ratings
             }
         }
 
-        return models.Select((m, i) => new ModelRating(m, point[i], Bootstrap.FromSamples(samples[i], options.ConfidenceLevel, options.BootstrapResamples, options.Seed))).ToArray();
+        return models.Select((m, i) =>
+        {
+            var interval = Bootstrap.FromSamples(samples[i], options.ConfidenceLevel, options.BootstrapResamples, options.Seed);
+            return new ModelRating(m, Bootstrap.Quantile(samples[i], 0.5), interval) { Component = rank[componentOf[i]] };
+        }).ToArray();
     }
 
     private static double[] RunElo(int models, int[] a, int[] b, double[] score, int[]? order, EloOptions options)
@@ -209,8 +273,9 @@ public static class Ratings
         return rating;
     }
 
-    private static (string[] Models, int[] A, int[] B, double[] ScoreA) Encode(IReadOnlyList<PairwiseLabel> battles)
+    private static (string[] Models, int[] A, int[] B, double[] ScoreA) Encode(IReadOnlyList<PairwiseLabel> all)
     {
+        var battles = all.Where(x => !IsSelfBattle(x)).ToArray();
         var models = battles.SelectMany(x => new[] { x.ModelA, x.ModelB }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
         for (var i = 0; i < models.Length; i++)
@@ -218,10 +283,10 @@ public static class Ratings
             index[models[i]] = i;
         }
 
-        var a = new int[battles.Count];
-        var b = new int[battles.Count];
-        var s = new double[battles.Count];
-        for (var i = 0; i < battles.Count; i++)
+        var a = new int[battles.Length];
+        var b = new int[battles.Length];
+        var s = new double[battles.Length];
+        for (var i = 0; i < battles.Length; i++)
         {
             a[i] = index[battles[i].ModelA];
             b[i] = index[battles[i].ModelB];
@@ -234,5 +299,63 @@ public static class Ratings
         }
 
         return (models, a, b, s);
+    }
+
+    /// <summary>Component label per model (union-find over the battles), labels 0, 1, … by first model index.</summary>
+    private static int[] Components(int models, int[] a, int[] b)
+    {
+        var parent = Enumerable.Range(0, models).ToArray();
+        int Find(int i)
+        {
+            while (parent[i] != i)
+            {
+                parent[i] = parent[parent[i]];
+                i = parent[i];
+            }
+
+            return i;
+        }
+
+        for (var i = 0; i < a.Length; i++)
+        {
+            var ra = Find(a[i]);
+            var rb = Find(b[i]);
+            if (ra != rb)
+            {
+                parent[Math.Max(ra, rb)] = Math.Min(ra, rb);
+            }
+        }
+
+        var label = new Dictionary<int, int>();
+        var result = new int[models];
+        for (var i = 0; i < models; i++)
+        {
+            var root = Find(i);
+            if (!label.TryGetValue(root, out var l))
+            {
+                label[root] = l = label.Count;
+            }
+
+            result[i] = l;
+        }
+
+        return result;
+    }
+
+    /// <summary>Maps component labels to their index in <see cref="ComparisonGraph.Components"/> (largest first, then by first model).</summary>
+    private static int[] ComponentRanks(string[] models, int[] component)
+    {
+        var count = models.Length == 0 ? 0 : component.Max() + 1;
+        var order = Enumerable.Range(0, count)
+            .OrderByDescending(c => component.Count(x => x == c))
+            .ThenBy(c => models[Array.IndexOf(component, c)], StringComparer.Ordinal)
+            .ToArray();
+        var rank = new int[count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            rank[order[i]] = i;
+        }
+
+        return rank;
     }
 }

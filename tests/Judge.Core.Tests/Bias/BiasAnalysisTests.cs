@@ -13,14 +13,14 @@ public class BiasAnalysisTests
     private const string Baseline = "base";
 
     [Property(MaxTest = 25)]
-    public bool LengthControl_EqualLengthsEverywhere_ControlledEqualsRaw(int seed, PositiveInt length)
+    public bool JointLengthControl_EqualLengthsEverywhere_ControlledEqualsRaw(int seed, PositiveInt length)
     {
         // With every length difference 0 the length column is all zeros, so its coefficient is 0 and
         // each model's free term makes the mean prediction equal its mean outcome (the score
         // equation of θₘ); only the 1e-3 penalty on θₘ separates the two.
         var (battles, answers) = Synthetic(seed, lengthOf: (_, _) => 1 + (length.Get % 2000), judgePrefersLonger: false);
 
-        var result = LengthControl.Compute(battles, answers, new LengthControlOptions { Baseline = Baseline, BootstrapResamples = 0 });
+        var result = JointLengthControl.Compute(battles, answers, new JointLengthControlOptions { Baseline = Baseline, BootstrapResamples = 0 });
 
         return result.Models.Count == 2
             && result.LengthCoefficient == 0
@@ -29,13 +29,13 @@ public class BiasAnalysisTests
     }
 
     [Fact]
-    public void LengthControl_JudgeThatPrefersLonger_ControlledFarBelowRaw()
+    public void JointLengthControl_JudgeThatPrefersLonger_ControlledFarBelowRaw()
     {
         // "long" writes 600-3000 characters, the baseline 300-1500; the judge picks the longer answer
         // 90% of the time and otherwise flips a coin, so all of long's raw advantage is length.
         var (battles, answers) = Synthetic(seed: 2, lengthOf: (model, r) => model == "long" ? 600 + r.Next(2400) : 300 + r.Next(1200), judgePrefersLonger: true);
 
-        var result = LengthControl.Compute(battles, answers, new LengthControlOptions { Baseline = Baseline, BootstrapResamples = 50, Seed = 3 });
+        var result = JointLengthControl.Compute(battles, answers, new JointLengthControlOptions { Baseline = Baseline, BootstrapResamples = 50, Seed = 3 });
 
         var longRow = result.Models.Single(m => m.Model == "long");
         Assert.True(longRow.RawWinRate > 0.7, $"raw {longRow.RawWinRate}");
@@ -46,11 +46,11 @@ public class BiasAnalysisTests
     }
 
     [Fact]
-    public void LengthControl_StyleControl_ReportsThreeStyleCoefficients()
+    public void JointLengthControl_StyleControl_ReportsThreeStyleCoefficients()
     {
         var (battles, answers) = Synthetic(seed: 4, lengthOf: (_, r) => 300 + r.Next(600), judgePrefersLonger: false);
 
-        var result = LengthControl.Compute(battles, answers, new LengthControlOptions { Baseline = Baseline, StyleControl = true, BootstrapResamples = 0 });
+        var result = JointLengthControl.Compute(battles, answers, new JointLengthControlOptions { Baseline = Baseline, StyleControl = true, BootstrapResamples = 0 });
 
         Assert.Equal(["bold", "headers", "list_items"], result.StyleCoefficients.Keys.Order(StringComparer.Ordinal));
     }

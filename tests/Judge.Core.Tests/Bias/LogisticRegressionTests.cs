@@ -69,4 +69,65 @@ public class LogisticRegressionTests
     {
         Assert.Throws<ArgumentException>(() => LogisticRegression.Fit([[1.0]], [1.5], [0]));
     }
+
+    [Theory]
+    [InlineData(1, 0.01)]
+    [InlineData(2, 1)]
+    [InlineData(3, 5)]
+    [InlineData(4, 20)]
+    public void FitL1_RandomSoftData_SatisfiesLassoOptimality(int seed, double lambda)
+    {
+        // The lasso's optimality (KKT) conditions, which define its solution: with g the gradient of the
+        // weighted soft log-loss at β, gⱼ = −λ·sign(βⱼ) where βⱼ ≠ 0, and |gⱼ| ≤ λ where βⱼ = 0.
+        var random = new Random(seed);
+        var rows = new double[300][];
+        var targets = new double[300];
+        var weights = new double[300];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            rows[i] = [Math.Tanh(random.NextDouble() * 4 - 2), (random.NextDouble() * 4) - 2, i % 5 == 0 ? 0 : 1];
+            targets[i] = random.NextDouble() < 0.3 ? 0.5 : random.Next(2);
+            weights[i] = i % 5 == 0 ? 0.1 : 1;
+        }
+
+        var fit = LogisticRegression.FitL1(rows, targets, lambda, weights);
+
+        Assert.True(fit.Converged);
+        var gradient = new double[3];
+        for (var i = 0; i < rows.Length; i++)
+        {
+            var residual = weights[i] * (fit.Predict(rows[i]) - targets[i]);
+            for (var j = 0; j < 3; j++)
+            {
+                gradient[j] += residual * rows[i][j];
+            }
+        }
+
+        for (var j = 0; j < 3; j++)
+        {
+            if (fit.Coefficients[j] != 0)
+            {
+                Assert.Equal(-lambda * Math.Sign(fit.Coefficients[j]), gradient[j], 6);
+            }
+            else
+            {
+                Assert.True(Math.Abs(gradient[j]) <= lambda + 1e-6, $"coefficient {j} is 0 but |gradient| {Math.Abs(gradient[j])} > λ {lambda}");
+            }
+        }
+    }
+
+    [Fact]
+    public void FitL1_PenaltyAboveGradientAtZero_AllCoefficientsZero()
+    {
+        // At β = 0 every prediction is ½; the gradient is Σ (½ − yᵢ)·xᵢ = (½ − 1) + (½ − 1) + (½ − 0) = −½
+        // for a single column of ones with targets 1, 1, 0. Any λ ≥ ½ keeps β at exactly 0; λ = 0.4 does not.
+        double[][] rows = [[1.0], [1.0], [1.0]];
+        double[] targets = [1, 1, 0];
+
+        Assert.Equal(0, LogisticRegression.FitL1(rows, targets, 0.5).Coefficients[0]);
+        Assert.True(LogisticRegression.FitL1(rows, targets, 0.4).Coefficients[0] > 0);
+
+        // Unpenalised it is the intercept-only MLE, logit(2/3) = ln 2.
+        Assert.Equal(Math.Log(2), LogisticRegression.FitL1(rows, targets, 0).Coefficients[0], 9);
+    }
 }

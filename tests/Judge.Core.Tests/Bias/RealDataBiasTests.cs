@@ -14,11 +14,11 @@ public class RealDataBiasTests
     });
 
     [Fact]
-    public void LengthControl_Gpt4Turn1VersusGpt35_RawRatesMatchCountsAndLengthHelps()
+    public void JointLengthControl_Gpt4Turn1VersusGpt35_RawRatesMatchCountsAndLengthHelps()
     {
         var (gpt4, answers) = Data.Value;
 
-        var result = LengthControl.Compute(gpt4, answers, new LengthControlOptions { Baseline = "gpt-3.5-turbo", BootstrapResamples = 0 });
+        var result = JointLengthControl.Compute(gpt4, answers, new JointLengthControlOptions { Baseline = "gpt-3.5-turbo", BootstrapResamples = 0 });
 
         // Raw rates recomputed independently from the verdicts: (wins + ties / 2) / battles, with the
         // pair in either orientation.
@@ -37,6 +37,26 @@ public class RealDataBiasTests
         Assert.True(result.Converged);
         Assert.True(result.LengthCoefficient > 0.3, $"length coefficient {result.LengthCoefficient}");
         Assert.Equal(0, result.SkippedWithoutAnswer);
+    }
+
+    [Fact]
+    public void LengthControl_ClaudeVersusGpt35_SameWithSixModelsOrTwo()
+    {
+        // The measurement: the joint fit gave claude-v1 0.5674 with all six MT-Bench models in
+        // the file and 0.5615 with only claude-v1 and gpt-3.5-turbo. AlpacaEval 2's estimator fits each
+        // model on its own, so the two must be equal.
+        var (gpt4, answers) = Data.Value;
+        var options = new LengthControlOptions { BootstrapResamples = 20 };
+        var all = LengthControl.RowsFromVerdicts(gpt4, answers, "gpt-3.5-turbo", TieHandling.Half, out _, out _);
+        var two = LengthControl.RowsFromVerdicts(gpt4.Where(l => l.ModelA is "claude-v1" or "gpt-3.5-turbo" && l.ModelB is "claude-v1" or "gpt-3.5-turbo").ToList(), answers, "gpt-3.5-turbo", TieHandling.Half, out _, out _);
+
+        var withSix = LengthControl.Compute(all, options).Single(m => m.Model == "claude-v1");
+        var withTwo = LengthControl.Compute(two, options).Single();
+
+        Assert.Equal(5, all.Select(r => r.Model).Distinct().Count());
+        Assert.Equal(withSix, withTwo);
+        Assert.Equal(80, withTwo.Rows);
+        Assert.InRange(withTwo.ControlledWinRate, 0, 1);
     }
 
     [Fact]

@@ -78,10 +78,10 @@ public class PropertyTests
     public bool Intervals_NonDegenerateAgreement_ContainsPointEstimate(bool[] agrees, int seed)
     {
         var data = agrees.Append(true).Append(false).ToArray();
-        var codes = data.Select(a => AgreementBootstrap.Code(a, involvesTie: false)).ToArray();
+        var clusters = data.Select(a => new ClusterCounts(a ? 1 : 0, 1, a ? 1 : 0, 1)).ToArray();
         var rate = data.Count(a => a) / (double)data.Length;
 
-        var (withTies, withoutTies) = AgreementBootstrap.Intervals(codes, seed, resamples: 200);
+        var (withTies, withoutTies) = AgreementBootstrap.Intervals(clusters, seed, resamples: 200);
 
         return withTies.Contains(rate) && withoutTies.Contains(rate);
     }
@@ -98,8 +98,9 @@ public class PropertyTests
     public bool Intervals_SameSeed_SameInterval(byte[] raw, int seed)
     {
         var codes = raw.Append((byte)1).Select(c => (byte)(c & 3)).ToArray();
+        var clusters = codes.Select(c => new ClusterCounts(c & 1, 1, c & 1 & (c >> 1), c >> 1)).ToArray();
 
-        return AgreementBootstrap.Intervals(codes, seed, resamples: 100) == AgreementBootstrap.Intervals(codes, seed, resamples: 100)
+        return AgreementBootstrap.Intervals(clusters, seed, resamples: 100) == AgreementBootstrap.Intervals(clusters, seed, resamples: 100)
             && Bootstrap.Mean(codes.Select(c => (double)c).ToArray(), seed, resamples: 100) == Bootstrap.Mean(codes.Select(c => (double)c).ToArray(), seed, resamples: 100);
     }
 

@@ -1,0 +1,334 @@
+using Judge.Bias;
+using System.Text.Json;
+using Judge.Data;
+using Judge.Grading;
+using Judge.Results;
+
+namespace Judge.Statistics;
+
+/// <summary>A five-level pairwise verdict, as Arena-Hard's judges give it.</summary>
+public enum ArenaOutcome
+{
+    /// <summary>A is much better (A&gt;&gt;B).</summary>
+    StrongA,
+
+    /// <summary>A is better (A&gt;B).</summary>
+    A,
+
+    /// <summary>About the same (A=B).</summary>
+    Tie,
+
+    /// <summary>B is better (B&gt;A).</summary>
+    B,
+
+    /// <summary>B is much better (B&gt;&gt;A).</summary>
+    StrongB,
+}
+
+/// <summary>
+/// One game: one judgment of one presentation order, the input of <see cref="ArenaHard"/>. Arena-Hard
+/// judges each question twice (both orders) and counts each game as its own battle.
+/// </summary>
+/// <param name="Question">The question (for information; battles are resampled as games).</param>
+/// <param name="ModelA">The model whose answer the outcome calls A.</param>
+/// <param name="ModelB">The other model.</param>
+/// <param name="Outcome">The verdict.</param>
+public sealed record ArenaBattle(string Question, string ModelA, string ModelB, ArenaOutcome Outcome)
+{
+    /// <summary>
+    /// Optional style features of the game, each the normalised difference (a − b)/(a + b) of a count in
+    /// A's and B's answers (0 when both are 0), in <see cref="ArenaHard.StyleNames"/> order; used when
+    /// <see cref="ArenaHardOptions.StyleControl"/> is on.
+    /// </summary>
+    public IReadOnlyList<double>? Style { get; init; }
+
+    /// <summary>The battle of a merged (both-orders) verdict with a hard winner: A, B or tie, never strong.</summary>
+    public static ArenaBattle FromLabel(PairwiseLabel label)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        return new ArenaBattle(label.QuestionId, label.ModelA, label.ModelB, label.Winner switch
+        {
+            PairwiseWinner.ModelA => ArenaOutcome.A,
+            PairwiseWinner.ModelB => ArenaOutcome.B,
+            _ => ArenaOutcome.Tie,
+        });
+    }
+}
+
+/// <summary>Settings for <see cref="ArenaHard.Compute"/>. Mutable; safe to share once set up.</summary>
+public sealed class ArenaHardOptions
+{
+    /// <summary>The anchor: its rating is fixed at 1000 and every score is a predicted win rate against it. Required.</summary>
+    public required string Baseline { get; set; }
+
+    /// <summary>How many times a strong verdict (A&gt;&gt;B, B&gt;&gt;A) counts. Default 3 (Arena-Hard); 1 treats it as a plain win.</summary>
+    public double StrongWeight { get; set; } = 3;
+
+    /// <summary>Bootstrap rounds (0: no intervals). Default 100 (Arena-Hard's <c>--num-rounds</c>).</summary>
+    public int Rounds { get; set; } = 100;
+
+    /// <summary>The intervals' level. Default 0.95 (the 2.5 and 97.5 percentiles).</summary>
+    public double ConfidenceLevel { get; set; } = Bootstrap.DefaultLevel;
+
+    /// <summary>The bootstrap seed. Default 0.</summary>
+    public int Seed { get; set; }
+
+    /// <summary>
+    /// Whether to add the style features of each battle (<see cref="ArenaBattle.Style"/>, standardised over
+    /// the battles) to the fit and report scores with them at 0 (Chatbot Arena's style control). Default <see langword="false"/>.
+    /// </summary>
+    public bool StyleControl { get; set; }
+}
+
+/// <summary>One model's Arena-Hard score.</summary>
+/// <param name="Model">The model.</param>
+/// <param name="Games">Games it played (self-battles excluded).</param>
+/// <param name="Score">The predicted win rate against the baseline, in [0, 1] (Arena-Hard prints it ×100); ½ for the baseline.</param>
+/// <param name="Interval">Percentile bootstrap interval of the score.</param>
+/// <param name="Rating">The Bradley-Terry rating on the Elo scale (400 per factor 10 of odds), the baseline at 1000.</param>
+public sealed record ArenaScore(string Model, int Games, double Score, ConfidenceInterval? Interval, double Rating);
+
+/// <summary>The result of <see cref="ArenaHard.Compute"/>.</summary>
+/// <param name="Baseline">The anchor model.</param>
+/// <param name="Models">Scores, best first.</param>
+/// <param name="NotConnected">Models never compared, directly or through others, with the baseline: they have no score.</param>
+/// <param name="SelfBattles">Games of a model against itself, left out.</param>
+/// <param name="StrongGames">Games with a strong verdict (weighted <see cref="ArenaHardOptions.StrongWeight"/>).</param>
+/// <param name="StrongWeight">The weight of a strong verdict.</param>
+/// <param name="StyleCoefficients">The style coefficients (per standard deviation of each feature) when style control was on; otherwise empty.</param>
+/// <param name="Converged">Whether the point fit converged (it does not when a model wins or loses every game: the estimate does not exist).</param>
+public sealed record ArenaHardResult(string Baseline, IReadOnlyList<ArenaScore> Models, IReadOnlyList<string> NotConnected, int SelfBattles, int StrongGames, double StrongWeight, IReadOnlyDictionary<string, double> StyleCoefficients, bool Converged)
+{
+    /// <summary>The result as indented snake_case JSON.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, BiasJsonContext.Default.ArenaHardResult);
+}
+
+/// <summary>
+/// Arena-Hard-Auto's scores (Li et al. 2024, <c>show_result.py</c>): every game (each presentation
+/// order of each question) is its own battle; a strong verdict counts <see cref="ArenaHardOptions.StrongWeight"/>
+/// times; a tie is half a win for each side. Bradley-Terry is fitted by unpenalised logistic regression
+/// on the games with the baseline's strength fixed at 0 (rating 1000); a model's score is its predicted
+/// win rate against the baseline, σ(βₘ). Intervals: the 2.5 and 97.5 percentiles (at the default level)
+/// of the scores over bootstrap rounds that resample the games with replacement, each game carrying
+/// its weight. (Arena-Hard's code duplicates a strong game's rows before resampling, so its copies are
+/// drawn independently and its intervals are narrower; here a game is one unit.) Games are put in a
+/// canonical order first, so the result does not depend on input order. Pure and thread-safe.
+/// </summary>
+public static class ArenaHard
+{
+    /// <summary>The style feature names, in <see cref="ArenaBattle.Style"/> order: answer length in characters, markdown headers, list items, bold spans.</summary>
+    public static IReadOnlyList<string> StyleNames { get; } = ["length", "headers", "list_items", "bold"];
+
+    /// <summary>The style features of a game from the two answers' texts (see <see cref="ArenaBattle.Style"/>).</summary>
+    public static double[] StyleOf(string answerA, string answerB)
+    {
+        ArgumentNullException.ThrowIfNull(answerA);
+        ArgumentNullException.ThrowIfNull(answerB);
+        var a = StyleCounts.Of(answerA);
+        var b = StyleCounts.Of(answerB);
+        return
+        [
+            StyleCounts.NormalizedDifference(answerA.Length, answerB.Length),
+            StyleCounts.NormalizedDifference(a.Headers, b.Headers),
+            StyleCounts.NormalizedDifference(a.ListItems, b.ListItems),
+            StyleCounts.NormalizedDifference(a.BoldSpans, b.BoldSpans),
+        ];
+    }
+
+    /// <summary>
+    /// The games of a Judge judgments file: one per parsed pairwise call, the call's <c>first</c> /
+    /// <c>second</c> / <c>tie</c> turned back into the item's models (order <c>AB</c> shows model A
+    /// first, <c>BA</c> model B). Today's rubrics give hard verdicts, so outcomes are A, B or tie;
+    /// five-level labels map onto <see cref="ArenaOutcome"/> one to one. Calls without a verdict are
+    /// counted in <paramref name="withoutVerdict"/>, never turned into a game.
+    /// </summary>
+    /// <param name="items">The file's pairwise records (for the models, question and turn of each call).</param>
+    /// <param name="calls">The file's call records.</param>
+    /// <param name="answers">The answers, for style features (<see cref="ArenaBattle.Style"/>); <see langword="null"/> for none.</param>
+    /// <param name="withoutVerdict">Calls without a verdict.</param>
+    public static IReadOnlyList<ArenaBattle> GamesFromCalls(IReadOnlyList<PairwiseRecord> items, IReadOnlyList<CallRecord> calls, AnswerTexts? answers, out int withoutVerdict)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(calls);
+        var byItem = new Dictionary<(string, int?), PairwiseRecord>();
+        foreach (var item in items)
+        {
+            byItem[(item.Item, item.Repeat)] = item;
+        }
+
+        var games = new List<ArenaBattle>();
+        withoutVerdict = 0;
+        foreach (var call in calls)
+        {
+            if (call.Order is not ("AB" or "BA") || !byItem.TryGetValue((call.Item, call.Repeat), out var item))
+            {
+                continue;
+            }
+
+            if (call.Status != VerdictStatus.Parsed || call.Choice is null)
+            {
+                withoutVerdict++;
+                continue;
+            }
+
+            var firstIsA = call.Order == "AB";
+            var outcome = call.Choice switch
+            {
+                "first" => firstIsA ? ArenaOutcome.A : ArenaOutcome.B,
+                "second" => firstIsA ? ArenaOutcome.B : ArenaOutcome.A,
+                _ => ArenaOutcome.Tie,
+            };
+            games.Add(WithStyle(new ArenaBattle(LengthControl.InstructionId(item.QuestionId, item.Turn), item.ModelA, item.ModelB, outcome), answers, item.QuestionId, item.Turn));
+        }
+
+        return games;
+    }
+
+    /// <summary>One battle per merged verdict (a file without call records, e.g. MT-Bench's), with style features when <paramref name="answers"/> are given.</summary>
+    public static IReadOnlyList<ArenaBattle> GamesFromVerdicts(IReadOnlyList<PairwiseLabel> labels, AnswerTexts? answers)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        return labels.Select(l => WithStyle(ArenaBattle.FromLabel(l) with { Question = LengthControl.InstructionId(l.QuestionId, l.Turn) }, answers, l.QuestionId, l.Turn)).ToArray();
+    }
+
+    private static ArenaBattle WithStyle(ArenaBattle game, AnswerTexts? answers, string questionId, int turn) =>
+        answers?.Text(questionId, game.ModelA, turn) is { } a && answers.Text(questionId, game.ModelB, turn) is { } b
+            ? game with { Style = StyleOf(a, b) }
+            : game;
+
+    /// <summary>Fits the scores.</summary>
+    /// <exception cref="ArgumentException">No game involves the baseline, the strong weight is not positive, or style control is on and a game has no style features.</exception>
+    public static ArenaHardResult Compute(IReadOnlyList<ArenaBattle> battles, ArenaHardOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(battles);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!(options.StrongWeight > 0))
+        {
+            throw new ArgumentException($"the strong-verdict weight must be positive, found {options.StrongWeight}", nameof(options));
+        }
+
+        var selfBattles = battles.Count(b => string.Equals(b.ModelA, b.ModelB, StringComparison.Ordinal));
+        var games = battles.Where(b => !string.Equals(b.ModelA, b.ModelB, StringComparison.Ordinal))
+            .OrderBy(b => b.Question, StringComparer.Ordinal).ThenBy(b => b.ModelA, StringComparer.Ordinal).ThenBy(b => b.ModelB, StringComparer.Ordinal).ThenBy(b => b.Outcome)
+            .ThenBy(b => b.Style is null ? string.Empty : string.Join(",", b.Style.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))), StringComparer.Ordinal)
+            .ToList();
+        if (!games.Any(g => g.ModelA == options.Baseline || g.ModelB == options.Baseline))
+        {
+            throw new ArgumentException($"no game involves the baseline '{options.Baseline}'", nameof(battles));
+        }
+
+        // Only the baseline's component of the comparison graph can be anchored.
+        var graph = Ratings.Graph(games.Select(g => new PairwiseLabel(g.Question, g.ModelA, g.ModelB, PairwiseWinner.Tie, string.Empty, 1)).ToList());
+        var connected = graph.Components.First(c => c.Contains(options.Baseline)).ToHashSet(StringComparer.Ordinal);
+        var notConnected = graph.Components.SelectMany(c => c).Where(m => !connected.Contains(m)).Order(StringComparer.Ordinal).ToArray();
+        games = games.Where(g => connected.Contains(g.ModelA)).ToList();
+        var models = connected.Where(m => m != options.Baseline).Order(StringComparer.Ordinal).ToArray();
+        var index = models.Select((m, i) => (m, i)).ToDictionary(x => x.m, x => x.i, StringComparer.Ordinal);
+        var styleCount = options.StyleControl ? StyleNames.Count : 0;
+        if (options.StyleControl && games.Any(g => g.Style is null || g.Style.Count != StyleNames.Count))
+        {
+            var missing = games.First(g => g.Style is null || g.Style.Count != StyleNames.Count);
+            throw new ArgumentException($"style control needs {StyleNames.Count} style features on every game; {missing.ModelA} vs {missing.ModelB} on {missing.Question} has none (an answer is missing)", nameof(battles));
+        }
+
+        // Each game: features (model A's indicator − model B's, the baseline's column dropped; style
+        // standardised), target (1, ½, 0 for A) and weight (the strong weight for a strong verdict).
+        var mean = new double[styleCount];
+        var sd = new double[styleCount];
+        for (var k = 0; k < styleCount; k++)
+        {
+            mean[k] = games.Average(g => g.Style![k]);
+            var m = mean[k];
+            sd[k] = Math.Sqrt(games.Sum(g => (g.Style![k] - m) * (g.Style![k] - m)) / Math.Max(1, games.Count - 1));
+        }
+
+        var x = new double[games.Count][];
+        var y = new double[games.Count];
+        var w = new double[games.Count];
+        for (var i = 0; i < games.Count; i++)
+        {
+            var g = games[i];
+            var row = new double[models.Length + styleCount];
+            if (index.TryGetValue(g.ModelA, out var a))
+            {
+                row[a] += 1;
+            }
+
+            if (index.TryGetValue(g.ModelB, out var b))
+            {
+                row[b] -= 1;
+            }
+
+            for (var k = 0; k < styleCount; k++)
+            {
+                row[models.Length + k] = sd[k] > 0 ? (g.Style![k] - mean[k]) / sd[k] : 0;
+            }
+
+            x[i] = row;
+            (y[i], w[i]) = g.Outcome switch
+            {
+                ArenaOutcome.StrongA => (1.0, options.StrongWeight),
+                ArenaOutcome.A => (1.0, 1.0),
+                ArenaOutcome.Tie => (0.5, 1.0),
+                ArenaOutcome.B => (0.0, 1.0),
+                _ => (0.0, options.StrongWeight),
+            };
+        }
+
+        var penalties = new double[models.Length + styleCount];
+        var point = LogisticRegression.Fit(x, y, penalties, w);
+        var beta = point.Coefficients;
+
+        var intervals = new ConfidenceInterval?[models.Length];
+        if (options.Rounds > 0)
+        {
+            Bootstrap.Validate(games.Count, options.Rounds, options.ConfidenceLevel);
+            var random = new Random(options.Seed);
+            var samples = models.Select(_ => new double[options.Rounds]).ToArray();
+            var dx = new double[games.Count][];
+            var dy = new double[games.Count];
+            var dw = new double[games.Count];
+            for (var r = 0; r < options.Rounds; r++)
+            {
+                for (var i = 0; i < games.Count; i++)
+                {
+                    var j = random.Next(games.Count);
+                    dx[i] = x[j];
+                    dy[i] = y[j];
+                    dw[i] = w[j];
+                }
+
+                var fit = LogisticRegression.Fit(dx, dy, penalties, dw);
+                for (var m = 0; m < models.Length; m++)
+                {
+                    samples[m][r] = LogisticRegression.Sigmoid(fit.Coefficients[m]);
+                }
+            }
+
+            for (var m = 0; m < models.Length; m++)
+            {
+                intervals[m] = Bootstrap.FromSamples(samples[m], options.ConfidenceLevel, options.Rounds, options.Seed) with { Clusters = games.Count };
+            }
+        }
+
+        var played = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var g in games)
+        {
+            played[g.ModelA] = played.GetValueOrDefault(g.ModelA) + 1;
+            played[g.ModelB] = played.GetValueOrDefault(g.ModelB) + 1;
+        }
+
+        var scale = 400 / Math.Log(10);
+        var scores = models.Select((m, i) => new ArenaScore(m, played[m], LogisticRegression.Sigmoid(beta[i]), intervals[i], 1000 + (scale * beta[i])))
+            .Append(new ArenaScore(options.Baseline, played[options.Baseline], 0.5, null, 1000))
+            .OrderByDescending(s => s.Score).ThenBy(s => s.Model, StringComparer.Ordinal)
+            .ToArray();
+        var style = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var k = 0; k < styleCount; k++)
+        {
+            style[StyleNames[k]] = beta[models.Length + k];
+        }
+
+        return new ArenaHardResult(options.Baseline, scores, notConnected, selfBattles, games.Count(g => g.Outcome is ArenaOutcome.StrongA or ArenaOutcome.StrongB), options.StrongWeight, style, point.Converged);
+    }
+}
