@@ -35,7 +35,7 @@ internal static class AgreementCommand
         {
             var map = CsvColumnMap.Parse(parse.GetValue(columns));
             var (judgeLabels, withoutVerdict) = ReadJudge(parse.GetValue(judgments)!, map, parse.GetValue(judgeName));
-            var humanLabels = DataFiles.ReadPairwiseLabels(parse.GetValue(human)!, map);
+            var humanLabels = VerdictImport.ReadLabels(parse.GetValue(human)!, columns: map);
             var options = new AgreementOptions
             {
                 HumanRaterPrefix = HumanRaters.Parse(parse.GetValue(raters)),
@@ -69,43 +69,11 @@ internal static class AgreementCommand
         return command;
     }
 
-    /// <summary>Reads the judge's labels from our judgments file or a labels file; counts our items without a verdict.</summary>
+    /// <summary>Reads the judge's verdicts through the one verdict reader; counts items without a verdict.</summary>
     private static (List<PairwiseLabel> Labels, int? WithoutVerdict) ReadJudge(string path, CsvColumnMap map, string? judgeName)
     {
-        List<PairwiseLabel> labels;
-        int? withoutVerdict = null;
-        if (!DataFiles.IsCsv(path) && JudgmentsReader.IsJudgmentsFile(path))
-        {
-            var records = JudgmentsReader.Read(path);
-            var items = records.OfType<PairwiseRecord>().ToList();
-            if (items.Count == 0)
-            {
-                throw new InputException(path, null, null, "holds no pairwise verdicts");
-            }
-
-            withoutVerdict = items.Count(r => r.Winner is null);
-            labels = JudgmentsReader.PairwiseLabels(records);
-        }
-        else
-        {
-            labels = DataFiles.ReadPairwiseLabels(path, map);
-        }
-
-        var judges = labels.Select(l => l.Rater).Distinct(StringComparer.Ordinal).ToList();
-        if (judgeName is not null)
-        {
-            labels = labels.Where(l => string.Equals(l.Rater, judgeName, StringComparison.Ordinal)).ToList();
-            if (labels.Count == 0)
-            {
-                throw new InputException(path, null, "judge", $"no verdicts by '{judgeName}'; the file has: {string.Join(", ", judges)}");
-            }
-        }
-        else if (judges.Count > 1)
-        {
-            throw new InputException(path, null, "judge", $"holds verdicts of several judges ({string.Join(", ", judges.Take(8))}); pick one with --judge-name");
-        }
-
-        return (labels, withoutVerdict);
+        var run = Bias.JudgeRun.Load(path, judgeName, columns: map);
+        return (run.Labels.ToList(), run.WithoutVerdict);
     }
 
     private static void WriteTable(IAnsiConsole console, AgreementReport r)

@@ -46,24 +46,24 @@ internal static class BiasCommands
         {
             var path = parse.GetValue(judgments)!;
             var name = parse.GetValue(judgeName);
-            var run = JudgeRun.Load(path, name, allowNoPairwise: true);
-            var absolute = !DataFiles.IsCsv(path) && JudgmentsReader.IsJudgmentsFile(path)
-                ? JudgmentsReader.Read(path).OfType<AbsoluteRecord>().Where(a => name is null || a.Judge == name).ToList()
-                : [];
+            var imported = VerdictImport.Read(path);
+            var run = JudgeRun.FromImport(imported, name, allowNoPairwise: true);
+            var absolute = imported.Absolute.Where(a => name is null || a.Judge == name).ToList();
             var questionList = parse.GetValue(questions) is { } q ? DataFiles.ReadQuestions(q) : null;
             var answerTexts = ReadAnswers(parse.GetValue(answers));
             List<PairwiseLabel> reference = [];
             if (parse.GetValue(human) is { } h)
             {
                 // The reference may be human labels (filtered by rater) or another judge's verdicts, in either file format.
-                if (!DataFiles.IsCsv(h) && JudgmentsReader.IsJudgmentsFile(h))
+                var referenceFile = VerdictImport.Read(h);
+                if (referenceFile.IsJudgmentsFile)
                 {
-                    reference = JudgeRun.Load(h).Labels.ToList();
+                    reference = JudgeRun.FromImport(referenceFile).Labels.ToList();
                 }
                 else
                 {
                     var prefix = Statistics.HumanRaters.Parse(parse.GetValue(raters));
-                    var labels = DataFiles.ReadPairwiseLabels(h);
+                    var labels = referenceFile.Labels();
                     Statistics.HumanRaters.EnsureAnyMatch(labels, prefix, h);
                     reference = labels.Where(l => string.IsNullOrEmpty(prefix) || l.Rater.StartsWith(prefix, StringComparison.Ordinal)).ToList();
                     if (parse.GetValue(format) != "json")
@@ -324,7 +324,7 @@ internal static class BiasCommands
         command.SetAction(parse =>
         {
             var runs = parse.GetValue(judgments)!.Select(p => JudgeRun.Load(p)).ToList();
-            var humanLabels = DataFiles.ReadPairwiseLabels(parse.GetValue(human)!);
+            var humanLabels = VerdictImport.ReadLabels(parse.GetValue(human)!);
             AnswerTexts? answerTexts = null;
             if (parse.GetValue(answers) is { Length: > 0 } files)
             {
