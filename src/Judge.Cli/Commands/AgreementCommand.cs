@@ -26,16 +26,22 @@ internal static class AgreementCommand
         var columns = new Option<string?>("--columns") { Description = "Column map for CSV label files: field=Column,…" };
         var cluster = new Option<string>("--bootstrap-cluster") { Description = "What the bootstrap resamples as one unit: verdict (a judge verdict with all the human votes on it; the default) or question.", DefaultValueFactory = _ => "verdict" };
         cluster.AcceptOnlyFromAmong("verdict", "question");
+        var layouts = new LayoutOptions();
 
         var command = new Command("agreement", "Agreement of a judge with human labels: with and without ties, Cohen's kappa, confusion matrix, bootstrap interval, human-vs-human.")
         {
             judgments, human, turn, format, raters, judgeName, resamples, level, seed, columns, cluster,
         };
+        foreach (var option in layouts.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse =>
         {
             var map = CsvColumnMap.Parse(parse.GetValue(columns));
-            var (judgeLabels, withoutVerdict) = ReadJudge(parse.GetValue(judgments)!, map, parse.GetValue(judgeName));
-            var humanLabels = VerdictImport.ReadLabels(parse.GetValue(human)!, columns: map);
+            var run = Bias.JudgeRun.Load(parse.GetValue(judgments)!, parse.GetValue(judgeName), layout: layouts.Judge(parse), columns: map);
+            var humanLabels = VerdictImport.ReadLabels(parse.GetValue(human)!, layouts.Human(parse), map);
             var options = new AgreementOptions
             {
                 HumanRaterPrefix = HumanRaters.Parse(parse.GetValue(raters)),
@@ -50,7 +56,7 @@ internal static class AgreementCommand
                 throw new InputException(null, null, "--level", $"must lie strictly between 0 and 1, found {options.ConfidenceLevel.ToString(CultureInfo.InvariantCulture)}");
             }
 
-            var report = AgreementReport.Compute(judgeLabels, humanLabels, options, parse.GetValue(human)) with { JudgeItemsWithoutVerdict = withoutVerdict };
+            var report = AgreementReport.Compute(run.Labels, humanLabels, options, parse.GetValue(human)) with { JudgeItemsWithoutVerdict = run.WithoutVerdict };
             switch (parse.GetValue(format))
             {
                 case "json":
@@ -67,13 +73,6 @@ internal static class AgreementCommand
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    /// <summary>Reads the judge's verdicts through the one verdict reader; counts items without a verdict.</summary>
-    private static (List<PairwiseLabel> Labels, int? WithoutVerdict) ReadJudge(string path, CsvColumnMap map, string? judgeName)
-    {
-        var run = Bias.JudgeRun.Load(path, judgeName, columns: map);
-        return (run.Labels.ToList(), run.WithoutVerdict);
     }
 
     private static void WriteTable(IAnsiConsole console, AgreementReport r)

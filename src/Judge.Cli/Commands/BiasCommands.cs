@@ -38,15 +38,17 @@ internal static class BiasCommands
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for controlled win rates and ratings (each refits; 0: none).", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
         var format = Format();
+        var layouts = new LayoutOptions();
         var command = new Command("report", "Raw vs length-controlled win rates, position and length preferences, self-preference, ratings, verbosity attack and mean scores.")
         {
             judgments, questions, answers, baseline, turn, style, difficulty, gamed, excludeTies, judgeFamily, families, human, raters, judgeName, resamples, seed, format,
         };
+        AddAll(command, layouts.All);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(judgments)!;
             var name = parse.GetValue(judgeName);
-            var imported = VerdictImport.Read(path);
+            var imported = VerdictImport.Read(path, layouts.Judge(parse));
             var run = JudgeRun.FromImport(imported, name, allowNoPairwise: true);
             var absolute = imported.Absolute.Where(a => name is null || a.Judge == name).ToList();
             var questionList = parse.GetValue(questions) is { } q ? DataFiles.ReadQuestions(q) : null;
@@ -55,7 +57,7 @@ internal static class BiasCommands
             if (parse.GetValue(human) is { } h)
             {
                 // The reference may be human labels (filtered by rater) or another judge's verdicts, in either file format.
-                var referenceFile = VerdictImport.Read(h);
+                var referenceFile = VerdictImport.Read(h, layouts.Human(parse));
                 if (referenceFile.IsJudgmentsFile)
                 {
                     reference = JudgeRun.FromImport(referenceFile).Labels.ToList();
@@ -125,14 +127,16 @@ internal static class BiasCommands
         var style = new Option<bool>("--style") { Description = "Style control: add length, header, list and bold differences to the fit (needs --answers)." };
         var answers = new Option<string[]>("--answers", "-a") { Description = "The judged answers, for --style; repeat for each file.", AllowMultipleArgumentsPerToken = true };
         var format = Format();
+        var layouts = new LayoutOptions();
         var command = new Command("arena", "Arena-Hard-style scores: each game its own battle, strong verdicts weighted, Bradley-Terry anchored at the baseline, win rate against it with percentile bootstrap intervals.")
         {
             judgments, baseline, turn, judgeName, strong, rounds, level, seed, style, answers, format,
         };
+        AddAll(command, layouts.JudgeOnly);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(judgments)!;
-            var run = JudgeRun.Load(path, parse.GetValue(judgeName)).ForTurn(parse.GetValue(turn));
+            var run = JudgeRun.Load(path, parse.GetValue(judgeName), layout: layouts.Judge(parse)).ForTurn(parse.GetValue(turn));
             var b = parse.GetValue(baseline)!;
             if (parse.GetValue(strong) is var w && !(w > 0 && w <= 100))
             {
@@ -230,14 +234,16 @@ internal static class BiasCommands
         var excludeTies = new Option<bool>("--exclude-ties") { Description = "Leave ties out (default: a tie is half a win)." };
         var judgeName = new Option<string?>("--judge-name") { Description = "When the file holds several judges, use this one." };
         var output = new Option<string>("--out", "-o") { Description = "The difficulty file to write (JSONL: instruction, difficulty).", Required = true };
+        var layouts = new LayoutOptions();
         var command = new Command("difficulty", "Estimates a per-instruction difficulty vector from a reference panel of models (one joint fit), for reuse with `judge bias report --difficulty`.")
         {
             judgments, answers, baseline, turn, excludeTies, judgeName, output,
         };
+        AddAll(command, layouts.JudgeOnly);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(judgments)!;
-            var run = JudgeRun.Load(path, parse.GetValue(judgeName)).ForTurn(parse.GetValue(turn));
+            var run = JudgeRun.Load(path, parse.GetValue(judgeName), layout: layouts.Judge(parse)).ForTurn(parse.GetValue(turn));
             var b = parse.GetValue(baseline)!;
             var rows = LengthControl.RowsFromVerdicts(run.Labels, ReadAnswers(parse.GetValue(answers))!, b, parse.GetValue(excludeTies) ? TieHandling.Exclude : TieHandling.Half, out var skipped, out _);
             if (rows.Count == 0)
@@ -306,6 +312,14 @@ internal static class BiasCommands
         return command;
     }
 
+    private static void AddAll(Command command, IEnumerable<Option> options)
+    {
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+    }
+
     public static Command Judges(IAnsiConsole console)
     {
         var judgments = new Option<string[]>("--judgments") { Description = "A judge's verdicts (Judge judgments file or MT-Bench pairwise JSONL); repeat for each judge.", Required = true, AllowMultipleArgumentsPerToken = true };
@@ -317,14 +331,16 @@ internal static class BiasCommands
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the agreement intervals (0: none).", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
         var format = Format();
+        var layouts = new LayoutOptions();
         var command = new Command("judges", "Choose a judge: per judge, agreement with humans, parse failures, flip rate, P(first), P(longer), cost and time; and judge-by-judge agreement.")
         {
             judgments, human, turn, questions, answers, raters, resamples, seed, format,
         };
+        AddAll(command, layouts.All);
         command.SetAction(parse =>
         {
-            var runs = parse.GetValue(judgments)!.Select(p => JudgeRun.Load(p)).ToList();
-            var humanLabels = VerdictImport.ReadLabels(parse.GetValue(human)!);
+            var runs = parse.GetValue(judgments)!.Select(p => JudgeRun.Load(p, layout: layouts.Judge(parse))).ToList();
+            var humanLabels = VerdictImport.ReadLabels(parse.GetValue(human)!, layouts.Human(parse));
             AnswerTexts? answerTexts = null;
             if (parse.GetValue(answers) is { Length: > 0 } files)
             {
