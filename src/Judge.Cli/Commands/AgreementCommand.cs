@@ -56,7 +56,11 @@ internal static class AgreementCommand
                 throw new InputException(null, null, "--level", $"must lie strictly between 0 and 1, found {options.ConfidenceLevel.ToString(CultureInfo.InvariantCulture)}");
             }
 
-            var report = AgreementReport.Compute(run.Labels, humanLabels, options, parse.GetValue(human)) with { JudgeItemsWithoutVerdict = run.WithoutVerdict };
+            var report = AgreementReport.Compute(run.Labels, humanLabels, options, parse.GetValue(human)) with
+            {
+                JudgeItemsWithoutVerdict = run.WithoutVerdict,
+                Orders = OrderAgreement.Compute(run.Items ?? [], run.Calls ?? [], humanLabels, options),
+            };
             switch (parse.GetValue(format))
             {
                 case "json":
@@ -111,6 +115,18 @@ internal static class AgreementCommand
         }
 
         console.Write(matrix);
+        if (r.Orders is { } o)
+        {
+            var orders = new Table().Title($"per presentation order ({o.Items} items judged in both orders)").AddColumns("", "with ties", "without ties");
+            orders.AddRow("accuracy, A shown first (AB)", Figure(o.WithTies.Ab), Figure(o.WithoutTies.Ab));
+            orders.AddRow("accuracy, B shown first (BA)", Figure(o.WithTies.Ba), Figure(o.WithoutTies.Ba));
+            orders.AddRow("mean of the two orders", Percent(o.WithTies.Mean), Percent(o.WithoutTies.Mean));
+            orders.AddRow("correct in both orders", Figure(o.WithTies.BothOrders), Figure(o.WithoutTies.BothOrders));
+            orders.AddRow("positional consistency", Figure(o.PositionalConsistency), string.Empty);
+            console.Write(orders);
+            console.MarkupLineInterpolated($"orders without a verdict (counted as wrong): AB {o.WithoutVerdictAb}, BA {o.WithoutVerdictBa}; items judged in one order only (left out): {o.SingleOrderItems}");
+        }
+
         console.MarkupLineInterpolated($"judge verdicts: {r.JudgeVerdicts}, of which {r.UnmatchedJudgeVerdicts} have no human vote; inconsistent ties among matched votes: {r.JudgeInconsistentTies} (counted as ties)");
         if (r.JudgeItemsWithoutVerdict is > 0)
         {
@@ -136,6 +152,8 @@ internal static class AgreementCommand
 
     private static string Figure(AgreementFigure f) =>
         $"{f.Agree}/{f.Total}{(f.Rate is double rate ? $" = {rate.ToString("P1", CultureInfo.InvariantCulture)}" : string.Empty)}";
+
+    private static string Percent(double? value) => value?.ToString("P1", CultureInfo.InvariantCulture) ?? "n/a";
 
     private static string Number(double? value) => value?.ToString("0.000", CultureInfo.InvariantCulture) ?? "n/a";
 }

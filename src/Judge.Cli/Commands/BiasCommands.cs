@@ -601,6 +601,15 @@ internal static class BiasCommands
         Line("  95% bootstrap interval", j => Interval(j.Agreement.Ci) + (j.Agreement.Ci?.Warning is not null ? " (too few clusters)" : string.Empty));
         Line("agreement without ties", j => $"{j.Agreement.WithoutTies.Agree}/{j.Agreement.WithoutTies.Total} = {Percent(j.Agreement.WithoutTies.Rate)}");
         Line("  95% bootstrap interval", j => Interval(j.Agreement.CiWithoutTies) + (j.Agreement.CiWithoutTies?.Warning is not null ? " (too few clusters)" : string.Empty));
+        if (r.Judges.Any(j => j.Agreement.Orders is not null))
+        {
+            static string Fig(AgreementFigure? f) => f is null ? "n/a (one verdict per pair)" : $"{f.Agree}/{f.Total} = {Percent(f.Rate)}";
+            Line("accuracy AB / BA (with ties)", j => j.Agreement.Orders is { } o ? $"{Fig(o.WithTies.Ab)}; {Fig(o.WithTies.Ba)}" : Fig(null));
+            Line("  mean of the two orders", j => j.Agreement.Orders is { } o ? $"{Percent(o.WithTies.Mean)} (without ties {Percent(o.WithoutTies.Mean)})" : "n/a");
+            Line("correct in both orders", j => Fig(j.Agreement.Orders?.WithTies.BothOrders));
+            Line("positional consistency", j => Fig(j.Agreement.Orders?.PositionalConsistency));
+        }
+
         Line("parse failures (calls)", j => j.ParseFailureRate is double pf ? $"{j.Position!.WithoutVerdict}/{j.Position.Calls} = {Percent(pf)}" : "n/a (no call records)");
         Line("flip rate (orders disagree)", j => $"{j.Flip.Flipped}/{j.Flip.Items} = {Percent(j.Flip.Rate)}");
         Line("P(first position)", j => j.Position?.FirstRate is double pfirst ? $"{j.Position.First}/{j.Position.First + j.Position.Second} = {Percent(pfirst)}" : "n/a");

@@ -179,6 +179,7 @@ public static class JudgeComparison
             var report = AgreementReport.Compute(run.Labels, human, agreementOptions) with
             {
                 JudgeItemsWithoutVerdict = run.Items?.Count(r => r.Winner is null),
+                Orders = OrderAgreement.Compute(run.Items ?? [], run.Calls ?? [], human, agreementOptions),
             };
             var position = run.Calls is null ? null : PositionBias.FromCalls(run.Calls);
             var flip = run.Items is { } items && items.Any(r => r.Flipped is not null) ? PositionBias.FromRecords(items) : PositionBias.FromLabels(run.Labels);

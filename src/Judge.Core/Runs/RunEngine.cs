@@ -477,7 +477,11 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
             BootstrapResamples = config.Thresholds.Resamples,
             ConfidenceLevel = config.Thresholds.Confidence,
         };
-        return AgreementReport.Compute(labels, human, options, path) with { JudgeItemsWithoutVerdict = firstRepeat.Count(r => r.Winner is null) };
+        return AgreementReport.Compute(labels, human, options, path) with
+        {
+            JudgeItemsWithoutVerdict = firstRepeat.Count(r => r.Winner is null),
+            Orders = OrderAgreement.Compute(firstRepeat, records.OfType<CallRecord>().ToList(), human, options),
+        };
     }
 }
 
