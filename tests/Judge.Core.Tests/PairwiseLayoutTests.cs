@@ -216,4 +216,23 @@ public class PairwiseLayoutTests
         Assert.Equal(1, error.Line);
         Assert.Equal("b (model_b)", error.Field);
     }
+
+    [Fact]
+    public void ArenaHardLayout_GamesFromCalls_EachOrderItsOwnGameWithStrongVerdicts()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("m.jsonl",
+            """{"question_id": "q1", "model": "m", "judge": "j", "games": [{"score": "A>>B"}, {"score": "B>A"}]}""",
+            """{"question_id": "q2", "model": "m", "judge": "j", "games": [{"score": "[[B>>A]]"}, {"score": "A>>B"}]}""",
+            """{"question_id": "q3", "model": "m", "judge": "j", "games": [{"score": "A=B"}, {"score": "no verdict here"}]}""");
+        var imported = VerdictImport.Read(path, PairwiseLayout.Named("arena-hard"));
+
+        var games = ArenaHard.GamesFromCalls(imported.Items, imported.Calls, null, out var withoutVerdict);
+
+        // Model A is the baseline (shown first in game 1). q1: baseline >> m, then m (first) < baseline (second).
+        // q2: m >> baseline in game 1 (B>>A) and in game 2 (A>>B, m shown first). q3: a tie, and one unparsed game.
+        Assert.Equal([ArenaOutcome.StrongA, ArenaOutcome.A, ArenaOutcome.StrongB, ArenaOutcome.StrongB, ArenaOutcome.Tie], games.Select(g => g.Outcome));
+        Assert.All(games, g => Assert.Equal(("gpt-4-0314", "m"), (g.ModelA, g.ModelB)));
+        Assert.Equal(1, withoutVerdict);
+    }
 }

@@ -125,4 +125,57 @@ public class VerdictImportTests
         Assert.Equal(2, error.Line);
         Assert.Contains("line 1", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void SoftPreference_WrittenAndReadBack_KeepsPSecondOnTheRecordAndTheLabel()
+    {
+        using var dir = new TempDir();
+        var record = new PairwiseRecord
+        {
+            Item = "q1/t1/x|y",
+            Judge = "j",
+            Rubric = "r@1",
+            QuestionId = "1",
+            Turn = 1,
+            ModelA = "x",
+            ModelB = "y",
+            Winner = "model_a",
+            Status = VerdictStatus.Parsed,
+            PSecond = 0.25,
+        };
+        var line = JudgmentsWriter.ToLine(record);
+        var path = dir.Write("judgments.jsonl", line);
+
+        var imported = VerdictImport.Read(path);
+
+        Assert.Contains("\"p_second\":0.25", line, StringComparison.Ordinal);
+        Assert.Equal(0.25, imported.Items[0].PSecond);
+        Assert.Equal(0.25, imported.Labels()[0].PSecond);
+    }
+
+    [Fact]
+    public void SoftPreference_AlpacaEvalFile_BecomesTheLengthControlTargetOfTheModel()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("annotations.json", """
+            [
+              {"instruction": "q1", "generator_1": "base", "generator_2": "m", "output_1": "12345", "output_2": "1234567890", "annotator": "a", "preference": 1.8},
+              {"instruction": "q2", "generator_1": "m", "generator_2": "base", "output_1": "12", "output_2": "1234", "annotator": "a", "preference": 1.3},
+              {"instruction": "q3", "generator_1": "base", "generator_2": "m", "output_1": "1", "output_2": "1", "annotator": "a", "preference": null}
+            ]
+            """);
+
+        var imported = VerdictImport.Read(path, PairwiseLayout.Named("alpaca-eval"));
+        var rows = LengthControl.RowsFromVerdicts(imported.Labels(), new AnswerTexts(imported.Answers), "base", TieHandling.Half, out var skipped, out _);
+
+        // q1: the model is output_2, so its probability is p_second = 0.8; q2: it is output_1, so 1 − 0.3.
+        // q3 has no verdict: no row (it is counted as an item without a verdict).
+        Assert.Equal(0, skipped);
+        Assert.Equal(2, rows.Count);
+        Assert.Equal(0.8, rows[0].Preference, 12);
+        Assert.Equal((5.0, 10.0), (rows[0].BaselineLength, rows[0].ModelLength));
+        Assert.Equal(0.7, rows[1].Preference, 12);
+        Assert.Equal((4.0, 2.0), (rows[1].BaselineLength, rows[1].ModelLength));
+        Assert.Equal(1, imported.WithoutVerdict);
+    }
 }

@@ -52,7 +52,7 @@ internal static class BiasCommands
             var run = JudgeRun.FromImport(imported, name, allowNoPairwise: true);
             var absolute = imported.Absolute.Where(a => name is null || a.Judge == name).ToList();
             var questionList = parse.GetValue(questions) is { } q ? DataFiles.ReadQuestions(q) : null;
-            var answerTexts = ReadAnswers(parse.GetValue(answers));
+            var answerTexts = ReadAnswers(parse.GetValue(answers)) ?? (imported.Answers.Count > 0 ? new AnswerTexts(imported.Answers) : null);
             List<PairwiseLabel> reference = [];
             if (parse.GetValue(human) is { } h)
             {

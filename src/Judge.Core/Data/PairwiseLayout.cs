@@ -74,11 +74,12 @@ public sealed class PairwiseLayout
     /// <c>turn</c>, <c>winner</c>, <c>order</c> (<c>AB</c>/<c>BA</c>: one record per presentation
     /// order), <c>winner_ab</c> and <c>winner_ba</c> (both orders' verdicts in one record), <c>p_second</c>
     /// (probability the second answer wins), <c>preference</c> (AlpacaEval's 1..2, p = preference − 1),
-    /// <c>p_second_ab</c>/<c>p_second_ba</c>, <c>error</c> (non-empty: the verdict failed), and
+    /// <c>p_second_ab</c>/<c>p_second_ba</c>, <c>error</c> (non-empty: the verdict failed), <c>answer_a</c>
+    /// and <c>answer_b</c> (the answers' texts, for length and style, turn 1), and
     /// <c>orient</c> (<c>model</c> or <c>position</c>, a setting rather than a field).
     /// </summary>
     public static IReadOnlyList<string> KnownFields { get; } =
-        ["question_id", "model_a", "model_b", "judge", "turn", "winner", "order", "winner_ab", "winner_ba", "p_second", "preference", "p_second_ab", "p_second_ba", "error", "orient"];
+        ["question_id", "model_a", "model_b", "judge", "turn", "winner", "order", "winner_ab", "winner_ba", "p_second", "preference", "p_second_ab", "p_second_ba", "error", "answer_a", "answer_b", "orient"];
 
     /// <summary>The named layouts: <c>mt-bench</c>, <c>fastchat-pair</c>, <c>llmbar</c>, <c>alpaca-eval</c>, <c>pandalm</c>, <c>pandalm-human</c>, <c>arena-hard</c>.</summary>
     public static IReadOnlyList<string> Names => Layouts.Keys.ToArray();
@@ -92,16 +93,16 @@ public sealed class PairwiseLayout
         ["fastchat-pair"] = "question_id=question_id,model_a=model_1,model_b=model_2,judge=judge,turn=turn,winner_ab=g1_winner,winner_ba=g2_winner",
 
         // LLMBar's dataset.json: no ids (the position is the id), label 1 or 2 names the better output.
-        ["llmbar"] = "question_id=#index,model_a='output_1',model_b='output_2',winner=label,judge='llmbar'",
+        ["llmbar"] = "question_id=#index,model_a='output_1',model_b='output_2',winner=label,judge='llmbar',answer_a=output_1,answer_b=output_2",
 
         // AlpacaEval's annotations.json: preference in [1, 2] (1: output_1 better), null when the annotator failed.
-        ["alpaca-eval"] = "question_id=instruction,model_a=generator_1,model_b=generator_2,judge=annotator,preference=preference",
+        ["alpaca-eval"] = "question_id=instruction,model_a=generator_1,model_b=generator_2,judge=annotator,preference=preference,answer_a=output_1,answer_b=output_2",
 
         // PandaLM's judge results (gpt-3.5-turbo-testset-v1.json): "1", "2", "Tie"; other text is unparsed (checked against the file).
         ["pandalm"] = "question_id=idx,model_a='response1',model_b='response2',winner=gpt_result,judge='pandalm-judge'",
 
         // PandaLM's testset-v1.json: three annotators per item, one vote each (0 tie, 1, 2; checked against the file).
-        ["pandalm-human"] = "question_id=idx,model_a='response1',model_b='response2',winner=annotator1|annotator2|annotator3",
+        ["pandalm-human"] = "question_id=idx,model_a='response1',model_b='response2',winner=annotator1|annotator2|annotator3,answer_a=response1,answer_b=response2",
 
         // Arena-Hard-Auto's model_judgment/<judge>/<model>.jsonl: game 1 shows the baseline first, game 2 the model; scores by position.
         ["arena-hard"] = "question_id=question_id,model_a='gpt-4-0314',model_b=model,judge=judge,winner_ab=games[0].score,winner_ba=games[1].score,orient=position",

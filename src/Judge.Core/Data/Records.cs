@@ -38,7 +38,15 @@ public sealed record SourceLocation(string Path, int Line)
 /// <param name="Winner">The label as written in the file.</param>
 /// <param name="Rater">Who labelled it (MT-Bench: <c>expert_N</c> or <c>author_N</c>).</param>
 /// <param name="Turn">The 1-based turn that was judged.</param>
-public sealed record PairwiseLabel(string QuestionId, string ModelA, string ModelB, PairwiseWinner Winner, string Rater, int Turn);
+public sealed record PairwiseLabel(string QuestionId, string ModelA, string ModelB, PairwiseWinner Winner, string Rater, int Turn)
+{
+    /// <summary>
+    /// A soft verdict beside the hard <see cref="Winner"/>: the probability that model B wins, in [0, 1]
+    /// (AlpacaEval's preference − 1); <see langword="null"/> for a hard verdict. Length control uses it as
+    /// its target; agreement statistics use <see cref="Winner"/>.
+    /// </summary>
+    public double? PSecond { get; init; }
+}
 
 /// <summary>The outcome of a pairwise comparison, in terms of the pair's own A and B.</summary>
 public enum PairwiseWinner

@@ -145,7 +145,7 @@ public static class JudgmentsReader
     public static List<PairwiseLabel> PairwiseLabels(IEnumerable<JudgmentRecord> records) =>
         records.OfType<PairwiseRecord>()
             .Where(r => r.Winner is not null)
-            .Select(r => new PairwiseLabel(r.QuestionId, r.ModelA, r.ModelB, PairwiseWinners.TryParse(r.Winner)!.Value, r.Judge, r.Turn))
+            .Select(r => new PairwiseLabel(r.QuestionId, r.ModelA, r.ModelB, PairwiseWinners.TryParse(r.Winner)!.Value, r.Judge, r.Turn) { PSecond = r.PSecond })
             .ToList();
 }
 

@@ -33,6 +33,12 @@ public sealed record ImportedVerdicts(
     /// <summary>Items without a verdict (unparsed, out of range, dropped or failed).</summary>
     public int WithoutVerdict => Items.Count(i => i.Winner is null);
 
+    /// <summary>
+    /// The answers' texts the file carried (a layout's <c>answer_a</c>/<c>answer_b</c>, turn 1; the first
+    /// text of each question and model is kept), for length control and style; empty when it had none.
+    /// </summary>
+    public IReadOnlyList<ModelAnswer> Answers { get; init; } = [];
+
     /// <summary>Whether any item or call came from per-order records.</summary>
     public bool HasOrders => Calls.Any(c => c.Order is "AB" or "BA");
 
@@ -162,6 +168,7 @@ public static class VerdictImport
         var single = new Dictionary<string, (int Line, PairwiseRecord Record)>(StringComparer.Ordinal);
         var dropped = 0;
         var index = 0;
+        var answers = new Dictionary<(string, string), ModelAnswer>();
         foreach (var (line, text) in Jsonl.ReadLines(path))
         {
             using var doc = Jsonl.Parse(path, line, text);
@@ -170,6 +177,14 @@ public static class VerdictImport
             var a = row.RequiredText("model_a");
             var b = row.RequiredText("model_b");
             var turn = row.Turn();
+            foreach (var (field, model) in new[] { ("answer_a", a), ("answer_b", b) })
+            {
+                if (turn == 1 && row.OptionalText(field) is { } answer && !answers.ContainsKey((qid, model)))
+                {
+                    answers[(qid, model)] = new ModelAnswer(qid, model, [answer]) { Source = new SourceLocation(path, line) };
+                }
+            }
+
             if (strict && string.Equals(a, b, StringComparison.Ordinal))
             {
                 throw new InputException(path, line, layout.Source("model_b"), $"compares model '{a}' with itself");
@@ -274,7 +289,7 @@ public static class VerdictImport
             items.Add(Combine(group));
         }
 
-        return new ImportedVerdicts(path, layout.Name, items, calls, [], dropped, false);
+        return new ImportedVerdicts(path, layout.Name, items, calls, [], dropped, false) { Answers = answers.Values.ToArray() };
     }
 
     private static InputException Conflict(string path, int line, int earlierLine, string judge, string qid, int turn, string a, string b, string? order) =>
@@ -403,6 +418,15 @@ public static class VerdictImport
             { ValueKind: JsonValueKind.String } v when !string.IsNullOrWhiteSpace(v.GetString()) => v.GetString()!,
             null => throw Error(field, "is missing"),
             { } v => throw Error(field, $"expected a non-empty string, found {v.ValueKind.ToString().ToLowerInvariant()}"),
+        };
+
+        /// <summary>An optional text; a number or boolean is taken as written (PandaLM's test set has an answer that is the JSON value true).</summary>
+        public string? OptionalText(string field) => Get(field) switch
+        {
+            null => null,
+            { ValueKind: JsonValueKind.String } v => v.GetString(),
+            { ValueKind: JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False } v => v.GetRawText(),
+            { } v => throw Error(field, $"expected a string, found {v.ValueKind.ToString().ToLowerInvariant()}"),
         };
 
         public int Turn()
