@@ -467,7 +467,7 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
             return null;
         }
 
-        var human = DataFiles.ReadPairwiseLabels(path);
+        var human = Results.VerdictImport.ReadLabels(path, config.Data.HumanPairwiseLayout);
         var firstRepeat = records.OfType<PairwiseRecord>().Where(r => (r.Repeat ?? 1) == 1).ToList();
         var labels = JudgmentsReader.PairwiseLabels(firstRepeat);
         var options = new AgreementOptions
