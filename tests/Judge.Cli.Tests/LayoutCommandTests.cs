@@ -128,4 +128,30 @@ public class LayoutCommandTests
         Assert.Equal(5, m.GetProperty("games").GetInt32());
         Assert.Equal(5.0 / 7, m.GetProperty("score").GetDouble(), 6);
     }
+
+    [Fact]
+    public async Task BiasReport_AlpacaEvalLayout_SoftPreferencesAndTheFilesAnswersDriveLengthControl()
+    {
+        // 30 instructions; the model (output_2) is longer on half of them; its soft preference
+        // cycles through 0.9, 0.6, 0.3, so its raw win rate is their mean, 0.6, whatever the fit.
+        var rows = new List<string>();
+        double[] prefs = [1.9, 1.6, 1.3];
+        for (var i = 0; i < 30; i++)
+        {
+            var model = new string('m', i % 2 == 0 ? 40 + i : 10 + i);
+            rows.Add($$"""{"instruction": "q{{i}}", "generator_1": "base", "generator_2": "m", "output_1": "{{new string('b', 25)}}", "output_2": "{{model}}", "annotator": "a", "preference": {{prefs[i % 3].ToString(System.Globalization.CultureInfo.InvariantCulture)}}}""");
+        }
+
+        var path = Paths.Temp("annotations.json");
+        File.WriteAllText(path, "[\n" + string.Join(",\n", rows) + "\n]");
+
+        var (exit, output) = await CliRunner.RunAsync("bias", "report", "--judgments", path, "--layout", "alpaca-eval", "--baseline", "base", "--resamples", "0", "--format", "json");
+
+        Assert.True(exit == 0, output);
+        using var doc = JsonDocument.Parse(output);
+        var m = doc.RootElement.GetProperty("length_controlled").GetProperty("models").EnumerateArray().Single();
+        Assert.Equal("m", m.GetProperty("model").GetString());
+        Assert.Equal(30, m.GetProperty("rows").GetInt32());
+        Assert.Equal(0.6, m.GetProperty("raw_win_rate").GetDouble(), 12);
+    }
 }
