@@ -265,26 +265,14 @@ public sealed class PairwiseLayout
     }
 }
 
-/// <summary>One side of a pairwise verdict as a file writes it, before it is tied to models or positions.</summary>
-public enum VerdictSide
-{
-    /// <summary>The first answer (model A, or the one shown first).</summary>
-    First,
-
-    /// <summary>The second answer.</summary>
-    Second,
-
-    /// <summary>Neither.</summary>
-    Tie,
-
-    /// <summary>MT-Bench's "tie (inconsistent)": the two orders disagreed.</summary>
-    InconsistentTie,
-}
-
-/// <summary>A verdict text read: its side, and whether it was a strong (five-level) verdict.</summary>
-/// <param name="Side">The side.</param>
+/// <summary>
+/// A verdict text as a published file writes it: its winner, A and B in the file's own terms (the
+/// item's models, or the positions shown; see <see cref="VerdictOrientation"/>), and whether it was a
+/// strong (five-level) verdict.
+/// </summary>
+/// <param name="Winner">A, B, a tie or an inconsistent tie, in the file's terms.</param>
 /// <param name="Strong">Whether it was A&gt;&gt;B or B&gt;&gt;A.</param>
-public readonly record struct VerdictText(VerdictSide Side, bool Strong)
+public readonly record struct VerdictText(PairwiseWinner Winner, bool Strong)
 {
     /// <summary>
     /// Reads a published verdict: <c>model_a</c>/<c>a</c>/<c>1</c>/<c>model_1</c>/<c>first</c>/<c>output_1</c>,
@@ -307,23 +295,23 @@ public readonly record struct VerdictText(VerdictSide Side, bool Strong)
 
         return t switch
         {
-            "model_a" or "a" or "1" or "model_1" or "first" or "output_1" or "a>b" => new VerdictText(VerdictSide.First, false),
-            "a>>b" => new VerdictText(VerdictSide.First, true),
-            "model_b" or "b" or "2" or "model_2" or "second" or "output_2" or "b>a" => new VerdictText(VerdictSide.Second, false),
-            "b>>a" => new VerdictText(VerdictSide.Second, true),
-            "tie" or "0" or "a=b" or "b=a" => new VerdictText(VerdictSide.Tie, false),
-            "tie (inconsistent)" or "inconsistent" => new VerdictText(VerdictSide.InconsistentTie, false),
+            "model_a" or "a" or "1" or "model_1" or "first" or "output_1" or "a>b" => new VerdictText(PairwiseWinner.ModelA, false),
+            "a>>b" => new VerdictText(PairwiseWinner.ModelA, true),
+            "model_b" or "b" or "2" or "model_2" or "second" or "output_2" or "b>a" => new VerdictText(PairwiseWinner.ModelB, false),
+            "b>>a" => new VerdictText(PairwiseWinner.ModelB, true),
+            "tie" or "0" or "a=b" or "b=a" => new VerdictText(PairwiseWinner.Tie, false),
+            "tie (inconsistent)" or "inconsistent" => new VerdictText(PairwiseWinner.InconsistentTie, false),
             _ => null,
         };
     }
 
     /// <summary>The five-level spelling of a strong or plain verdict (<c>A&gt;&gt;B</c>, <c>A&gt;B</c>, <c>A=B</c>, <c>B&gt;A</c>, <c>B&gt;&gt;A</c>).</summary>
-    public string FiveLevel => (Side, Strong) switch
+    public string FiveLevel => (Winner, Strong) switch
     {
-        (VerdictSide.First, true) => "A>>B",
-        (VerdictSide.First, false) => "A>B",
-        (VerdictSide.Second, true) => "B>>A",
-        (VerdictSide.Second, false) => "B>A",
+        (PairwiseWinner.ModelA, true) => "A>>B",
+        (PairwiseWinner.ModelA, false) => "A>B",
+        (PairwiseWinner.ModelB, true) => "B>>A",
+        (PairwiseWinner.ModelB, false) => "B>A",
         _ => "A=B",
     };
 }

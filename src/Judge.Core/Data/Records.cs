@@ -80,15 +80,12 @@ public static class PairwiseWinners
         _ => throw new ArgumentOutOfRangeException(nameof(winner)),
     };
 
-    /// <summary>Parses the MT-Bench spelling, case-insensitively; <see langword="null"/> when it is none of them.</summary>
-    public static PairwiseWinner? TryParse(string? text) => text?.Trim().ToLowerInvariant() switch
-    {
-        "model_a" or "a" => PairwiseWinner.ModelA,
-        "model_b" or "b" => PairwiseWinner.ModelB,
-        "tie" => PairwiseWinner.Tie,
-        "tie (inconsistent)" or "inconsistent" => PairwiseWinner.InconsistentTie,
-        _ => null,
-    };
+    /// <summary>
+    /// Parses a verdict as published files write it, case-insensitively (the one parser; see
+    /// <see cref="VerdictText.TryParse"/>): the MT-Bench spelling, <c>a</c>/<c>b</c>, <c>1</c>/<c>2</c>/<c>0</c>,
+    /// five-level labels; <see langword="null"/> when it is none of them.
+    /// </summary>
+    public static PairwiseWinner? TryParse(string? text) => VerdictText.TryParse(text)?.Winner;
 
     /// <summary>The same outcome seen from the other side: A and B exchange, ties stay.</summary>
     public static PairwiseWinner Mirror(this PairwiseWinner winner) => winner switch

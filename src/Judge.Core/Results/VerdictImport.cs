@@ -222,7 +222,7 @@ public static class VerdictImport
                     var record = Base(rater) with
                     {
                         Status = verdict.Status,
-                        Winner = verdict.Side is { } side ? ToWinner(side).ToWire() : null,
+                        Winner = verdict.Winner?.ToWire(),
                         Error = verdict.Error,
                         PSecond = verdict.PSecond,
                         StrongVerdict = verdict.Strong ? verdict.Text!.Value.FiveLevel : null,
@@ -299,7 +299,7 @@ public static class VerdictImport
     {
         // The call speaks of positions: first and second as shown.
         var flip = layout.Orientation == VerdictOrientation.Model && order == "BA";
-        var side = v.Side is { } s ? (flip ? Mirror(s) : s) : (VerdictSide?)null;
+        var side = v.Winner is { } w ? (flip ? w.Mirror() : w) : (PairwiseWinner?)null;
         return new CallRecord
         {
             Item = item,
@@ -311,8 +311,8 @@ public static class VerdictImport
             Verdict = v.Raw,
             Choice = side switch
             {
-                VerdictSide.First => "first",
-                VerdictSide.Second => "second",
+                PairwiseWinner.ModelA => "first",
+                PairwiseWinner.ModelB => "second",
                 null => null,
                 _ => "tie",
             },
@@ -364,21 +364,6 @@ public static class VerdictImport
         return PairwiseRecord.From(combined) with { PSecond = pB.Count == 0 || combined.Status != VerdictStatus.Parsed ? null : pB.Average() };
     }
 
-    private static VerdictSide Mirror(VerdictSide side) => side switch
-    {
-        VerdictSide.First => VerdictSide.Second,
-        VerdictSide.Second => VerdictSide.First,
-        _ => side,
-    };
-
-    private static PairwiseWinner ToWinner(VerdictSide side) => side switch
-    {
-        VerdictSide.First => PairwiseWinner.ModelA,
-        VerdictSide.Second => PairwiseWinner.ModelB,
-        VerdictSide.Tie => PairwiseWinner.Tie,
-        _ => PairwiseWinner.InconsistentTie,
-    };
-
     private sealed class Group(PairwiseRecord item)
     {
         public PairwiseRecord Item { get; } = item;
@@ -386,10 +371,10 @@ public static class VerdictImport
         public Dictionary<string, (int Line, CallRecord Call, OrderVerdict Verdict)> Orders { get; } = new(StringComparer.Ordinal);
     }
 
-    /// <summary>One verdict as read: its status, side (in the layout's orientation), soft probability and raw text.</summary>
+    /// <summary>One verdict as read: its status, winner (in the layout's orientation), soft probability and raw text.</summary>
     private sealed record OrderVerdict(VerdictStatus Status, VerdictText? Text, string? Raw, double? PSecond, string? Error)
     {
-        public VerdictSide? Side => Text?.Side;
+        public PairwiseWinner? Winner => Text?.Winner;
 
         public bool Strong => Text?.Strong == true;
     }
@@ -502,7 +487,7 @@ public static class VerdictImport
                     return new OrderVerdict(VerdictStatus.Unparsed, null, null, null, "no verdict (the preference is missing)");
                 }
 
-                var side = soft > 0.5 ? VerdictSide.Second : soft < 0.5 ? VerdictSide.First : VerdictSide.Tie;
+                var side = soft > 0.5 ? PairwiseWinner.ModelB : soft < 0.5 ? PairwiseWinner.ModelA : PairwiseWinner.Tie;
                 return new OrderVerdict(VerdictStatus.Parsed, new VerdictText(side, false), null, soft, null);
             }
 
