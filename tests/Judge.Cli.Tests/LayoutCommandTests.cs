@@ -154,4 +154,25 @@ public class LayoutCommandTests
         Assert.Equal(30, m.GetProperty("rows").GetInt32());
         Assert.Equal(0.6, m.GetProperty("raw_win_rate").GetDouble(), 12);
     }
+
+    [Fact]
+    public async Task Agreement_DuplicatedJudgeRecords_DroppedAndReported()
+    {
+        var judge = Paths.Temp("dup.jsonl");
+        var row = """{"question_id": 1, "model_a": "x", "model_b": "y", "winner": "model_a", "judge": "j"}""";
+        File.WriteAllLines(judge, [row, row, row.Replace("\"question_id\": 1", "\"question_id\": 2", StringComparison.Ordinal)]);
+        var human = Paths.Temp("h.jsonl");
+        File.WriteAllLines(human, [row.Replace("\"j\"", "\"expert_1\"", StringComparison.Ordinal)]);
+
+        var (exit, output) = await CliRunner.RunAsync("agreement", "--judgments", judge, "--human", human, "--resamples", "0", "--format", "json");
+        var (tableExit, table) = await CliRunner.RunAsync("agreement", "--judgments", judge, "--human", human, "--resamples", "0");
+
+        Assert.True(exit == 0, output);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal(1, doc.RootElement.GetProperty("judge_duplicates_dropped").GetInt32());
+        Assert.Equal(0, doc.RootElement.GetProperty("human_duplicates_dropped").GetInt32());
+        Assert.Equal(2, doc.RootElement.GetProperty("judge_verdicts").GetInt32());
+        Assert.True(tableExit == 0, table);
+        Assert.Contains("exact duplicate records dropped: judge 1, human 0", table);
+    }
 }

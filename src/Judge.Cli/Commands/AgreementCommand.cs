@@ -41,7 +41,8 @@ internal static class AgreementCommand
         {
             var map = CsvColumnMap.Parse(parse.GetValue(columns));
             var run = Bias.JudgeRun.Load(parse.GetValue(judgments)!, parse.GetValue(judgeName), layout: layouts.Judge(parse), columns: map);
-            var humanLabels = VerdictImport.ReadLabels(parse.GetValue(human)!, layouts.Human(parse), map);
+            var humanFile = VerdictImport.ReadReference(parse.GetValue(human)!, layouts.Human(parse), map);
+            var humanLabels = humanFile.Labels();
             var options = new AgreementOptions
             {
                 HumanRaterPrefix = HumanRaters.Parse(parse.GetValue(raters)),
@@ -60,6 +61,8 @@ internal static class AgreementCommand
             {
                 JudgeItemsWithoutVerdict = run.WithoutVerdict,
                 Orders = OrderAgreement.Compute(run.Items ?? [], run.Calls ?? [], humanLabels, options),
+                JudgeDuplicatesDropped = run.DuplicatesDropped,
+                HumanDuplicatesDropped = humanFile.DuplicatesDropped,
             };
             switch (parse.GetValue(format))
             {
@@ -128,6 +131,11 @@ internal static class AgreementCommand
         }
 
         console.MarkupLineInterpolated($"judge verdicts: {r.JudgeVerdicts}, of which {r.UnmatchedJudgeVerdicts} have no human vote; inconsistent ties among matched votes: {r.JudgeInconsistentTies} (counted as ties)");
+        if (r.JudgeDuplicatesDropped is > 0 || r.HumanDuplicatesDropped is > 0)
+        {
+            console.MarkupLineInterpolated($"[yellow]exact duplicate records dropped: judge {r.JudgeDuplicatesDropped ?? 0}, human {r.HumanDuplicatesDropped ?? 0}[/]");
+        }
+
         if (r.JudgeItemsWithoutVerdict is > 0)
         {
             console.MarkupLineInterpolated($"[yellow]{r.JudgeItemsWithoutVerdict} judged items had no verdict (unparsed, out of range, dropped or failed) and are not compared[/]");

@@ -107,6 +107,10 @@ internal static class BiasCommands
             else
             {
                 WriteReport(console, report, answerTexts is not null);
+                if (run.DuplicatesDropped > 0)
+                {
+                    console.MarkupLineInterpolated($"[yellow]{run.DuplicatesDropped} exact duplicate records dropped from {path}[/]");
+                }
             }
 
             return ExitCodes.Ok;
@@ -608,6 +612,11 @@ internal static class BiasCommands
             Line("  mean of the two orders", j => j.Agreement.Orders is { } o ? $"{Percent(o.WithTies.Mean)} (without ties {Percent(o.WithoutTies.Mean)})" : "n/a");
             Line("correct in both orders", j => Fig(j.Agreement.Orders?.WithTies.BothOrders));
             Line("positional consistency", j => Fig(j.Agreement.Orders?.PositionalConsistency));
+        }
+
+        if (r.Judges.Any(j => j.Agreement.JudgeDuplicatesDropped is > 0))
+        {
+            Line("exact duplicates dropped", j => Int(j.Agreement.JudgeDuplicatesDropped ?? 0));
         }
 
         Line("parse failures (calls)", j => j.ParseFailureRate is double pf ? $"{j.Position!.WithoutVerdict}/{j.Position.Calls} = {Percent(pf)}" : "n/a (no call records)");

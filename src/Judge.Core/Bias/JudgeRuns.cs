@@ -180,11 +180,13 @@ public static class JudgeComparison
             {
                 JudgeItemsWithoutVerdict = run.Items?.Count(r => r.Winner is null),
                 Orders = OrderAgreement.Compute(run.Items ?? [], run.Calls ?? [], human, agreementOptions),
+                JudgeDuplicatesDropped = run.DuplicatesDropped,
             };
             var position = run.Calls is null ? null : PositionBias.FromCalls(run.Calls);
             var flip = run.Items is { } items && items.Any(r => r.Flipped is not null) ? PositionBias.FromRecords(items) : PositionBias.FromLabels(run.Labels);
             double? cost = run.CostByItem.Count == 0 ? null : run.CostByItem.Values.Sum();
-            double? seconds = run.Calls is { Count: > 0 } calls && judgments > 0 ? calls.Sum(c => c.LatencyMs) / judgments : null;
+            // Imported per-order records carry no timing.
+            double? seconds = run.Calls is { Count: > 0 } calls && judgments > 0 && calls.Any(c => c.Method != "import") ? calls.Sum(c => c.LatencyMs) / judgments : null;
             rows.Add(new JudgeRow(
                 run.Name,
                 run.Path,

@@ -79,7 +79,11 @@ public static class VerdictImport
     /// line and field: a reference label has no "failed" state. A judgments file gives its verdicts.
     /// </summary>
     public static List<PairwiseLabel> ReadLabels(string path, PairwiseLayout? layout = null, CsvColumnMap? columns = null) =>
-        Read(path, layout, columns, strict: true).Labels();
+        ReadReference(path, layout, columns).Labels();
+
+    /// <summary>Reads reference labels as <see cref="ReadLabels"/> does, keeping what was read (e.g. the duplicates dropped).</summary>
+    public static ImportedVerdicts ReadReference(string path, PairwiseLayout? layout = null, CsvColumnMap? columns = null) =>
+        Read(path, layout, columns, strict: true);
 
     private static ImportedVerdicts Read(string path, PairwiseLayout? layout, CsvColumnMap? columns, bool strict)
     {

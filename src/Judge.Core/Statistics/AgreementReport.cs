@@ -95,6 +95,12 @@ public sealed record AgreementReport(
     /// </summary>
     public OrderAgreementReport? Orders { get; init; }
 
+    /// <summary>Judge records dropped as exact repeats of earlier ones (see <see cref="Results.VerdictImport"/>); <see langword="null"/> when not known.</summary>
+    public int? JudgeDuplicatesDropped { get; init; }
+
+    /// <summary>Human votes dropped as exact repeats of earlier ones; <see langword="null"/> when not known.</summary>
+    public int? HumanDuplicatesDropped { get; init; }
+
     /// <summary>
     /// Compares <paramref name="judge"/>'s verdicts with <paramref name="human"/> votes. Both are read
     /// with <see cref="MtBenchFiles.ReadPairwiseLabels"/> (or the CSV reader); pairs may be listed in
