@@ -98,6 +98,7 @@ public class LayoutCommandTests
         var (exit, output) = await CliRunner.RunAsync("judges", "--judgments", FastChatPair(), "--layout", "fastchat-pair", "--human", HumanArray(), "--human-map", HumanMap, "--resamples", "0");
 
         Assert.True(exit == 0, output);
+        Assert.Matches(@"without a verdict \(not compared\)\s*│ 1\s", output);
         Assert.Contains("correct in both orders", output);
         Assert.Contains("1/3 = 33.3 %", output);
         Assert.Contains("positional consistency", output);

@@ -601,6 +601,7 @@ internal static class BiasCommands
 
         void Line(string label, Func<JudgeRow, string> cell) => AddPlainRow(table, [label, .. r.Judges.Select(cell)]);
         Line("judgments", j => Int(j.Judgments));
+        Line("  without a verdict (not compared)", j => j.Agreement.JudgeItemsWithoutVerdict is int n ? Int(n) : "n/a");
         Line("agreement with ties", j => $"{j.Agreement.WithTies.Agree}/{j.Agreement.WithTies.Total} = {Percent(j.Agreement.WithTies.Rate)}");
         Line("  95% bootstrap interval", j => Interval(j.Agreement.Ci) + (j.Agreement.Ci?.Warning is not null ? " (too few clusters)" : string.Empty));
         Line("agreement without ties", j => $"{j.Agreement.WithoutTies.Agree}/{j.Agreement.WithoutTies.Total} = {Percent(j.Agreement.WithoutTies.Rate)}");
