@@ -42,9 +42,6 @@ public sealed record ImportedVerdicts(
     /// <summary>Whether any item or call came from per-order records.</summary>
     public bool HasOrders => Calls.Any(c => c.Order is "AB" or "BA");
 
-    /// <summary>The judges named, in order of first appearance.</summary>
-    public IReadOnlyList<string> Judges => Items.Select(i => i.Judge).Concat(Absolute.Select(a => a.Judge)).Distinct(StringComparer.Ordinal).ToArray();
-
     /// <summary>Only the records of <paramref name="judge"/>.</summary>
     public ImportedVerdicts ForJudge(string judge) => this with
     {
