@@ -222,6 +222,17 @@ public static class HtmlReport
         }
 
         html.Append(Inv($"<tr><th>judge verdicts unmatched</th><td class=\"num\">{ag.UnmatchedJudgeVerdicts} of {ag.JudgeVerdicts}</td><td>{ag.JudgeItemsWithoutVerdict ?? 0} items without verdict</td></tr></table>"));
+        if (ag.Orders is { } o)
+        {
+            string Cell(Statistics.AgreementFigure f) => Inv($"{ReportText.F(f.Rate, "0.0%")} ({f.Agree}/{f.Total})");
+            html.Append(Inv($"<h3>Per presentation order</h3><p class=\"meta\">{o.Items} items judged in both orders; an order without a verdict counts as wrong (AB: {o.WithoutVerdictAb}, BA: {o.WithoutVerdictBa}); {o.SingleOrderItems} items judged in one order only are left out.</p><table><tr><th></th><th>with ties</th><th>without ties</th></tr>"));
+            html.Append(Inv($"<tr><th>accuracy, A shown first</th><td class=\"num\">{Cell(o.WithTies.Ab)}</td><td class=\"num\">{Cell(o.WithoutTies.Ab)}</td></tr>"));
+            html.Append(Inv($"<tr><th>accuracy, B shown first</th><td class=\"num\">{Cell(o.WithTies.Ba)}</td><td class=\"num\">{Cell(o.WithoutTies.Ba)}</td></tr>"));
+            html.Append(Inv($"<tr><th>mean of the two orders</th><td class=\"num\">{ReportText.F(o.WithTies.Mean, "0.0%")}</td><td class=\"num\">{ReportText.F(o.WithoutTies.Mean, "0.0%")}</td></tr>"));
+            html.Append(Inv($"<tr><th>correct in both orders</th><td class=\"num\">{Cell(o.WithTies.BothOrders)}</td><td class=\"num\">{Cell(o.WithoutTies.BothOrders)}</td></tr>"));
+            html.Append(Inv($"<tr><th>positional consistency</th><td class=\"num\">{Cell(o.PositionalConsistency)}</td><td></td></tr></table>"));
+        }
+
         html.Append("<table><tr><th>judge \\ human</th>");
         foreach (var l in ag.ConfusionMatrix.Labels)
         {

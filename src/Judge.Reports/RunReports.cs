@@ -156,6 +156,10 @@ public static class MarkdownReport
         if (r.Agreement is { } ag)
         {
             sb.Append(CultureInfo.InvariantCulture, $"Agreement with human labels ({HumanRaters.Describe(ag.HumanRaterPrefix)}): {ReportText.F(ag.WithTies.Rate, "0.0%")} with ties ({ag.WithTies.Agree}/{ag.WithTies.Total}), {ReportText.F(ag.WithoutTies.Rate, "0.0%")} without ties.\n");
+            if (ag.Orders is { } o)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"Per presentation order ({o.Items} items in both orders; an order without a verdict counts as wrong): A first {ReportText.F(o.WithTies.Ab.Rate, "0.0%")} ({o.WithTies.Ab.Agree}/{o.WithTies.Ab.Total}), B first {ReportText.F(o.WithTies.Ba.Rate, "0.0%")} ({o.WithTies.Ba.Agree}/{o.WithTies.Ba.Total}), mean {ReportText.F(o.WithTies.Mean, "0.0%")}; correct in both orders {ReportText.F(o.WithTies.BothOrders.Rate, "0.0%")} ({o.WithTies.BothOrders.Agree}/{o.WithTies.BothOrders.Total}); positional consistency {ReportText.F(o.PositionalConsistency.Rate, "0.0%")} ({o.PositionalConsistency.Agree}/{o.PositionalConsistency.Total}). Without ties: mean {ReportText.F(o.WithoutTies.Mean, "0.0%")}, both orders {ReportText.F(o.WithoutTies.BothOrders.Rate, "0.0%")}.\n");
+            }
         }
 
         return sb.ToString();

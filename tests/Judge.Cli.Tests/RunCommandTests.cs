@@ -127,6 +127,21 @@ public class RunCommandTests
     }
 
     [Fact]
+    public async Task Run_BothOrdersWithHumanLabels_ReportsShowThePerOrderFigures()
+    {
+        var config = RunConfigs.Write("compare", "mock:5", "options:\n  turns: [1, 2]", humanLabels: true);
+        var (exit, output) = await CliRunner.RunAsync("run", config);
+
+        Assert.True(exit == 0, output);
+        var outDir = RunConfigs.Out(config);
+        var html = File.ReadAllText(Path.Combine(outDir, "report.html"));
+        Assert.Contains("Per presentation order", html);
+        Assert.Contains("correct in both orders", html);
+        Assert.Contains("positional consistency", html);
+        Assert.Contains("Per presentation order (", File.ReadAllText(Path.Combine(outDir, "summary.md")));
+    }
+
+    [Fact]
     public async Task Run_WinRateGateMissed_ExitsOneWithAFailedJUnitCase()
     {
         var config = RunConfigs.Write("compare", RunConfigs.Replay, "thresholds:\n  baseline: assistant-large\n  min_win_rate: 0.5\n  junit_per_item: true");

@@ -87,6 +87,8 @@ public class RunResumeTests
     [Theory]
     [InlineData("mode: grade\ndata:\n  questions: q\n  answers: a\njudge: x:y\noptions:\n  repeats: 0", 7, "must be a positive integer")]
     [InlineData("mode: grade\ndata:\n  questions: q\n  answers: a\n  extra: 1\njudge: x:y", 5, "unknown key 'extra' in 'data'")]
+    [InlineData("mode: compare\ndata:\n  questions: q\n  answers: a\n  human_labels: h\n  human_map:\n    winner: label\n    verdict: x\njudge: x:y", 7, "unknown field 'verdict'")]
+    [InlineData("mode: compare\ndata:\n  questions: q\n  answers: a\n  human_labels: h\n  human_layout: mtbench\njudge: x:y", 6, "unknown layout 'mtbench'")]
     [InlineData("mode: grade\ndata:\n  questions: q\n  answers: a\njudge: x:y\nthresholds:\n  min_pass_rate: 0.5", 7, "needs pass_mark")]
     [InlineData("mode: rank\ndata:\n  questions: q\n  answers: a\njudge: x:y", 1, "must be compare or grade")]
     [InlineData("mode: grade\ndata: [q]\njudge: x:y", 2, "must be a mapping")]
@@ -97,5 +99,17 @@ public class RunResumeTests
 
         Assert.Equal(line, ex.Line);
         Assert.Contains(problem, ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunConfig_HumanLayoutAndMap_GiveTheLayoutTheLabelsAreReadWith()
+    {
+        var config = RunConfigLoader.Parse("mode: compare\ndata:\n  questions: q\n  answers: a\n  human_labels: h\n  human_layout: llmbar\n  human_map:\n    winner: gold\njudge: x:y", "/tmp/judge.yaml");
+
+        var layout = config.Data.HumanPairwiseLayout!;
+
+        Assert.Equal("llmbar+map", layout.Name);
+        Assert.Equal("gold", layout.Source("winner"));
+        Assert.Equal("#index", layout.Source("question_id"));
     }
 }

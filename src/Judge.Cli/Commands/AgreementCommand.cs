@@ -26,16 +26,23 @@ internal static class AgreementCommand
         var columns = new Option<string?>("--columns") { Description = "Column map for CSV label files: field=Column,…" };
         var cluster = new Option<string>("--bootstrap-cluster") { Description = "What the bootstrap resamples as one unit: verdict (a judge verdict with all the human votes on it; the default) or question.", DefaultValueFactory = _ => "verdict" };
         cluster.AcceptOnlyFromAmong("verdict", "question");
+        var layouts = new LayoutOptions();
 
         var command = new Command("agreement", "Agreement of a judge with human labels: with and without ties, Cohen's kappa, confusion matrix, bootstrap interval, human-vs-human.")
         {
             judgments, human, turn, format, raters, judgeName, resamples, level, seed, columns, cluster,
         };
+        foreach (var option in layouts.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.SetAction(parse =>
         {
             var map = CsvColumnMap.Parse(parse.GetValue(columns));
-            var (judgeLabels, withoutVerdict) = ReadJudge(parse.GetValue(judgments)!, map, parse.GetValue(judgeName));
-            var humanLabels = DataFiles.ReadPairwiseLabels(parse.GetValue(human)!, map);
+            var run = Bias.JudgeRun.Load(parse.GetValue(judgments)!, parse.GetValue(judgeName), layout: layouts.Judge(parse), columns: map);
+            var humanFile = VerdictImport.ReadReference(parse.GetValue(human)!, layouts.Human(parse), map);
+            var humanLabels = humanFile.Labels();
             var options = new AgreementOptions
             {
                 HumanRaterPrefix = HumanRaters.Parse(parse.GetValue(raters)),
@@ -50,7 +57,13 @@ internal static class AgreementCommand
                 throw new InputException(null, null, "--level", $"must lie strictly between 0 and 1, found {options.ConfidenceLevel.ToString(CultureInfo.InvariantCulture)}");
             }
 
-            var report = AgreementReport.Compute(judgeLabels, humanLabels, options, parse.GetValue(human)) with { JudgeItemsWithoutVerdict = withoutVerdict };
+            var report = AgreementReport.Compute(run.Labels, humanLabels, options, parse.GetValue(human)) with
+            {
+                JudgeItemsWithoutVerdict = run.WithoutVerdict,
+                Orders = OrderAgreement.Compute(run.Items ?? [], run.Calls ?? [], humanLabels, options),
+                JudgeDuplicatesDropped = run.DuplicatesDropped,
+                HumanDuplicatesDropped = humanFile.DuplicatesDropped,
+            };
             switch (parse.GetValue(format))
             {
                 case "json":
@@ -67,45 +80,6 @@ internal static class AgreementCommand
             return ExitCodes.Ok;
         });
         return command;
-    }
-
-    /// <summary>Reads the judge's labels from our judgments file or a labels file; counts our items without a verdict.</summary>
-    private static (List<PairwiseLabel> Labels, int? WithoutVerdict) ReadJudge(string path, CsvColumnMap map, string? judgeName)
-    {
-        List<PairwiseLabel> labels;
-        int? withoutVerdict = null;
-        if (!DataFiles.IsCsv(path) && JudgmentsReader.IsJudgmentsFile(path))
-        {
-            var records = JudgmentsReader.Read(path);
-            var items = records.OfType<PairwiseRecord>().ToList();
-            if (items.Count == 0)
-            {
-                throw new InputException(path, null, null, "holds no pairwise verdicts");
-            }
-
-            withoutVerdict = items.Count(r => r.Winner is null);
-            labels = JudgmentsReader.PairwiseLabels(records);
-        }
-        else
-        {
-            labels = DataFiles.ReadPairwiseLabels(path, map);
-        }
-
-        var judges = labels.Select(l => l.Rater).Distinct(StringComparer.Ordinal).ToList();
-        if (judgeName is not null)
-        {
-            labels = labels.Where(l => string.Equals(l.Rater, judgeName, StringComparison.Ordinal)).ToList();
-            if (labels.Count == 0)
-            {
-                throw new InputException(path, null, "judge", $"no verdicts by '{judgeName}'; the file has: {string.Join(", ", judges)}");
-            }
-        }
-        else if (judges.Count > 1)
-        {
-            throw new InputException(path, null, "judge", $"holds verdicts of several judges ({string.Join(", ", judges.Take(8))}); pick one with --judge-name");
-        }
-
-        return (labels, withoutVerdict);
     }
 
     private static void WriteTable(IAnsiConsole console, AgreementReport r)
@@ -144,7 +118,24 @@ internal static class AgreementCommand
         }
 
         console.Write(matrix);
+        if (r.Orders is { } o)
+        {
+            var orders = new Table().Title($"per presentation order ({o.Items} items judged in both orders)").AddColumns("", "with ties", "without ties");
+            orders.AddRow("accuracy, A shown first (AB)", Figure(o.WithTies.Ab), Figure(o.WithoutTies.Ab));
+            orders.AddRow("accuracy, B shown first (BA)", Figure(o.WithTies.Ba), Figure(o.WithoutTies.Ba));
+            orders.AddRow("mean of the two orders", Percent(o.WithTies.Mean), Percent(o.WithoutTies.Mean));
+            orders.AddRow("correct in both orders", Figure(o.WithTies.BothOrders), Figure(o.WithoutTies.BothOrders));
+            orders.AddRow("positional consistency", Figure(o.PositionalConsistency), string.Empty);
+            console.Write(orders);
+            console.MarkupLineInterpolated($"orders without a verdict (counted as wrong): AB {o.WithoutVerdictAb}, BA {o.WithoutVerdictBa}; items judged in one order only (left out): {o.SingleOrderItems}");
+        }
+
         console.MarkupLineInterpolated($"judge verdicts: {r.JudgeVerdicts}, of which {r.UnmatchedJudgeVerdicts} have no human vote; inconsistent ties among matched votes: {r.JudgeInconsistentTies} (counted as ties)");
+        if (r.JudgeDuplicatesDropped is > 0 || r.HumanDuplicatesDropped is > 0)
+        {
+            console.MarkupLineInterpolated($"[yellow]exact duplicate records dropped: judge {r.JudgeDuplicatesDropped ?? 0}, human {r.HumanDuplicatesDropped ?? 0}[/]");
+        }
+
         if (r.JudgeItemsWithoutVerdict is > 0)
         {
             console.MarkupLineInterpolated($"[yellow]{r.JudgeItemsWithoutVerdict} judged items had no verdict (unparsed, out of range, dropped or failed) and are not compared[/]");
@@ -169,6 +160,8 @@ internal static class AgreementCommand
 
     private static string Figure(AgreementFigure f) =>
         $"{f.Agree}/{f.Total}{(f.Rate is double rate ? $" = {rate.ToString("P1", CultureInfo.InvariantCulture)}" : string.Empty)}";
+
+    private static string Percent(double? value) => value?.ToString("P1", CultureInfo.InvariantCulture) ?? "n/a";
 
     private static string Number(double? value) => value?.ToString("0.000", CultureInfo.InvariantCulture) ?? "n/a";
 }

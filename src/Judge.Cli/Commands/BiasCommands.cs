@@ -38,32 +38,34 @@ internal static class BiasCommands
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for controlled win rates and ratings (each refits; 0: none).", DefaultValueFactory = _ => 200 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
         var format = Format();
+        var layouts = new LayoutOptions();
         var command = new Command("report", "Raw vs length-controlled win rates, position and length preferences, self-preference, ratings, verbosity attack and mean scores.")
         {
             judgments, questions, answers, baseline, turn, style, difficulty, gamed, excludeTies, judgeFamily, families, human, raters, judgeName, resamples, seed, format,
         };
+        AddAll(command, layouts.All);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(judgments)!;
             var name = parse.GetValue(judgeName);
-            var run = JudgeRun.Load(path, name, allowNoPairwise: true);
-            var absolute = !DataFiles.IsCsv(path) && JudgmentsReader.IsJudgmentsFile(path)
-                ? JudgmentsReader.Read(path).OfType<AbsoluteRecord>().Where(a => name is null || a.Judge == name).ToList()
-                : [];
+            var imported = VerdictImport.Read(path, layouts.Judge(parse));
+            var run = JudgeRun.FromImport(imported, name, allowNoPairwise: true);
+            var absolute = imported.Absolute.Where(a => name is null || a.Judge == name).ToList();
             var questionList = parse.GetValue(questions) is { } q ? DataFiles.ReadQuestions(q) : null;
-            var answerTexts = ReadAnswers(parse.GetValue(answers));
+            var answerTexts = ReadAnswers(parse.GetValue(answers)) ?? (imported.Answers.Count > 0 ? new AnswerTexts(imported.Answers) : null);
             List<PairwiseLabel> reference = [];
             if (parse.GetValue(human) is { } h)
             {
                 // The reference may be human labels (filtered by rater) or another judge's verdicts, in either file format.
-                if (!DataFiles.IsCsv(h) && JudgmentsReader.IsJudgmentsFile(h))
+                var referenceFile = VerdictImport.Read(h, layouts.Human(parse));
+                if (referenceFile.IsJudgmentsFile)
                 {
-                    reference = JudgeRun.Load(h).Labels.ToList();
+                    reference = JudgeRun.FromImport(referenceFile).Labels.ToList();
                 }
                 else
                 {
                     var prefix = Statistics.HumanRaters.Parse(parse.GetValue(raters));
-                    var labels = DataFiles.ReadPairwiseLabels(h);
+                    var labels = referenceFile.Labels();
                     Statistics.HumanRaters.EnsureAnyMatch(labels, prefix, h);
                     reference = labels.Where(l => string.IsNullOrEmpty(prefix) || l.Rater.StartsWith(prefix, StringComparison.Ordinal)).ToList();
                     if (parse.GetValue(format) != "json")
@@ -105,6 +107,10 @@ internal static class BiasCommands
             else
             {
                 WriteReport(console, report, answerTexts is not null);
+                if (run.DuplicatesDropped > 0)
+                {
+                    console.MarkupLineInterpolated($"[yellow]{run.DuplicatesDropped} exact duplicate records dropped from {path}[/]");
+                }
             }
 
             return ExitCodes.Ok;
@@ -125,14 +131,16 @@ internal static class BiasCommands
         var style = new Option<bool>("--style") { Description = "Style control: add length, header, list and bold differences to the fit (needs --answers)." };
         var answers = new Option<string[]>("--answers", "-a") { Description = "The judged answers, for --style; repeat for each file.", AllowMultipleArgumentsPerToken = true };
         var format = Format();
+        var layouts = new LayoutOptions();
         var command = new Command("arena", "Arena-Hard-style scores: each game its own battle, strong verdicts weighted, Bradley-Terry anchored at the baseline, win rate against it with percentile bootstrap intervals.")
         {
             judgments, baseline, turn, judgeName, strong, rounds, level, seed, style, answers, format,
         };
+        AddAll(command, layouts.JudgeOnly);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(judgments)!;
-            var run = JudgeRun.Load(path, parse.GetValue(judgeName)).ForTurn(parse.GetValue(turn));
+            var run = JudgeRun.Load(path, parse.GetValue(judgeName), layout: layouts.Judge(parse)).ForTurn(parse.GetValue(turn));
             var b = parse.GetValue(baseline)!;
             if (parse.GetValue(strong) is var w && !(w > 0 && w <= 100))
             {
@@ -230,14 +238,16 @@ internal static class BiasCommands
         var excludeTies = new Option<bool>("--exclude-ties") { Description = "Leave ties out (default: a tie is half a win)." };
         var judgeName = new Option<string?>("--judge-name") { Description = "When the file holds several judges, use this one." };
         var output = new Option<string>("--out", "-o") { Description = "The difficulty file to write (JSONL: instruction, difficulty).", Required = true };
+        var layouts = new LayoutOptions();
         var command = new Command("difficulty", "Estimates a per-instruction difficulty vector from a reference panel of models (one joint fit), for reuse with `judge bias report --difficulty`.")
         {
             judgments, answers, baseline, turn, excludeTies, judgeName, output,
         };
+        AddAll(command, layouts.JudgeOnly);
         command.SetAction(parse =>
         {
             var path = parse.GetValue(judgments)!;
-            var run = JudgeRun.Load(path, parse.GetValue(judgeName)).ForTurn(parse.GetValue(turn));
+            var run = JudgeRun.Load(path, parse.GetValue(judgeName), layout: layouts.Judge(parse)).ForTurn(parse.GetValue(turn));
             var b = parse.GetValue(baseline)!;
             var rows = LengthControl.RowsFromVerdicts(run.Labels, ReadAnswers(parse.GetValue(answers))!, b, parse.GetValue(excludeTies) ? TieHandling.Exclude : TieHandling.Half, out var skipped, out _);
             if (rows.Count == 0)
@@ -306,6 +316,14 @@ internal static class BiasCommands
         return command;
     }
 
+    private static void AddAll(Command command, IEnumerable<Option> options)
+    {
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+    }
+
     public static Command Judges(IAnsiConsole console)
     {
         var judgments = new Option<string[]>("--judgments") { Description = "A judge's verdicts (Judge judgments file or MT-Bench pairwise JSONL); repeat for each judge.", Required = true, AllowMultipleArgumentsPerToken = true };
@@ -317,14 +335,16 @@ internal static class BiasCommands
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the agreement intervals (0: none).", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
         var format = Format();
+        var layouts = new LayoutOptions();
         var command = new Command("judges", "Choose a judge: per judge, agreement with humans, parse failures, flip rate, P(first), P(longer), cost and time; and judge-by-judge agreement.")
         {
             judgments, human, turn, questions, answers, raters, resamples, seed, format,
         };
+        AddAll(command, layouts.All);
         command.SetAction(parse =>
         {
-            var runs = parse.GetValue(judgments)!.Select(p => JudgeRun.Load(p)).ToList();
-            var humanLabels = DataFiles.ReadPairwiseLabels(parse.GetValue(human)!);
+            var runs = parse.GetValue(judgments)!.Select(p => JudgeRun.Load(p, layout: layouts.Judge(parse))).ToList();
+            var humanLabels = VerdictImport.ReadLabels(parse.GetValue(human)!, layouts.Human(parse));
             AnswerTexts? answerTexts = null;
             if (parse.GetValue(answers) is { Length: > 0 } files)
             {
@@ -581,10 +601,25 @@ internal static class BiasCommands
 
         void Line(string label, Func<JudgeRow, string> cell) => AddPlainRow(table, [label, .. r.Judges.Select(cell)]);
         Line("judgments", j => Int(j.Judgments));
+        Line("  without a verdict (not compared)", j => j.Agreement.JudgeItemsWithoutVerdict is int n ? Int(n) : "n/a");
         Line("agreement with ties", j => $"{j.Agreement.WithTies.Agree}/{j.Agreement.WithTies.Total} = {Percent(j.Agreement.WithTies.Rate)}");
         Line("  95% bootstrap interval", j => Interval(j.Agreement.Ci) + (j.Agreement.Ci?.Warning is not null ? " (too few clusters)" : string.Empty));
         Line("agreement without ties", j => $"{j.Agreement.WithoutTies.Agree}/{j.Agreement.WithoutTies.Total} = {Percent(j.Agreement.WithoutTies.Rate)}");
         Line("  95% bootstrap interval", j => Interval(j.Agreement.CiWithoutTies) + (j.Agreement.CiWithoutTies?.Warning is not null ? " (too few clusters)" : string.Empty));
+        if (r.Judges.Any(j => j.Agreement.Orders is not null))
+        {
+            static string Fig(AgreementFigure? f) => f is null ? "n/a (one verdict per pair)" : $"{f.Agree}/{f.Total} = {Percent(f.Rate)}";
+            Line("accuracy AB / BA (with ties)", j => j.Agreement.Orders is { } o ? $"{Fig(o.WithTies.Ab)}; {Fig(o.WithTies.Ba)}" : Fig(null));
+            Line("  mean of the two orders", j => j.Agreement.Orders is { } o ? $"{Percent(o.WithTies.Mean)} (without ties {Percent(o.WithoutTies.Mean)})" : "n/a");
+            Line("correct in both orders", j => Fig(j.Agreement.Orders?.WithTies.BothOrders));
+            Line("positional consistency", j => Fig(j.Agreement.Orders?.PositionalConsistency));
+        }
+
+        if (r.Judges.Any(j => j.Agreement.JudgeDuplicatesDropped is > 0))
+        {
+            Line("exact duplicates dropped", j => Int(j.Agreement.JudgeDuplicatesDropped ?? 0));
+        }
+
         Line("parse failures (calls)", j => j.ParseFailureRate is double pf ? $"{j.Position!.WithoutVerdict}/{j.Position.Calls} = {Percent(pf)}" : "n/a (no call records)");
         Line("flip rate (orders disagree)", j => $"{j.Flip.Flipped}/{j.Flip.Items} = {Percent(j.Flip.Rate)}");
         Line("P(first position)", j => j.Position?.FirstRate is double pfirst ? $"{j.Position.First}/{j.Position.First + j.Position.Second} = {Percent(pfirst)}" : "n/a");

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Judge.Data;
 using Judge.Feedback;
 using Judge.Rubrics;
 
@@ -79,4 +80,42 @@ internal static class CommonOptions
         (seeds ?? (RubricsPath(rubricsDirectory) is { } path ? Path.Combine(path, "feedback", "seeds") : null)) is { } folder
             ? FeedbackPrompts.LoadSeeds(folder)
             : FeedbackPrompts.LoadStandardSeeds();
+}
+
+/// <summary>
+/// The <c>--layout</c>/<c>--map</c> and <c>--human-layout</c>/<c>--human-map</c> options of every command
+/// that reads pairwise verdicts or labels: where the fields of a published file are (see <see cref="PairwiseLayout"/>).
+/// </summary>
+internal sealed class LayoutOptions
+{
+    private static readonly string Names = string.Join(", ", PairwiseLayout.Names);
+
+    private static readonly string Fields = string.Join(", ", PairwiseLayout.KnownFields);
+
+    /// <summary>The judge file's named layout.</summary>
+    public Option<string?> Layout { get; } = new("--layout") { Description = $"Layout of the judge's verdict file: {Names} (default: a Judge judgments file or MT-Bench's field names)." };
+
+    /// <summary>The judge file's field map.</summary>
+    public Option<string?> Map { get; } = new("--map") { Description = $"Field map of the judge's verdict file, over --layout: field=source,… with fields {Fields}; a source is a field, a path (games[0].score), #index or a 'literal'." };
+
+    /// <summary>The human file's named layout.</summary>
+    public Option<string?> HumanLayout { get; } = new("--human-layout") { Description = $"Layout of the human label file: {Names}." };
+
+    /// <summary>The human file's field map.</summary>
+    public Option<string?> HumanMap { get; } = new("--human-map") { Description = "Field map of the human label file, over --human-layout (same fields as --map)." };
+
+    /// <summary>The options for a command that reads only a judge's file.</summary>
+    public IEnumerable<Option> JudgeOnly => [Layout, Map];
+
+    /// <summary>All four options.</summary>
+    public IEnumerable<Option> All => [Layout, Map, HumanLayout, HumanMap];
+
+    /// <summary>The judge file's layout, or <see langword="null"/> when neither option was given.</summary>
+    public PairwiseLayout? Judge(ParseResult parse) => Resolve(parse.GetValue(Layout), parse.GetValue(Map));
+
+    /// <summary>The human file's layout, or <see langword="null"/> when neither option was given.</summary>
+    public PairwiseLayout? Human(ParseResult parse) => Resolve(parse.GetValue(HumanLayout), parse.GetValue(HumanMap));
+
+    private static PairwiseLayout? Resolve(string? layout, string? map) =>
+        string.IsNullOrWhiteSpace(layout) && string.IsNullOrWhiteSpace(map) ? null : PairwiseLayout.Parse(layout, map);
 }

@@ -32,52 +32,45 @@ public sealed class JudgeRun
     /// <summary>The verdicts, one per item with a verdict.</summary>
     public IReadOnlyList<PairwiseLabel> Labels { get; }
 
-    /// <summary>The pairwise records (with and without verdict); <see langword="null"/> for an MT-Bench-format file.</summary>
+    /// <summary>The pairwise records, with and without verdict (every file format gives them through <see cref="VerdictImport"/>).</summary>
     public IReadOnlyList<PairwiseRecord>? Items { get; }
 
-    /// <summary>The call records; <see langword="null"/> for an MT-Bench-format file.</summary>
+    /// <summary>The call records (per-order verdicts); <see langword="null"/> for a file without them (MT-Bench's one verdict per pair).</summary>
     public IReadOnlyList<CallRecord>? Calls { get; }
 
     /// <summary>The <c>cost_usd</c> of call records that carry one, summed per item key.</summary>
     public IReadOnlyDictionary<string, double> CostByItem { get; }
 
+    /// <summary>Pairwise items without a verdict (unparsed, out of range, dropped, failed), counted in every rate's denominator display.</summary>
+    public int WithoutVerdict => Items?.Count(r => r.Winner is null) ?? 0;
+
+    /// <summary>Records dropped because they repeated an earlier one exactly.</summary>
+    public int DuplicatesDropped { get; private init; }
+
     /// <summary>
-    /// Reads a verdict file. When it holds several judges, <paramref name="judgeName"/> picks one;
-    /// without it that is an <see cref="InputException"/>. A judgments file without pairwise records
-    /// is an error unless <paramref name="allowNoPairwise"/> (absolute grades only).
+    /// Reads a verdict file through <see cref="VerdictImport"/> (a judgments file, MT-Bench JSONL, CSV,
+    /// or any JSONL / JSON array through <paramref name="layout"/>). When it holds several judges,
+    /// <paramref name="judgeName"/> picks one; without it that is an <see cref="InputException"/>. A file
+    /// without pairwise records is an error unless <paramref name="allowNoPairwise"/> (absolute grades only).
     /// </summary>
-    public static JudgeRun Load(string path, string? judgeName = null, bool allowNoPairwise = false)
+    public static JudgeRun Load(string path, string? judgeName = null, bool allowNoPairwise = false, PairwiseLayout? layout = null, CsvColumnMap? columns = null) =>
+        FromImport(VerdictImport.Read(path, layout, columns), judgeName, allowNoPairwise);
+
+    /// <summary>The run of an imported file; see <see cref="Load"/>.</summary>
+    public static JudgeRun FromImport(ImportedVerdicts imported, string? judgeName = null, bool allowNoPairwise = false)
     {
-        List<PairwiseLabel> labels;
-        List<PairwiseRecord>? items = null;
-        List<CallRecord>? calls = null;
-        var costs = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (!DataFiles.IsCsv(path) && JudgmentsReader.IsJudgmentsFile(path))
+        ArgumentNullException.ThrowIfNull(imported);
+        var path = imported.Path;
+        if (imported.Items.Count == 0 && !allowNoPairwise)
         {
-            var records = JudgmentsReader.Read(path);
-            items = records.OfType<PairwiseRecord>().ToList();
-            if (items.Count == 0 && !allowNoPairwise)
-            {
-                throw new InputException(path, null, null, "holds no pairwise verdicts");
-            }
-
-            calls = records.OfType<CallRecord>().ToList();
-            labels = JudgmentsReader.PairwiseLabels(records);
-            ReadCosts(path, costs);
-        }
-        else
-        {
-            labels = DataFiles.ReadPairwiseLabels(path);
+            throw new InputException(path, null, null, "holds no pairwise verdicts");
         }
 
-        var judges = labels.Select(l => l.Rater).Distinct(StringComparer.Ordinal).ToList();
+        var judges = imported.Items.Select(i => i.Judge).Distinct(StringComparer.Ordinal).ToList();
         if (judgeName is not null)
         {
-            bool Mine(string judge) => string.Equals(judge, judgeName, StringComparison.Ordinal);
-            labels = labels.Where(l => Mine(l.Rater)).ToList();
-            items = items?.Where(r => Mine(r.Judge)).ToList();
-            calls = calls?.Where(c => Mine(c.Judge)).ToList();
-            if (labels.Count == 0 && (items is null || items.Count == 0) && !allowNoPairwise)
+            imported = imported.ForJudge(judgeName);
+            if (imported.Items.Count == 0 && !allowNoPairwise)
             {
                 throw new InputException(path, null, "judge", $"no verdicts by '{judgeName}'; the file has: {string.Join(", ", judges)}");
             }
@@ -87,8 +80,18 @@ public sealed class JudgeRun
             throw new InputException(path, null, "judge", $"holds verdicts of several judges ({string.Join(", ", judges.Take(8))}); pick one with a judge name");
         }
 
+        var costs = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var call in imported.Calls)
+        {
+            if (call.CostUsd is decimal cost)
+            {
+                costs[call.Item] = costs.GetValueOrDefault(call.Item) + (double)cost;
+            }
+        }
+
         var name = judgeName ?? judges.FirstOrDefault(j => j.Length > 0) ?? System.IO.Path.GetFileNameWithoutExtension(path);
-        return new JudgeRun(path, name, labels, items, calls, costs);
+        var calls = imported.IsJudgmentsFile || imported.Calls.Count > 0 ? imported.Calls.ToList() : null;
+        return new JudgeRun(path, name, imported.Labels(), imported.Items.ToList(), calls, costs) { DuplicatesDropped = imported.DuplicatesDropped };
     }
 
     /// <summary>This run restricted to one turn (items by their turn, calls by their item).</summary>
@@ -103,29 +106,7 @@ public sealed class JudgeRun
         var keys = items?.Select(r => r.Item).ToHashSet(StringComparer.Ordinal);
         var calls = keys is null ? null : Calls?.Where(c => keys.Contains(c.Item)).ToList();
         var costs = keys is null ? new Dictionary<string, double>(CostByItem, StringComparer.Ordinal) : CostByItem.Where(kv => keys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        return new JudgeRun(Path, Name, Labels.Where(l => l.Turn == t).ToList(), items, calls, costs);
-    }
-
-    private static void ReadCosts(string path, Dictionary<string, double> costs)
-    {
-        // cost_usd is not part of the record schema; some runs add it, so it is read from the raw line.
-        foreach (var (line, text) in Jsonl.ReadLines(path))
-        {
-            if (!text.Contains("\"cost_usd\"", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            using var doc = Jsonl.Parse(path, line, text);
-            var root = doc.RootElement;
-            if (root.TryGetProperty("type", out var type) && type.ValueEquals("call")
-                && root.TryGetProperty("cost_usd", out var cost) && cost.ValueKind == JsonValueKind.Number
-                && root.TryGetProperty("item", out var item) && item.ValueKind == JsonValueKind.String)
-            {
-                var key = item.GetString()!;
-                costs[key] = costs.GetValueOrDefault(key) + cost.GetDouble();
-            }
-        }
+        return new JudgeRun(Path, Name, Labels.Where(l => l.Turn == t).ToList(), items, calls, costs) { DuplicatesDropped = DuplicatesDropped };
     }
 }
 
@@ -198,11 +179,14 @@ public static class JudgeComparison
             var report = AgreementReport.Compute(run.Labels, human, agreementOptions) with
             {
                 JudgeItemsWithoutVerdict = run.Items?.Count(r => r.Winner is null),
+                Orders = OrderAgreement.Compute(run.Items ?? [], run.Calls ?? [], human, agreementOptions),
+                JudgeDuplicatesDropped = run.DuplicatesDropped,
             };
             var position = run.Calls is null ? null : PositionBias.FromCalls(run.Calls);
             var flip = run.Items is { } items && items.Any(r => r.Flipped is not null) ? PositionBias.FromRecords(items) : PositionBias.FromLabels(run.Labels);
             double? cost = run.CostByItem.Count == 0 ? null : run.CostByItem.Values.Sum();
-            double? seconds = run.Calls is { Count: > 0 } calls && judgments > 0 ? calls.Sum(c => c.LatencyMs) / judgments : null;
+            // Imported per-order records carry no timing.
+            double? seconds = run.Calls is { Count: > 0 } calls && judgments > 0 && calls.Any(c => c.Method != "import") ? calls.Sum(c => c.LatencyMs) / judgments : null;
             rows.Add(new JudgeRow(
                 run.Name,
                 run.Path,

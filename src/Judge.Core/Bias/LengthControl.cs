@@ -105,7 +105,8 @@ public static class LengthControl
 {
     /// <summary>
     /// The rows of every battle with <paramref name="baseline"/> whose two answers are known, oriented
-    /// as model against baseline, with hard preferences (win 1, tie ½, loss 0). Battles not involving
+    /// as model against baseline: a soft verdict (<see cref="PairwiseLabel.PSecond"/>) as its probability that
+    /// the model wins, a hard one as win 1, tie ½, loss 0. Battles not involving
     /// the baseline are ignored; a self-battle of the baseline is ignored.
     /// </summary>
     /// <param name="battles">The verdicts.</param>
@@ -148,7 +149,10 @@ public static class LengthControl
                 continue;
             }
 
-            var p = winner switch { PairwiseWinner.ModelA => 1.0, PairwiseWinner.ModelB => 0.0, _ => 0.5 };
+            // A soft verdict is the target as it stands (AlpacaEval 2 fits its soft preferences); a hard one is 1, ½ or 0.
+            var p = b.PSecond is double pSecond
+                ? (baselineIsA ? pSecond : 1 - pSecond)
+                : winner switch { PairwiseWinner.ModelA => 1.0, PairwiseWinner.ModelB => 0.0, _ => 0.5 };
             rows.Add(new LengthControlRow(InstructionId(b.QuestionId, b.Turn), model, theirs.Length, mine.Length, p));
         }
 

@@ -25,26 +25,10 @@ public sealed partial class CsvColumnMap
     public static CsvColumnMap Parse(string? spec)
     {
         var map = new CsvColumnMap();
-        if (string.IsNullOrWhiteSpace(spec))
+        var allowed = $"{string.Join(", ", KnownFields)}, turn1, turn2, …";
+        foreach (var (field, column) in FieldMapSpec.Parse(spec, "column map", f => KnownFields.Contains(f, StringComparer.OrdinalIgnoreCase) || TurnField().IsMatch(f), allowed))
         {
-            return map;
-        }
-
-        foreach (var part in spec.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var eq = part.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0 || eq == part.Length - 1)
-            {
-                throw new InputException(null, null, null, $"column map entry '{part}' is not of the form field=Column");
-            }
-
-            var field = part[..eq].Trim();
-            if (!KnownFields.Contains(field, StringComparer.OrdinalIgnoreCase) && !TurnField().IsMatch(field))
-            {
-                throw new InputException(null, null, null, $"column map names unknown field '{field}'; known: {string.Join(", ", KnownFields)}, turn1, turn2, …");
-            }
-
-            map._columns[field] = part[(eq + 1)..].Trim();
+            map._columns[field] = column;
         }
 
         return map;

@@ -135,5 +135,5 @@ public static class DataFiles
 
     /// <summary>Reads pairwise labels from JSONL or CSV.</summary>
     public static List<PairwiseLabel> ReadPairwiseLabels(string path, CsvColumnMap? map = null) =>
-        IsCsv(path) ? CsvInput.ReadPairwiseLabels(path, map ?? new CsvColumnMap()) : MtBenchFiles.ReadPairwiseLabels(path);
+        Results.VerdictImport.ReadLabels(path, columns: map);
 }

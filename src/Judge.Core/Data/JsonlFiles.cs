@@ -153,6 +153,12 @@ public static partial class Jsonl
     private static List<(int Line, string Text)> ArrayElements(string path)
     {
         var bytes = File.ReadAllBytes(path);
+        if (bytes.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]))
+        {
+            // A byte-order mark is not JSON; spaces keep every offset, and so every line number, as it was.
+            bytes[0] = bytes[1] = bytes[2] = (byte)' ';
+        }
+
         var elements = new List<(int Line, string Text)>();
         var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
         try

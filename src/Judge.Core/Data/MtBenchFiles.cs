@@ -52,26 +52,9 @@ public static class MtBenchFiles
 
     /// <summary>
     /// Reads pairwise labels: <c>question_id</c>, <c>model_a</c>, <c>model_b</c>, <c>winner</c>
-    /// (model_a / model_b / tie / "tie (inconsistent)"), <c>judge</c>, <c>turn</c> (default 1).
+    /// (model_a / model_b / tie / "tie (inconsistent)"), <c>judge</c>, <c>turn</c> (default 1), through
+    /// the one verdict reader (<see cref="Results.VerdictImport.ReadLabels"/>): a label that is not a
+    /// verdict, or a model compared with itself, is an error naming the line.
     /// </summary>
-    public static List<PairwiseLabel> ReadPairwiseLabels(string path) => Jsonl.Read(path, r =>
-    {
-        var winnerText = r.RequiredString("winner");
-        var winner = PairwiseWinners.TryParse(winnerText)
-            ?? throw r.Error("winner", $"'{winnerText}' is not one of model_a, model_b, tie, tie (inconsistent)");
-        var a = r.RequiredString("model_a");
-        var b = r.RequiredString("model_b");
-        if (string.Equals(a, b, StringComparison.Ordinal))
-        {
-            throw r.Error("model_b", $"compares model '{a}' with itself");
-        }
-
-        var turn = r.OptionalInt("turn", 1);
-        if (turn < 1)
-        {
-            throw r.Error("turn", $"turns are numbered from 1, found {turn}");
-        }
-
-        return new PairwiseLabel(r.RequiredId("question_id"), a, b, winner, r.OptionalString("judge"), turn);
-    });
+    public static List<PairwiseLabel> ReadPairwiseLabels(string path) => Results.VerdictImport.ReadLabels(path);
 }

@@ -38,7 +38,15 @@ public sealed record SourceLocation(string Path, int Line)
 /// <param name="Winner">The label as written in the file.</param>
 /// <param name="Rater">Who labelled it (MT-Bench: <c>expert_N</c> or <c>author_N</c>).</param>
 /// <param name="Turn">The 1-based turn that was judged.</param>
-public sealed record PairwiseLabel(string QuestionId, string ModelA, string ModelB, PairwiseWinner Winner, string Rater, int Turn);
+public sealed record PairwiseLabel(string QuestionId, string ModelA, string ModelB, PairwiseWinner Winner, string Rater, int Turn)
+{
+    /// <summary>
+    /// A soft verdict beside the hard <see cref="Winner"/>: the probability that model B wins, in [0, 1]
+    /// (AlpacaEval's preference − 1); <see langword="null"/> for a hard verdict. Length control uses it as
+    /// its target; agreement statistics use <see cref="Winner"/>.
+    /// </summary>
+    public double? PSecond { get; init; }
+}
 
 /// <summary>The outcome of a pairwise comparison, in terms of the pair's own A and B.</summary>
 public enum PairwiseWinner
@@ -72,15 +80,12 @@ public static class PairwiseWinners
         _ => throw new ArgumentOutOfRangeException(nameof(winner)),
     };
 
-    /// <summary>Parses the MT-Bench spelling, case-insensitively; <see langword="null"/> when it is none of them.</summary>
-    public static PairwiseWinner? TryParse(string? text) => text?.Trim().ToLowerInvariant() switch
-    {
-        "model_a" or "a" => PairwiseWinner.ModelA,
-        "model_b" or "b" => PairwiseWinner.ModelB,
-        "tie" => PairwiseWinner.Tie,
-        "tie (inconsistent)" or "inconsistent" => PairwiseWinner.InconsistentTie,
-        _ => null,
-    };
+    /// <summary>
+    /// Parses a verdict as published files write it, case-insensitively (the one parser; see
+    /// <see cref="VerdictText.TryParse"/>): the MT-Bench spelling, <c>a</c>/<c>b</c>, <c>1</c>/<c>2</c>/<c>0</c>,
+    /// five-level labels; <see langword="null"/> when it is none of them.
+    /// </summary>
+    public static PairwiseWinner? TryParse(string? text) => VerdictText.TryParse(text)?.Winner;
 
     /// <summary>The same outcome seen from the other side: A and B exchange, ties stay.</summary>
     public static PairwiseWinner Mirror(this PairwiseWinner winner) => winner switch

@@ -366,13 +366,22 @@ public sealed class PositionSwapJudge : IPairwiseJudge
         var results = await Task.WhenAll(firstTask, secondTask).ConfigureAwait(false);
         var ab = swapFirst ? results[1] : results[0];
         var ba = swapFirst ? Unswap(results[0], item) : Unswap(results[1], item);
-        return Combine(item, ab, ba);
+        return Combine(ab with { ItemKey = item.Key, ModelA = item.ModelA, ModelB = item.ModelB }, ba, _options.OnDisagreement);
     }
 
-    private PairwiseJudgment Combine(PairwiseItem item, PairwiseJudgment ab, PairwiseJudgment ba)
+    /// <summary>
+    /// The one combination of the two presentation orders' verdicts, used by this judge and by imported
+    /// per-order verdict files: the same winner is that winner; different winners are an inconsistent
+    /// tie (or, under <see cref="DisagreementPolicy.Drop"/>, no verdict); a side without a verdict leaves
+    /// the item without one, with the worse status. Both judgments name winners by the item's models
+    /// (not by position); the result takes its key, question and models from <paramref name="ab"/>.
+    /// </summary>
+    public static PairwiseJudgment Combine(PairwiseJudgment ab, PairwiseJudgment ba, DisagreementPolicy onDisagreement = DisagreementPolicy.Tie)
     {
+        ArgumentNullException.ThrowIfNull(ab);
+        ArgumentNullException.ThrowIfNull(ba);
         var calls = ab.Calls.Concat(ba.Calls).ToList();
-        var baseline = ab with { Calls = calls, ItemKey = item.Key, ModelA = item.ModelA, ModelB = item.ModelB };
+        var baseline = ab with { Calls = calls };
         if (ab.Status != VerdictStatus.Parsed || ba.Status != VerdictStatus.Parsed)
         {
             // The worse of the two statuses describes the item: an error outranks a parse failure.
@@ -386,7 +395,7 @@ public sealed class PositionSwapJudge : IPairwiseJudge
             return baseline with { Status = VerdictStatus.Parsed, Winner = ab.Winner, Flipped = false, Error = null };
         }
 
-        return _options.OnDisagreement == DisagreementPolicy.Tie
+        return onDisagreement == DisagreementPolicy.Tie
             ? baseline with { Status = VerdictStatus.Parsed, Winner = PairwiseWinner.InconsistentTie, Flipped = true, Error = null }
             : baseline with { Status = VerdictStatus.Dropped, Winner = null, Flipped = true, Error = $"orders disagree: AB {ab.Winner!.Value.ToWire()}, BA {ba.Winner!.Value.ToWire()}" };
     }

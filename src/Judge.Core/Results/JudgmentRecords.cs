@@ -96,6 +96,18 @@ public sealed record CallRecord : JudgmentRecord
     /// <summary>The probability the model put on the labels before renormalising, for a verdict read from logits.</summary>
     public double? LabelMass { get; init; }
 
+    /// <summary>
+    /// A soft verdict: the probability that the answer shown second wins, in [0, 1] (AlpacaEval's
+    /// preference − 1); absent for a hard verdict. Read from imported files; Judge's own calls do not write it.
+    /// </summary>
+    public double? PSecond { get; init; }
+
+    /// <summary>
+    /// A five-level verdict by position (<c>A&gt;&gt;B</c>, <c>A&gt;B</c>, <c>A=B</c>, <c>B&gt;A</c>, <c>B&gt;&gt;A</c>,
+    /// A the answer shown first), as Arena-Hard's judges give it; absent for a three-way verdict.
+    /// </summary>
+    public string? StrongVerdict { get; init; }
+
     /// <summary>Builds the record for a call.</summary>
     public static CallRecord From(JudgeCall call) => new()
     {
@@ -149,6 +161,15 @@ public sealed record PairwiseRecord : JudgmentRecord
 
     /// <summary>Why there is no verdict.</summary>
     public string? Error { get; init; }
+
+    /// <summary>
+    /// A soft verdict: the probability that model B wins, in [0, 1] (for both orders, the mean of the
+    /// orders'); absent for a hard verdict. Read from imported files.
+    /// </summary>
+    public double? PSecond { get; init; }
+
+    /// <summary>A five-level verdict by model (<c>A&gt;&gt;B</c> … <c>B&gt;&gt;A</c>, A being model A), for a single verdict that had one; otherwise absent.</summary>
+    public string? StrongVerdict { get; init; }
 
     /// <summary>Builds the record for a judgment.</summary>
     public static PairwiseRecord From(PairwiseJudgment j) => new()

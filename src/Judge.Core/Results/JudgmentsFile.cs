@@ -114,22 +114,28 @@ public static class JudgmentsReader
         var records = new List<JudgmentRecord>();
         foreach (var (line, text) in Jsonl.ReadLines(path))
         {
-            try
-            {
-                records.Add(JsonSerializer.Deserialize(text, JudgmentJsonContext.Default.JudgmentRecord)
-                    ?? throw new InputException(path, line, null, "empty record"));
-            }
-            catch (JsonException ex)
-            {
-                throw new InputException(path, line, ex.Path is { Length: > 2 } p ? p[2..] : null, $"not a judgments record ({ex.Message.Split(". ")[0]})", ex);
-            }
-            catch (NotSupportedException ex)
-            {
-                throw new InputException(path, line, "type", "not a judgments record (type must be call, pairwise or absolute, and come first)", ex);
-            }
+            records.Add(ParseRecord(path, line, text));
         }
 
         return records;
+    }
+
+    /// <summary>Parses one line of a judgments file; a line that is not a record is an <see cref="InputException"/> naming it.</summary>
+    public static JudgmentRecord ParseRecord(string path, int line, string text)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(text, JudgmentJsonContext.Default.JudgmentRecord)
+                ?? throw new InputException(path, line, null, "empty record");
+        }
+        catch (JsonException ex)
+        {
+            throw new InputException(path, line, ex.Path is { Length: > 2 } p ? p[2..] : null, $"not a judgments record ({ex.Message.Split(". ")[0]})", ex);
+        }
+        catch (NotSupportedException ex)
+        {
+            throw new InputException(path, line, "type", "not a judgments record (type must be call, pairwise or absolute, and come first)", ex);
+        }
     }
 
     /// <summary>
@@ -139,7 +145,7 @@ public static class JudgmentsReader
     public static List<PairwiseLabel> PairwiseLabels(IEnumerable<JudgmentRecord> records) =>
         records.OfType<PairwiseRecord>()
             .Where(r => r.Winner is not null)
-            .Select(r => new PairwiseLabel(r.QuestionId, r.ModelA, r.ModelB, PairwiseWinners.TryParse(r.Winner)!.Value, r.Judge, r.Turn))
+            .Select(r => new PairwiseLabel(r.QuestionId, r.ModelA, r.ModelB, PairwiseWinners.TryParse(r.Winner)!.Value, r.Judge, r.Turn) { PSecond = r.PSecond })
             .ToList();
 }
 

@@ -1,3 +1,4 @@
+using Judge.Data;
 namespace Judge.Runs;
 
 /// <summary>Whether a run compares answers pairwise or grades them on a scale.</summary>
@@ -100,6 +101,17 @@ public sealed record RunData
 
     /// <summary>CSV column map, field to column.</summary>
     public IReadOnlyDictionary<string, string> Columns { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The named layout of <see cref="HumanLabels"/> (see <see cref="PairwiseLayout.Names"/>); <see langword="null"/>: MT-Bench's field names.</summary>
+    public string? HumanLayout { get; init; }
+
+    /// <summary>The field map of <see cref="HumanLabels"/>, field to source, over <see cref="HumanLayout"/>; empty: none.</summary>
+    public IReadOnlyDictionary<string, string> HumanMap { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The layout the human labels are read with; <see langword="null"/> when neither key was given.</summary>
+    /// <exception cref="InputException">An unknown layout or field.</exception>
+    public PairwiseLayout? HumanPairwiseLayout =>
+        HumanLayout is null && HumanMap.Count == 0 ? null : PairwiseLayout.Parse(HumanLayout, HumanMap.Count == 0 ? null : string.Join(",", HumanMap.Select(kv => $"{kv.Key}={kv.Value}")));
 }
 
 /// <summary>How a run judges; every property has the default <c>judge compare</c>/<c>judge grade</c> would use.</summary>

@@ -15,7 +15,7 @@ namespace Judge.Runs;
 public static class RunConfigLoader
 {
     private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "options", "thresholds", "output"];
-    private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "human_raters", "columns"];
+    private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "human_raters", "human_layout", "human_map", "columns"];
     private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing", "prices", "max_tokens", "verdict"];
     private static readonly string[] PricingKeys = ["input_per_million", "output_per_million"];
     private static readonly string[] ThresholdKeys = ["gate_on", "confidence", "resamples", "max_error_rate", "min_mean_score", "pass_mark", "min_pass_rate", "baseline", "min_win_rate", "models", "junit_per_item"];
@@ -94,7 +94,22 @@ public static class RunConfigLoader
             HumanLabels = reader.Try(() => data.TryGetValue("human_labels", out var human) ? reader.PathValue(human, "data.human_labels") : null, null),
             HumanRaters = reader.Try(() => data.TryGetValue("human_raters", out var raters) ? Statistics.HumanRaters.Parse(reader.Scalar(raters, "data.human_raters")) : Statistics.HumanRaters.DefaultPrefix, Statistics.HumanRaters.DefaultPrefix),
             Columns = reader.Try(() => data.TryGetValue("columns", out var cols) ? reader.StringMap(cols, "data.columns") : new Dictionary<string, string>(), []),
+            HumanLayout = reader.Try(() => data.TryGetValue("human_layout", out var layout) ? reader.Scalar(layout, "data.human_layout") : null, null),
+            HumanMap = reader.Try(() => data.TryGetValue("human_map", out var map) ? reader.StringMap(map, "data.human_map") : new Dictionary<string, string>(), []),
         };
+        if (runData.HumanLayout is not null || runData.HumanMap.Count > 0)
+        {
+            // Unknown layouts and fields are errors at load, naming the key, like every other key.
+            var at = data.GetValueOrDefault("human_map") ?? data["human_layout"];
+            try
+            {
+                _ = runData.HumanPairwiseLayout;
+            }
+            catch (InputException ex)
+            {
+                reader.Errors.Add(reader.Fail(at, data.ContainsKey("human_map") ? "data.human_map" : "data.human_layout", ex.Problem));
+            }
+        }
 
         var judges = reader.Try(() => reader.OneOrMany(top, "judge", "judges", null), []);
         if (judges.Count == 0 && !reader.Errors.Any(e => e.Field is "judge" or "judges"))

@@ -467,7 +467,7 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
             return null;
         }
 
-        var human = DataFiles.ReadPairwiseLabels(path);
+        var human = Results.VerdictImport.ReadLabels(path, config.Data.HumanPairwiseLayout);
         var firstRepeat = records.OfType<PairwiseRecord>().Where(r => (r.Repeat ?? 1) == 1).ToList();
         var labels = JudgmentsReader.PairwiseLabels(firstRepeat);
         var options = new AgreementOptions
@@ -477,7 +477,11 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
             BootstrapResamples = config.Thresholds.Resamples,
             ConfidenceLevel = config.Thresholds.Confidence,
         };
-        return AgreementReport.Compute(labels, human, options, path) with { JudgeItemsWithoutVerdict = firstRepeat.Count(r => r.Winner is null) };
+        return AgreementReport.Compute(labels, human, options, path) with
+        {
+            JudgeItemsWithoutVerdict = firstRepeat.Count(r => r.Winner is null),
+            Orders = OrderAgreement.Compute(firstRepeat, records.OfType<CallRecord>().ToList(), human, options),
+        };
     }
 }
 

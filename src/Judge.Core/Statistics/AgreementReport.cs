@@ -89,6 +89,19 @@ public sealed record AgreementReport(
     public int? JudgeItemsWithoutVerdict { get; init; }
 
     /// <summary>
+    /// Per-order figures (accuracy in each order and their mean, correct in both orders, positional
+    /// consistency; see <see cref="OrderAgreement"/>) when the judge's items were judged in both orders;
+    /// <see langword="null"/> otherwise. Set by callers that have the per-order records.
+    /// </summary>
+    public OrderAgreementReport? Orders { get; init; }
+
+    /// <summary>Judge records dropped as exact repeats of earlier ones (see <see cref="Results.VerdictImport"/>); <see langword="null"/> when not known.</summary>
+    public int? JudgeDuplicatesDropped { get; init; }
+
+    /// <summary>Human votes dropped as exact repeats of earlier ones; <see langword="null"/> when not known.</summary>
+    public int? HumanDuplicatesDropped { get; init; }
+
+    /// <summary>
     /// Compares <paramref name="judge"/>'s verdicts with <paramref name="human"/> votes. Both are read
     /// with <see cref="MtBenchFiles.ReadPairwiseLabels"/> (or the CSV reader); pairs may be listed in
     /// either order.

@@ -138,8 +138,9 @@ public static class ArenaHard
     /// <summary>
     /// The games of a Judge judgments file: one per parsed pairwise call, the call's <c>first</c> /
     /// <c>second</c> / <c>tie</c> turned back into the item's models (order <c>AB</c> shows model A
-    /// first, <c>BA</c> model B). Today's rubrics give hard verdicts, so outcomes are A, B or tie;
-    /// five-level labels map onto <see cref="ArenaOutcome"/> one to one. Calls without a verdict are
+    /// first, <c>BA</c> model B). A call's <see cref="CallRecord.StrongVerdict"/> (<c>A&gt;&gt;B</c>,
+    /// <c>B&gt;&gt;A</c>, by position, from imported five-level verdicts) makes its game strong; Judge's own
+    /// rubrics give A, B or tie. Calls without a verdict are
     /// counted in <paramref name="withoutVerdict"/>, never turned into a game.
     /// </summary>
     /// <param name="items">The file's pairwise records (for the models, question and turn of each call).</param>
@@ -172,10 +173,11 @@ public static class ArenaHard
             }
 
             var firstIsA = call.Order == "AB";
+            var strong = call.StrongVerdict is "A>>B" or "B>>A";
             var outcome = call.Choice switch
             {
-                "first" => firstIsA ? ArenaOutcome.A : ArenaOutcome.B,
-                "second" => firstIsA ? ArenaOutcome.B : ArenaOutcome.A,
+                "first" => firstIsA ? (strong ? ArenaOutcome.StrongA : ArenaOutcome.A) : (strong ? ArenaOutcome.StrongB : ArenaOutcome.B),
+                "second" => firstIsA ? (strong ? ArenaOutcome.StrongB : ArenaOutcome.B) : (strong ? ArenaOutcome.StrongA : ArenaOutcome.A),
                 _ => ArenaOutcome.Tie,
             };
             games.Add(WithStyle(new ArenaBattle(LengthControl.InstructionId(item.QuestionId, item.Turn), item.ModelA, item.ModelB, outcome), answers, item.QuestionId, item.Turn));

@@ -1,0 +1,172 @@
+using Judge.Data;
+using Judge.Grading;
+using Judge.Results;
+
+namespace Judge.Statistics;
+
+/// <summary>Per-order agreement under one tie protocol (with ties as an outcome, or every vote involving a tie dropped).</summary>
+/// <param name="Ab">Agreement of the verdicts given with model A shown first.</param>
+/// <param name="Ba">Agreement of the verdicts given with model B shown first.</param>
+/// <param name="Mean">The mean of the two orders' rates (LLMBar's headline accuracy); <see langword="null"/> when either is undefined.</param>
+/// <param name="BothOrders">Votes that both orders agree with (Auto-J's agreement, "correct in both orders").</param>
+public sealed record OrderFigures(AgreementFigure Ab, AgreementFigure Ba, double? Mean, AgreementFigure BothOrders);
+
+/// <summary>
+/// Agreement of a judge's two presentation orders with reference votes, and with each other. This
+/// record is the JSON shape (snake_case). Immutable.
+/// </summary>
+/// <param name="Items">Items with a record for both orders (each may be without a verdict).</param>
+/// <param name="SingleOrderItems">Items with a record for only one order: left out of every figure here.</param>
+/// <param name="WithoutVerdictAb">Items whose AB order has no verdict: in every denominator below, as a wrong answer.</param>
+/// <param name="WithoutVerdictBa">Items whose BA order has no verdict: likewise.</param>
+/// <param name="WithTies">Per-order agreement with ties as an outcome.</param>
+/// <param name="WithoutTies">Per-order agreement over votes where neither the reference nor the order's verdict is a tie.</param>
+/// <param name="PositionalConsistency">Items whose two orders gave the same verdict (by model), over the items with a verdict in both orders.</param>
+public sealed record OrderAgreementReport(
+    int Items,
+    int SingleOrderItems,
+    int WithoutVerdictAb,
+    int WithoutVerdictBa,
+    OrderFigures WithTies,
+    OrderFigures WithoutTies,
+    AgreementFigure PositionalConsistency);
+
+/// <summary>
+/// Per-order metrics of a judge whose items were judged in both presentation orders (its call
+/// records, or an imported file's per-order records): accuracy in each order and their mean (LLMBar,
+/// Zeng et al. 2024), "correct in both orders" (Auto-J, Li et al. 2024), and positional consistency
+/// (the two orders agree). Reference votes are matched as <see cref="PairwiseAgreement"/> matches them
+/// (question, unordered pair, turn; every vote counts) under the same rater and turn filters; with
+/// ties, a tie is an outcome; without ties, a vote is dropped when the reference or the order's verdict
+/// is a tie (for "both orders": either order's). An order without a verdict is never a default: it
+/// is counted as wrong, so it stays in every denominator, and counted apart. Pure and thread-safe.
+/// </summary>
+public static class OrderAgreement
+{
+    /// <summary>
+    /// Computes the per-order figures; <see langword="null"/> when no item has a record for both orders
+    /// (MT-Bench's combined verdicts, a run judged in one order).
+    /// </summary>
+    /// <param name="items">The judge's pairwise records (for each item's question, models and turn).</param>
+    /// <param name="calls">The judge's per-order records (<c>AB</c>, <c>BA</c>).</param>
+    /// <param name="reference">Reference votes (human labels, or gold labels).</param>
+    /// <param name="options">Rater and turn filters; the interval settings are not used.</param>
+    public static OrderAgreementReport? Compute(IReadOnlyList<PairwiseRecord> items, IReadOnlyList<CallRecord> calls, IReadOnlyList<PairwiseLabel> reference, AgreementOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(calls);
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(options);
+        var orders = new Dictionary<(string, int?), (CallRecord? Ab, CallRecord? Ba)>();
+        foreach (var call in calls)
+        {
+            if (call.Order is not ("AB" or "BA"))
+            {
+                continue;
+            }
+
+            var key = (call.Item, call.Repeat);
+            var pair = orders.GetValueOrDefault(key);
+            orders[key] = call.Order == "AB" ? pair with { Ab = pair.Ab ?? call } : pair with { Ba = pair.Ba ?? call };
+        }
+
+        var both = new Dictionary<(string, string, string, int), (Outcome? Ab, Outcome? Ba)>();
+        var probes = new List<PairwiseLabel>();
+        int single = 0, missingAb = 0, missingBa = 0, consistent = 0, bothParsed = 0;
+        foreach (var item in items)
+        {
+            if (!orders.TryGetValue((item.Item, item.Repeat), out var pair) || (pair.Ab is null && pair.Ba is null))
+            {
+                continue;
+            }
+
+            var probe = new PairwiseLabel(item.QuestionId, item.ModelA, item.ModelB, PairwiseWinner.Tie, item.Judge, item.Turn);
+            if (!options.AcceptsTurn(probe))
+            {
+                continue;
+            }
+
+            if (pair.Ab is null || pair.Ba is null)
+            {
+                single++;
+                continue;
+            }
+
+            PairwiseAgreement.Normalize(probe, out var first, out var second);
+            var key = (item.QuestionId, first, second, item.Turn);
+            if (both.ContainsKey(key))
+            {
+                // A second repeat of the same item: the first one stands, as in agreement.
+                continue;
+            }
+
+            var ab = Oriented(item, pair.Ab);
+            var ba = Oriented(item, pair.Ba);
+            missingAb += ab is null ? 1 : 0;
+            missingBa += ba is null ? 1 : 0;
+            if (ab is not null && ba is not null)
+            {
+                bothParsed++;
+                consistent += ab == ba ? 1 : 0;
+            }
+
+            both[key] = (ab, ba);
+            probes.Add(probe);
+        }
+
+        if (both.Count == 0)
+        {
+            return null;
+        }
+
+        var counts = new int[2, 3, 2];
+        foreach (var vote in PairwiseAgreement.Match(probes, reference, options))
+        {
+            var (ab, ba) = both[(vote.QuestionId, vote.FirstModel, vote.SecondModel, vote.Turn)];
+            Tally(counts, 0, vote.Human, ab, ab, correct: ab == vote.Human);
+            Tally(counts, 1, vote.Human, ba, ba, correct: ba == vote.Human);
+            Tally(counts, 2, vote.Human, ab, ba, correct: ab == vote.Human && ba == vote.Human);
+        }
+
+        OrderFigures Figures(int protocol)
+        {
+            var abFigure = new AgreementFigure(counts[protocol, 0, 0], counts[protocol, 0, 1], Rate(counts[protocol, 0, 0], counts[protocol, 0, 1]));
+            var baFigure = new AgreementFigure(counts[protocol, 1, 0], counts[protocol, 1, 1], Rate(counts[protocol, 1, 0], counts[protocol, 1, 1]));
+            var mean = abFigure.Rate is double x && baFigure.Rate is double y ? (x + y) / 2 : (double?)null;
+            return new OrderFigures(abFigure, baFigure, mean, new AgreementFigure(counts[protocol, 2, 0], counts[protocol, 2, 1], Rate(counts[protocol, 2, 0], counts[protocol, 2, 1])));
+        }
+
+        return new OrderAgreementReport(both.Count, single, missingAb, missingBa, Figures(0), Figures(1), new AgreementFigure(consistent, bothParsed, Rate(consistent, bothParsed)));
+    }
+
+    private static void Tally(int[,,] counts, int figure, Outcome human, Outcome? a, Outcome? b, bool correct)
+    {
+        counts[0, figure, 1]++;
+        counts[0, figure, 0] += correct ? 1 : 0;
+        if (human != Outcome.Tie && a != Outcome.Tie && b != Outcome.Tie)
+        {
+            counts[1, figure, 1]++;
+            counts[1, figure, 0] += correct ? 1 : 0;
+        }
+    }
+
+    private static double? Rate(int agree, int total) => total == 0 ? null : (double)agree / total;
+
+    /// <summary>The order's verdict as an <see cref="Outcome"/> of the item's ordinally sorted pair; <see langword="null"/> without a verdict.</summary>
+    private static Outcome? Oriented(PairwiseRecord item, CallRecord call)
+    {
+        if (call.Status != VerdictStatus.Parsed || call.Choice is null)
+        {
+            return null;
+        }
+
+        var firstShownIsA = call.Order == "AB";
+        var winner = call.Choice switch
+        {
+            "first" => firstShownIsA ? PairwiseWinner.ModelA : PairwiseWinner.ModelB,
+            "second" => firstShownIsA ? PairwiseWinner.ModelB : PairwiseWinner.ModelA,
+            _ => PairwiseWinner.Tie,
+        };
+        return PairwiseAgreement.Normalize(new PairwiseLabel(item.QuestionId, item.ModelA, item.ModelB, winner, item.Judge, item.Turn), out _, out _);
+    }
+}
