@@ -122,11 +122,11 @@ internal static unsafe class LlamaNativeLibrary
 
             // Loaded here first, dependencies first, so a file that is no library fails with the loader's reason before
             // LLamaSharp tries it: a failed load inside LLamaSharp breaks its NativeApi for the rest of the process.
-            foreach (var file in new[] { "libggml-base.so", "libggml.so", "libllama.so" })
+            foreach (var file in Dependencies(directory))
             {
                 try
                 {
-                    NativeLibrary.Load(Path.Combine(directory, file));
+                    NativeLibrary.Load(file);
                 }
                 catch (Exception ex) when (ex is DllNotFoundException or BadImageFormatException)
                 {
@@ -223,6 +223,24 @@ internal static unsafe class LlamaNativeLibrary
                 model.DangerousRelease();
             }
         }
+    }
+
+    /// <summary>
+    /// The libraries to load from <paramref name="directory"/>, dependencies first. A folder without its
+    /// own CPU backend (LLamaSharp.Backend.Cuda12's <c>cuda12</c> folder, whose libggml.so needs
+    /// libggml-cpu.so) takes the bundled one for this CPU, from the same LLamaSharp release.
+    /// </summary>
+    private static IEnumerable<string> Dependencies(string directory)
+    {
+        yield return Path.Combine(directory, "libggml-base.so");
+        if (!File.Exists(Path.Combine(directory, "libggml-cpu.so"))
+            && SearchedDirectories(AppContext.BaseDirectory, CpuLevel()).Select(d => Path.Combine(d, "libggml-cpu.so")).FirstOrDefault(File.Exists) is { } cpu)
+        {
+            yield return cpu;
+        }
+
+        yield return Path.Combine(directory, "libggml.so");
+        yield return Path.Combine(directory, "libllama.so");
     }
 
     private static string Why() => RecentErrors() is { Length: > 0 } why ? $" ({why})" : string.Empty;
