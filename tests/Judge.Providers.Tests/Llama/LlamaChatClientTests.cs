@@ -438,6 +438,29 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
+    public void Create_ModelLlamaCppRefuses_IsClearErrorWithItsLoggedReason()
+    {
+        // A readable GGUF (the managed check passes) naming an architecture llama.cpp does not know: LLamaSharp
+        // says only that loading failed; the reason is in llama.cpp's log, and the error carries it.
+        var bytes = File.ReadAllBytes(SharedFiles.Stories);
+        var at = bytes.AsSpan().IndexOf("general.architecture"u8);
+        var value = bytes.AsSpan(at).IndexOf("llama"u8) + at;
+        "llamz"u8.CopyTo(bytes.AsSpan(value));
+        var path = Path.Combine(Path.GetTempPath(), $"judge-unknown-arch-{Guid.NewGuid():N}.gguf");
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            var ex = Assert.Throws<JudgeUnavailableException>(() => LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = path }));
+            Assert.Contains($"llama.cpp could not load {path}: ", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("unknown model architecture: 'llamz'", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Create_MissingNativeDirectory_SaysWhatWasLookedForWhere()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"judge-no-natives-{Guid.NewGuid():N}");
