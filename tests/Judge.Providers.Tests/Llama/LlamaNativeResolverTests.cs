@@ -80,6 +80,15 @@ public sealed class LlamaNativeResolverTests : IDisposable
     }
 
     [Fact]
+    public void EnsureLoaded_ShippedBuild_ReportsTheCommitLLamaSharpBinds()
+    {
+        LlamaNativeLibrary.EnsureLoaded(LlamaNativeLibrary.ResolveDirectory(null));
+
+        Assert.StartsWith(LlamaNativeLibrary.ExpectedCommit, LlamaNativeLibrary.Commit(), StringComparison.Ordinal);
+        Assert.Contains("CPU", LlamaNativeLibrary.SystemInfo(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void EnsureLoaded_MissingFolder_NamesItAndTheFixWithoutRepositoryScripts()
     {
         var missing = Path.Combine(_root, "nowhere");
