@@ -23,14 +23,16 @@ if (args.Length > 0 && args[0] == "synth")
 
 if (args.Length > 0 && args[0] == "compare")
 {
-    // compare [--model M.gguf | --shape qwen2.5-0.5b [--vocab FILE]] [--native DIR] [--batches 1,4] [--questions 1] [--tokens 768] [--threads N] [--flash-attn on|off] [--reps 3]
-    // --native: a build of llama.cpp 815a2a59 holding llama-batched-bench (scripts/build-llama.sh); the judge side loads its libraries too.
+    // compare [--model M.gguf | --shape qwen2.5-0.5b [--vocab FILE]] [--native DIR] [--bench DIR] [--batches 1,4] [--questions 1] [--tokens 768] [--threads N] [--flash-attn on|off] [--reps 3]
+    // --native: the judge's llama.cpp (a build of 815a2a59, scripts/build-llama.sh; default LLamaSharp.Backend.Cpu's);
+    // --bench: the folder holding the baseline's llama-batched-bench (default --native, else .native/build-cpu).
     var shape = SyntheticModel.Shapes[Text("--shape") ?? "qwen2.5-0.5b"];
     var vocab = Vocab();
     var model = Text("--model") ?? SyntheticModel.Ensure(Path.Combine(repo, ".native", "models", $"{shape.Name}-random-q8_0.gguf"), shape, vocab);
     return await BaselineComparison.RunAsync(new BaselineComparison.Options(
         model,
-        Path.GetFullPath(Text("--native") ?? Path.Combine(repo, ".native", "build-cpu")),
+        Text("--native") is { } native ? Path.GetFullPath(native) : null,
+        Path.GetFullPath(Text("--bench") ?? Text("--native") ?? Path.Combine(repo, ".native", "build-cpu")),
         shared,
         Arg("--threads", LlamaOptions.DefaultThreads),
         ArgList("--batches", [1, 4]),
