@@ -116,8 +116,8 @@ public class LlamaGrammarTests(StoriesFixture fixture, ITestOutputHelper output)
     [Fact]
     public async Task GetResponse_SchemaWhoseGrammarLlamaCppRefuses_IsErrorNotCrash()
     {
-        // Within JsonSchemaGrammar's per-count limit, but a repeated group of several rules: llama.cpp refuses it
-        // (rules × count ≥ 2000). Without the check before sampling LLamaSharp would sample with a NULL grammar and crash.
+        // Within JsonSchemaGrammar's per-count limit, but 1999 repetitions of a group holding nested groups, which
+        // llama.cpp's parser refuses. Without the check before sampling LLamaSharp would sample with a NULL grammar and crash.
         const string Schema = """{"type": "array", "maxItems": 1999, "items": {"type": "array", "maxItems": 3, "items": {"type": "array", "maxItems": 2, "items": {"type": "boolean"}}}}""";
         var ex = await Assert.ThrowsAsync<JudgeException>(() => _client.GetResponseAsync(Prompt("Lily"), Json(Schema)));
         output.WriteLine(ex.Message);
