@@ -7,9 +7,6 @@ cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# The llama: judge's native libraries (pinned, checksum-verified; a no-op once installed).
-bash scripts/install-native.sh
-
 dotnet build src/Judge.Cli -c Release -nologo -v quiet
 judge() { dotnet src/Judge.Cli/bin/Release/net10.0/judge.dll "$@"; }
 

@@ -21,9 +21,6 @@ if ! command -v chromium >/dev/null 2>&1; then
     echo "warning: chromium is missing and cannot be installed here (not root, no sudo); the report browser test will fail" >&2
   fi
 fi
-# The llama: judge's native libraries (pinned, checksum-verified; a no-op once installed).
-bash scripts/install-native.sh
-
 dotnet build Judge.sln -c Release -nologo -v quiet
 log=$(mktemp)
 set +e
@@ -41,7 +38,8 @@ echo "tests: ${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 
 # The judge tool as a user gets it: packed once, installed into a throwaway tool path from that
 # package folder alone, and run from a folder outside the checkout with no variable pointing back
-# into it, so the rubrics and llama.cpp libraries it uses are the ones inside the package.
+# into it, so the rubrics and llama.cpp libraries (LLamaSharp.Backend.Cpu's linux-x64 builds) it uses
+# are the ones inside the package.
 tool_check() {
   # Runs in a subshell (below), so its variables and EXIT trap stay there.
   work=$(mktemp -d)

@@ -23,16 +23,16 @@ internal static partial class BaselineComparison
     public static async Task<int> RunAsync(Options o)
     {
         var inv = CultureInfo.InvariantCulture;
-        var bench = Path.Combine(o.Native, "llama-batched-bench");
+        var bench = Path.Combine(o.Bench, "llama-batched-bench");
         if (!File.Exists(bench))
         {
-            Console.Error.WriteLine($"error: {bench} not found; build it with scripts/build-llama.sh (add --cuda for a GPU), or pass --native DIR");
+            Console.Error.WriteLine($"error: {bench} not found; build it with scripts/build-llama.sh (add --cuda for a GPU), or pass --bench DIR");
             return 2;
         }
 
         var requests = BuildWorkload(o);
         var tokens = requests.Select(r => r.Tokens).ToList();
-        Console.WriteLine(string.Create(inv, $"model {Path.GetFileName(o.Model)}; {requests.Count} judgments (MT-Bench turn 1, {o.Questions} question(s), GPT-4 against each of the other 5 models, both orders), prompt tokens mean {tokens.Average():F0} (min {tokens.Min()}, max {tokens.Max()}); {o.Threads} threads, flash_attn={o.FlashAttention}, {Environment.ProcessorCount} cores; median of {o.Repetitions} interleaved runs; libraries {o.Native}"));
+        Console.WriteLine(string.Create(inv, $"model {Path.GetFileName(o.Model)}; {requests.Count} judgments (MT-Bench turn 1, {o.Questions} question(s), GPT-4 against each of the other 5 models, both orders), prompt tokens mean {tokens.Average():F0} (min {tokens.Min()}, max {tokens.Max()}); {o.Threads} threads, flash_attn={o.FlashAttention}, {Environment.ProcessorCount} cores; median of {o.Repetitions} interleaved runs; baseline {bench}; ours on {o.Native ?? "LLamaSharp.Backend.Cpu's build for this CPU"}"));
         Console.WriteLine();
         // Our prompts are at most the target and some are shorter (short answers): ratios are per prompt token, i.e. judgments/s scaled to target-length prompts.
         var scale = tokens.Average() / o.PromptTokens;
@@ -175,7 +175,9 @@ internal static partial class BaselineComparison
     [GeneratedRegex(@"^\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|")]
     private static partial Regex Row();
 
-    internal sealed record Options(string Model, string Native, string Shared, int Threads, IReadOnlyList<int> Batches, int Questions, int PromptTokens, string FlashAttention, int Repetitions);
+    /// <param name="Native">The judge's llama.cpp folder (native=DIR); null for LLamaSharp.Backend.Cpu's build.</param>
+    /// <param name="Bench">The folder holding the baseline's llama-batched-bench.</param>
+    internal sealed record Options(string Model, string? Native, string Bench, string Shared, int Threads, IReadOnlyList<int> Batches, int Questions, int PromptTokens, string FlashAttention, int Repetitions);
 
     private sealed record Workload(LogitVerdictRequest Request, int Tokens);
 

@@ -14,21 +14,25 @@ var repo = FindRepo();
 var shared = Path.GetFullPath(Path.Combine(repo, "..", "shared"));
 if (args.Length > 0 && args[0] == "synth")
 {
-    var shape = SyntheticModel.Shapes[args.Length > 1 ? args[1] : "qwen2.5-0.5b"];
-    var vocab = Path.Combine(repo, ".native", "src", "llama.cpp-v0.5.0", "models", "ggml-vocab-qwen2.gguf");
+    // synth [SHAPE] [--vocab FILE]: the vocabulary is models/ggml-vocab-qwen2.gguf of a llama.cpp source checkout.
+    var shape = SyntheticModel.Shapes[args.Length > 1 && !args[1].StartsWith("--", StringComparison.Ordinal) ? args[1] : "qwen2.5-0.5b"];
+    var vocab = Vocab();
     Console.WriteLine(SyntheticModel.Ensure(Path.Combine(repo, ".native", "models", $"{shape.Name}-random-q8_0.gguf"), shape, vocab));
     return 0;
 }
 
 if (args.Length > 0 && args[0] == "compare")
 {
-    // compare [--model M.gguf | --shape qwen2.5-0.5b] [--native DIR] [--batches 1,4] [--questions 1] [--tokens 768] [--threads N] [--flash-attn on|off] [--reps 3]
+    // compare [--model M.gguf | --shape qwen2.5-0.5b [--vocab FILE]] [--native DIR] [--bench DIR] [--batches 1,4] [--questions 1] [--tokens 768] [--threads N] [--flash-attn on|off] [--reps 3]
+    // --native: the judge's llama.cpp (a build of 815a2a59, scripts/build-llama.sh; default LLamaSharp.Backend.Cpu's);
+    // --bench: the folder holding the baseline's llama-batched-bench (default --native, else .native/build-cpu).
     var shape = SyntheticModel.Shapes[Text("--shape") ?? "qwen2.5-0.5b"];
-    var vocab = Path.Combine(repo, ".native", "src", "llama.cpp-v0.5.0", "models", "ggml-vocab-qwen2.gguf");
+    var vocab = Vocab();
     var model = Text("--model") ?? SyntheticModel.Ensure(Path.Combine(repo, ".native", "models", $"{shape.Name}-random-q8_0.gguf"), shape, vocab);
     return await BaselineComparison.RunAsync(new BaselineComparison.Options(
         model,
-        Path.GetFullPath(Text("--native") ?? Path.Combine(repo, ".native", "build-cpu")),
+        Text("--native") is { } native ? Path.GetFullPath(native) : null,
+        Path.GetFullPath(Text("--bench") ?? Text("--native") ?? Path.Combine(repo, ".native", "build-cpu")),
         shared,
         Arg("--threads", LlamaOptions.DefaultThreads),
         ArgList("--batches", [1, 4]),
@@ -122,6 +126,8 @@ foreach (var model in textRows ? models : [])
 }
 
 return 0;
+
+string Vocab() => Path.GetFullPath(Text("--vocab") ?? Path.Combine(repo, ".native", "src", "llama.cpp", "models", "ggml-vocab-qwen2.gguf"));
 
 string? Text(string name)
 {

@@ -5,7 +5,7 @@ using System.Text;
 /// Writes a GGUF model with a real architecture's shape and tokenizer but random Q8_0 weights:
 /// the same work per token as the real model, without downloading it. The tokenizer's metadata is
 /// copied byte for byte from one of llama.cpp's vocabulary-only files (models/ggml-vocab-*.gguf in
-/// the v0.5.0 source that scripts/build-llama.sh unpacks). Deterministic: a fixed seed.
+/// a llama.cpp source checkout, --vocab). Deterministic: a fixed seed.
 /// </summary>
 internal static class SyntheticModel
 {

@@ -105,7 +105,7 @@ public sealed record GgufInfo
 /// <summary>
 /// Reads GGUF headers in managed code, without llama.cpp: the checks that let a bad file be
 /// reported clearly (<see cref="InputException"/> naming the file and the problem) instead of being
-/// handed to native code. Rejects non-GGUF files, GGUF v1 (which llama.cpp v0.5.0 no longer reads),
+/// handed to native code. Rejects non-GGUF files, GGUF v1 (which llama.cpp no longer reads),
 /// and files too short for the metadata or tensor data their header declares. Thread-safe (stateless).
 /// </summary>
 public static class GgufReader
@@ -158,7 +158,7 @@ public static class GgufReader
         var version = r.ReadUInt32();
         if (version == 1)
         {
-            throw new InputException(path, null, null, "GGUF version 1 is obsolete and not readable by llama.cpp v0.5.0; convert the model to GGUF v3 with a current llama.cpp");
+            throw new InputException(path, null, null, "GGUF version 1 is obsolete and not readable by llama.cpp (commit 815a2a59, which LLamaSharp 0.30.0 binds); convert the model to GGUF v3 with a current llama.cpp");
         }
 
         if (version is not (2 or 3))

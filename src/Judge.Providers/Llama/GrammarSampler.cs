@@ -1,4 +1,4 @@
-using Judge.Providers.Llama.Interop;
+using LLama.Native;
 
 namespace Judge.Providers.Llama;
 
@@ -16,19 +16,22 @@ namespace Judge.Providers.Llama;
 /// and when the grammar rejected every top-k candidate greedy still picks one, whose acceptance aborts
 /// the process inside llama.cpp (<c>GGML_ABORT</c> for end-of-generation, an uncaught C++ exception
 /// otherwise). Here the chain is applied to candidates this class owns, the choice is checked, and only
-/// then accepted.
+/// then accepted. The whole-vocabulary check is a second chain holding the grammar alone, which accepts
+/// every chosen token too, so the two parse states stay the same. A grammar is parsed by llama.cpp
+/// (<see cref="LlamaNativeLibrary.GrammarParses"/>) before it reaches a chain: LLamaSharp would add one
+/// that fails as a NULL sampler, and the next sample would crash the process.
 /// </remarks>
-internal sealed unsafe class GrammarSampler : IDisposable
+internal sealed class GrammarSampler : IDisposable
 {
-    private readonly SafeLlamaSamplerHandle _chain;
-    private readonly IntPtr _grammar;
-    private readonly llama_token_data[] _candidates;
+    private readonly SafeLLamaSamplerChainHandle _chain;
+    private readonly SafeLLamaSamplerChainHandle? _whole;
+    private readonly LLamaTokenData[] _candidates;
 
-    private GrammarSampler(SafeLlamaSamplerHandle chain, IntPtr grammar, int vocabSize, int topK)
+    private GrammarSampler(SafeLLamaSamplerChainHandle chain, SafeLLamaSamplerChainHandle? whole, int vocabSize, int topK)
     {
         _chain = chain;
-        _grammar = grammar;
-        _candidates = new llama_token_data[vocabSize];
+        _whole = whole;
+        _candidates = new LLamaTokenData[vocabSize];
         TopK = topK;
     }
 
@@ -36,7 +39,7 @@ internal sealed unsafe class GrammarSampler : IDisposable
     public int TopK { get; }
 
     /// <summary>Samplers in the chain (3 with top-k, 2 without).</summary>
-    public int ChainLength => NativeMethods.llama_sampler_chain_n(_chain);
+    public int ChainLength => _chain.Count;
 
     /// <summary>Steps so far where no top-k candidate fitted and the whole vocabulary was checked.</summary>
     public int WholeVocabularySteps { get; private set; }
@@ -50,30 +53,23 @@ internal sealed unsafe class GrammarSampler : IDisposable
     /// <param name="topK">Candidates kept before the grammar; 0 or less for all.</param>
     public static GrammarSampler? TryCreate(LlamaModel model, string grammar, int topK)
     {
-        var chain = NativeMethods.llama_sampler_chain_init(NativeMethods.llama_sampler_chain_default_params());
-        if (chain.IsInvalid)
+        if (!LlamaNativeLibrary.GrammarParses(model.Handle, grammar))
         {
-            chain.Dispose();
-            throw new JudgeException("llama.cpp could not create a sampler chain");
-        }
-
-        chain.KeepAlive(model.Handle);
-        var parsed = NativeMethods.llama_sampler_init_grammar(model.Vocab, grammar, "root");
-        if (parsed == IntPtr.Zero)
-        {
-            chain.Dispose();
             return null;
         }
 
-        // The chain owns what is added to it from here on, and frees it with itself.
+        var chain = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
+        SafeLLamaSamplerChainHandle? whole = null;
         if (topK > 0)
         {
-            NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_top_k(topK));
+            chain.AddTopK(topK);
+            whole = SafeLLamaSamplerChainHandle.Create(LLamaSamplerChainParams.Default());
+            whole.AddGrammar(model.Handle, grammar, "root");
         }
 
-        NativeMethods.llama_sampler_chain_add(chain, parsed);
-        NativeMethods.llama_sampler_chain_add(chain, NativeMethods.llama_sampler_init_greedy());
-        return new GrammarSampler(chain, parsed, model.VocabSize, Math.Max(0, topK));
+        chain.AddGrammar(model.Handle, grammar, "root");
+        chain.AddGreedySampler();
+        return new GrammarSampler(chain, whole, model.VocabSize, Math.Max(0, topK));
     }
 
     /// <summary>Picks the most likely token the grammar allows after <paramref name="logits"/>, and advances the grammar past it.</summary>
@@ -81,51 +77,64 @@ internal sealed unsafe class GrammarSampler : IDisposable
     public int Sample(ReadOnlySpan<float> logits)
     {
         int token;
-        fixed (llama_token_data* data = _candidates)
+        var found = Apply(_chain, logits, out var chosen);
+        if (found)
         {
-            var cur = Candidates(data, logits);
-            NativeMethods.llama_sampler_apply(_chain, &cur);
-            if (cur.selected >= 0 && (ulong)cur.selected < cur.size && !float.IsNegativeInfinity(cur.data[cur.selected].logit))
+            token = chosen;
+        }
+        else
+        {
+            if (_whole is null || !Apply(_whole, logits, out token))
             {
-                token = cur.data[cur.selected].id;
+                throw new JudgeException("the grammar allows no token of this model's vocabulary here: it asks for text no token spells");
             }
-            else
-            {
-                WholeVocabularySteps++;
-                cur = Candidates(data, logits);
-                NativeMethods.llama_sampler_apply(_grammar, &cur);
-                var best = -1;
-                for (var i = 0; i < (int)cur.size; i++)
-                {
-                    if (!float.IsNegativeInfinity(cur.data[i].logit) && (best < 0 || cur.data[i].logit > cur.data[best].logit))
-                    {
-                        best = i;
-                    }
-                }
 
-                if (best < 0)
-                {
-                    throw new JudgeException("the grammar allows no token of this model's vocabulary here: it asks for text no token spells");
-                }
-
-                token = cur.data[best].id;
-            }
+            WholeVocabularySteps++;
         }
 
-        NativeMethods.llama_sampler_accept(_chain, token);
+        _chain.Accept(token);
+        _whole?.Accept(token);
         return token;
     }
 
     /// <inheritdoc/>
-    public void Dispose() => _chain.Dispose();
+    public void Dispose()
+    {
+        _chain.Dispose();
+        _whole?.Dispose();
+    }
 
-    private llama_token_data_array Candidates(llama_token_data* data, ReadOnlySpan<float> logits)
+    /// <summary>
+    /// Runs <paramref name="chain"/> over the full candidate list; the token it selected, or (a chain
+    /// without greedy) the best one it left allowed. False when nothing is allowed.
+    /// </summary>
+    private bool Apply(SafeLLamaSamplerChainHandle chain, ReadOnlySpan<float> logits, out int token)
     {
         for (var i = 0; i < _candidates.Length; i++)
         {
-            data[i] = new llama_token_data { id = i, logit = logits[i], p = 0 };
+            _candidates[i] = new LLamaTokenData(i, logits[i], 0);
         }
 
-        return new llama_token_data_array { data = data, size = (nuint)_candidates.Length, selected = -1, sorted = 0 };
+        var array = new LLamaTokenDataArray(_candidates);
+        using var pin = LLamaTokenDataArrayNative.Create(array, out var cur);
+        chain.Apply(ref cur);
+        var data = cur.Data;
+        if (cur.Selected >= 0 && cur.Selected < data.Length && !float.IsNegativeInfinity(data[(int)cur.Selected].Logit))
+        {
+            token = (int)data[(int)cur.Selected].ID;
+            return true;
+        }
+
+        var best = -1;
+        for (var i = 0; i < data.Length; i++)
+        {
+            if (!float.IsNegativeInfinity(data[i].Logit) && (best < 0 || data[i].Logit > data[best].Logit))
+            {
+                best = i;
+            }
+        }
+
+        token = best < 0 ? -1 : (int)data[best].ID;
+        return best >= 0 && chain == _whole;
     }
 }

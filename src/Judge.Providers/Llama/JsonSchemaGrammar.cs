@@ -25,8 +25,13 @@ internal static class JsonSchemaGrammar
     /// <summary>The widest integer range written out value by value.</summary>
     public const int MaxEnumeratedIntegers = 1000;
 
-    /// <summary>llama.cpp's limit on a repetition count (<c>MAX_REPETITION_THRESHOLD</c>): above it, it silently drops the upper bound.</summary>
-    public const int MaxRepetition = 2000;
+    /// <summary>
+    /// The largest repetition count written. llama.cpp (commit 815a2a59) refuses a grammar where a repeated
+    /// item's rule count times its count reaches <c>MAX_REPETITION_THRESHOLD</c> (2000), so a single symbol
+    /// repeats at most 1999 times; a repeated group of several rules may still be refused, which the grammar
+    /// check before sampling reports as an error.
+    /// </summary>
+    public const int MaxRepetition = 1999;
 
     private const string Where = "response_format";
 

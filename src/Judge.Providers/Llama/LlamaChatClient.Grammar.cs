@@ -1,5 +1,3 @@
-using Judge.Providers.Llama.Interop;
-
 namespace Judge.Providers.Llama;
 
 // Grammars: a GBNF file checked once when the client is made, and the sampler that holds generation to a grammar.

@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using Judge.Grading;
-using Judge.Providers.Llama.Interop;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Llama;

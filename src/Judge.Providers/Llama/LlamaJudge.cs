@@ -8,7 +8,7 @@ public static class LlamaJudge
 {
     /// <summary>The registry description of <c>llama:</c>.</summary>
     public const string Description =
-        "llama:PATH.gguf — a local GGUF model through llama.cpp v0.5.0 (CPU); verdicts read from next-token probabilities; llama:recommended or llama:NAME uses a catalogue model from the cache (judge models pull); " +
+        "llama:PATH.gguf — a local GGUF model through LLamaSharp and llama.cpp 815a2a59 (CPU builds from LLamaSharp.Backend.Cpu; native=DIR for a CUDA or tuned build of that commit); verdicts read from next-token probabilities; llama:recommended or llama:NAME uses a catalogue model from the cache (judge models pull); " +
         "?ctx=N&threads=N&batch=N&cache=N&reuse=on|off&template=NAME|none&max_tokens=N&flash_attn=auto|on|off&gpu_layers=N&native=DIR";
 
     /// <summary>

@@ -1,32 +1,37 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Judge.Providers.Llama.Interop;
+using LLama.Exceptions;
+using LLama.Native;
 
 namespace Judge.Providers.Llama;
 
 /// <summary>
-/// A loaded GGUF model and its vocabulary: tokenising, detokenising, chat templates. Checked with
-/// <see cref="GgufReader"/> before llama.cpp sees it, so a bad file is an <see cref="InputException"/>,
-/// not a crash. Thread-safe: the model and vocabulary are read-only once loaded.
+/// A loaded GGUF model and its vocabulary (LLamaSharp's <see cref="SafeLlamaModelHandle"/>): tokenising,
+/// detokenising, chat templates. Checked with <see cref="GgufReader"/> before llama.cpp sees it, so a
+/// bad file is an <see cref="InputException"/>, not a crash. Thread-safe: the model and vocabulary are
+/// read-only once loaded.
 /// </summary>
 internal sealed unsafe class LlamaModel : IDisposable
 {
     private readonly SafeLlamaModelHandle _handle;
-    private readonly IntPtr _vocab;
+    private readonly bool _addSpacePrefix;
 
     private LlamaModel(string path, GgufInfo info, SafeLlamaModelHandle handle)
     {
         Path = path;
         Info = info;
         _handle = handle;
-        _vocab = NativeMethods.llama_model_get_vocab(handle);
-        VocabSize = NativeMethods.llama_vocab_n_tokens(_vocab);
-        TrainContext = NativeMethods.llama_model_n_ctx_train(handle);
-        Embedding = NativeMethods.llama_model_n_embd(handle);
-        Bos = NativeMethods.llama_vocab_bos(_vocab);
-        Eos = NativeMethods.llama_vocab_eos(_vocab);
-        var template = NativeMethods.llama_model_chat_template(handle, null);
-        ChatTemplate = template == IntPtr.Zero ? null : Marshal.PtrToStringUTF8(template);
+        var vocab = handle.Vocab;
+        VocabSize = vocab.Count;
+        TrainContext = handle.ContextSize;
+        Embedding = handle.EmbeddingSize;
+        Bos = vocab.BOS is { } bos ? (int)bos : -1;
+        Eos = vocab.EOS is { } eos ? (int)eos : -1;
+        ChatTemplate = handle.GetTemplate(null, strict: false);
+        // llama_detokenize is not public in LLamaSharp: Detokenize mirrors it, which drops the space a
+        // SentencePiece tokenizer puts before the text.
+        _addSpacePrefix = vocab.Type == LLamaVocabType.SentencePiece
+            && !string.Equals(handle.MetadataValueByKey("tokenizer.ggml.add_space_prefix")?.ToString(), "false", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>The file loaded.</summary>
@@ -44,44 +49,42 @@ internal sealed unsafe class LlamaModel : IDisposable
     /// <summary>The embedding width.</summary>
     public int Embedding { get; }
 
-    /// <summary>The beginning-of-sequence token.</summary>
+    /// <summary>The beginning-of-sequence token (-1 when the vocabulary has none).</summary>
     public int Bos { get; }
 
-    /// <summary>The end-of-sequence token.</summary>
+    /// <summary>The end-of-sequence token (-1 when the vocabulary has none).</summary>
     public int Eos { get; }
 
     /// <summary>The chat template the file carries, if any.</summary>
     public string? ChatTemplate { get; }
 
-    /// <summary>The handle, for contexts.</summary>
+    /// <summary>The handle, for contexts and samplers.</summary>
     internal SafeLlamaModelHandle Handle => _handle;
-
-    /// <summary>The vocabulary (owned by the model), for samplers.</summary>
-    internal IntPtr Vocab => _vocab;
 
     /// <summary>
     /// Loads a model with llama.cpp loaded from <paramref name="nativeDirectory"/>, with up to
     /// <paramref name="gpuLayers"/> layers on the GPU (negative: all; none where the build has no GPU backend).
     /// </summary>
     /// <exception cref="InputException">The file is missing or not a readable GGUF v2/v3 file.</exception>
-    /// <exception cref="JudgeUnavailableException">The native libraries are missing, or llama.cpp refused the file.</exception>
+    /// <exception cref="JudgeUnavailableException">The native libraries are missing, or llama.cpp refused the file (with the reason it logged).</exception>
     public static LlamaModel Load(string path, string nativeDirectory, int gpuLayers = -1)
     {
         // The managed check first: llama.cpp would only log why, and some bad files are better never handed to it.
         var info = GgufReader.Read(path);
         LlamaNativeLibrary.EnsureLoaded(nativeDirectory);
-        var p = NativeMethods.llama_model_default_params();
+        var p = LLamaModelParams.Default();
         p.n_gpu_layers = gpuLayers;
         LlamaNativeLibrary.ClearLog();
-        var handle = NativeMethods.llama_model_load_from_file(path, p);
-        if (handle.IsInvalid)
+        try
         {
-            handle.Dispose();
-            var why = LlamaNativeLibrary.RecentErrors();
-            throw new JudgeUnavailableException($"llama.cpp could not load {path}{(why.Length > 0 ? $": {why}" : string.Empty)}");
+            return new LlamaModel(path, info, SafeLlamaModelHandle.LoadFromFile(path, p));
         }
-
-        return new LlamaModel(path, info, handle);
+        catch (LoadWeightsFailedException ex)
+        {
+            // LLamaSharp says only that loading failed; llama.cpp said why in its log.
+            var why = LlamaNativeLibrary.RecentErrors();
+            throw new JudgeUnavailableException($"llama.cpp could not load {path}{(why.Length > 0 ? $": {why}" : string.Empty)}", ex);
+        }
     }
 
     /// <summary>Tokenises UTF-8 text.</summary>
@@ -90,82 +93,37 @@ internal sealed unsafe class LlamaModel : IDisposable
     /// <param name="parseSpecial">Read special-token text (e.g. <c>&lt;|im_start|&gt;</c>) as those tokens.</param>
     public int[] Tokenize(string text, bool addSpecial, bool parseSpecial)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var capacity = bytes.Length + 8;
-        while (true)
-        {
-            var tokens = new int[capacity];
-            int n;
-            fixed (byte* b = bytes)
-            fixed (int* t = tokens)
-            {
-                n = NativeMethods.llama_tokenize(_vocab, b, bytes.Length, t, capacity, addSpecial, parseSpecial);
-            }
-
-            GC.KeepAlive(_handle);
-            if (n == int.MinValue)
-            {
-                throw new JudgeException($"the text ({bytes.Length} bytes) has more tokens than llama.cpp can count");
-            }
-
-            if (n >= 0)
-            {
-                return tokens[..n];
-            }
-
-            capacity = -n;
-        }
+        var tokens = _handle.Tokenize(text, addSpecial, parseSpecial, Encoding.UTF8);
+        return MemoryMarshal.Cast<LLamaToken, int>(tokens.AsSpan()).ToArray();
     }
 
     /// <summary>A token's bytes: possibly part of a UTF-8 character, so callers accumulate before decoding.</summary>
-    public byte[] TokenBytes(int token, bool special = false)
-    {
-        Span<byte> buf = stackalloc byte[64];
-        int n;
-        fixed (byte* b = buf)
-        {
-            n = NativeMethods.llama_token_to_piece(_vocab, token, b, buf.Length, 0, special);
-        }
+    public byte[] TokenBytes(int token, bool special = false) => Piece(token, lstrip: 0, special);
 
-        if (n >= 0)
-        {
-            return buf[..n].ToArray();
-        }
-
-        var big = new byte[-n];
-        fixed (byte* b = big)
-        {
-            n = NativeMethods.llama_token_to_piece(_vocab, token, b, big.Length, 0, special);
-        }
-
-        return big[..n];
-    }
-
-    /// <summary>Tokens back to text (the inverse of <see cref="Tokenize"/>).</summary>
+    /// <summary>
+    /// Tokens back to text (the inverse of <see cref="Tokenize"/>), as <c>llama_detokenize</c> does it:
+    /// special tokens dropped when <paramref name="removeSpecial"/>, the SentencePiece space before the text removed.
+    /// </summary>
     public string Detokenize(ReadOnlySpan<int> tokens, bool removeSpecial = true)
     {
-        var capacity = (tokens.Length * 8) + 16;
-        while (true)
+        var bytes = new List<byte>();
+        var lstrip = _addSpacePrefix ? 1 : 0;
+        foreach (var t in tokens)
         {
-            var buf = new byte[capacity];
-            int n;
-            fixed (int* t = tokens)
-            fixed (byte* b = buf)
+            if (removeSpecial && (t == Bos || t == Eos))
             {
-                n = NativeMethods.llama_detokenize(_vocab, t, tokens.Length, b, capacity, removeSpecial, false);
+                continue;
             }
 
-            if (n >= 0)
-            {
-                return Encoding.UTF8.GetString(buf, 0, n);
-            }
-
-            capacity = -n;
+            bytes.AddRange(Piece(t, lstrip, special: false));
+            lstrip = 0;
         }
+
+        return Encoding.UTF8.GetString([.. bytes]);
     }
 
     /// <summary>Whether a token ends generation (EOS, EOT, ...).</summary>
-    public bool IsEndOfGeneration(int token) => NativeMethods.llama_vocab_is_eog(_vocab, token);
+    public bool IsEndOfGeneration(int token) => ((LLamaToken)token).IsEndOfGeneration(_handle.Vocab);
 
     /// <summary>
     /// Renders messages with a built-in llama.cpp chat template (a name such as <c>chatml</c>, or a
@@ -176,7 +134,7 @@ internal sealed unsafe class LlamaModel : IDisposable
         var strings = new List<IntPtr>();
         try
         {
-            var chat = new llama_chat_message[messages.Count];
+            var chat = new LLamaChatMessage[messages.Count];
             var total = 0;
             for (var i = 0; i < messages.Count; i++)
             {
@@ -184,7 +142,7 @@ internal sealed unsafe class LlamaModel : IDisposable
                 var content = Marshal.StringToCoTaskMemUTF8(messages[i].Content);
                 strings.Add(role);
                 strings.Add(content);
-                chat[i] = new llama_chat_message { role = (byte*)role, content = (byte*)content };
+                chat[i] = new LLamaChatMessage { role = (byte*)role, content = (byte*)content };
                 total += Encoding.UTF8.GetByteCount(messages[i].Content) + 64;
             }
 
@@ -195,10 +153,10 @@ internal sealed unsafe class LlamaModel : IDisposable
             {
                 var buf = new byte[capacity];
                 int n;
-                fixed (llama_chat_message* c = chat)
+                fixed (LLamaChatMessage* c = chat)
                 fixed (byte* b = buf)
                 {
-                    n = NativeMethods.llama_chat_apply_template((byte*)tmpl, c, (nuint)chat.Length, addAssistant, b, capacity);
+                    n = NativeApi.llama_chat_apply_template((byte*)tmpl, c, (nuint)chat.Length, addAssistant, b, capacity);
                 }
 
                 if (n < 0)
@@ -225,4 +183,18 @@ internal sealed unsafe class LlamaModel : IDisposable
 
     /// <inheritdoc/>
     public void Dispose() => _handle.Dispose();
+
+    private byte[] Piece(int token, int lstrip, bool special)
+    {
+        Span<byte> buf = stackalloc byte[64];
+        var n = (int)_handle.TokenToSpan(token, buf, lstrip, special);
+        if (n <= buf.Length)
+        {
+            return buf[..n].ToArray();
+        }
+
+        var big = new byte[n];
+        n = (int)_handle.TokenToSpan(token, big, lstrip, special);
+        return big[..n];
+    }
 }

@@ -9,9 +9,11 @@ public sealed class LlamaOptions
     public required string ModelPath { get; set; }
 
     /// <summary>
-    /// The folder holding the llama.cpp v0.5.0 libraries (spec option <c>native</c>). Default: the
-    /// <c>JUDGE_LLAMA_NATIVE</c> environment variable, else <c>.native/llama</c> of the repository
-    /// (filled by <c>scripts/install-native.sh</c>).
+    /// A folder holding another llama.cpp build (spec option <c>native</c>): <c>libllama.so</c>,
+    /// <c>libggml.so</c>, <c>libggml-base.so</c> and its backends, e.g. a CUDA build or a CPU build tuned
+    /// for the machine. It must be llama.cpp commit 815a2a59, the one LLamaSharp 0.30.0 binds; another is
+    /// refused. Default: the <c>JUDGE_LLAMA_NATIVE</c> environment variable, else LLamaSharp.Backend.Cpu's
+    /// build for this CPU's AVX level under <c>runtimes/linux-x64/native</c> beside the application.
     /// </summary>
     public string? NativeDirectory { get; set; }
 

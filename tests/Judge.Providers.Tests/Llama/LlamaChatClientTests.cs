@@ -438,12 +438,35 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
+    public void Create_ModelLlamaCppRefuses_IsClearErrorWithItsLoggedReason()
+    {
+        // A readable GGUF (the managed check passes) naming an architecture llama.cpp does not know: LLamaSharp
+        // says only that loading failed; the reason is in llama.cpp's log, and the error carries it.
+        var bytes = File.ReadAllBytes(SharedFiles.Stories);
+        var at = bytes.AsSpan().IndexOf("general.architecture"u8);
+        var value = bytes.AsSpan(at).IndexOf("llama"u8) + at;
+        "llamz"u8.CopyTo(bytes.AsSpan(value));
+        var path = Path.Combine(Path.GetTempPath(), $"judge-unknown-arch-{Guid.NewGuid():N}.gguf");
+        File.WriteAllBytes(path, bytes);
+        try
+        {
+            var ex = Assert.Throws<JudgeUnavailableException>(() => LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = path }));
+            Assert.Contains($"llama.cpp could not load {path}: ", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("unknown model architecture: 'llamz'", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void Create_MissingNativeDirectory_SaysWhatWasLookedForWhere()
     {
         var dir = Path.Combine(Path.GetTempPath(), $"judge-no-natives-{Guid.NewGuid():N}");
         var ex = Assert.Throws<JudgeUnavailableException>(() => LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, NativeDirectory = dir }));
         Assert.Contains(dir, ex.Message, StringComparison.Ordinal);
-        Assert.Contains("libllama.v0.5.0.so", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("libllama.so", ex.Message, StringComparison.Ordinal);
         Assert.Contains("JUDGE_LLAMA_NATIVE", ex.Message, StringComparison.Ordinal);
     }
 
@@ -454,7 +477,7 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
         try
         {
             var ex = Assert.Throws<JudgeUnavailableException>(() => LlamaJudge.CreateChatClient(new LlamaOptions { ModelPath = SharedFiles.Stories, NativeDirectory = dir }));
-            Assert.Contains("missing libllama.v0.5.0.so", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("missing libllama.so, libggml.so, libggml-base.so", ex.Message, StringComparison.Ordinal);
         }
         finally
         {
@@ -467,9 +490,9 @@ public class LlamaChatClientTests(StoriesFixture fixture) : IClassFixture<Storie
     {
         // Files with the right names but no ELF inside: refused (or, once llama.cpp is loaded in this process, a second folder is refused).
         var dir = Directory.CreateTempSubdirectory("judge-bogus-natives").FullName;
-        foreach (var name in new[] { "libllama.v0.5.0.so", "libggml.v0.5.0.so", "libggml-base.so", "libggml-cpu-x64.so" })
+        foreach (var name in LlamaNativeLibrary.RequiredFiles)
         {
-            File.WriteAllText(Path.Combine(dir, name), "not a library");
+            File.WriteAllText(Path.Combine(dir, name), $"not a library, though it names commit {LlamaNativeLibrary.ExpectedCommit}");
         }
 
         try

@@ -114,6 +114,18 @@ public class LlamaGrammarTests(StoriesFixture fixture, ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task GetResponse_SchemaWhoseGrammarLlamaCppRefuses_IsErrorNotCrash()
+    {
+        // Within JsonSchemaGrammar's per-count limit, but 1999 repetitions of a group holding nested groups, which
+        // llama.cpp's parser refuses. Without the check before sampling LLamaSharp would sample with a NULL grammar and crash.
+        const string Schema = """{"type": "array", "maxItems": 1999, "items": {"type": "array", "maxItems": 3, "items": {"type": "array", "maxItems": 2, "items": {"type": "boolean"}}}}""";
+        var ex = await Assert.ThrowsAsync<JudgeException>(() => _client.GetResponseAsync(Prompt("Lily"), Json(Schema)));
+        output.WriteLine(ex.Message);
+        Assert.Contains("llama.cpp rejected the grammar made from the response format's JSON schema", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("failed to parse grammar", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task GetResponse_GrammarFile_HoldsEveryAnswerToIt()
     {
         var path = TempFile("""
@@ -231,7 +243,7 @@ public class LlamaGrammarTests(StoriesFixture fixture, ITestOutputHelper output)
     [InlineData("""{"type": "array", "maxItems": 0}""")]
     [InlineData("""{"type": "integer", "minimum": 0}""")]
     [InlineData("""{"type": "integer", "minimum": -500, "maximum": 499}""")]
-    [InlineData("""{"type": "string", "maxLength": 2000}""")]
+    [InlineData("""{"type": "string", "maxLength": 1999}""")]
     [InlineData("{}")]
     public void FromSchema_EveryGrammarItWrites_ParsesInLlamaCpp(string schema)
     {
