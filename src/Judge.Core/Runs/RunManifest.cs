@@ -50,6 +50,9 @@ public sealed record RunManifest
     /// <summary>When each resume started.</summary>
     public IReadOnlyList<DateTimeOffset> ResumedAt { get; init; } = [];
 
+    /// <summary>The provider batches of judges with <c>batch=on</c>, recorded as each file and batch id exists (see <see cref="BatchBook"/>).</summary>
+    public IReadOnlyList<BatchRecord> Batches { get; init; } = [];
+
     /// <summary>Reads a manifest.</summary>
     public static RunManifest Read(string path)
     {

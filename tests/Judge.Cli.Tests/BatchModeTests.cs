@@ -1,0 +1,186 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Judge.Judges;
+using Judge.Providers;
+using Judge.Providers.Tests.Fakes;
+using Judge.Results;
+using Judge.Rubrics;
+using Judge.Runs;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Judge.Cli.Tests;
+
+/// <summary>Batch mode (<c>batch=on</c>) against a loopback fake of the files and batches endpoints.</summary>
+public class BatchModeTests
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(30);
+
+    private static string[] CompareArgs(string judge, string outPath, params string[] extra) =>
+    [
+        "compare", "-q", Path.Combine(Paths.Sample, "question.jsonl"),
+        "-a", .. Directory.GetFiles(Path.Combine(Paths.Sample, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal),
+        "--judge", judge, "--turn", "1", "--out", outPath, "--rubrics-dir", Paths.Rubrics, "--concurrency", "4", .. extra,
+    ];
+
+    /// <summary>A judge that prefers the longer of the two answers shown: consistent across orders.</summary>
+    private static string PreferLonger(JsonNode body)
+    {
+        var text = new ServerRequest(0, TimeSpan.Zero, "POST", "/v1/chat/completions", string.Empty, null, null, body.ToJsonString()).LastUserText;
+        var a = Between(text, "Reply from assistant A:", "Reply from assistant B:");
+        var b = Between(text, "Reply from assistant B:", "Explain briefly");
+        return ServerReply.Completion(a.Length >= b.Length ? "A is more complete. [[A]]" : "B is more complete. [[B]]").Body;
+    }
+
+    private static string Between(string text, string start, string end)
+    {
+        var i = text.IndexOf(start, StringComparison.Ordinal);
+        var j = text.IndexOf(end, StringComparison.Ordinal);
+        return i < 0 || j < i ? string.Empty : text[(i + start.Length)..j];
+    }
+
+    [Fact]
+    public async Task Compare_BatchOn_EveryVerdictFromTheBatchNoLiveCallAndBatchPrice()
+    {
+        var api = new LoopbackBatchApi { Answer = PreferLonger };
+        using var server = LoopbackOpenAIServer.Start(api.Handle);
+        var live = Paths.Temp("live.jsonl");
+        var batched = Paths.Temp("batch.jsonl");
+
+        var (liveExit, liveOutput) = await CliRunner.RunAsync(CompareArgs($"openai:gpt-4o?base_url={server.BaseUrl}", live));
+        Assert.True(liveExit == 0, liveOutput);
+        Assert.Equal(36, api.LiveCalls);
+
+        var (exit, output) = await CliRunner.RunAsync(CompareArgs($"openai:gpt-4o?base_url={server.BaseUrl}&batch=on&batch_poll=0.001", batched));
+
+        Assert.True(exit == 0, output);
+        Assert.True(api.LiveCalls == 36, output);
+        Assert.Equal(1, api.Uploads);
+        Assert.Equal(1, api.Creates);
+        Assert.Equal(36, api.LinesSubmitted.Count);
+
+        // The same verdicts and raw outputs as the live run; every call priced at half the live price.
+        var liveRecords = JudgmentsReader.Read(live);
+        var batchRecords = JudgmentsReader.Read(batched);
+        Assert.Contains(batchRecords.OfType<PairwiseRecord>(), r => r.Winner == "model_a");
+        Assert.Contains(batchRecords.OfType<PairwiseRecord>(), r => r.Winner == "model_b");
+        Assert.Equal(
+            liveRecords.OfType<PairwiseRecord>().Select(r => (r.Item, r.Winner)).Order(),
+            batchRecords.OfType<PairwiseRecord>().Select(r => (r.Item, r.Winner)).Order());
+        var liveCalls = liveRecords.OfType<CallRecord>().ToDictionary(c => (c.Item, c.Order));
+        var batchCalls = batchRecords.OfType<CallRecord>().ToList();
+        Assert.Equal(36, batchCalls.Count);
+        Assert.All(batchCalls, c =>
+        {
+            var l = liveCalls[(c.Item, c.Order)];
+            Assert.Equal(l.RawOutput, c.RawOutput);
+            Assert.Equal(l.PromptHash, c.PromptHash);
+            Assert.Equal(l.InputTokens, c.InputTokens);
+            Assert.Equal(l.CostUsd / 2, c.CostUsd);
+        });
+
+        // The manifest names the batch and the file it was made from.
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(batched, null) + ".manifest.json"));
+        var batch = Assert.Single(manifest.RootElement.GetProperty("batches").EnumerateArray());
+        Assert.Equal("batch_001", batch.GetProperty("batch_id").GetString());
+        Assert.Equal("completed", batch.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Compare_BatchLines_AreTheLiveRequestBodiesByteForByte()
+    {
+        var api = new LoopbackBatchApi { Answer = PreferLonger };
+        using var server = LoopbackOpenAIServer.Start(api.Handle);
+        var judge = $"openai:gpt-4o?base_url={server.BaseUrl}&logprobs=3&seed=7&temperature=0";
+        var (liveExit, liveOutput) = await CliRunner.RunAsync(CompareArgs(judge, Paths.Temp("live.jsonl"), "--verdict", "json"));
+        Assert.True(liveExit == 0, liveOutput);
+        var liveBodies = server.Requests.Where(r => r.Path.EndsWith("chat/completions", StringComparison.Ordinal)).Select(r => JsonNode.Parse(r.Body)!.ToJsonString()).ToHashSet(StringComparer.Ordinal);
+
+        var (exit, output) = await CliRunner.RunAsync(CompareArgs(judge + "&batch=on&batch_poll=0.001", Paths.Temp("batch.jsonl"), "--verdict", "json"));
+
+        Assert.True(exit == 0, output);
+        var file = api.UploadedFiles.Single();
+        var lines = file.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(36, lines.Count);
+        Assert.All(lines, l =>
+        {
+            Assert.Equal("/v1/chat/completions", (string?)l["url"]);
+            Assert.Matches(@"^.+\|(AB|BA)\|1\|sha256:[0-9a-f]{64}$", (string?)l["custom_id"]);
+            Assert.Contains(l["body"]!.ToJsonString(), liveBodies);
+        });
+
+        // Structured output and logprobs ride in the lines as they do in live calls.
+        Assert.All(lines, l => Assert.Equal("json_schema", (string?)l["body"]!["response_format"]!["type"]));
+        Assert.All(lines, l => Assert.True((bool)l["body"]!["logprobs"]!));
+    }
+
+    private static RunConfig CompareConfig(string output, string judge) => new()
+    {
+        SourcePath = "test",
+        Hash = "h",
+        Mode = RunMode.Compare,
+        Data = new RunData
+        {
+            Questions = Path.Combine(Paths.Sample, "question.jsonl"),
+            Answers = Directory.GetFiles(Path.Combine(Paths.Sample, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal).ToList(),
+        },
+        Rubrics = ["pairwise-general"],
+        Judges = [judge],
+        Options = new RunOptions { Concurrency = 4 },
+        Output = output,
+    };
+
+    private static RubricLibrary Library => RubricLibrary.LoadDirectory(Paths.Rubrics);
+
+    /// <summary>
+    /// Runs the engine on a fake clock: advances it a poll interval whenever the run waits, until the run ends. The
+    /// bounded wait only lets the run reach its next timer; no outcome depends on real time.
+    /// </summary>
+    internal static async Task<T> DriveAsync<T>(Task<T> run, FakeTimeProvider clock)
+    {
+        while (!run.IsCompleted)
+        {
+            clock.Advance(Poll);
+            await Task.WhenAny(run, Task.Delay(TimeSpan.FromMilliseconds(2), TimeProvider.System));
+        }
+
+        return await run;
+    }
+
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("azure")]
+    public async Task Engine_StateTransitions_PolledOnTheFakeClockToCompletion(string scheme)
+    {
+        var api = new LoopbackBatchApi { Answer = PreferLonger };
+        using var server = LoopbackOpenAIServer.Start(api.Handle);
+        var seen = new List<string>();
+        api.OnRequest = (method, path) =>
+        {
+            lock (seen)
+            {
+                seen.Add($"{method} {path}");
+            }
+        };
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var folder = Path.GetDirectoryName(Paths.Temp("x"))!;
+        var judge = scheme == "openai" ? $"openai:gpt-4o?base_url={server.BaseUrl}&batch=on" : $"azure:gpt-4o-batch?endpoint={server.Root}&batch=on";
+        var notes = new List<string>();
+        var engine = new RunEngine(new JudgeFactory(environment: n => n == "AZURE_OPENAI_API_KEY" ? "k" : null), clock);
+
+        var result = await DriveAsync(engine.RunAsync(CompareConfig(folder, judge), RunFiles.InFolder(folder), RunStart.New, Library, new RunObserver { Note = notes.Add }), clock);
+
+        Assert.Equal(18, result.Records.OfType<PairwiseRecord>().Count());
+        Assert.True(api.LiveCalls == 0, string.Join("\n", notes));
+        Assert.Equal(3, api.Polls);
+        Assert.Equal(["POST files", "POST batches", "GET batches/batch_001", "GET batches/batch_001", "GET batches/batch_001", "GET files/file-2/content"], seen);
+        Assert.Contains(notes, n => n.Contains("batch batch_001: validating", StringComparison.Ordinal));
+        Assert.Contains(notes, n => n.Contains("batch batch_001: in_progress", StringComparison.Ordinal));
+        Assert.Contains(notes, n => n.Contains("batch batch_001: finalizing", StringComparison.Ordinal));
+        Assert.Contains(notes, n => n.Contains("batch batch_001: completed, 36/36 done, 0 failed", StringComparison.Ordinal));
+        if (scheme == "azure")
+        {
+            Assert.All(server.Requests, r => Assert.Contains("api-version=", r.Query, StringComparison.Ordinal));
+            Assert.All(server.Requests, r => Assert.Equal("k", r.ApiKey));
+        }
+    }
+}
