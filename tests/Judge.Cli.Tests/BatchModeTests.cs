@@ -183,4 +183,152 @@ public class BatchModeTests
             Assert.All(server.Requests, r => Assert.Equal("k", r.ApiKey));
         }
     }
+
+    private static async Task<(RunResult Result, List<string> Notes)> RunEngineAsync(LoopbackOpenAIServer server, string folder, RunStart start = RunStart.New, CancellationToken cancellationToken = default)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var notes = new List<string>();
+        var engine = new RunEngine(new JudgeFactory(), clock);
+        var observer = new RunObserver { Note = n => { lock (notes) { notes.Add(n); } } };
+        var result = await DriveAsync(engine.RunAsync(CompareConfig(folder, $"openai:gpt-4o?base_url={server.BaseUrl}&batch=on"), RunFiles.InFolder(folder), start, Library, observer, cancellationToken), clock);
+        return (result, notes);
+    }
+
+    private static void AssertEveryItemOnce(RunResult result)
+    {
+        var verdicts = result.Records.OfType<PairwiseRecord>().ToList();
+        Assert.Equal(18, verdicts.Count);
+        Assert.Equal(18, verdicts.Select(v => v.Item).Distinct().Count());
+        Assert.Equal(36, result.Records.OfType<CallRecord>().Select(c => (c.Item, c.Order)).Distinct().Count());
+        Assert.Equal(36, result.Records.OfType<CallRecord>().Count());
+        Assert.All(verdicts, v => Assert.Equal("parsed", v.Status.ToString().ToLowerInvariant()));
+    }
+
+    [Theory]
+    [InlineData("failed", 0, 36)]
+    [InlineData("expired", 20, 16)]
+    [InlineData("cancelled", 10, 26)]
+    public async Task Engine_BatchEndsEarly_KeepsAnsweredLinesAndResubmitsOnlyTheRest(string end, int answered, int resubmitted)
+    {
+        var api = new LoopbackBatchApi { Answer = PreferLonger, Fate = n => n == 0 ? new BatchFate { End = end, AnsweredBeforeEnd = answered } : new BatchFate() };
+        using var server = LoopbackOpenAIServer.Start(api.Handle);
+
+        var (result, notes) = await RunEngineAsync(server, Path.GetDirectoryName(Paths.Temp("x"))!);
+
+        AssertEveryItemOnce(result);
+        Assert.Equal(0, api.LiveCalls);
+        Assert.Equal(2, api.Creates);
+        Assert.Equal(36 + resubmitted, api.LinesSubmitted.Values.Sum());
+        Assert.Equal(resubmitted, api.LinesSubmitted.Values.Count(c => c == 2));
+        Assert.Contains(notes, n => n.Contains($"batch batch_001: {end}", StringComparison.Ordinal));
+        Assert.Equal(["completed", end], result.Manifest.Batches.Select(b => b.Status).Reverse());
+    }
+
+    [Fact]
+    public async Task Engine_PartialErrorFileAndMalformedLines_RetryableInAFollowUpBatchOthersLiveNoneDropped()
+    {
+        // In the first batch: 4 lines fail with 500 (retryable), 3 with 400 (not: called live), 2 come back malformed.
+        var ids = new List<string>();
+        int? Fail(string id)
+        {
+            lock (ids)
+            {
+                if (!ids.Contains(id))
+                {
+                    ids.Add(id);
+                }
+
+                var i = ids.IndexOf(id);
+                return i < 4 ? 500 : i < 7 ? 400 : null;
+            }
+        }
+
+        var malformed = new HashSet<string>(StringComparer.Ordinal);
+        var api = new LoopbackBatchApi
+        {
+            Answer = PreferLonger,
+            Fate = n => n == 0
+                ? new BatchFate { FailLine = Fail, MalformLine = id => { lock (ids) { return ids.IndexOf(id) is 7 or 8 && malformed.Add(id); } } }
+                : new BatchFate(),
+        };
+        using var server = LoopbackOpenAIServer.Start(api.Handle);
+
+        var (result, notes) = await RunEngineAsync(server, Path.GetDirectoryName(Paths.Temp("x"))!);
+
+        AssertEveryItemOnce(result);
+        Assert.Equal(3, api.LiveCalls);
+        Assert.Equal(2, api.Creates);
+        Assert.Equal(36 + 4 + 2, api.LinesSubmitted.Values.Sum());
+        Assert.Equal(2, notes.Count(n => n.Contains("malformed result line", StringComparison.Ordinal)));
+        Assert.Contains(notes, n => n.Contains("3 of 36 requests got no batch answer (3 HTTP 400)", StringComparison.Ordinal));
+
+        // Live calls are priced live, batch answers at half: 33 calls at the batch price, 3 at the live one.
+        var costs = result.Records.OfType<CallRecord>().Select(c => c.CostUsd!.Value).ToList();
+        Assert.Equal(2, costs.Distinct().Count());
+        Assert.Equal(3, costs.Count(c => c == costs.Max()));
+        Assert.Equal(costs.Max() / 2, costs.Min());
+    }
+
+    [Fact]
+    public async Task Engine_EveryRoundFails_AfterThreeBatchesTheRestGoesLive()
+    {
+        var api = new LoopbackBatchApi { Answer = PreferLonger, Fate = _ => new BatchFate { End = "failed" } };
+        using var server = LoopbackOpenAIServer.Start(api.Handle);
+
+        var (result, notes) = await RunEngineAsync(server, Path.GetDirectoryName(Paths.Temp("x"))!);
+
+        AssertEveryItemOnce(result);
+        Assert.Equal(RunEngine.MaxBatchRounds, api.Creates);
+        Assert.Equal(36, api.LiveCalls);
+        Assert.Contains(notes, n => n.Contains("36 of 36 requests got no batch answer (36 no answer)", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A crash at each stage, simulated in process by cancelling the run the moment the fake sees the stage's request
+    /// (nothing after that point runs, as after kill -9; every file write before it is atomic), then --resume.
+    /// </summary>
+    [Theory]
+    [InlineData("POST", "files", 1)]
+    [InlineData("POST", "batches", 1)]
+    [InlineData("GET", "batches/batch_001", 1)]
+    [InlineData("GET", "batches/batch_001", 3)]
+    [InlineData("GET", "files/file-2/content", 1)]
+    public async Task Engine_KilledAtStageThenResumed_NothingLostDuplicatedOrResubmitted(string method, string path, int nth)
+    {
+        var api = new LoopbackBatchApi { Answer = PreferLonger };
+        using var server = LoopbackOpenAIServer.Start(api.Handle);
+        var folder = Path.GetDirectoryName(Paths.Temp("x"))!;
+        using var kill = new CancellationTokenSource();
+        var seen = 0;
+        api.OnRequest = (m, p) =>
+        {
+            if (m == method && p == path && Interlocked.Increment(ref seen) == nth)
+            {
+                kill.Cancel();
+            }
+        };
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => RunEngineAsync(server, folder, RunStart.New, kill.Token));
+        api.OnRequest = null;
+        var uploadsAtKill = api.Uploads;
+        var createsAtKill = api.Creates;
+
+        var (result, notes) = await RunEngineAsync(server, folder, RunStart.Resume);
+
+        AssertEveryItemOnce(result);
+        Assert.Equal(0, api.LiveCalls);
+        Assert.Equal(1, api.Creates);
+        Assert.All(api.LinesSubmitted.Values, c => Assert.Equal(1, c));
+        Assert.Equal(36, api.LinesSubmitted.Count);
+
+        // Once the file id is recorded, the resume neither uploads nor creates again: it re-attaches.
+        if (createsAtKill == 1)
+        {
+            Assert.Equal(uploadsAtKill, api.Uploads);
+            Assert.DoesNotContain(notes, n => n.Contains("requests submitted", StringComparison.Ordinal));
+        }
+
+        Assert.Single(result.Manifest.Batches);
+        Assert.Equal("completed", result.Manifest.Batches[0].Status);
+    }
 }

@@ -71,6 +71,12 @@ public interface IBatchService
     /// <summary>Creates a batch over an uploaded request file.</summary>
     Task<BatchInfo> CreateAsync(string inputFileId, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// The batch made over an uploaded file, if there is one: a process killed between asking for a batch and
+    /// recording its id finds it here instead of creating (and paying for) a second one.
+    /// </summary>
+    Task<BatchInfo?> FindAsync(string inputFileId, CancellationToken cancellationToken = default);
+
     /// <summary>Reads a batch's state.</summary>
     Task<BatchInfo> GetAsync(string batchId, CancellationToken cancellationToken = default);
 

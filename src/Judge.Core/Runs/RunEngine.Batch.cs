@@ -172,7 +172,9 @@ public sealed partial class RunEngine
         }
         else if (record.BatchId is null)
         {
-            info = await batch.Service.CreateAsync(record.InputFileId, cancellationToken).ConfigureAwait(false);
+            // Killed after the upload: the batch may exist without its id recorded (the create's answer was lost).
+            info = await batch.Service.FindAsync(record.InputFileId, cancellationToken).ConfigureAwait(false)
+                ?? await batch.Service.CreateAsync(record.InputFileId, cancellationToken).ConfigureAwait(false);
             record = record with { BatchId = info.Id, Status = info.Status };
             book.Update(record);
         }

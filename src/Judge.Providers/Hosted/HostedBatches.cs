@@ -232,6 +232,15 @@ public static class HostedBatches
             return Read(doc.RootElement);
         }
 
+        public async Task<BatchInfo?> FindAsync(string inputFileId, CancellationToken cancellationToken = default)
+        {
+            // The newest batches first; a lost create is at most minutes old, so the first page is enough.
+            using var doc = await SendAsync(HttpMethod.Get, "batches?limit=100", null, cancellationToken).ConfigureAwait(false);
+            return doc.RootElement.TryGetProperty("data", out var data) && data.ValueKind == JsonValueKind.Array
+                ? data.EnumerateArray().Select(Read).FirstOrDefault(b => b.InputFileId == inputFileId)
+                : null;
+        }
+
         public async Task<BatchInfo> GetAsync(string batchId, CancellationToken cancellationToken = default)
         {
             using var doc = await SendAsync(HttpMethod.Get, $"batches/{Uri.EscapeDataString(batchId)}", null, cancellationToken).ConfigureAwait(false);
@@ -283,7 +292,7 @@ public static class HostedBatches
 
         private async Task<HttpResponseMessage> RawAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
         {
-            var url = new Uri(_base, _apiVersion is null ? path : string.Create(CultureInfo.InvariantCulture, $"{path}?api-version={Uri.EscapeDataString(_apiVersion)}"));
+            var url = new Uri(_base, _apiVersion is null ? path : string.Create(CultureInfo.InvariantCulture, $"{path}{(path.Contains('?', StringComparison.Ordinal) ? '&' : '?')}api-version={Uri.EscapeDataString(_apiVersion)}"));
             using var request = new HttpRequestMessage(method, url) { Content = content };
             var response = await _http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)

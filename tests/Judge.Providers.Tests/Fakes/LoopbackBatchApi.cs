@@ -137,6 +137,20 @@ public sealed class LoopbackBatchApi
             return Json(batch.ToJson());
         }
 
+        if (request.Method == "GET" && rest == "batches")
+        {
+            var list = new JsonArray();
+            foreach (var b in _batches.Values.OrderByDescending(b => b.Id, StringComparer.Ordinal))
+            {
+                lock (b)
+                {
+                    list.Add(b.ToJson());
+                }
+            }
+
+            return Json(new JsonObject { ["object"] = "list", ["data"] = list });
+        }
+
         if (rest.StartsWith("batches/", StringComparison.Ordinal))
         {
             var tail = rest["batches/".Length..];
