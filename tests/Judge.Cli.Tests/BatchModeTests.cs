@@ -331,4 +331,50 @@ public class BatchModeTests
         Assert.Single(result.Manifest.Batches);
         Assert.Equal("completed", result.Manifest.Batches[0].Status);
     }
+
+    /// <summary>
+    /// A real <c>judge compare</c> process in batch mode, killed with SIGKILL while it polls its batch, then resumed:
+    /// the resume re-attaches to the recorded batch (no second upload or batch), and every verdict comes from it.
+    /// </summary>
+    [Fact]
+    public async Task Compare_Kill9WhilePollingThenResume_ReattachesToTheRecordedBatch()
+    {
+        // The batch stays in progress for 400 polls (20 s at 50 ms) unless the resume's polls finish it sooner.
+        var api = new LoopbackBatchApi { Answer = PreferLonger, Fate = _ => new BatchFate { Steps = [.. Enumerable.Repeat("in_progress", 400)] } };
+        using var server = LoopbackOpenAIServer.Start(api.Handle);
+        var outPath = Paths.Temp("killed.jsonl");
+        var manifest = Path.ChangeExtension(outPath, null) + ".manifest.json";
+        var judge = $"openai:gpt-4o?base_url={server.BaseUrl}&batch=on&batch_poll=0.05";
+
+        using (var first = JudgeProcess.Start(Path.GetDirectoryName(outPath)!, CompareArgs(judge, outPath)))
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(45);
+            while (api.Polls < 3 && !first.HasExited && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(25);
+            }
+
+            var exitedEarly = first.HasExited;
+            first.Kill(entireProcessTree: true);
+            await first.WaitForExitAsync();
+            Assert.False(exitedEarly, "the run ended before it could be killed: " + await first.StandardOutput.ReadToEndAsync());
+        }
+
+        Assert.Contains("\"batch_id\": \"batch_001\"", File.ReadAllText(manifest), StringComparison.Ordinal);
+        Assert.Equal(1, api.Uploads);
+        Assert.Equal(1, api.Creates);
+
+        // Finish the batch at the next poll, then resume.
+        api.Fate = _ => new BatchFate();
+        var (exit, output) = await CliRunner.RunAsync(CompareArgs(judge, outPath, "--resume"));
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(1, api.Uploads);
+        Assert.Equal(1, api.Creates);
+        Assert.Equal(0, api.LiveCalls);
+        var records = JudgmentsReader.Read(outPath);
+        Assert.Equal(18, records.OfType<PairwiseRecord>().Select(r => r.Item).Distinct().Count());
+        Assert.Equal(18, records.OfType<PairwiseRecord>().Count());
+        Assert.Equal(36, records.OfType<CallRecord>().Count());
+    }
 }

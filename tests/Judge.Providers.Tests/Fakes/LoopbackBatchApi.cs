@@ -132,7 +132,7 @@ public sealed class LoopbackBatchApi
                 LinesSubmitted.AddOrUpdate((string)line["custom_id"]!, 1, (_, c) => c + 1);
             }
 
-            var batch = new FakeBatch($"batch_{n + 1:D3}", input, lines, Fate(n), (string)request.Json!["endpoint"]!);
+            var batch = new FakeBatch($"batch_{n + 1:D3}", input, lines, () => Fate(n), (string)request.Json!["endpoint"]!);
             _batches[batch.Id] = batch;
             return Json(batch.ToJson());
         }
@@ -206,7 +206,7 @@ public sealed class LoopbackBatchApi
         return id;
     }
 
-    private sealed class FakeBatch(string id, string input, List<JsonNode> lines, BatchFate fate, string endpoint)
+    private sealed class FakeBatch(string id, string input, List<JsonNode> lines, Func<BatchFate> fateNow, string endpoint)
     {
         private int _step = -1;
         private bool _cancelRequested;
@@ -227,6 +227,7 @@ public sealed class LoopbackBatchApi
 
         public void Advance(LoopbackBatchApi api)
         {
+            var fate = fateNow();
             if (Status is "completed" or "failed" or "expired" or "cancelled")
             {
                 return;
@@ -261,6 +262,7 @@ public sealed class LoopbackBatchApi
 
         private void Finish(LoopbackBatchApi api, string end, int answered)
         {
+            var fate = fateNow();
             var output = new StringBuilder();
             var errors = new StringBuilder();
             for (var i = 0; i < lines.Count; i++)
