@@ -278,7 +278,7 @@ public class BatchModeTests
         var (result, notes) = await RunEngineAsync(server, Path.GetDirectoryName(Paths.Temp("x"))!);
 
         AssertEveryItemOnce(result);
-        Assert.Equal(RunEngine.MaxBatchRounds, api.Creates);
+        Assert.Equal(BatchDriver.MaxRounds, api.Creates);
         Assert.Equal(36, api.LiveCalls);
         Assert.Contains(notes, n => n.Contains("36 of 36 requests got no batch answer (36 no answer)", StringComparison.Ordinal));
     }

@@ -194,36 +194,69 @@ public sealed record BatchRecord
 }
 
 /// <summary>
-/// The run manifest's ledger of batches: every change is written to the manifest at once (atomically), so a process
-/// killed at any point leaves the ids of every file and batch that exists. Not thread-safe.
+/// A ledger of batches: every change is persisted at once (atomically), so a process killed at any point leaves the ids
+/// of every file and batch that exists. A run keeps its ledger in its manifest (<see cref="RunManifest.Batches"/>); a
+/// feedback generation in <c>batches.json</c> beside its journal. Not thread-safe.
 /// </summary>
-public sealed class BatchBook(string manifestPath, RunManifest manifest)
+/// <param name="folder">Where request and result files are kept, under <c>batches/</c>.</param>
+/// <param name="records">The batches recorded so far.</param>
+/// <param name="persist">Writes the ledger; called after every change.</param>
+public sealed class BatchBook(string folder, IReadOnlyList<BatchRecord> records, Action<IReadOnlyList<BatchRecord>> persist)
 {
-    /// <summary>The manifest as last written.</summary>
-    public RunManifest Manifest { get; private set; } = manifest;
+    /// <summary>The batches recorded, oldest first.</summary>
+    public IReadOnlyList<BatchRecord> Records { get; private set; } = records;
 
-    /// <summary>The folder of the run: request and result files are kept here, under <c>batches/</c>.</summary>
-    public string Folder { get; } = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
+    /// <summary>The folder request and result files are kept in (under <c>batches/</c>).</summary>
+    public string Folder { get; } = Path.GetFullPath(folder);
 
-    /// <summary>The recorded batches of a judge, oldest first.</summary>
-    public IReadOnlyList<BatchRecord> For(string judge) => Manifest.Batches.Where(b => b.Judge == judge).ToList();
+    /// <summary>A ledger in its own JSON file (created on the first change).</summary>
+    public static BatchBook InFile(string path)
+    {
+        var full = Path.GetFullPath(path);
+        IReadOnlyList<BatchRecord> records = [];
+        if (File.Exists(full))
+        {
+            try
+            {
+                records = JsonSerializer.Deserialize(File.ReadAllText(full), ManifestJsonContext.Default.ListBatchRecord) ?? [];
+            }
+            catch (JsonException ex)
+            {
+                throw new InputException(full, null, null, $"not a batch ledger ({ex.Message.Split(". ")[0]})", ex);
+            }
+        }
 
-    /// <summary>Records a new batch (its request file uploaded) and writes the manifest.</summary>
-    public void Add(BatchRecord record) => Write(Manifest with { Batches = [.. Manifest.Batches, record] });
+        return new BatchBook(Path.GetDirectoryName(full)!, records, list =>
+        {
+            var temp = full + ".tmp";
+            File.WriteAllText(temp, JsonSerializer.Serialize(list.ToList(), ManifestJsonContext.Default.ListBatchRecord) + "\n", new UTF8Encoding(false));
+            File.Move(temp, full, overwrite: true);
+        });
+    }
 
-    /// <summary>Replaces the record with the same request file and writes the manifest.</summary>
-    public void Update(BatchRecord record) =>
-        Write(Manifest with { Batches = [.. Manifest.Batches.Select(b => b.RequestFile == record.RequestFile ? record : b)] });
+    /// <summary>The recorded batches of one owner (a judge or model spec), oldest first.</summary>
+    public IReadOnlyList<BatchRecord> For(string owner) => Records.Where(b => b.Judge == owner).ToList();
 
-    /// <summary>A path in the run folder for a record's relative path.</summary>
+    /// <summary>Records a new batch (its request file uploaded) and persists the ledger.</summary>
+    public void Add(BatchRecord record) => Write([.. Records, record]);
+
+    /// <summary>Replaces the record with the same request file and persists the ledger.</summary>
+    public void Update(BatchRecord record) => Write([.. Records.Select(b => b.RequestFile == record.RequestFile ? record : b)]);
+
+    /// <summary>A path in the folder for a record's relative path.</summary>
     public string PathOf(string relative) => Path.Combine(Folder, relative);
 
-    private void Write(RunManifest next)
+    private void Write(IReadOnlyList<BatchRecord> next)
     {
-        Manifest = next;
-        next.Write(manifestPath);
+        Records = next;
+        persist(next);
     }
 }
+
+/// <summary>A model's batch side with the answers its serving client reads: what a feedback generation batches through.</summary>
+/// <param name="Judge">The batch side (service, line URL, request bodies).</param>
+/// <param name="Answers">The answers the model's serving client (built over the same instance) returns.</param>
+public sealed record BatchSide(IBatchJudge Judge, BatchAnswers Answers);
 
 /// <summary>One request line of a batch file: <c>{"custom_id", "method", "url", "body"}</c>.</summary>
 /// <param name="CustomId">item|order|repeat|prompt-hash.</param>

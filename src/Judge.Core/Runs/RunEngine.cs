@@ -334,7 +334,11 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         }
 
         // Judges in batch mode: their calls go through the provider's batch service first, the ids recorded in the manifest.
-        var book = new BatchBook(files.Manifest, manifest);
+        var book = new BatchBook(Path.GetDirectoryName(Path.GetFullPath(files.Manifest))!, manifest.Batches, records =>
+        {
+            manifest = manifest with { Batches = records };
+            manifest.Write(files.Manifest);
+        });
         var batchAnswers = new Dictionary<string, BatchAnswers>(StringComparer.Ordinal);
         foreach (var group in remaining.Where(p => p.Count > 0).GroupBy(p => p.Judge, StringComparer.Ordinal))
         {
@@ -344,8 +348,6 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                 batchAnswers[group.Key] = await BatchAsync(config, JudgeSpec.Parse(group.Key).Text, batch, [.. group], book, journal, observer, cancellationToken).ConfigureAwait(false);
             }
         }
-
-        manifest = book.Manifest;
 
         var earlier = File.Exists(files.Judgments) ? JudgmentsReader.Read(files.Judgments).OfType<CallRecord>().Sum(c => c.CostUsd ?? 0m) : 0m;
         var progress = new RunProgress(total, _time, earlier);

@@ -91,4 +91,5 @@ public sealed record RunManifest
 /// <summary>Source-generated JSON for run manifests.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
 [JsonSerializable(typeof(RunManifest))]
+[JsonSerializable(typeof(List<BatchRecord>))]
 public sealed partial class ManifestJsonContext : JsonSerializerContext;
