@@ -6,6 +6,7 @@ using Judge.Providers.Tests.Fakes;
 using Judge.Results;
 using Judge.Rubrics;
 using Judge.Runs;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Judge.Cli.Tests;
@@ -376,5 +377,56 @@ public class BatchModeTests
         Assert.Equal(18, records.OfType<PairwiseRecord>().Select(r => r.Item).Distinct().Count());
         Assert.Equal(18, records.OfType<PairwiseRecord>().Count());
         Assert.Equal(36, records.OfType<CallRecord>().Count());
+    }
+
+    /// <summary>Answers as the seeded mock model would, so a generation pipeline runs end to end against the fake.</summary>
+    private static Func<JsonNode, string> MockAnswers()
+    {
+        var mock = ChatClientRegistry.CreateDefault().Create(JudgeSpec.Parse("mock:5"));
+        return body =>
+        {
+            var messages = body["messages"]!.AsArray().Select(m => new ChatMessage(
+                new ChatRole((string)m!["role"]!),
+                m["content"] switch
+                {
+                    JsonValue v => (string?)v ?? string.Empty,
+                    JsonArray parts => string.Concat(parts.Select(p => (string?)p?["text"])),
+                    _ => string.Empty,
+                })).ToList();
+            return ServerReply.Completion(mock.GetResponseAsync(messages).GetAwaiter().GetResult().Text).Body;
+        };
+    }
+
+    [Fact]
+    public async Task FeedbackGenerate_GeneratorInBatchMode_EachStageOneBatchSameFilesAsLive()
+    {
+        var api = new LoopbackBatchApi { Answer = MockAnswers() };
+        using var server = LoopbackOpenAIServer.Start(api.Handle);
+        string[] Args(string generator, string outDir) =>
+            ["feedback", "generate", "--out", outDir, "--generator", generator, "--judge", "mock:2", "--rubrics", "2", "--rubrics-per-call", "1", "--instructions-per-rubric", "1", "--include-seeds", "--rubrics-dir", Paths.Rubrics];
+        var liveDir = Paths.Temp("live");
+        var batchDir = Paths.Temp("batch");
+
+        var (liveExit, liveOutput) = await CliRunner.RunAsync(Args($"openai:gpt-4o?base_url={server.BaseUrl}", liveDir));
+        Assert.True(liveExit == 0, liveOutput);
+        var liveCalls = api.LiveCalls;
+        Assert.True(liveCalls > 0);
+
+        var (exit, output) = await CliRunner.RunAsync(Args($"openai:gpt-4o?base_url={server.BaseUrl}&batch=on&batch_poll=0.001", batchDir));
+
+        Assert.True(exit == 0, output);
+        Assert.Equal(liveCalls, api.LiveCalls);
+        Assert.Equal(liveCalls, api.LinesSubmitted.Count);
+        using var ledger = JsonDocument.Parse(File.ReadAllText(Path.Combine(batchDir, "batches.json")));
+        Assert.Equal(api.Creates, ledger.RootElement.GetArrayLength());
+        Assert.All(ledger.RootElement.EnumerateArray(), b => Assert.Equal("completed", b.GetProperty("status").GetString()));
+
+        // One batch per stage that calls the generator (the mock's answers leave rubrics and instructions), and the
+        // same stage files as the live run.
+        Assert.Equal(2, api.Creates);
+        foreach (var file in new[] { "rubrics.jsonl", "rubrics.rejected.jsonl", "instructions.jsonl", "instructions.rejected.jsonl" })
+        {
+            Assert.Equal(File.ReadAllText(Path.Combine(liveDir, file)), File.ReadAllText(Path.Combine(batchDir, file)));
+        }
     }
 }

@@ -4,6 +4,8 @@ using Judge.Feedback;
 using Judge.Judges;
 using Judge.Providers;
 using Judge.Providers.Hosted;
+using Judge.Runs;
+using Microsoft.Extensions.AI;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
@@ -77,10 +79,24 @@ internal static class FeedbackCommands
                 await ModelPulling.EnsureCachedAsync(console, spec, quiet: false, cancellationToken).ConfigureAwait(false);
             }
 
+            // A model in batch mode (batch=on) gets a client serving its batches' answers, and a batch side per stage.
             var registry = ChatClientRegistry.CreateDefault();
-            using var generatorClient = registry.Create(generatorSpec);
-            using var judgeClient = judgeSpec.Text == generatorSpec.Text ? null : registry.Create(judgeSpec);
-            using var secondClient = secondSpec is null ? null : registry.Create(secondSpec);
+            var batches = new Dictionary<string, BatchSide>(StringComparer.Ordinal);
+            IChatClient Create(JudgeSpec spec)
+            {
+                if (HostedBatches.Create(spec) is not { } side)
+                {
+                    return registry.Create(spec);
+                }
+
+                var answers = new BatchAnswers();
+                batches[spec.Text] = new BatchSide(side, answers);
+                return HostedBatches.CreateServing(spec, answers);
+            }
+
+            using var generatorClient = Create(generatorSpec);
+            using var judgeClient = judgeSpec.Text == generatorSpec.Text ? null : Create(judgeSpec);
+            using var secondClient = secondSpec is null ? null : Create(secondSpec);
             var models = new FeedbackModels
             {
                 Generator = generatorClient,
@@ -90,6 +106,8 @@ internal static class FeedbackCommands
                 SecondJudge = secondClient,
                 SecondJudgeName = secondSpec?.Text,
                 Prices = table,
+                Batches = batches,
+                Note = note => console.MarkupLineInterpolated($"[grey]{note}[/]"),
             };
             var outDir = parse.GetValue(output)!;
             var pipeline = new FeedbackPipeline(stagePrompts, judgeRubric, models, options, outDir, time);
@@ -121,6 +139,13 @@ internal static class FeedbackCommands
                 console.MarkupLineInterpolated($"[yellow]stopped[/] in the {Name(remaining[0])} stage: {files}; {responses} model responses kept in {journal}, served from there when resumed");
                 console.MarkupLineInterpolated($"resume with: {ResumeCommand(parse, remaining)}");
                 return ExitCodes.Interrupted;
+            }
+            finally
+            {
+                foreach (var side in batches.Values)
+                {
+                    side.Judge.Dispose();
+                }
             }
         });
 

@@ -36,7 +36,7 @@ public sealed class BatchDriver(TimeProvider? time = null)
         foreach (var record in book.For(owner))
         {
             Count(book, record, tries);
-            Apply(await SettleAsync(batch, book, record, note, null, cancellationToken).ConfigureAwait(false), lines, answers, failures, note, record);
+            Apply(await SettleAsync(batch, book, record, note, null, cancellationToken).ConfigureAwait(false), lines, answers, failures);
         }
 
         while (true)
@@ -60,7 +60,7 @@ public sealed class BatchDriver(TimeProvider? time = null)
             foreach (var (record, info) in submitted)
             {
                 Count(book, record, tries);
-                Apply(await SettleAsync(batch, book, record, note, info, cancellationToken).ConfigureAwait(false), lines, answers, failures, note, record);
+                Apply(await SettleAsync(batch, book, record, note, info, cancellationToken).ConfigureAwait(false), lines, answers, failures);
             }
         }
 
@@ -212,15 +212,13 @@ public sealed class BatchDriver(TimeProvider? time = null)
         }
     }
 
-    private static void Apply(IReadOnlyList<BatchResultLine> results, IReadOnlyDictionary<string, BatchRequestLine> lines, BatchAnswers answers, Dictionary<string, BatchResultLine> failures, Action<string>? note, BatchRecord record)
+    private static void Apply(IReadOnlyList<BatchResultLine> results, IReadOnlyDictionary<string, BatchRequestLine> lines, BatchAnswers answers, Dictionary<string, BatchResultLine> failures)
     {
-        var unknown = 0;
         foreach (var result in results)
         {
             if (!lines.TryGetValue(result.CustomId, out var line))
             {
-                // A line of a judgment recorded since, or of another plan: nothing to serve.
-                unknown++;
+                // A line of a judgment recorded since, or of another stage or plan: nothing to serve now.
                 continue;
             }
 
@@ -233,11 +231,6 @@ public sealed class BatchDriver(TimeProvider? time = null)
             {
                 failures[line.CustomId] = result;
             }
-        }
-
-        if (unknown > 0)
-        {
-            note?.Invoke($"batch {record.BatchId}: {unknown} result lines belong to judgments already recorded; not used again");
         }
     }
 
