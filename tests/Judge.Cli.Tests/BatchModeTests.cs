@@ -429,4 +429,43 @@ public class BatchModeTests
             Assert.Equal(File.ReadAllText(Path.Combine(liveDir, file)), File.ReadAllText(Path.Combine(batchDir, file)));
         }
     }
+
+    private static decimal[] Dollars(string row) =>
+        [.. System.Text.RegularExpressions.Regex.Matches(row, @"\$([0-9,]+\.[0-9]+)").Select(m => decimal.Parse(m.Groups[1].Value, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture))];
+
+    [Fact]
+    public async Task FeedbackDryRun_100kPlan_ShowsLiveAndBatchCostSideBySide()
+    {
+        var (exit, output) = await CliRunner.RunAsync(
+            "feedback", "generate", "--out", Paths.Temp("plan"), "--generator", "openai:gpt-4o?batch=on", "--judge", "openai:gpt-4o?batch=on",
+            "--rubrics", "1000", "--instructions-per-rubric", "20", "--responses-per-level", "1", "--dry-run", "--rubrics-dir", Paths.Rubrics);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("batch cost (est.)", output, StringComparison.Ordinal);
+        var total = output.Split('\n').Single(l => l.StartsWith("│ total ", StringComparison.Ordinal));
+        var (live, batch) = (Dollars(total)[0], Dollars(total)[1]);
+
+        // gpt-4o has no batch price in the built-in table: half the live price, within the rounding of the shown cents.
+        Assert.True(live > 100, total);
+        Assert.InRange(batch, (live / 2) - 0.05m, (live / 2) + 0.05m);
+    }
+
+    [Fact]
+    public async Task CompareDryRun_ShowsBatchCostAtTheTablesBatchPrice()
+    {
+        var prices = Paths.Temp("prices.yaml");
+        File.WriteAllText(prices, "gpt-4o: { input: 2.5, output: 10, batch_input: 1, batch_output: 2 }\n");
+
+        var (exit, output) = await CliRunner.RunAsync(CompareArgs("openai:gpt-4o?batch=on", Paths.Temp("dry.jsonl"), "--dry-run", "--prices", prices, "--expected-output-tokens", "100"));
+
+        Assert.True(exit == 0, output);
+        var row = output.Split('\n').Single(l => l.StartsWith("│ 36 ", StringComparison.Ordinal));
+        var cells = row.Split('│', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        var input = long.Parse(cells[1], System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture);
+        var costs = Dollars(row);
+
+        // 3,600 output tokens; live: (in × 2.5 + 3,600 × 10) / 1e6, batch: (in × 1 + 3,600 × 2) / 1e6.
+        Assert.Equal(Math.Round(((input * 2.5m) + 36_000m) / 1_000_000m, 4), costs[0]);
+        Assert.Equal(Math.Round(((input * 1m) + 7_200m) / 1_000_000m, 4), costs[1]);
+    }
 }
