@@ -253,7 +253,7 @@ internal static class FeedbackCommands
                 p.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
                 p.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
                 cost,
-                cost.StartsWith('$') ? "$" + batchDollars.ToString("N2", CultureInfo.InvariantCulture) : cost,
+                cost.StartsWith('$') && p.Calls > 0 ? "$" + batchDollars.ToString("N2", CultureInfo.InvariantCulture) : cost,
                 Duration(p.Calls, rpm));
         }
 
