@@ -468,4 +468,33 @@ public class BatchModeTests
         Assert.Equal(Math.Round(((input * 2.5m) + 36_000m) / 1_000_000m, 4), costs[0]);
         Assert.Equal(Math.Round(((input * 1m) + 7_200m) / 1_000_000m, 4), costs[1]);
     }
+
+    [Fact]
+    public async Task Run_ConfigOptionBatchOn_PutsTheHostedJudgeInBatchMode()
+    {
+        var api = new LoopbackBatchApi { Answer = PreferLonger };
+        using var server = LoopbackOpenAIServer.Start(api.Handle);
+        var config = RunConfigs.Write("compare", $"openai:gpt-4o?base_url={server.BaseUrl}&batch_poll=0.001", "options:\n  batch: on\n  turns: [1]");
+
+        var (exit, output) = await CliRunner.RunAsync("run", config);
+
+        Assert.True(exit is 0 or 1, output);
+        Assert.Equal(0, api.LiveCalls);
+        Assert.Equal(1, api.Creates);
+        Assert.Equal(36, api.LinesSubmitted.Count);
+        Assert.Equal(18, RunConfigs.Verdicts(config).Count);
+        Assert.All(RunConfigs.Verdicts(config), v => Assert.Contains("batch=on", v.GetProperty("judge").GetString(), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_ConfigOptionBatchNotOnOrOff_IsAnInputErrorNamingTheKey()
+    {
+        var config = RunConfigs.Write("compare", "openai:gpt-4o", "options:\n  batch: maybe");
+
+        var (exit, output) = await CliRunner.RunAsync("run", config);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("options.batch", output, StringComparison.Ordinal);
+        Assert.Contains("on, off", output, StringComparison.Ordinal);
+    }
 }

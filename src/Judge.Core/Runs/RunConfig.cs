@@ -138,6 +138,9 @@ public sealed record RunOptions
     /// <summary>Items judged at once. Default 4.</summary>
     public int Concurrency { get; init; } = 4;
 
+    /// <summary>Every <c>openai:</c> and <c>azure:</c> judge in batch mode (<c>batch=on</c>) unless its spec sets <c>batch</c> itself. Default off.</summary>
+    public bool Batch { get; init; }
+
     /// <summary>How many times each item is judged, with seeds seed, seed+1, …. Default 1.</summary>
     public int Repeats { get; init; } = 1;
 
