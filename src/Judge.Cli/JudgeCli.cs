@@ -32,6 +32,7 @@ public static class JudgeCli
             BiasCommands.Judges(console),
             BiasCommands.AgreementScores(console),
             RunCommand.Create(console, time),
+            BatchCommands.Create(console, time),
             ModelCommands.Create(console),
             FeedbackCommands.Create(console, time),
         };

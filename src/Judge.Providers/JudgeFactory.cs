@@ -20,14 +20,20 @@ public sealed class JudgeFactory : IJudgeFactory
 
     private readonly ChatClientRegistry _registry;
     private readonly Func<string, string?>? _environment;
+    private readonly string? _batchResults;
 
     /// <summary>Creates a factory over a registry (default: <see cref="ChatClientRegistry.CreateDefault"/>).</summary>
     /// <param name="registry">The chat-model schemes.</param>
     /// <param name="environment">Reads the environment variables of batch-mode judges (keys, endpoints). Default: the process environment.</param>
-    public JudgeFactory(ChatClientRegistry? registry = null, Func<string, string?>? environment = null)
+    /// <param name="batchResults">
+    /// An OpenAI-batch-format output file (e.g. from vLLM's <c>run_batch</c>) that answers batch-mode judges instead of
+    /// their provider's batch service (<c>judge batch import</c>). Default: none.
+    /// </param>
+    public JudgeFactory(ChatClientRegistry? registry = null, Func<string, string?>? environment = null, string? batchResults = null)
     {
         _registry = registry ?? ChatClientRegistry.CreateDefault();
         _environment = environment;
+        _batchResults = batchResults;
     }
 
     /// <summary>The schemes this factory knows, with descriptions, for help and error messages.</summary>
@@ -78,7 +84,8 @@ public sealed class JudgeFactory : IJudgeFactory
         options.WrapClient is { } wrap ? wrap(spec.Text, client) : client;
 
     /// <inheritdoc/>
-    public IBatchJudge? Batch(JudgeSpec spec) => HostedBatches.Create(spec, _environment);
+    public IBatchJudge? Batch(JudgeSpec spec) =>
+        HostedBatches.Create(spec, _environment, _batchResults is null ? null : new BatchResultsFile(_batchResults));
 
     private IChatClient CreateChatClient(JudgeSpec spec, JudgeBuildOptions options)
     {

@@ -497,4 +497,55 @@ public class BatchModeTests
         Assert.Contains("options.batch", output, StringComparison.Ordinal);
         Assert.Contains("on, off", output, StringComparison.Ordinal);
     }
+
+    /// <summary>Answers a request file as vLLM's run_batch would: one output line per request, same custom_id.</summary>
+    private static string RunBatchLikeVllm(string requests, Func<JsonNode, string> answer) => string.Concat(
+        File.ReadLines(requests).Select(l => JsonNode.Parse(l)!).Select((r, i) => new JsonObject
+        {
+            ["id"] = $"vllm-{i}",
+            ["custom_id"] = (string?)r["custom_id"],
+            ["response"] = new JsonObject { ["status_code"] = 200, ["request_id"] = $"vllm-batch-{i}", ["body"] = JsonNode.Parse(answer(r["body"]!)) },
+            ["error"] = null,
+        }.ToJsonString() + "\n"));
+
+    [Fact]
+    public async Task BatchExportThenImport_AnEngineOutputFileIsRecordedAsIfLive()
+    {
+        // An unreachable base URL: nothing may be called, neither by the export nor by the import.
+        var judge = "openai:Qwen/Qwen2.5-7B-Instruct?base_url=http://127.0.0.1:9/v1&batch=on";
+        var config = RunConfigs.Write("compare", judge, "options:\n  turns: [1]");
+        var requests = Path.Combine(Path.GetDirectoryName(config)!, "requests.jsonl");
+
+        var (exportExit, exportOutput) = await CliRunner.RunAsync("batch", "export", config, "--out", requests);
+
+        Assert.True(exportExit == 0, exportOutput);
+        var lines = File.ReadAllLines(requests);
+        Assert.Equal(36, lines.Length);
+        Assert.All(lines, l => Assert.Equal("Qwen/Qwen2.5-7B-Instruct", (string?)JsonNode.Parse(l)!["body"]!["model"]));
+
+        var results = Path.Combine(Path.GetDirectoryName(config)!, "results.jsonl");
+        File.WriteAllText(results, RunBatchLikeVllm(requests, PreferLonger));
+        var (exit, output) = await CliRunner.RunAsync("batch", "import", config, results);
+
+        Assert.True(exit is 0 or 1, output);
+        var verdicts = RunConfigs.Verdicts(config);
+        Assert.Equal(18, verdicts.Count);
+        Assert.All(verdicts, v => Assert.Equal("parsed", v.GetProperty("status").GetString()));
+        Assert.Contains(verdicts, v => v.GetProperty("winner").GetString() == "model_a");
+        Assert.Contains(verdicts, v => v.GetProperty("winner").GetString() == "model_b");
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(RunConfigs.Out(config), "manifest.json")));
+        Assert.Equal(JsonValueKind.String, manifest.RootElement.GetProperty("finished_at").ValueKind);
+        Assert.Equal("completed", manifest.RootElement.GetProperty("batches")[0].GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task BatchExport_NoJudgeInBatchMode_IsAnInputError()
+    {
+        var config = RunConfigs.Write("compare", "openai:gpt-4o?base_url=http://127.0.0.1:9/v1", "options:\n  turns: [1]");
+
+        var (exit, output) = await CliRunner.RunAsync("batch", "export", config, "--out", Paths.Temp("r.jsonl"));
+
+        Assert.Equal(2, exit);
+        Assert.Contains("no judge in batch mode", output, StringComparison.Ordinal);
+    }
 }

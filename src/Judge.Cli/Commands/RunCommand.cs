@@ -8,9 +8,11 @@ namespace Judge.Cli.Commands;
 /// <summary><c>judge run judge.yaml</c>: a whole evaluation from a config file, resumable, gated, with reports.</summary>
 internal static class RunCommand
 {
-    public static Command Create(IAnsiConsole console, TimeProvider time)
+    /// <summary><c>judge run</c>; with <paramref name="import"/>, <c>judge batch import</c>: the same run, its batch-mode judge answered from a results file.</summary>
+    public static Command Create(IAnsiConsole console, TimeProvider time, bool import = false)
     {
         var config = new Argument<string>("config") { Description = "The run config (YAML): data, mode, rubrics, judges, options, thresholds, output." };
+        var results = new Argument<string>("results") { Description = "The output file of an engine that ran the exported requests (OpenAI batch format, e.g. vLLM run_batch -o)." };
         var resume = new Option<bool>("--resume") { Description = "Finish an interrupted run in the output folder: keep its judgments, judge only what is missing." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start again even if the output folder holds a run (its files are replaced)." };
         var quiet = new Option<bool>("--quiet") { Description = "Print nothing but errors." };
@@ -22,10 +24,15 @@ internal static class RunCommand
         var concurrency = new Option<int?>("--concurrency") { Description = "Items judged at once (overrides options.concurrency)." }.AtLeastOne();
         var seed = new Option<int?>("--seed") { Description = "Seed (overrides options.seed)." };
 
-        var command = new Command("run", "Run an evaluation from a config file: judge, gate on thresholds, write reports. Resumable with --resume.")
-        {
-            config, resume, overwrite, quiet, json, outDir, judges, repeat, limit, concurrency, seed,
-        };
+        var command = import
+            ? new Command("import", "Record an OpenAI-batch-format results file (e.g. from vLLM run_batch over `judge batch export`) as the run of a config, as if its batch-mode judge had been called live; then gate and report as `judge run` does. Requests without an answer there are called live.")
+            {
+                config, results, resume, overwrite, quiet, json, outDir, judges, repeat, limit, concurrency, seed,
+            }
+            : new Command("run", "Run an evaluation from a config file: judge, gate on thresholds, write reports. Resumable with --resume.")
+            {
+                config, resume, overwrite, quiet, json, outDir, judges, repeat, limit, concurrency, seed,
+            };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var loaded = RunConfigLoader.LoadFile(parse.GetValue(config)!);
@@ -56,7 +63,7 @@ internal static class RunCommand
                 throw new InputException(run.Output, null, null, "the output folder already holds a run; give --resume to finish it or --overwrite to start again");
             }
 
-            var result = await EngineRuns.ExecuteAsync(console, time, parse, run, files, start, quietOut, cancellationToken).ConfigureAwait(false);
+            var result = await EngineRuns.ExecuteAsync(console, time, parse, run, files, start, quietOut, cancellationToken, import ? parse.GetValue(results) : null).ConfigureAwait(false);
             if (result is null)
             {
                 return EngineRuns.Interrupted;

@@ -87,6 +87,37 @@ public interface IBatchService
     Task<BatchInfo> CancelAsync(string batchId, CancellationToken cancellationToken = default);
 }
 
+/// <summary>
+/// A batch service over a results file another engine wrote (e.g. vLLM's <c>run_batch</c>, which reads and writes the
+/// OpenAI batch format): every batch "ends" at once with that file as its output, so <c>judge batch import</c> records
+/// its answers through the same path as a provider's. Requests the file does not answer are left to be called live.
+/// </summary>
+/// <param name="path">The output JSONL file (<c>{"custom_id", "response": {"status_code", "body"}}</c> per line).</param>
+public sealed class BatchResultsFile(string path) : IBatchService
+{
+    private readonly string _path = File.Exists(path) ? Path.GetFullPath(path) : throw new InputException(path, null, null, "the batch results file does not exist");
+
+    /// <inheritdoc/>
+    public Task<string> UploadAsync(string fileName, byte[] content, CancellationToken cancellationToken = default) => Task.FromResult("local:" + fileName);
+
+    /// <inheritdoc/>
+    public Task<BatchInfo> CreateAsync(string inputFileId, CancellationToken cancellationToken = default) => Task.FromResult(Info(inputFileId));
+
+    /// <inheritdoc/>
+    public Task<BatchInfo?> FindAsync(string inputFileId, CancellationToken cancellationToken = default) => Task.FromResult<BatchInfo?>(null);
+
+    /// <inheritdoc/>
+    public Task<BatchInfo> GetAsync(string batchId, CancellationToken cancellationToken = default) => Task.FromResult(Info(batchId["import:".Length..]));
+
+    /// <inheritdoc/>
+    public Task<byte[]> DownloadAsync(string fileId, CancellationToken cancellationToken = default) => File.ReadAllBytesAsync(_path, cancellationToken);
+
+    /// <inheritdoc/>
+    public Task<BatchInfo> CancelAsync(string batchId, CancellationToken cancellationToken = default) => GetAsync(batchId, cancellationToken);
+
+    private BatchInfo Info(string inputFileId) => new("import:" + inputFileId, BatchStatus.Completed, inputFileId) { OutputFileId = _path };
+}
+
 /// <summary>How large one batch request file may be.</summary>
 /// <param name="MaxRequests">Requests per file (OpenAI: 50,000).</param>
 /// <param name="MaxBytes">Bytes per file (OpenAI: 200 MB).</param>

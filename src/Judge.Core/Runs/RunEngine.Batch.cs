@@ -1,5 +1,6 @@
 using Judge.Grading;
 using Judge.Results;
+using Judge.Rubrics;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Runs;
@@ -23,6 +24,56 @@ public sealed partial class RunEngine
         }
 
         return await new BatchDriver(_time).SendAsync(judge, batch, lines, book, observer.Note, null, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The request lines (OpenAI batch format, JSONL) of a config's whole plan for its one batch-mode judge, for an
+    /// engine that reads that format (e.g. vLLM's <c>run_batch</c>); <c>judge batch import</c> records that engine's
+    /// output file. Calls nothing.
+    /// </summary>
+    /// <exception cref="InputException">The config has no batch-mode judge, or more than one.</exception>
+    public async Task<byte[]> ExportBatchAsync(RunConfig config, RubricLibrary rubrics, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var plan = Plan(config, LoadData(config), rubrics);
+        var groups = plan.Passes.Where(p => p.Count > 0).GroupBy(p => p.Judge, StringComparer.Ordinal).ToList();
+        var sides = groups.Select(g => (Passes: g.ToList(), Batch: judges.Batch(g.First().Spec))).ToList();
+        var journalPath = Path.Combine(Path.GetTempPath(), $"judge-export-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            var batched = sides.Where(s => s.Batch is not null).ToList();
+            if (batched.Count != 1)
+            {
+                throw new InputException(config.SourcePath, null, "judges", batched.Count == 0
+                    ? "no judge in batch mode to export: give an openai: or azure: judge with batch=on (or options.batch: on)"
+                    : "more than one judge in batch mode; export one at a time (--judge)");
+            }
+
+            var (passes, batch) = batched[0];
+            using var journal = ResponseJournal.Open(journalPath, resume: false);
+            var (lines, uncollected) = await CollectAsync(config, batch!, passes, journal, cancellationToken).ConfigureAwait(false);
+            if (uncollected.Count > 0)
+            {
+                throw new JudgeException($"{uncollected.Count} calls could not be written as batch lines: {uncollected[0]}");
+            }
+
+            using var buffer = new MemoryStream();
+            foreach (var line in lines.Values)
+            {
+                buffer.Write(line.ToJsonLine(batch!.Url));
+            }
+
+            return buffer.ToArray();
+        }
+        finally
+        {
+            foreach (var (_, batch) in sides)
+            {
+                batch?.Dispose();
+            }
+
+            File.Delete(journalPath);
+        }
     }
 
     /// <summary>

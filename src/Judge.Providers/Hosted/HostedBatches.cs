@@ -40,7 +40,8 @@ public static class HostedBatches
     /// </summary>
     /// <param name="spec">The judge spec.</param>
     /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when <see langword="null"/>.</param>
-    public static IBatchJudge? Create(JudgeSpec spec, Func<string, string?>? environment = null)
+    /// <param name="service">The batch service to use instead of the provider's (e.g. a <see cref="BatchResultsFile"/> to import). Default: the provider's.</param>
+    public static IBatchJudge? Create(JudgeSpec spec, Func<string, string?>? environment = null, IBatchService? service = null)
     {
         if (!Wanted(spec))
         {
@@ -61,8 +62,7 @@ public static class HostedBatches
             var client = HostedChatClients.CreateOpenAI(captureSpec, settings, env);
             var key = env("JUDGE_OPENAI_API_KEY") ?? env("OPENAI_API_KEY");
             var baseUrl = (spec.Option("base_url") ?? env("OPENAI_BASE_URL"))?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0] ?? "https://api.openai.com/v1";
-            var service = new OpenAIBatchService(new Uri(baseUrl.TrimEnd('/') + "/"), null, key, azure: false);
-            return new HostedBatchJudge(client, capture, service, "/v1/chat/completions", limits, poll);
+            return new HostedBatchJudge(client, capture, service ?? new OpenAIBatchService(new Uri(baseUrl.TrimEnd('/') + "/"), null, key, azure: false), "/v1/chat/completions", limits, poll);
         }
         else
         {
@@ -75,8 +75,7 @@ public static class HostedBatches
             var endpoint = (spec.Option("endpoint") ?? env("JUDGE_AZURE_OPENAI_ENDPOINT") ?? env("AZURE_OPENAI_ENDPOINT"))!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
             var version = spec.Option("api_version") ?? env("AZURE_OPENAI_API_VERSION") ?? AzureBatchApiVersion;
             var key = env("JUDGE_AZURE_OPENAI_API_KEY") ?? env("AZURE_OPENAI_API_KEY");
-            var service = new OpenAIBatchService(new Uri(endpoint.TrimEnd('/') + "/openai/"), version, key, azure: true);
-            return new HostedBatchJudge(client, capture, service, "/chat/completions", limits, poll);
+            return new HostedBatchJudge(client, capture, service ?? new OpenAIBatchService(new Uri(endpoint.TrimEnd('/') + "/openai/"), version, key, azure: true), "/chat/completions", limits, poll);
         }
     }
 
@@ -150,7 +149,7 @@ public static class HostedBatches
     }
 
     /// <summary>A judge's batch side: the capture client, the service, the line URL and limits.</summary>
-    private sealed class HostedBatchJudge(IChatClient client, CaptureHandler capture, OpenAIBatchService service, string url, BatchLimits limits, TimeSpan poll) : IBatchJudge
+    private sealed class HostedBatchJudge(IChatClient client, CaptureHandler capture, IBatchService service, string url, BatchLimits limits, TimeSpan poll) : IBatchJudge
     {
         public IBatchService Service => service;
 
@@ -179,7 +178,7 @@ public static class HostedBatches
         public void Dispose()
         {
             client.Dispose();
-            service.Dispose();
+            (service as IDisposable)?.Dispose();
         }
     }
 
