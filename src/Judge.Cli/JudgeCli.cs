@@ -33,6 +33,7 @@ public static class JudgeCli
             BiasCommands.AgreementScores(console),
             RunCommand.Create(console, time),
             BatchCommands.Create(console, time),
+            RunCommand.CreateMerge(console),
             ModelCommands.Create(console),
             FeedbackCommands.Create(console, time),
         };

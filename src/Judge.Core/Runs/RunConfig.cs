@@ -138,6 +138,12 @@ public sealed record RunOptions
     /// <summary>Items judged at once. Default 4.</summary>
     public int Concurrency { get; init; } = 4;
 
+    /// <summary>
+    /// This invocation judges only shard <c>K</c> of <c>N</c> (1-based) of the plan: the items whose key hashes to it, every
+    /// judge, rubric and repeat of an item in the same shard. <c>judge merge</c> combines the shards' folders. Default: none.
+    /// </summary>
+    public (int Index, int Count)? Shard { get; init; }
+
     /// <summary>Every <c>openai:</c> and <c>azure:</c> judge in batch mode (<c>batch=on</c>) unless its spec sets <c>batch</c> itself. Default off.</summary>
     public bool Batch { get; init; }
 

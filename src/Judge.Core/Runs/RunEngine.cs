@@ -192,7 +192,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                                 skipped.AddRange(plan.Skipped);
                             }
 
-                            passes.Add(new RunPass(spec.Text, spec, rubric, repeat, turn, selector, Limit(items, o.Limit), null));
+                            passes.Add(new RunPass(spec.Text, spec, rubric, repeat, turn, selector, Limit(items, o.Limit).Where(i => InShard(i.Key, o.Shard)).ToList(), null));
                         }
                         else
                         {
@@ -202,7 +202,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                                 skipped.AddRange(plan.Skipped);
                             }
 
-                            passes.Add(new RunPass(spec.Text, spec, rubric, repeat, turn, selector, null, Limit(plan.Items, o.Limit)));
+                            passes.Add(new RunPass(spec.Text, spec, rubric, repeat, turn, selector, null, Limit(plan.Items, o.Limit).Where(i => InShard(i.Key, o.Shard)).ToList()));
                         }
                     }
                 }
@@ -478,6 +478,10 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
     }
 
     private static List<T> Limit<T>(IReadOnlyList<T> items, int? limit) => limit is int n ? items.Take(n).ToList() : items.ToList();
+
+    /// <summary>Whether an item falls in a shard: the first four bytes of the SHA-256 of its key, modulo the shard count.</summary>
+    public static bool InShard(string itemKey, (int Index, int Count)? shard) =>
+        shard is not { } s || (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(itemKey))) % (uint)s.Count) == s.Index - 1;
 
     private static AgreementReport? Agreement(RunConfig config, IReadOnlyList<JudgmentRecord> records)
     {
