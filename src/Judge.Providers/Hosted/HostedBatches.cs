@@ -27,6 +27,17 @@ public static class HostedBatches
     /// <summary>The Azure OpenAI API version batches use when the spec and environment name none.</summary>
     public const string AzureBatchApiVersion = "2024-10-21";
 
+    /// <summary>Checks the batch options of a hosted spec (the live client checks them too, so a bad value is never ignored).</summary>
+    /// <exception cref="InputException">A batch option out of its range.</exception>
+    public static void Check(JudgeSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        spec.ChoiceOption("batch", "off", "on", "off");
+        spec.SecondsOption("batch_poll", 86_400);
+        spec.IntOption("batch_requests", 1, 50_000);
+        spec.IntOption("batch_mb", 1, 200);
+    }
+
     /// <summary>Whether a spec asks for batch mode (and is of a scheme that has one).</summary>
     public static bool Wanted(JudgeSpec spec)
     {

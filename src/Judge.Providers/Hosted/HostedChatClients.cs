@@ -52,6 +52,7 @@ public static class HostedChatClients
         var env = environment ?? Environment.GetEnvironmentVariable;
         RejectSecrets(spec);
         spec.RequireKnownOptions(OpenAIOptions);
+        HostedBatches.Check(spec);
         var key = env("JUDGE_OPENAI_API_KEY") ?? env("OPENAI_API_KEY");
         var urls = Urls(spec.Option("base_url") ?? env("OPENAI_BASE_URL"));
         if (urls.Count == 0)
@@ -78,6 +79,7 @@ public static class HostedChatClients
         var env = environment ?? Environment.GetEnvironmentVariable;
         RejectSecrets(spec);
         spec.RequireKnownOptions(AzureOptions);
+        HostedBatches.Check(spec);
         var urls = Urls(spec.Option("endpoint") ?? env("JUDGE_AZURE_OPENAI_ENDPOINT") ?? env("AZURE_OPENAI_ENDPOINT"));
         if (urls.Count == 0)
         {
