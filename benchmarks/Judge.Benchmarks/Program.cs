@@ -7,6 +7,7 @@ using Judge.Benchmarks.Statistics;
 //   hosted [--quick]                              the hosted-judge stack against a loopback server (benchmarks/HOSTED.md)
 //   tau-b [n]                                     Kendall's tau-b, Knight's O(n log n) against the O(n²) definition
 //   bias-report                                   `bias report` on 8,855 synthetic verdicts: time and peak RSS
+//   batch [judgments]                             a 10,000-judgment run in batch mode against the loopback batch fake
 // Usage: dotnet run -c Release --project benchmarks/Judge.Benchmarks -- MODE [arguments]
 return args switch
 {
@@ -14,12 +15,13 @@ return args switch
     ["agreement", ..] => AgreementBenchmark.Run(args[1..]),
     ["tau-b", ..] => StatisticsBenchmark.TauB(args[1..]),
     ["bias-report", ..] => StatisticsBenchmark.BiasReport(args[1..]),
+    ["batch", ..] => await BatchBenchmark.RunAsync(args[1..]).ConfigureAwait(false),
     [] => AgreementBenchmark.Run([]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Judge.Benchmarks [agreement [judgments resamples repetitions] | hosted [--quick] | tau-b [n] | bias-report]");
+    Console.Error.WriteLine("usage: Judge.Benchmarks [agreement [judgments resamples repetitions] | hosted [--quick] | tau-b [n] | bias-report | batch [judgments]]");
     return 2;
 }

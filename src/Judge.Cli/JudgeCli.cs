@@ -32,6 +32,8 @@ public static class JudgeCli
             BiasCommands.Judges(console),
             BiasCommands.AgreementScores(console),
             RunCommand.Create(console, time),
+            BatchCommands.Create(console, time),
+            RunCommand.CreateMerge(console),
             ModelCommands.Create(console),
             FeedbackCommands.Create(console, time),
         };

@@ -1,7 +1,9 @@
 using Judge.Grading;
 using Judge.Judges;
 using Judge.Replay;
+using Judge.Providers.Hosted;
 using Judge.Results;
+using Judge.Runs;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers;
@@ -17,11 +19,21 @@ public sealed class JudgeFactory : IJudgeFactory
     private static readonly string[] ReplayOptions = ["judge", "prices", "model", "cache_mode"];
 
     private readonly ChatClientRegistry _registry;
+    private readonly Func<string, string?>? _environment;
+    private readonly string? _batchResults;
 
     /// <summary>Creates a factory over a registry (default: <see cref="ChatClientRegistry.CreateDefault"/>).</summary>
-    public JudgeFactory(ChatClientRegistry? registry = null)
+    /// <param name="registry">The chat-model schemes.</param>
+    /// <param name="environment">Reads the environment variables of batch-mode judges (keys, endpoints). Default: the process environment.</param>
+    /// <param name="batchResults">
+    /// An OpenAI-batch-format output file (e.g. from vLLM's <c>run_batch</c>) that answers batch-mode judges instead of
+    /// their provider's batch service (<c>judge batch import</c>). Default: none.
+    /// </param>
+    public JudgeFactory(ChatClientRegistry? registry = null, Func<string, string?>? environment = null, string? batchResults = null)
     {
         _registry = registry ?? ChatClientRegistry.CreateDefault();
+        _environment = environment;
+        _batchResults = batchResults;
     }
 
     /// <summary>The schemes this factory knows, with descriptions, for help and error messages.</summary>
@@ -44,7 +56,7 @@ public sealed class JudgeFactory : IJudgeFactory
             return new BuiltPairwiseJudge(Swapped(spec, replay, options), [$"replaying {replay.Count} recorded judge outputs, re-parsed with the current rubric"]);
         }
 
-        return new BuiltPairwiseJudge(Swapped(spec, Wrap(spec, CreateChatClient(spec), options), options), []);
+        return new BuiltPairwiseJudge(Swapped(spec, Wrap(spec, CreateChatClient(spec, options), options), options), []);
     }
 
     /// <inheritdoc/>
@@ -65,14 +77,23 @@ public sealed class JudgeFactory : IJudgeFactory
             return new ChatAbsoluteJudge(spec.Text, new ReplayChatClient(spec.Target), options.Rubrics, options.Chat);
         }
 
-        return new ChatAbsoluteJudge(spec.Text, Wrap(spec, CreateChatClient(spec), options), options.Rubrics, options.Chat);
+        return new ChatAbsoluteJudge(spec.Text, Wrap(spec, CreateChatClient(spec, options), options), options.Rubrics, options.Chat);
     }
 
     private static IChatClient Wrap(JudgeSpec spec, IChatClient client, JudgeBuildOptions options) =>
         options.WrapClient is { } wrap ? wrap(spec.Text, client) : client;
 
-    private IChatClient CreateChatClient(JudgeSpec spec)
+    /// <inheritdoc/>
+    public IBatchJudge? Batch(JudgeSpec spec) =>
+        HostedBatches.Create(spec, _environment, _batchResults is null ? null : new BatchResultsFile(_batchResults));
+
+    private IChatClient CreateChatClient(JudgeSpec spec, JudgeBuildOptions options)
     {
+        if (options.BatchAnswers is { } answers && HostedBatches.Wanted(spec))
+        {
+            return HostedBatches.CreateServing(spec, answers, _environment);
+        }
+
         if (_registry.Contains(spec.Scheme))
         {
             return _registry.Create(spec);

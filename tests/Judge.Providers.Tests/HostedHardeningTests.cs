@@ -292,7 +292,10 @@ public sealed class HostedHardeningTests : IDisposable
 
     [Theory]
     [InlineData("rmp=60", "unknown option 'rmp'")]
-    [InlineData("batch=on", "unknown option 'batch'")]
+    [InlineData("batch=maybe", "batch must be one of on, off")]
+    [InlineData("batch_poll=0", "batch_poll must be a number of seconds")]
+    [InlineData("batch_requests=50001", "batch_requests must be an integer from 1 to 50000")]
+    [InlineData("batch_mb=0", "batch_mb must be an integer from 1 to 200")]
     [InlineData("rpm=0", "rpm must be an integer from 1 to")]
     [InlineData("rpm=-1", "rpm must be an integer from 1 to")]
     [InlineData("tpm=0", "tpm must be an integer of at least 1")]

@@ -26,7 +26,7 @@ internal static class EngineRuns
     };
 
     /// <summary>Runs the engine with progress on the console; <see langword="null"/> when the user stopped it (already reported).</summary>
-    public static async Task<RunResult?> ExecuteAsync(IAnsiConsole console, TimeProvider time, ParseResult parse, RunConfig config, RunFiles files, RunStart start, bool quiet, CancellationToken cancellationToken)
+    public static async Task<RunResult?> ExecuteAsync(IAnsiConsole console, TimeProvider time, ParseResult parse, RunConfig config, RunFiles files, RunStart start, bool quiet, CancellationToken cancellationToken, string? batchResults = null)
     {
         foreach (var judgeText in config.Judges)
         {
@@ -34,7 +34,7 @@ internal static class EngineRuns
         }
 
         var rubrics = CommonOptions.LoadRubrics(config.RubricsDir);
-        var engine = new RunEngine(new JudgeFactory(), time);
+        var engine = new RunEngine(new JudgeFactory(batchResults: batchResults), time);
         var live = new LiveProgress(console, quiet);
         var observer = new RunObserver
         {

@@ -4,6 +4,8 @@ using Judge.Feedback;
 using Judge.Judges;
 using Judge.Providers;
 using Judge.Providers.Hosted;
+using Judge.Runs;
+using Microsoft.Extensions.AI;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
@@ -77,10 +79,24 @@ internal static class FeedbackCommands
                 await ModelPulling.EnsureCachedAsync(console, spec, quiet: false, cancellationToken).ConfigureAwait(false);
             }
 
+            // A model in batch mode (batch=on) gets a client serving its batches' answers, and a batch side per stage.
             var registry = ChatClientRegistry.CreateDefault();
-            using var generatorClient = registry.Create(generatorSpec);
-            using var judgeClient = judgeSpec.Text == generatorSpec.Text ? null : registry.Create(judgeSpec);
-            using var secondClient = secondSpec is null ? null : registry.Create(secondSpec);
+            var batches = new Dictionary<string, BatchSide>(StringComparer.Ordinal);
+            IChatClient Create(JudgeSpec spec)
+            {
+                if (HostedBatches.Create(spec) is not { } side)
+                {
+                    return registry.Create(spec);
+                }
+
+                var answers = new BatchAnswers();
+                batches[spec.Text] = new BatchSide(side, answers);
+                return HostedBatches.CreateServing(spec, answers);
+            }
+
+            using var generatorClient = Create(generatorSpec);
+            using var judgeClient = judgeSpec.Text == generatorSpec.Text ? null : Create(judgeSpec);
+            using var secondClient = secondSpec is null ? null : Create(secondSpec);
             var models = new FeedbackModels
             {
                 Generator = generatorClient,
@@ -90,6 +106,8 @@ internal static class FeedbackCommands
                 SecondJudge = secondClient,
                 SecondJudgeName = secondSpec?.Text,
                 Prices = table,
+                Batches = batches,
+                Note = note => console.MarkupLineInterpolated($"[grey]{note}[/]"),
             };
             var outDir = parse.GetValue(output)!;
             var pipeline = new FeedbackPipeline(stagePrompts, judgeRubric, models, options, outDir, time);
@@ -121,6 +139,13 @@ internal static class FeedbackCommands
                 console.MarkupLineInterpolated($"[yellow]stopped[/] in the {Name(remaining[0])} stage: {files}; {responses} model responses kept in {journal}, served from there when resumed");
                 console.MarkupLineInterpolated($"resume with: {ResumeCommand(parse, remaining)}");
                 return ExitCodes.Interrupted;
+            }
+            finally
+            {
+                foreach (var side in batches.Values)
+                {
+                    side.Judge.Dispose();
+                }
             }
         });
 
@@ -184,9 +209,10 @@ internal static class FeedbackCommands
 
     private static void PrintPlan(IAnsiConsole console, IReadOnlyList<StagePlan> plan, IReadOnlyList<JudgeSpec> specs, PriceTable prices, int rpm)
     {
-        string Price(StagePlan p, out decimal cost)
+        string Price(StagePlan p, out decimal cost, out decimal batchCost)
         {
             cost = 0;
+            batchCost = 0;
             if (p.Calls == 0)
             {
                 return "$0";
@@ -205,16 +231,18 @@ internal static class FeedbackCommands
             }
 
             cost = price.Cost(p.InputTokens, p.OutputTokens);
+            batchCost = spec.Scheme is "openai" or "azure" ? price.BatchCost(p.InputTokens, p.OutputTokens) : cost;
             return "$" + cost.ToString("N2", CultureInfo.InvariantCulture);
         }
 
-        var table = new Table().Title("dry run: nothing was sent").AddColumns("stage", "model", "calls", "prompt tokens (est.)", "output tokens (est.)", "cost (est.)", $"time at {rpm} rpm");
+        var table = new Table().Title("dry run: nothing was sent").AddColumns("stage", "model", "calls", "prompt tokens (est.)", "output tokens (est.)", "cost (est.)", "batch cost (est.)", $"time at {rpm} rpm");
         long calls = 0, input = 0, outputTokens = 0;
-        decimal total = 0;
+        decimal total = 0, batchTotal = 0;
         foreach (var p in plan)
         {
-            var cost = Price(p, out var dollars);
+            var cost = Price(p, out var dollars, out var batchDollars);
             total += dollars;
+            batchTotal += batchDollars;
             calls += p.Calls;
             input += p.InputTokens;
             outputTokens += p.OutputTokens;
@@ -225,12 +253,13 @@ internal static class FeedbackCommands
                 p.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
                 p.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
                 cost,
+                cost.StartsWith('$') && p.Calls > 0 ? "$" + batchDollars.ToString("N2", CultureInfo.InvariantCulture) : cost,
                 Duration(p.Calls, rpm));
         }
 
-        table.AddRow("total", string.Empty, calls.ToString("N0", CultureInfo.InvariantCulture), input.ToString("N0", CultureInfo.InvariantCulture), outputTokens.ToString("N0", CultureInfo.InvariantCulture), "$" + total.ToString("N2", CultureInfo.InvariantCulture), Duration(calls, rpm));
+        table.AddRow("total", string.Empty, calls.ToString("N0", CultureInfo.InvariantCulture), input.ToString("N0", CultureInfo.InvariantCulture), outputTokens.ToString("N0", CultureInfo.InvariantCulture), "$" + total.ToString("N2", CultureInfo.InvariantCulture), "$" + batchTotal.ToString("N2", CultureInfo.InvariantCulture), Duration(calls, rpm));
         console.Write(table);
-        console.MarkupLine("[grey]upper bound: assumes nothing is rejected. Rubric prompts are the real ones; later prompts are the real templates filled with assumed lengths (rubric 150, instruction 70, reference 220, response 180, feedback 110 words; 1.35 tokens per generated word; 30% of responses go to a second judge). Prompt tokens: characters / 4 plus 4 per message. Time: calls / rpm, one model at a time.[/]");
+        console.MarkupLine("[grey]upper bound: assumes nothing is rejected. Rubric prompts are the real ones; later prompts are the real templates filled with assumed lengths (rubric 150, instruction 70, reference 220, response 180, feedback 110 words; 1.35 tokens per generated word; 30% of responses go to a second judge). Prompt tokens: characters / 4 plus 4 per message. Time: calls / rpm, one model at a time. Batch cost: hosted models with batch=on through the provider's batch API (price table batch_input/batch_output, default half the live price; results within the 24 h window, not at --rpm).[/]");
     }
 
     private static string Duration(long calls, int rpm)

@@ -188,14 +188,16 @@ internal static class GradingCommands
                 : p.Answers!.Select(item => PromptRenderer.Render(p.Selector.For(item), item).Messages));
             var model = RunEngine.PricedModel(spec);
             var estimate = CostEstimator.Estimate(prompts, model, parse.GetValue(ExpectedOutputTokens), RunEngine.Prices(config));
-            var table = new Table().Title("dry run: nothing was sent").AddColumns("calls", "prompt tokens (est.)", "output tokens (assumed)", "cost (est.)");
+            var table = new Table().Title("dry run: nothing was sent").AddColumns("calls", "prompt tokens (est.)", "output tokens (assumed)", "cost (est.)", "batch cost (est.)");
+            string Dollars(decimal cost) => spec.Scheme == "replay" ? "$0 (replay)" : estimate.UnpricedCalls > 0 ? $"unknown: no price for '{Markup.Escape(model)}'" : $"${cost.ToString("0.0000", CultureInfo.InvariantCulture)}";
             table.AddRow(
                 estimate.Calls.ToString(CultureInfo.InvariantCulture),
                 estimate.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
                 estimate.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
-                spec.Scheme == "replay" ? "$0 (replay)" : estimate.UnpricedCalls > 0 ? $"unknown: no price for '{Markup.Escape(model)}'" : $"${estimate.Cost.ToString("0.0000", CultureInfo.InvariantCulture)}");
+                Dollars(estimate.Cost),
+                spec.Scheme is "openai" or "azure" ? Dollars(estimate.BatchCost) : "-");
             console.Write(table);
-            console.MarkupLine("[grey]prompt tokens are estimated as characters / 4 plus 4 per message (±25% on English prose); output tokens are --expected-output-tokens per call.[/]");
+            console.MarkupLine("[grey]prompt tokens are estimated as characters / 4 plus 4 per message (±25% on English prose); output tokens are --expected-output-tokens per call. Batch cost: the same calls through the provider's batch API (judge option batch=on; price table batch_input/batch_output, default half the live price).[/]");
             return ExitCodes.Ok;
         }
     }

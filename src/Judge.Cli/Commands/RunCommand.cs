@@ -8,9 +8,11 @@ namespace Judge.Cli.Commands;
 /// <summary><c>judge run judge.yaml</c>: a whole evaluation from a config file, resumable, gated, with reports.</summary>
 internal static class RunCommand
 {
-    public static Command Create(IAnsiConsole console, TimeProvider time)
+    /// <summary><c>judge run</c>; with <paramref name="import"/>, <c>judge batch import</c>: the same run, its batch-mode judge answered from a results file.</summary>
+    public static Command Create(IAnsiConsole console, TimeProvider time, bool import = false)
     {
         var config = new Argument<string>("config") { Description = "The run config (YAML): data, mode, rubrics, judges, options, thresholds, output." };
+        var results = new Argument<string>("results") { Description = "The output file of an engine that ran the exported requests (OpenAI batch format, e.g. vLLM run_batch -o)." };
         var resume = new Option<bool>("--resume") { Description = "Finish an interrupted run in the output folder: keep its judgments, judge only what is missing." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start again even if the output folder holds a run (its files are replaced)." };
         var quiet = new Option<bool>("--quiet") { Description = "Print nothing but errors." };
@@ -21,11 +23,17 @@ internal static class RunCommand
         var limit = new Option<int?>("--limit") { Description = "Judge at most this many items per turn (overrides options.limit)." }.AtLeastOne();
         var concurrency = new Option<int?>("--concurrency") { Description = "Items judged at once (overrides options.concurrency)." }.AtLeastOne();
         var seed = new Option<int?>("--seed") { Description = "Seed (overrides options.seed)." };
+        var shard = new Option<string?>("--shard") { Description = "Judge only shard K of N (K/N, 1-based): a deterministic split of the plan by item, for CI matrices; combine the shards' folders with `judge merge`." };
 
-        var command = new Command("run", "Run an evaluation from a config file: judge, gate on thresholds, write reports. Resumable with --resume.")
-        {
-            config, resume, overwrite, quiet, json, outDir, judges, repeat, limit, concurrency, seed,
-        };
+        var command = import
+            ? new Command("import", "Record an OpenAI-batch-format results file (e.g. from vLLM run_batch over `judge batch export`) as the run of a config, as if its batch-mode judge had been called live; then gate and report as `judge run` does. Requests without an answer there are called live.")
+            {
+                config, results, resume, overwrite, quiet, json, outDir, judges, repeat, limit, concurrency, seed,
+            }
+            : new Command("run", "Run an evaluation from a config file: judge, gate on thresholds, write reports. Resumable with --resume.")
+            {
+                config, resume, overwrite, quiet, json, outDir, judges, repeat, limit, concurrency, seed, shard,
+            };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var loaded = RunConfigLoader.LoadFile(parse.GetValue(config)!);
@@ -37,6 +45,7 @@ internal static class RunCommand
                     Limit = parse.GetValue(limit) ?? loaded.Options.Limit,
                     Concurrency = parse.GetValue(concurrency) ?? loaded.Options.Concurrency,
                     Seed = parse.GetValue(seed) ?? loaded.Options.Seed,
+                    Shard = parse.GetValue(shard) is { } k ? ParseShard(k) : loaded.Options.Shard,
                 },
                 Judges = parse.GetValue(judges) is { Length: > 0 } j ? j : loaded.Judges,
                 JudgePathOverride = parse.GetValue(judges) is { Length: > 0 } ? Environment.CurrentDirectory : null,
@@ -56,7 +65,7 @@ internal static class RunCommand
                 throw new InputException(run.Output, null, null, "the output folder already holds a run; give --resume to finish it or --overwrite to start again");
             }
 
-            var result = await EngineRuns.ExecuteAsync(console, time, parse, run, files, start, quietOut, cancellationToken).ConfigureAwait(false);
+            var result = await EngineRuns.ExecuteAsync(console, time, parse, run, files, start, quietOut, cancellationToken, import ? parse.GetValue(results) : null).ConfigureAwait(false);
             if (result is null)
             {
                 return EngineRuns.Interrupted;
@@ -78,5 +87,40 @@ internal static class RunCommand
             return exit;
         });
         return command;
+    }
+
+    /// <summary><c>judge merge CONFIG SHARD_DIR… --out DIR</c>: the shards of a run as one results folder, with its reports.</summary>
+    public static Command CreateMerge(IAnsiConsole console)
+    {
+        var config = new Argument<string>("config") { Description = "The run config the shards ran (with --shard K/N)." };
+        var shards = new Argument<string[]>("shards") { Description = "The shards' output folders.", Arity = ArgumentArity.OneOrMore };
+        var outDir = new Option<string>("--out", "-o") { Description = "The merged results folder.", Required = true };
+        var command = new Command("merge", "Combine the output folders of a sharded run (judge run --shard K/N) into one results folder whose analysis and reports equal an unsharded run's.")
+        {
+            config, shards, outDir,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var run = RunConfigLoader.LoadFile(parse.GetValue(config)!);
+            var output = Path.GetFullPath(parse.GetValue(outDir)!);
+            var files = RunFiles.InFolder(output);
+            var result = await new RunEngine(new Providers.JudgeFactory()).MergeAsync(run, parse.GetValue(shards)!, files, CommonOptions.LoadRubrics(run.RubricsDir), cancellationToken).ConfigureAwait(false);
+            var exit = EngineRuns.ExitCode(result.Outcome);
+            var reports = ReportWriter.WriteAll(result, output).All(files);
+            RunSummaryView.Write(console, result, showGates: true);
+            console.MarkupLineInterpolated($"reports: {reports["html"]}, {reports["markdown"]}, {reports["junit"]}, {reports["csv"]}");
+            console.MarkupLineInterpolated($"result: {result.OutcomeText} (exit {exit})");
+            return exit;
+        });
+        return command;
+    }
+
+    /// <summary>Reads <c>K/N</c>: 1 ≤ K ≤ N ≤ 10,000.</summary>
+    private static (int, int) ParseShard(string text)
+    {
+        var parts = text.Split('/');
+        return parts.Length == 2 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var k) && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 10_000 && k >= 1 && k <= n
+            ? (k, n)
+            : throw new InputException(null, null, "--shard", $"'{text}' is not K/N with 1 ≤ K ≤ N ≤ 10000");
     }
 }

@@ -1,4 +1,5 @@
 using Judge.Judges;
+using Judge.Runs;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Feedback;
@@ -29,4 +30,13 @@ public sealed class FeedbackModels
     /// spec's <c>?model=</c> or target. Default <see langword="null"/>: nothing is priced.
     /// </summary>
     public PriceTable? Prices { get; init; }
+
+    /// <summary>
+    /// Models in batch mode, by spec: each stage's calls to them go through the provider's batch service first (the ids
+    /// recorded in <see cref="FeedbackPipeline.BatchesFile"/>), and their clients serve the answers. Default: none.
+    /// </summary>
+    public IReadOnlyDictionary<string, BatchSide> Batches { get; init; } = new Dictionary<string, BatchSide>();
+
+    /// <summary>Status lines of batches (submitted, state, requests done and failed). Default: none.</summary>
+    public Action<string>? Note { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Judge.Judges;
 using Judge.Runs;
@@ -50,6 +51,8 @@ public sealed partial class FeedbackPipeline
     private async Task<(string? Text, string? Error)[]> CallAllAsync(StageContext context, string label, string name, IChatClient model, List<IReadOnlyList<ChatMessage>> prompts, ChatOptions options, Func<int, string, bool> read, CancellationToken cancellationToken)
     {
         var results = new (string? Text, string? Error)[prompts.Count];
+        var ids = await BatchAsync(context, label, name, prompts, options, cancellationToken).ConfigureAwait(false);
+        var batchAnswers = _models.Batches.GetValueOrDefault(name)?.Answers;
         var progress = context.StartProgress(label, prompts.Count, _time);
         var pricedModel = PricedModel(name);
         await Parallel.ForEachAsync(
@@ -59,7 +62,7 @@ public sealed partial class FeedbackPipeline
             {
                 // Only a response that reached the model is priced: a journalled one was paid for in an earlier run.
                 decimal? cost = null;
-                var client = context.Wrap(name, model, r => cost = pricedModel is null || r.Usage is not { } u ? null : _models.Prices?.CostOf(r.ModelId, pricedModel, u.InputTokenCount ?? 0, u.OutputTokenCount ?? 0));
+                var client = context.Wrap(name, model, r => cost = pricedModel is null || r.Usage is not { } u ? null : _models.Prices?.CostOf(r.ModelId, pricedModel, u.InputTokenCount ?? 0, u.OutputTokenCount ?? 0, ids[i] is { } id && batchAnswers?.Answered(id) == true));
                 try
                 {
                     var response = await client.GetResponseAsync(prompts[i], options.Clone(), token).ConfigureAwait(false);
@@ -74,6 +77,40 @@ public sealed partial class FeedbackPipeline
                 }
             }).ConfigureAwait(false);
         return results;
+    }
+
+    /// <summary>
+    /// For a model in batch mode: sends the prompts the journal has not answered through its batch service, so the
+    /// calls that follow are served from the answers. Returns each prompt's custom id (null when not batched).
+    /// </summary>
+    private async Task<string?[]> BatchAsync(StageContext context, string label, string name, List<IReadOnlyList<ChatMessage>> prompts, ChatOptions options, CancellationToken cancellationToken)
+    {
+        var ids = new string?[prompts.Count];
+        if (_models.Batches.GetValueOrDefault(name) is not { } side)
+        {
+            return ids;
+        }
+
+        var lines = new Dictionary<string, BatchRequestLine>(StringComparer.Ordinal);
+        for (var i = 0; i < prompts.Count; i++)
+        {
+            if (context.Journal.Contains(ResponseJournal.KeyOf(name, prompts[i], options)))
+            {
+                continue;
+            }
+
+            var body = await side.Judge.RequestBodyAsync(prompts[i], options.Clone(), cancellationToken).ConfigureAwait(false);
+            var line = new BatchRequestLine(string.Create(CultureInfo.InvariantCulture, $"{label}|{i}|{BatchAnswers.Hash(body)[..16]}"), body);
+            lines[line.CustomId] = line;
+            ids[i] = line.CustomId;
+        }
+
+        if (lines.Count > 0)
+        {
+            await new BatchDriver(_time).SendAsync(name, side.Judge, lines, BatchBook.InFile(Path.Combine(_out, BatchesFile)), _models.Note, side.Answers, cancellationToken).ConfigureAwait(false);
+        }
+
+        return ids;
     }
 
     /// <summary>The model a spec's calls are priced by when the response names none; <see langword="null"/> for a replayed model, paid for when it was recorded.</summary>

@@ -17,6 +17,9 @@ public sealed partial class FeedbackPipeline
 
         public List<FeedbackRejection> Rejections { get; } = [];
 
+        /// <summary>The run's journal, so a batch leaves out calls it already answered.</summary>
+        public ResponseJournal Journal => journal;
+
         public int ItemsIn { get; set; }
 
         public int ItemsOut { get; set; }

@@ -63,6 +63,9 @@ public sealed partial class FeedbackPipeline
     /// <summary>The journal of every model response.</summary>
     public const string JournalFile = "journal.jsonl";
 
+    /// <summary>The ledger of provider batches of models in batch mode (see <see cref="FeedbackModels.Batches"/>).</summary>
+    public const string BatchesFile = "batches.json";
+
     /// <summary>Runs <paramref name="stages"/> (in pipeline order) from <paramref name="seeds"/>.</summary>
     /// <param name="seeds">The seed rubrics (used by the rubrics stage).</param>
     /// <param name="stages">The stages to run; the others' files are read from the output folder as needed.</param>

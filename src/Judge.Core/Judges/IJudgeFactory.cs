@@ -1,5 +1,6 @@
 using Judge.Grading;
 using Judge.Replay;
+using Judge.Runs;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Judges;
@@ -19,6 +20,12 @@ public interface IJudgeFactory
     /// Builds nothing that calls a model.
     /// </summary>
     RecordedPairwiseJudge? Recorded(JudgeSpec spec);
+
+    /// <summary>
+    /// The batch side of a judge whose spec asks for batch mode (<c>batch=on</c>), or <see langword="null"/> when it
+    /// asks for none or its provider has no batch service. Builds nothing that calls a model.
+    /// </summary>
+    IBatchJudge? Batch(JudgeSpec spec) => null;
 }
 
 /// <summary>What a judge is built with besides its spec.</summary>
@@ -38,6 +45,12 @@ public sealed class JudgeBuildOptions
     /// e.g. a run's response journal. Default: none.
     /// </summary>
     public Func<string, IChatClient, IChatClient>? WrapClient { get; init; }
+
+    /// <summary>
+    /// Answers from the judge's provider batches: calls whose request body has an answer here are served from it, the
+    /// rest go live. Only for judges with a <see cref="IJudgeFactory.Batch"/> side. Default: none.
+    /// </summary>
+    public BatchAnswers? BatchAnswers { get; init; }
 }
 
 /// <summary>A pairwise judge and notes about how it was built, for the user.</summary>

@@ -11,6 +11,16 @@ public sealed record ModelPrice(decimal InputPerMillion, decimal OutputPerMillio
     /// <summary>The cost of one call.</summary>
     public decimal Cost(long inputTokens, long outputTokens) =>
         ((inputTokens * InputPerMillion) + (outputTokens * OutputPerMillion)) / 1_000_000m;
+
+    /// <summary>Prompt tokens answered through a provider batch. Default: half <see cref="InputPerMillion"/>, as OpenAI and Azure price batches.</summary>
+    public decimal? BatchInputPerMillion { get; init; }
+
+    /// <summary>Completion tokens answered through a provider batch. Default: half <see cref="OutputPerMillion"/>.</summary>
+    public decimal? BatchOutputPerMillion { get; init; }
+
+    /// <summary>The cost of one call answered through a batch.</summary>
+    public decimal BatchCost(long inputTokens, long outputTokens) =>
+        ((inputTokens * (BatchInputPerMillion ?? (InputPerMillion / 2))) + (outputTokens * (BatchOutputPerMillion ?? (OutputPerMillion / 2)))) / 1_000_000m;
 }
 
 /// <summary>
@@ -55,7 +65,9 @@ public sealed class PriceTable
     /// <code>
     /// gpt-4o: { input: 2.5, output: 10 }
     /// my-vllm-model: { input: 0, output: 0 }
+    /// gpt-4.1: { input: 2, output: 8, batch_input: 1, batch_output: 4 }
     /// </code>
+    /// <c>batch_input</c> and <c>batch_output</c> are optional (default: half the live price).
     /// </summary>
     public PriceTable WithOverrides(string path)
     {
@@ -78,7 +90,17 @@ public sealed class PriceTable
                 throw new InputException(path, null, model, "a price needs both input and output (USD per million tokens)");
             }
 
-            merged[model] = new ModelPrice(input, output);
+            var unknown = price.Keys.FirstOrDefault(k => k is not ("input" or "output" or "batch_input" or "batch_output"));
+            if (unknown is not null)
+            {
+                throw new InputException(path, null, $"{model}.{unknown}", "unknown price key; allowed: input, output, batch_input, batch_output");
+            }
+
+            merged[model] = new ModelPrice(input, output)
+            {
+                BatchInputPerMillion = price.TryGetValue("batch_input", out var bi) ? bi : null,
+                BatchOutputPerMillion = price.TryGetValue("batch_output", out var bo) ? bo : null,
+            };
         }
 
         return new PriceTable(merged);
@@ -119,9 +141,10 @@ public sealed class PriceTable
     /// <param name="pricedModel">The model the caller asked for.</param>
     /// <param name="inputTokens">Prompt tokens.</param>
     /// <param name="outputTokens">Completion tokens.</param>
-    public decimal? CostOf(string? answeringModel, string pricedModel, long inputTokens, long outputTokens)
+    /// <param name="batch">Whether the call was answered through a provider batch (priced at the batch price).</param>
+    public decimal? CostOf(string? answeringModel, string pricedModel, long inputTokens, long outputTokens, bool batch = false)
     {
         var price = Find(answeringModel ?? pricedModel) ?? Find(pricedModel);
-        return price is null ? null : Math.Round(price.Cost(inputTokens, outputTokens), 8);
+        return price is null ? null : Math.Round(batch ? price.BatchCost(inputTokens, outputTokens) : price.Cost(inputTokens, outputTokens), 8);
     }
 }

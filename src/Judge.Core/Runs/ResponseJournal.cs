@@ -117,6 +117,15 @@ public sealed class ResponseJournal : IDisposable
         }
     }
 
+    /// <summary>Whether the journal holds a response for the key (without counting it as served).</summary>
+    public bool Contains(string key)
+    {
+        lock (_lock)
+        {
+            return _entries.ContainsKey(key);
+        }
+    }
+
     /// <summary>Appends a response and flushes it to disk.</summary>
     public void Add(JournalEntry entry)
     {

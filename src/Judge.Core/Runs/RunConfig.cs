@@ -150,6 +150,15 @@ public sealed record RunOptions
     /// <summary>Items judged at once. Default 4.</summary>
     public int Concurrency { get; init; } = 4;
 
+    /// <summary>
+    /// This invocation judges only shard <c>K</c> of <c>N</c> (1-based) of the plan: the items whose key hashes to it, every
+    /// judge, rubric and repeat of an item in the same shard. <c>judge merge</c> combines the shards' folders. Default: none.
+    /// </summary>
+    public (int Index, int Count)? Shard { get; init; }
+
+    /// <summary>Every <c>openai:</c> and <c>azure:</c> judge in batch mode (<c>batch=on</c>) unless its spec sets <c>batch</c> itself. Default off.</summary>
+    public bool Batch { get; init; }
+
     /// <summary>How many times each item is judged, with seeds seed, seed+1, …. Default 1.</summary>
     public int Repeats { get; init; } = 1;
 

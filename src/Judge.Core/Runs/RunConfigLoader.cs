@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Judge.Judges;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -16,7 +17,7 @@ public static class RunConfigLoader
 {
     private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "options", "thresholds", "output"];
     private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "human_raters", "human_layout", "human_map", "columns"];
-    private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing", "prices", "max_tokens", "verdict"];
+    private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing", "prices", "max_tokens", "verdict", "batch"];
     private static readonly string[] PricingKeys = ["input_per_million", "output_per_million"];
     private static readonly string[] ThresholdKeys = ["gate_on", "confidence", "resamples", "max_error_rate", "min_mean_score", "pass_mark", "min_pass_rate", "baseline", "min_win_rate", "models", "junit_per_item"];
 
@@ -166,6 +167,7 @@ public static class RunConfigLoader
                 UnstableVariance = reader.Try(() => o.TryGetValue("unstable_variance", out var uv) ? reader.NonNegative(uv, "options.unstable_variance") : 1.0, 1.0),
                 InputPricePerMillion = inputPrice,
                 OutputPricePerMillion = outputPrice,
+                Batch = reader.Try(() => o.TryGetValue("batch", out var b) && reader.OneOf(b, "options.batch", "on", "off") == "on", false),
             };
 
             if (mode2 == RunMode.Grade && o.TryGetValue("pairs", out var gp))
@@ -235,7 +237,10 @@ public static class RunConfigLoader
             Data = runData,
             Rubrics = rubrics,
             RubricsDir = rubricsDir,
-            Judges = judges,
+            // options.batch: on puts every hosted judge (openai:, azure:) in batch mode unless its spec says otherwise.
+            Judges = options.Batch
+                ? [.. judges.Select(j => JudgeSpec.Parse(j) is { Scheme: "openai" or "azure" } spec && spec.Option("batch") is null ? spec.WithOption("batch", "on").Text : j)]
+                : judges,
             Options = options,
             Thresholds = thresholds,
             Output = output,

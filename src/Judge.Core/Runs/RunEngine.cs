@@ -5,6 +5,7 @@ using Judge.Judges;
 using Judge.Results;
 using Judge.Rubrics;
 using Judge.Statistics;
+using Microsoft.Extensions.AI;
 
 namespace Judge.Runs;
 
@@ -120,7 +121,7 @@ public sealed record RunResult
 /// </summary>
 /// <param name="judges">Builds the judges named in the config.</param>
 /// <param name="time">The clock for the manifest, progress and judges. Default: the system clock.</param>
-public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
+public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
 {
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
@@ -191,7 +192,7 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
                                 skipped.AddRange(plan.Skipped);
                             }
 
-                            passes.Add(new RunPass(spec.Text, spec, rubric, repeat, turn, selector, Limit(items, o.Limit), null));
+                            passes.Add(new RunPass(spec.Text, spec, rubric, repeat, turn, selector, Limit(items, o.Limit).Where(i => InShard(i.Key, o.Shard)).ToList(), null));
                         }
                         else
                         {
@@ -201,7 +202,7 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
                                 skipped.AddRange(plan.Skipped);
                             }
 
-                            passes.Add(new RunPass(spec.Text, spec, rubric, repeat, turn, selector, null, Limit(plan.Items, o.Limit)));
+                            passes.Add(new RunPass(spec.Text, spec, rubric, repeat, turn, selector, null, Limit(plan.Items, o.Limit).Where(i => InShard(i.Key, o.Shard)).ToList()));
                         }
                     }
                 }
@@ -332,6 +333,22 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
             observer.Note?.Invoke($"resuming: {unitKeys.Count - total} of {unitKeys.Count} judgments already recorded, {total} to go");
         }
 
+        // Judges in batch mode: their calls go through the provider's batch service first, the ids recorded in the manifest.
+        var book = new BatchBook(Path.GetDirectoryName(Path.GetFullPath(files.Manifest))!, manifest.Batches, records =>
+        {
+            manifest = manifest with { Batches = records };
+            manifest.Write(files.Manifest);
+        });
+        var batchAnswers = new Dictionary<string, BatchAnswers>(StringComparer.Ordinal);
+        foreach (var group in remaining.Where(p => p.Count > 0).GroupBy(p => p.Judge, StringComparer.Ordinal))
+        {
+            using var batch = judges.Batch(group.First().Spec);
+            if (batch is not null)
+            {
+                batchAnswers[group.Key] = await BatchAsync(config, JudgeSpec.Parse(group.Key).Text, batch, [.. group], book, journal, observer, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
         var earlier = File.Exists(files.Judgments) ? JudgmentsReader.Read(files.Judgments).OfType<CallRecord>().Sum(c => c.CostUsd ?? 0m) : 0m;
         var progress = new RunProgress(total, _time, earlier);
         progress.Changed += s => observer.Progress?.Invoke(s);
@@ -342,8 +359,9 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
             var noted = new HashSet<string>(StringComparer.Ordinal);
             foreach (var pass in remaining.Where(p => p.Count > 0))
             {
-                var build = BuildOptions(config, pass, journal);
-                var sink = new RunSink(writer, pass.Repeat, progress, pass.Spec.Scheme == "replay" ? null : prices, PricedModel(pass.Spec));
+                var answers = batchAnswers.GetValueOrDefault(pass.Judge);
+                var build = BuildOptions(config, pass, journal, answers: answers);
+                var sink = new RunSink(writer, pass.Repeat, progress, pass.Spec.Scheme == "replay" ? null : prices, PricedModel(pass.Spec), answers);
                 var options = new GradingRunOptions { Concurrency = config.Options.Concurrency };
                 if (pass.Pairs is { } pairs)
                 {
@@ -424,7 +442,7 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
     private static bool LooksLikeCatalogueName(string target) =>
         !target.Contains('/', StringComparison.Ordinal) && !target.Contains('\\', StringComparison.Ordinal) && !target.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
 
-    private JudgeBuildOptions BuildOptions(RunConfig config, RunPass pass, ResponseJournal journal)
+    private JudgeBuildOptions BuildOptions(RunConfig config, RunPass pass, ResponseJournal journal, Func<string, IChatClient, IChatClient>? wrap = null, BatchAnswers? answers = null)
     {
         var o = config.Options;
         var chat = new ChatJudgeOptions { Seed = o.Seed + (pass.Repeat ?? 1) - 1, TimeProvider = _time };
@@ -454,11 +472,16 @@ public sealed class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
                 OnDisagreement = o.OnDisagreement == "drop" ? DisagreementPolicy.Drop : DisagreementPolicy.Tie,
                 Seed = o.Seed,
             },
-            WrapClient = journal.Wrap,
+            WrapClient = wrap ?? journal.Wrap,
+            BatchAnswers = answers,
         };
     }
 
     private static List<T> Limit<T>(IReadOnlyList<T> items, int? limit) => limit is int n ? items.Take(n).ToList() : items.ToList();
+
+    /// <summary>Whether an item falls in a shard: the first four bytes of the SHA-256 of its key, modulo the shard count.</summary>
+    public static bool InShard(string itemKey, (int Index, int Count)? shard) =>
+        shard is not { } s || (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(itemKey))) % (uint)s.Count) == s.Index - 1;
 
     private static AgreementReport? Agreement(RunConfig config, IReadOnlyList<JudgmentRecord> records)
     {
@@ -529,7 +552,7 @@ public sealed record RunPass(string Judge, JudgeSpec Spec, string? Rubric, int? 
 /// Writes a pass's judgments with their repeat index and each call's cost, and reports each to the
 /// progress tracker.
 /// </summary>
-internal sealed class RunSink(JudgmentsWriter writer, int? repeat, RunProgress progress, PriceTable? prices, string pricedModel) : IJudgmentSink
+internal sealed class RunSink(JudgmentsWriter writer, int? repeat, RunProgress progress, PriceTable? prices, string pricedModel, BatchAnswers? batch = null) : IJudgmentSink
 {
     public async ValueTask WriteAsync(PairwiseJudgment judgment, CancellationToken cancellationToken = default)
     {
@@ -556,6 +579,8 @@ internal sealed class RunSink(JudgmentsWriter writer, int? repeat, RunProgress p
             return null;
         }
 
-        return prices.CostOf(call.ModelId, pricedModel, usage.InputTokens ?? 0, usage.OutputTokens ?? 0);
+        // A call its batch answered is priced at the batch price; one that went live, at the live price.
+        var batched = batch?.Answered(BatchRequestLine.IdOf(call.ItemKey, call.Order, repeat, call.PromptHash)) == true;
+        return prices.CostOf(call.ModelId, pricedModel, usage.InputTokens ?? 0, usage.OutputTokens ?? 0, batched);
     }
 }

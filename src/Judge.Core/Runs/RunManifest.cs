@@ -50,6 +50,9 @@ public sealed record RunManifest
     /// <summary>When each resume started.</summary>
     public IReadOnlyList<DateTimeOffset> ResumedAt { get; init; } = [];
 
+    /// <summary>The provider batches of judges with <c>batch=on</c>, recorded as each file and batch id exists (see <see cref="BatchBook"/>).</summary>
+    public IReadOnlyList<BatchRecord> Batches { get; init; } = [];
+
     /// <summary>Reads a manifest.</summary>
     public static RunManifest Read(string path)
     {
@@ -88,4 +91,5 @@ public sealed record RunManifest
 /// <summary>Source-generated JSON for run manifests.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
 [JsonSerializable(typeof(RunManifest))]
+[JsonSerializable(typeof(List<BatchRecord>))]
 public sealed partial class ManifestJsonContext : JsonSerializerContext;

@@ -14,6 +14,9 @@ public sealed record CostReport(long Calls, long InputTokens, long OutputTokens,
 {
     /// <summary>Dollars per 1,000 judgments, or <see langword="null"/> with none.</summary>
     public decimal? CostPerThousandJudgments => Judgments == 0 ? null : Cost * 1000m / Judgments;
+
+    /// <summary>What the same calls cost through a provider batch (<see cref="ModelPrice.BatchCost"/>); an estimate's, else 0.</summary>
+    public decimal BatchCost { get; init; }
 }
 
 /// <summary>
@@ -90,7 +93,7 @@ public static class CostEstimator
 
         var output = calls * expectedOutputTokens;
         var price = prices.Find(model);
-        return new CostReport(calls, input, output, price?.Cost(input, output) ?? 0m, price is null ? calls : 0, calls);
+        return new CostReport(calls, input, output, price?.Cost(input, output) ?? 0m, price is null ? calls : 0, calls) { BatchCost = price?.BatchCost(input, output) ?? 0m };
     }
 }
 

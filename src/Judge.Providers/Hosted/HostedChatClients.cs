@@ -23,7 +23,9 @@ namespace Judge.Providers.Hosted;
 /// <item><c>cache</c> (a SQLite file; else <c>JUDGE_CACHE</c>), <c>cache_mode</c> = readwrite | refresh | off;</item>
 /// <item><c>seed</c> (an integer), <c>max_tokens</c> (1-1000000), <c>temperature</c> (0-2), <c>format</c> = json | text,
 /// <c>schema</c> (a JSON-schema file), <c>logprobs</c> (top-N, 0-20);</item>
-/// <item><c>prices</c>: a YAML/JSON price table overriding <see cref="PriceTable.BuiltIn"/>.</item>
+/// <item><c>prices</c>: a YAML/JSON price table overriding <see cref="PriceTable.BuiltIn"/>;</item>
+/// <item><c>batch</c> = on | off, <c>batch_poll</c>, <c>batch_requests</c>, <c>batch_mb</c>: the run engine sends the judge's calls
+/// through the provider's batch service (see <see cref="HostedBatches"/>).</item>
 /// </list>
 /// Any other key is an <see cref="InputException"/> listing these. The user name and password of a URL are
 /// used for the connection but never recorded: <see cref="JudgeSpec.Text"/> drops them and messages scrub them.
@@ -34,11 +36,11 @@ public static class HostedChatClients
 
     /// <summary>The spec options an <c>openai:</c> judge takes.</summary>
     public static IReadOnlyList<string> OpenAIOptions { get; } =
-        ["base_url", "rpm", "tpm", "concurrency", "adaptive", "attempts", "timeout", "deadline", "cache", "cache_mode", "seed", "max_tokens", "temperature", "format", "schema", "logprobs", "prices"];
+        ["base_url", "rpm", "tpm", "concurrency", "adaptive", "attempts", "timeout", "deadline", "cache", "cache_mode", "seed", "max_tokens", "temperature", "format", "schema", "logprobs", "prices", .. HostedBatches.Options];
 
     /// <summary>The spec options an <c>azure:</c> judge takes.</summary>
     public static IReadOnlyList<string> AzureOptions { get; } =
-        ["endpoint", "api_version", "auth", "rpm", "tpm", "concurrency", "adaptive", "attempts", "timeout", "deadline", "cache", "cache_mode", "seed", "max_tokens", "temperature", "format", "schema", "logprobs", "prices"];
+        ["endpoint", "api_version", "auth", "rpm", "tpm", "concurrency", "adaptive", "attempts", "timeout", "deadline", "cache", "cache_mode", "seed", "max_tokens", "temperature", "format", "schema", "logprobs", "prices", .. HostedBatches.Options];
 
     /// <summary>Creates an <c>openai:</c> judge.</summary>
     /// <param name="spec">The judge spec.</param>
@@ -50,6 +52,7 @@ public static class HostedChatClients
         var env = environment ?? Environment.GetEnvironmentVariable;
         RejectSecrets(spec);
         spec.RequireKnownOptions(OpenAIOptions);
+        HostedBatches.Check(spec);
         var key = env("JUDGE_OPENAI_API_KEY") ?? env("OPENAI_API_KEY");
         var urls = Urls(spec.Option("base_url") ?? env("OPENAI_BASE_URL"));
         if (urls.Count == 0)
@@ -76,6 +79,7 @@ public static class HostedChatClients
         var env = environment ?? Environment.GetEnvironmentVariable;
         RejectSecrets(spec);
         spec.RequireKnownOptions(AzureOptions);
+        HostedBatches.Check(spec);
         var urls = Urls(spec.Option("endpoint") ?? env("JUDGE_AZURE_OPENAI_ENDPOINT") ?? env("AZURE_OPENAI_ENDPOINT"));
         if (urls.Count == 0)
         {
