@@ -201,6 +201,9 @@ public sealed record RunAnalysis
     /// <summary>Whether every gate holds (false when nothing was judged).</summary>
     public bool GatesPassed => Gates.All(g => g.Passed);
 
+    /// <summary>The run's outcome from this analysis: judge errors over the limit first, then the gates.</summary>
+    public RunOutcome Outcome => ErrorRateExceeded ? RunOutcome.JudgeErrors : GatesPassed ? RunOutcome.Passed : RunOutcome.GatesFailed;
+
     /// <summary>
     /// The win rate: (wins + ½ ties) / pairs with a verdict. Pairs without a verdict are not in the
     /// denominator; they are counted beside the rate. <see langword="null"/> when no pair has a verdict.

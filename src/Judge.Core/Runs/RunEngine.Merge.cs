@@ -128,7 +128,7 @@ public sealed partial class RunEngine
             Records = records,
             Agreement = Agreement(config, records),
             Data = data,
-            Outcome = analysis.ErrorRateExceeded ? RunOutcome.JudgeErrors : analysis.GatesPassed ? RunOutcome.Passed : RunOutcome.GatesFailed,
+            Outcome = analysis.Outcome,
             Progress = new RunProgressSnapshot(0, 0, 0, 0, 0, 0, null, cost, TimeSpan.Zero),
             Skipped = plan.Skipped,
         };

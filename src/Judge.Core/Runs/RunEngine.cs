@@ -385,7 +385,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
 
         var records = JudgmentsReader.Read(files.Judgments);
         var analysis = RunAnalysis.Compute(records, config);
-        var outcome = analysis.ErrorRateExceeded ? RunOutcome.JudgeErrors : analysis.GatesPassed ? RunOutcome.Passed : RunOutcome.GatesFailed;
+        var outcome = analysis.Outcome;
         return new RunResult
         {
             Config = config,
