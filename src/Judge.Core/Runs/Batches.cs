@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Judge.Data;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Runs;
@@ -360,32 +361,8 @@ public sealed record BatchRequestLine(string CustomId, byte[] Body)
     }
 
     /// <summary>Reads the custom ids and bodies of a request file (this format, as any OpenAI-batch engine reads it).</summary>
-    public static IReadOnlyList<BatchRequestLine> ReadFile(string path)
-    {
-        var lines = new List<BatchRequestLine>();
-        var n = 0;
-        foreach (var text in File.ReadLines(path))
-        {
-            n++;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                continue;
-            }
-
-            try
-            {
-                using var doc = JsonDocument.Parse(text);
-                var id = doc.RootElement.GetProperty("custom_id").GetString() ?? throw new KeyNotFoundException("custom_id");
-                lines.Add(new BatchRequestLine(id, Encoding.UTF8.GetBytes(doc.RootElement.GetProperty("body").GetRawText())));
-            }
-            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
-            {
-                throw new InputException(path, n, "custom_id", $"not a batch request line ({ex.Message})", ex);
-            }
-        }
-
-        return lines;
-    }
+    public static IReadOnlyList<BatchRequestLine> ReadFile(string path) =>
+        Jsonl.Read(path, r => new BatchRequestLine(r.RequiredString("custom_id"), Encoding.UTF8.GetBytes(r.Required("body").GetRawText())));
 }
 
 /// <summary>One line of a batch output or error file, read.</summary>
