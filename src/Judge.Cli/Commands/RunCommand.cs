@@ -45,7 +45,7 @@ internal static class RunCommand
                     Limit = parse.GetValue(limit) ?? loaded.Options.Limit,
                     Concurrency = parse.GetValue(concurrency) ?? loaded.Options.Concurrency,
                     Seed = parse.GetValue(seed) ?? loaded.Options.Seed,
-                    Shard = parse.GetValue(shard) is { } k ? ParseShard(k) : loaded.Options.Shard,
+                    Shard = parse.GetValue(shard) is { } k ? RunEngine.ParseShard(k) : loaded.Options.Shard,
                 },
                 Judges = parse.GetValue(judges) is { Length: > 0 } j ? j : loaded.Judges,
                 JudgePathOverride = parse.GetValue(judges) is { Length: > 0 } ? Environment.CurrentDirectory : null,
@@ -113,14 +113,5 @@ internal static class RunCommand
             return exit;
         });
         return command;
-    }
-
-    /// <summary>Reads <c>K/N</c>: 1 ≤ K ≤ N ≤ 10,000.</summary>
-    private static (int, int) ParseShard(string text)
-    {
-        var parts = text.Split('/');
-        return parts.Length == 2 && int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var k) && int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 10_000 && k >= 1 && k <= n
-            ? (k, n)
-            : throw new InputException(null, null, "--shard", $"'{text}' is not K/N with 1 ≤ K ≤ N ≤ 10000");
     }
 }

@@ -116,21 +116,8 @@ public sealed partial class RunEngine
         };
         merged.Write(target.Manifest);
 
-        var records = JudgmentsReader.Read(target.Judgments);
-        var analysis = RunAnalysis.Compute(records, config);
-        var cost = records.OfType<CallRecord>().Sum(c => c.CostUsd ?? 0m);
-        return new RunResult
-        {
-            Config = config,
-            Files = target,
-            Manifest = merged,
-            Analysis = analysis,
-            Records = records,
-            Agreement = Agreement(config, records),
-            Data = data,
-            Outcome = analysis.Outcome,
-            Progress = new RunProgressSnapshot(0, 0, 0, 0, 0, 0, null, cost, TimeSpan.Zero),
-            Skipped = plan.Skipped,
-        };
+        var result = Result(config, target, merged, data, plan, new RunProgressSnapshot(0, 0, 0, 0, 0, 0, null, 0m, TimeSpan.Zero));
+        var cost = result.Records.OfType<CallRecord>().Sum(c => c.CostUsd ?? 0m);
+        return result with { Progress = result.Progress with { EarlierCost = cost } };
     }
 }

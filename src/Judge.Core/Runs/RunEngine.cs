@@ -383,9 +383,14 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         manifest = manifest with { FinishedAt = _time.GetUtcNow() };
         manifest.Write(files.Manifest);
 
+        return Result(config, files, manifest, data, plan, progress.Snapshot()) with { JournalServed = journal.Served };
+    }
+
+    /// <summary>A finished run's result, from the judgments file as written: its records, analysis, agreement and outcome.</summary>
+    private static RunResult Result(RunConfig config, RunFiles files, RunManifest manifest, Dataset data, RunPlan plan, RunProgressSnapshot progress)
+    {
         var records = JudgmentsReader.Read(files.Judgments);
         var analysis = RunAnalysis.Compute(records, config);
-        var outcome = analysis.Outcome;
         return new RunResult
         {
             Config = config,
@@ -395,9 +400,8 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
             Records = records,
             Agreement = Agreement(config, records),
             Data = data,
-            Outcome = outcome,
-            Progress = progress.Snapshot(),
-            JournalServed = journal.Served,
+            Outcome = analysis.Outcome,
+            Progress = progress,
             Skipped = plan.Skipped,
         };
     }
@@ -482,6 +486,16 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
     /// <summary>Whether an item falls in a shard: the first four bytes of the SHA-256 of its key, modulo the shard count.</summary>
     public static bool InShard(string itemKey, (int Index, int Count)? shard) =>
         shard is not { } s || (int)(System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(itemKey))) % (uint)s.Count) == s.Index - 1;
+
+    /// <summary>Reads a shard as <c>K/N</c> (1 ≤ K ≤ N ≤ 10,000), as <c>run --shard</c> takes it; anything else is an <see cref="InputException"/> naming <paramref name="key"/>.</summary>
+    public static (int Index, int Count) ParseShard(string text, string key = "--shard")
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split('/');
+        return parts.Length == 2 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var k) && int.TryParse(parts[1], CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 10_000 && k >= 1 && k <= n
+            ? (k, n)
+            : throw new InputException(null, null, key, $"'{text}' is not K/N with 1 ≤ K ≤ N ≤ 10000");
+    }
 
     private static AgreementReport? Agreement(RunConfig config, IReadOnlyList<JudgmentRecord> records)
     {
