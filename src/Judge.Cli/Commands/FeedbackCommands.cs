@@ -231,7 +231,7 @@ internal static class FeedbackCommands
             }
 
             cost = price.Cost(p.InputTokens, p.OutputTokens);
-            batchCost = spec.Scheme is "openai" or "azure" ? price.BatchCost(p.InputTokens, p.OutputTokens) : cost;
+            batchCost = spec.HasBatchApi ? price.BatchCost(p.InputTokens, p.OutputTokens) : cost;
             return "$" + cost.ToString("N2", CultureInfo.InvariantCulture);
         }
 

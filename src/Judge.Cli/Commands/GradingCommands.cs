@@ -195,7 +195,7 @@ internal static class GradingCommands
                 estimate.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
                 estimate.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
                 Dollars(estimate.Cost),
-                spec.Scheme is "openai" or "azure" ? Dollars(estimate.BatchCost) : "-");
+                spec.HasBatchApi ? Dollars(estimate.BatchCost) : "-");
             console.Write(table);
             console.MarkupLine("[grey]prompt tokens are estimated as characters / 4 plus 4 per message (±25% on English prose); output tokens are --expected-output-tokens per call. Batch cost: the same calls through the provider's batch API (judge option batch=on; price table batch_input/batch_output, default half the live price).[/]");
             return ExitCodes.Ok;

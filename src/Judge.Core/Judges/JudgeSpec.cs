@@ -16,6 +16,9 @@ public sealed partial record JudgeSpec
     /// <summary>The provider scheme, lower case: replay, llama, openai, azure, ….</summary>
     public required string Scheme { get; init; }
 
+    /// <summary>Whether the scheme's provider has a batch API (<c>openai:</c>, <c>azure:</c>): the judges <c>batch=on</c> applies to.</summary>
+    public bool HasBatchApi => Scheme is "openai" or "azure";
+
     /// <summary>What the provider should judge with: a path, a model or a deployment name.</summary>
     public required string Target { get; init; }
 

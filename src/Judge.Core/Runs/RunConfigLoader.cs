@@ -239,7 +239,7 @@ public static class RunConfigLoader
             RubricsDir = rubricsDir,
             // options.batch: on puts every hosted judge (openai:, azure:) in batch mode unless its spec says otherwise.
             Judges = options.Batch
-                ? [.. judges.Select(j => JudgeSpec.Parse(j) is { Scheme: "openai" or "azure" } spec && spec.Option("batch") is null ? spec.WithOption("batch", "on").Text : j)]
+                ? [.. judges.Select(j => JudgeSpec.Parse(j) is { HasBatchApi: true } spec && spec.Option("batch") is null ? spec.WithOption("batch", "on").Text : j)]
                 : judges,
             Options = options,
             Thresholds = thresholds,

@@ -42,7 +42,7 @@ public static class HostedBatches
     public static bool Wanted(JudgeSpec spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        return spec.Scheme is "openai" or "azure" && spec.ChoiceOption("batch", "off", "on", "off") == "on";
+        return spec.HasBatchApi && spec.ChoiceOption("batch", "off", "on", "off") == "on";
     }
 
     /// <summary>
