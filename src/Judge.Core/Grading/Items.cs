@@ -44,9 +44,10 @@ public sealed record PairwiseItem(Question Question, ModelAnswer AnswerA, ModelA
     /// A stable key for the pair as originally oriented, e.g. <c>q81/t1/gpt-4|claude-v1</c>;
     /// the same for the item and its swapped twin.
     /// </summary>
-    public string Key => Order == PresentationOrder.AB
-        ? $"q{Question.Id}/t{Turn}/{ModelA}|{ModelB}"
-        : $"q{Question.Id}/t{Turn}/{ModelB}|{ModelA}";
+    public string Key => Order == PresentationOrder.AB ? KeyOf(Question.Id, Turn, ModelA, ModelB) : KeyOf(Question.Id, Turn, ModelB, ModelA);
+
+    /// <summary>The key of a pair of models' answers to a question's turn, <paramref name="modelA"/> as originally first.</summary>
+    public static string KeyOf(string questionId, int turn, string modelA, string modelB) => $"q{questionId}/t{turn}/{modelA}|{modelB}";
 
     /// <summary>The same item with the answers shown in the other order.</summary>
     public PairwiseItem Swapped() => this with

@@ -89,7 +89,7 @@ public static class VerdictImport
             var labels = CsvInput.ReadPairwiseLabels(path, columns ?? new CsvColumnMap());
             var items = labels.Select(l => new PairwiseRecord
             {
-                Item = $"q{l.QuestionId}/t{l.Turn}/{l.ModelA}|{l.ModelB}",
+                Item = PairwiseItem.KeyOf(l.QuestionId, l.Turn, l.ModelA, l.ModelB),
                 Judge = l.Rater,
                 Rubric = "csv",
                 QuestionId = l.QuestionId,
@@ -193,7 +193,7 @@ public static class VerdictImport
 
             var judge = row.Judge();
             var error = row.ErrorText();
-            var item = $"q{qid}/t{turn}/{a}|{b}";
+            var item = PairwiseItem.KeyOf(qid, turn, a, b);
             PairwiseRecord Base(string rater) => new()
             {
                 Item = item,
