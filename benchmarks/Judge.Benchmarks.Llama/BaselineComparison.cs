@@ -2,9 +2,12 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Judge.Data;
-using Judge.Grading;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Llama;
 using Judge.Rubrics;
+using Judge.Runs;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 /// <summary>

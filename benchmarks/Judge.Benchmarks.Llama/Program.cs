@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using Judge.Data;
-using Judge.Grading;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Llama;
 using Judge.Rubrics;
+using Judge.Runs;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 // Judge-like prompts (MT-Bench turn-1 questions with two real answers, an MT-Bench-style pairwise

@@ -1,6 +1,5 @@
 using Judge.Evaluation;
-using Judge.Grading;
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Providers;
 using Judge.Providers.Llama;
 using Judge.Rubrics;

@@ -1,6 +1,9 @@
 using System.Globalization;
-using Judge.Grading;
+using Judge.Data;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Rubrics;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.AI.Evaluation;
 

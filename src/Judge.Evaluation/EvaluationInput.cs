@@ -1,6 +1,6 @@
 using System.Globalization;
 using Judge.Data;
-using Judge.Grading;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.AI.Evaluation;
 

@@ -1,6 +1,8 @@
 using Judge.Data;
-using Judge.Grading;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Rubrics;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.AI.Evaluation;
 

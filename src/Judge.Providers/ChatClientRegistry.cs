@@ -1,4 +1,4 @@
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Providers.Hosted;
 using Judge.Providers.Llama;
 using Microsoft.Extensions.AI;

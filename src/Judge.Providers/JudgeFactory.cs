@@ -1,9 +1,6 @@
-using Judge.Grading;
-using Judge.Judges;
-using Judge.Replay;
+using Judge.Judging;
 using Judge.Providers.Hosted;
-using Judge.Results;
-using Judge.Runs;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers;

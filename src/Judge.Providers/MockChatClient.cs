@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Judge.Judges;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers;
@@ -46,7 +46,7 @@ internal sealed partial class MockChatClient : IChatClient
         if (spec.Option("prices") is { } prices)
         {
             // Read now, so a malformed price table is an input error here as it is for hosted judges.
-            _ = Judges.PriceTable.BuiltIn.WithOverrides(prices);
+            _ = Judging.PriceTable.BuiltIn.WithOverrides(prices);
         }
 
         _min = spec.IntOption("min", 1, -1_000_000, 1_000_000);

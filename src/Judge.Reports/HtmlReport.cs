@@ -1,9 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Judge.Grading;
-using Judge.Results;
+using Judge.Data;
 using Judge.Runs;
+using Judge.Verdicts;
 
 namespace Judge.Reports;
 

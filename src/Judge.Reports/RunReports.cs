@@ -3,10 +3,10 @@ using System.Text;
 using System.Text.Json;
 using System.Xml;
 using System.Xml.Linq;
-using Judge.Grading;
-using Judge.Results;
+using Judge.Data;
 using Judge.Runs;
 using Judge.Statistics;
+using Judge.Verdicts;
 
 namespace Judge.Reports;
 

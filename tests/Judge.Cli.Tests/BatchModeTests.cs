@@ -1,11 +1,11 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Providers;
 using Judge.Providers.Tests.Fakes;
-using Judge.Results;
 using Judge.Rubrics;
 using Judge.Runs;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 

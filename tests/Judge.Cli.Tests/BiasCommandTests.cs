@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
 using Judge.Data;
-using Judge.Grading;
-using Judge.Results;
+using Judge.Judging;
+using Judge.Prompts;
+using Judge.Runs;
+using Judge.Verdicts;
 
 namespace Judge.Cli.Tests;
 
@@ -229,7 +231,7 @@ public class BiasCommandTests
     private static async Task<string> WriteDerivedJudgeAsync(int turn)
     {
         var data = Dataset.Create(MtBenchFiles.ReadQuestions(Questions), AnswerFiles.SelectMany(f => MtBenchFiles.ReadAnswers(f)));
-        var pairs = MtBenchFiles.ReadPairwiseLabels(Gpt4).Where(l => l.Turn == turn).Select(l => (l.QuestionId, l.ModelA, l.ModelB)).ToList();
+        var pairs = VerdictImport.ReadLabels(Gpt4).Where(l => l.Turn == turn).Select(l => (l.QuestionId, l.ModelA, l.ModelB)).ToList();
         var path = Paths.Temp("derived.jsonl");
         await using (var writer = JudgmentsWriter.Open(path))
         {

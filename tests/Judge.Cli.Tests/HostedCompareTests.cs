@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Judge.Providers.Tests.Fakes;
+using Judge.Verdicts;
 
 namespace Judge.Cli.Tests;
 

@@ -1,5 +1,7 @@
 using Judge.Cli.Commands;
+using Judge.Judging;
 using Judge.Runs;
+using Judge.Verdicts;
 using Spectre.Console;
 
 namespace Judge.Cli.Tests;

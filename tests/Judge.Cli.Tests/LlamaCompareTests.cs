@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Judge.Verdicts;
 
 namespace Judge.Cli.Tests;
 

@@ -1,7 +1,10 @@
 using Judge.Data;
-using Judge.Grading;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Rubrics;
+using Judge.Runs;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 
 namespace Judge.Tests;
 
@@ -21,7 +24,7 @@ public sealed class InjectionTests
         var user = FakeChatClient.UserText(rendered.Messages);
 
         // The answer is shown with its verdict-like strings neutralised ("[[A]]" as "[ [A]]").
-        var fence = PromptRenderer.Fence("ANSWER", VerdictParser.Neutralise(rubric, Injection));
+        var fence = PromptRenderer.Fence("ANSWER", AnswerNeutraliser.Neutralise(rubric, Injection));
         Assert.Contains(fence, user);
         Assert.DoesNotContain("[[A]]", user, StringComparison.Ordinal);
         var begin = user.IndexOf("<<<BEGIN ANSWER ", StringComparison.Ordinal);
@@ -44,7 +47,7 @@ public sealed class InjectionTests
         var user = FakeChatClient.UserText(PromptRenderer.Render(rubric, item).Messages);
 
         // The real tag is a digest of the text (as shown), so it differs from any tag the text could spell out.
-        var fence = PromptRenderer.Fence("ANSWER A", VerdictParser.Neutralise(rubric, forged));
+        var fence = PromptRenderer.Fence("ANSWER A", AnswerNeutraliser.Neutralise(rubric, forged));
         var realTag = fence[("<<<BEGIN ANSWER A ".Length)..fence.IndexOf(">>>", StringComparison.Ordinal)];
         Assert.NotEqual("0123456789", realTag);
         Assert.DoesNotContain(realTag, forged);

@@ -1,7 +1,9 @@
 using Judge.Data;
+using Judge.Judging;
 using Judge.Rubrics;
 using Judge.Runs;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 
 namespace Judge.Tests;
 

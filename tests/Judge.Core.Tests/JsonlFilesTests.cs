@@ -1,6 +1,6 @@
 using Judge.Data;
-using Judge.Results;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 
 namespace Judge.Tests;
 

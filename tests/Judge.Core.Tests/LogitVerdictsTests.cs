@@ -1,7 +1,10 @@
 using Judge.Data;
-using Judge.Grading;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Rubrics;
+using Judge.Runs;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Core.Tests;

@@ -1,5 +1,6 @@
 using Judge.Data;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 
 namespace Judge.Tests;
 
@@ -130,7 +131,7 @@ public sealed class MtBenchFilesTests : IDisposable
     {
         var path = _dir.Write("labels.jsonl", line);
 
-        var ex = Assert.Throws<InputException>(() => MtBenchFiles.ReadPairwiseLabels(path));
+        var ex = Assert.Throws<InputException>(() => VerdictImport.ReadLabels(path));
 
         Assert.Equal(field, ex.Field);
         Assert.Equal(1, ex.Line);
@@ -141,7 +142,7 @@ public sealed class MtBenchFilesTests : IDisposable
     {
         var path = _dir.Write("labels.jsonl", """{"question_id": 4, "model_a": "x", "model_b": "y", "winner": "tie (inconsistent)", "judge": "gpt4_pair"}""");
 
-        var label = Assert.Single(MtBenchFiles.ReadPairwiseLabels(path));
+        var label = Assert.Single(VerdictImport.ReadLabels(path));
 
         Assert.Equal(new PairwiseLabel("4", "x", "y", PairwiseWinner.InconsistentTie, "gpt4_pair", 1), label);
     }
@@ -154,8 +155,8 @@ public sealed class MtBenchFilesTests : IDisposable
         var questions = MtBenchFiles.ReadQuestions(Path.Combine(root, "question.jsonl"));
         var answers = Directory.EnumerateFiles(Path.Combine(root, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal).SelectMany(f => MtBenchFiles.ReadAnswers(f)).ToList();
         var references = MtBenchFiles.ReadAnswers(Path.Combine(root, "reference_answer", "gpt-4.jsonl"));
-        var humans = MtBenchFiles.ReadPairwiseLabels(Path.Combine(root, "human_judgments.jsonl"));
-        var gpt4 = MtBenchFiles.ReadPairwiseLabels(Path.Combine(root, "gpt4_pair_judgments.jsonl"));
+        var humans = VerdictImport.ReadLabels(Path.Combine(root, "human_judgments.jsonl"));
+        var gpt4 = VerdictImport.ReadLabels(Path.Combine(root, "gpt4_pair_judgments.jsonl"));
         var dataset = Dataset.Create(questions, answers, references);
 
         Assert.Equal(80, questions.Count);

@@ -1,9 +1,11 @@
 using Judge.Core.Tests.Statistics;
 using Judge.Data;
-using Judge.Grading;
-using Judge.Results;
+using Judge.Judging;
+using Judge.Prompts;
+using Judge.Runs;
 using Judge.Statistics;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 
 namespace Judge.Tests;
 

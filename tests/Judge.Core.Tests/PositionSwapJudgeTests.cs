@@ -1,6 +1,9 @@
 using Judge.Data;
-using Judge.Grading;
+using Judge.Judging;
+using Judge.Prompts;
+using Judge.Runs;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Tests;

@@ -1,8 +1,11 @@
 using System.Text.RegularExpressions;
 using Judge.Data;
-using Judge.Grading;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Rubrics;
+using Judge.Runs;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Tests;

@@ -1,6 +1,7 @@
-using Judge.Results;
+using Judge.Judging;
 using Judge.Runs;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Tests;

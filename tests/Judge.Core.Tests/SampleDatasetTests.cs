@@ -1,7 +1,10 @@
 using Judge.Data;
-using Judge.Grading;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Rubrics;
+using Judge.Runs;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 
 namespace Judge.Tests;
 
@@ -51,7 +54,7 @@ public sealed class SampleDatasetTests
     {
         var dataset = Load();
 
-        var labels = MtBenchFiles.ReadPairwiseLabels(Path.Combine(TestPaths.Sample, "human_judgments.jsonl"));
+        var labels = VerdictImport.ReadLabels(Path.Combine(TestPaths.Sample, "human_judgments.jsonl"));
 
         Assert.InRange(labels.Count, 15, 25);
         Assert.All(labels, l =>
@@ -67,7 +70,7 @@ public sealed class SampleDatasetTests
     [Fact]
     public void ReadPairwiseLabels_RecordedJudgments_CoverEveryPairQuestionAndTurnOnce()
     {
-        var labels = MtBenchFiles.ReadPairwiseLabels(Path.Combine(TestPaths.Sample, "recorded_judgments.jsonl"));
+        var labels = VerdictImport.ReadLabels(Path.Combine(TestPaths.Sample, "recorded_judgments.jsonl"));
 
         Assert.Equal(36, labels.Count);
         Assert.All(labels, l => Assert.Equal("sample_recorded", l.Rater));

@@ -1,5 +1,9 @@
-using Judge.Grading;
+using Judge.Data;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Tests.Fakes;
+using Judge.Runs;
+using Judge.Verdicts;
 
 namespace Judge.Providers.Tests;
 

@@ -1,9 +1,12 @@
 using System.Net;
 using System.Text;
-using Judge.Grading;
-using Judge.Judges;
+using Judge.Data;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Hosted;
 using Judge.Providers.Tests.Fakes;
+using Judge.Runs;
+using Judge.Verdicts;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;

@@ -1,7 +1,10 @@
-using Judge.Grading;
-using Judge.Judges;
+using Judge.Data;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Hosted;
 using Judge.Providers.Tests.Fakes;
+using Judge.Runs;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Tests;

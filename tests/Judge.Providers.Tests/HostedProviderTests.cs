@@ -1,10 +1,13 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json.Nodes;
-using Judge.Grading;
-using Judge.Judges;
+using Judge.Data;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Hosted;
 using Judge.Providers.Tests.Fakes;
+using Judge.Runs;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,8 +1,9 @@
 using Judge.Data;
-using Judge.Grading;
-using Judge.Judges;
-using Judge.Results;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Rubrics;
+using Judge.Runs;
+using Judge.Verdicts;
 
 namespace Judge.Providers.Tests;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using Judge.Providers;
 using Judge.Providers.Tests.Fakes;
-using Judge.Results;
 using Judge.Rubrics;
 using Judge.Runs;
+using Judge.Verdicts;
 
 namespace Judge.Benchmarks.Hosted;
 

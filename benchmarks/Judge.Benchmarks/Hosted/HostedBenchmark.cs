@@ -1,11 +1,12 @@
 using System.Diagnostics;
 using System.Globalization;
 using Judge.Data;
-using Judge.Grading;
-using Judge.Judges;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Hosted;
 using Judge.Providers.Tests.Fakes;
 using Judge.Rubrics;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Benchmarks.Hosted;

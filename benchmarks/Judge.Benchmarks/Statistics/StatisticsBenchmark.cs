@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using Judge.Bias;
 using Judge.Data;
 using Judge.Statistics;
+using Judge.Statistics.Bias;
 
 namespace Judge.Benchmarks.Statistics;
 
@@ -117,7 +117,7 @@ internal static class StatisticsBenchmark
         }
         else
         {
-            var report = Judge.Bias.BiasReport.Compute(run, [], answers, null, [], new BiasReportOptions { Baseline = "baseline", ModelResamples = resamples });
+            var report = Judge.Statistics.Bias.BiasReport.Compute(run, [], answers, null, [], new BiasReportOptions { Baseline = "baseline", ModelResamples = resamples });
             var m = report.LengthControlled!.Models[0];
             summary = string.Create(CultureInfo.InvariantCulture, $"{m.Model} LC {m.ControlledWinRate:F4} [{m.ControlledInterval!.Lower:F4}, {m.ControlledInterval.Upper:F4}]");
         }

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Judge.Data;
-using Judge.Results;
 using Judge.Statistics;
+using Judge.Verdicts;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
@@ -40,7 +40,7 @@ internal static class AgreementCommand
         command.SetAction(parse =>
         {
             var map = CsvColumnMap.Parse(parse.GetValue(columns));
-            var run = Bias.JudgeRun.Load(parse.GetValue(judgments)!, parse.GetValue(judgeName), layout: layouts.Judge(parse), columns: map);
+            var run = Statistics.Bias.JudgeRun.Load(parse.GetValue(judgments)!, parse.GetValue(judgeName), layout: layouts.Judge(parse), columns: map);
             var humanFile = VerdictImport.ReadReference(parse.GetValue(human)!, layouts.Human(parse), map);
             var humanLabels = humanFile.Labels();
             var options = new AgreementOptions

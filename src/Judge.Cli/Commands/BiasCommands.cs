@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using Judge.Bias;
 using Judge.Data;
-using Judge.Results;
 using Judge.Statistics;
+using Judge.Statistics.Bias;
+using Judge.Verdicts;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
@@ -276,7 +276,7 @@ internal static class BiasCommands
         var vector = InstructionDifficulty.Read(path);
         var missing = run.ForTurn(turn).Labels
             .Where(l => baseline is null || l.ModelA == baseline || l.ModelB == baseline)
-            .Select(l => LengthControl.InstructionId(l.QuestionId, l.Turn))
+            .Select(l => AnswerTexts.InstructionId(l.QuestionId, l.Turn))
             .Distinct(StringComparer.Ordinal)
             .Where(q => !vector.ContainsKey(q))
             .Order(StringComparer.Ordinal)

@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using Judge.Grading;
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Providers;
-using Judge.Results;
 using Judge.Runs;
+using Judge.Verdicts;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;

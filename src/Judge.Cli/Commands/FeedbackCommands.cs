@@ -1,10 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using Judge.Feedback;
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Providers;
 using Judge.Providers.Hosted;
-using Judge.Runs;
 using Microsoft.Extensions.AI;
 using Spectre.Console;
 

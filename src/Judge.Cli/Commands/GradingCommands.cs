@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Judge.Grading;
-using Judge.Judges;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Hosted;
 using Judge.Runs;
+using Judge.Verdicts;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;

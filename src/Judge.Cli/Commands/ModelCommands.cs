@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Providers.Llama;
 using Spectre.Console;
 

@@ -132,8 +132,4 @@ public static class DataFiles
     /// <summary>Reads answers from JSONL or CSV.</summary>
     public static List<ModelAnswer> ReadAnswers(string path, CsvColumnMap? map = null, string? defaultModelId = null) =>
         IsCsv(path) ? CsvInput.ReadAnswers(path, map ?? new CsvColumnMap(), defaultModelId) : MtBenchFiles.ReadAnswers(path, defaultModelId);
-
-    /// <summary>Reads pairwise labels from JSONL or CSV.</summary>
-    public static List<PairwiseLabel> ReadPairwiseLabels(string path, CsvColumnMap? map = null) =>
-        Results.VerdictImport.ReadLabels(path, columns: map);
 }

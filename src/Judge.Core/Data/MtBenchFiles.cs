@@ -49,12 +49,4 @@ public static class MtBenchFiles
 
         return new ModelAnswer(r.RequiredId("question_id"), model, turns) { Source = new SourceLocation(r.Path, r.Line) };
     });
-
-    /// <summary>
-    /// Reads pairwise labels: <c>question_id</c>, <c>model_a</c>, <c>model_b</c>, <c>winner</c>
-    /// (model_a / model_b / tie / "tie (inconsistent)"), <c>judge</c>, <c>turn</c> (default 1), through
-    /// the one verdict reader (<see cref="Results.VerdictImport.ReadLabels"/>): a label that is not a
-    /// verdict, or a model compared with itself, is an error naming the line.
-    /// </summary>
-    public static List<PairwiseLabel> ReadPairwiseLabels(string path) => Results.VerdictImport.ReadLabels(path);
 }

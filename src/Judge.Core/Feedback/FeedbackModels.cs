@@ -1,5 +1,4 @@
-using Judge.Judges;
-using Judge.Runs;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Feedback;

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Runs;
 using Microsoft.Extensions.AI;
 

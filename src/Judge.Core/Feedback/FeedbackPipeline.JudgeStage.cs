@@ -1,5 +1,6 @@
 using System.Globalization;
-using Judge.Grading;
+using Judge.Judging;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Feedback;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Judge.Data;
-using Judge.Grading;
+using Judge.Prompts;
 using Judge.Rubrics;
 using Microsoft.Extensions.AI;
 

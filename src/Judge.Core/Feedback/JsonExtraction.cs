@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Judge.Prompts;
 
 namespace Judge.Feedback;
 
@@ -20,26 +21,12 @@ public static class JsonExtraction
         }
 
         var sawObject = false;
-        for (var start = text.IndexOf('{', StringComparison.Ordinal); start >= 0; start = text.IndexOf('{', start + 1))
+        foreach (var (_, obj) in JsonInText.Objects(text))
         {
-            var end = Grading.JsonText.MatchingBrace(text, start);
-            if (end < 0)
+            sawObject = true;
+            if (obj.TryGetProperty(requiredKey, out _))
             {
-                continue;
-            }
-
-            try
-            {
-                using var doc = JsonDocument.Parse(text.AsMemory(start, end - start + 1), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
-                sawObject = true;
-                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(requiredKey, out _))
-                {
-                    return (doc.RootElement.Clone(), null);
-                }
-            }
-            catch (JsonException)
-            {
-                // Not JSON from here; try the next brace.
+                return (obj.Clone(), null);
             }
         }
 

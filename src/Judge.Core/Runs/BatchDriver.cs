@@ -1,4 +1,5 @@
 using System.Globalization;
+using Judge.Judging;
 
 namespace Judge.Runs;
 

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Judge.Data;
-using Judge.Judges;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Runs;

@@ -1,8 +1,7 @@
 using System.Globalization;
 using Judge.Data;
-using Judge.Grading;
-using Judge.Results;
 using Judge.Statistics;
+using Judge.Verdicts;
 
 namespace Judge.Runs;
 

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Judge.Judges;
+using Judge.Judging;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

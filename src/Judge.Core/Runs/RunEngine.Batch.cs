@@ -1,6 +1,6 @@
-using Judge.Grading;
-using Judge.Results;
+using Judge.Judging;
 using Judge.Rubrics;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Runs;

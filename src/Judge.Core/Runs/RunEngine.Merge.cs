@@ -1,6 +1,6 @@
-using Judge.Judges;
-using Judge.Results;
+using Judge.Judging;
 using Judge.Rubrics;
+using Judge.Verdicts;
 
 namespace Judge.Runs;
 

@@ -1,10 +1,10 @@
 using System.Globalization;
 using Judge.Data;
-using Judge.Grading;
-using Judge.Judges;
-using Judge.Results;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Rubrics;
 using Judge.Statistics;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Runs;
@@ -173,7 +173,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                             {
                                 "all" => ItemPlanner.AllPairs(data, turn),
                                 _ when pairSpec.StartsWith("baseline:", StringComparison.Ordinal) => ItemPlanner.AllPairs(data, turn, pairSpec["baseline:".Length..]),
-                                _ when pairSpec.StartsWith("labels:", StringComparison.Ordinal) => ItemPlanner.LabelledPairs(data, DataFiles.ReadPairwiseLabels(pairSpec["labels:".Length..]), turn),
+                                _ when pairSpec.StartsWith("labels:", StringComparison.Ordinal) => ItemPlanner.LabelledPairs(data, VerdictImport.ReadLabels(pairSpec["labels:".Length..]), turn),
                                 _ => throw new InputException(config.SourcePath, null, "pairs", $"'{pairSpec}' is not all, baseline:MODEL or labels:FILE"),
                             };
                             IReadOnlyList<PairwiseItem> items = plan.Items;
@@ -504,7 +504,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
             return null;
         }
 
-        var human = Results.VerdictImport.ReadLabels(path, config.Data.HumanPairwiseLayout);
+        var human = VerdictImport.ReadLabels(path, config.Data.HumanPairwiseLayout);
         var firstRepeat = records.OfType<PairwiseRecord>().Where(r => (r.Repeat ?? 1) == 1).ToList();
         var labels = JudgmentsReader.PairwiseLabels(firstRepeat);
         var options = new AgreementOptions

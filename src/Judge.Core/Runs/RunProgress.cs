@@ -1,6 +1,5 @@
 using System.Globalization;
-using Judge.Grading;
-using Judge.Results;
+using Judge.Verdicts;
 
 namespace Judge.Runs;
 

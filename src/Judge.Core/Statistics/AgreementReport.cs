@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Judge.Data;
+using Judge.Verdicts;
 
 namespace Judge.Statistics;
 
@@ -95,7 +96,7 @@ public sealed record AgreementReport(
     /// </summary>
     public OrderAgreementReport? Orders { get; init; }
 
-    /// <summary>Judge records dropped as exact repeats of earlier ones (see <see cref="Results.VerdictImport"/>); <see langword="null"/> when not known.</summary>
+    /// <summary>Judge records dropped as exact repeats of earlier ones (see <see cref="VerdictImport"/>); <see langword="null"/> when not known.</summary>
     public int? JudgeDuplicatesDropped { get; init; }
 
     /// <summary>Human votes dropped as exact repeats of earlier ones; <see langword="null"/> when not known.</summary>
@@ -103,7 +104,7 @@ public sealed record AgreementReport(
 
     /// <summary>
     /// Compares <paramref name="judge"/>'s verdicts with <paramref name="human"/> votes. Both are read
-    /// with <see cref="MtBenchFiles.ReadPairwiseLabels"/> (or the CSV reader); pairs may be listed in
+    /// with <see cref="VerdictImport.ReadLabels"/> (or the CSV reader); pairs may be listed in
     /// either order.
     /// </summary>
     /// <param name="judge">The judge's verdicts.</param>

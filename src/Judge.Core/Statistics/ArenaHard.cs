@@ -1,8 +1,7 @@
-using Judge.Bias;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Judge.Data;
-using Judge.Grading;
-using Judge.Results;
+using Judge.Verdicts;
 
 namespace Judge.Statistics;
 
@@ -100,7 +99,7 @@ public sealed record ArenaScore(string Model, int Games, double Score, Confidenc
 public sealed record ArenaHardResult(string Baseline, IReadOnlyList<ArenaScore> Models, IReadOnlyList<string> NotConnected, int SelfBattles, int StrongGames, double StrongWeight, IReadOnlyDictionary<string, double> StyleCoefficients, bool Converged)
 {
     /// <summary>The result as indented snake_case JSON.</summary>
-    public string ToJson() => JsonSerializer.Serialize(this, BiasJsonContext.Default.ArenaHardResult);
+    public string ToJson() => JsonSerializer.Serialize(this, ArenaJsonContext.Default.ArenaHardResult);
 }
 
 /// <summary>
@@ -180,7 +179,7 @@ public static class ArenaHard
                 "second" => firstIsA ? (strong ? ArenaOutcome.StrongB : ArenaOutcome.B) : (strong ? ArenaOutcome.StrongA : ArenaOutcome.A),
                 _ => ArenaOutcome.Tie,
             };
-            games.Add(WithStyle(new ArenaBattle(LengthControl.InstructionId(item.QuestionId, item.Turn), item.ModelA, item.ModelB, outcome), answers, item.QuestionId, item.Turn));
+            games.Add(WithStyle(new ArenaBattle(AnswerTexts.InstructionId(item.QuestionId, item.Turn), item.ModelA, item.ModelB, outcome), answers, item.QuestionId, item.Turn));
         }
 
         return games;
@@ -190,7 +189,7 @@ public static class ArenaHard
     public static IReadOnlyList<ArenaBattle> GamesFromVerdicts(IReadOnlyList<PairwiseLabel> labels, AnswerTexts? answers)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        return labels.Select(l => WithStyle(ArenaBattle.FromLabel(l) with { Question = LengthControl.InstructionId(l.QuestionId, l.Turn) }, answers, l.QuestionId, l.Turn)).ToArray();
+        return labels.Select(l => WithStyle(ArenaBattle.FromLabel(l) with { Question = AnswerTexts.InstructionId(l.QuestionId, l.Turn) }, answers, l.QuestionId, l.Turn)).ToArray();
     }
 
     private static ArenaBattle WithStyle(ArenaBattle game, AnswerTexts? answers, string questionId, int turn) =>
@@ -334,3 +333,8 @@ public static class ArenaHard
         return new ArenaHardResult(options.Baseline, scores, notConnected, selfBattles, games.Count(g => g.Outcome is ArenaOutcome.StrongA or ArenaOutcome.StrongB), options.StrongWeight, style, point.Converged);
     }
 }
+
+/// <summary>Source-generated JSON for Arena-Hard results: snake_case, indented, NaN as a literal (as the bias reports write it).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+[JsonSerializable(typeof(ArenaHardResult))]
+internal sealed partial class ArenaJsonContext : JsonSerializerContext;

@@ -1,5 +1,5 @@
 using Judge.Data;
-using Judge.Grading;
+using Judge.Verdicts;
 
 namespace Judge.Statistics;
 

@@ -1,6 +1,5 @@
 using Judge.Data;
-using Judge.Grading;
-using Judge.Results;
+using Judge.Verdicts;
 
 namespace Judge.Statistics;
 

@@ -1,4 +1,4 @@
-using Judge.Judges;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Hosted;

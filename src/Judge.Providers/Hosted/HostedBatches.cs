@@ -3,8 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Judge.Judges;
-using Judge.Runs;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Hosted;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Azure.Identity;
-using Judge.Judges;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 using OpenAI.Chat;
 using ChatResponseFormat = Microsoft.Extensions.AI.ChatResponseFormat;

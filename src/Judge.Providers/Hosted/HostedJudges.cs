@@ -2,7 +2,7 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using Azure.AI.OpenAI;
 using Azure.Core;
-using Judge.Judges;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using OpenAI.Chat;

@@ -1,5 +1,4 @@
-using Judge.Grading;
-using Judge.Judges;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Hosted;

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Judge.Grading;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Llama;

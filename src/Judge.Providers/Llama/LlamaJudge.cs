@@ -1,4 +1,4 @@
-using Judge.Judges;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Llama;
@@ -13,7 +13,7 @@ public static class LlamaJudge
 
     /// <summary>
     /// Loads a model as an <see cref="IChatClient"/> whose <see cref="IChatClient.GetService"/> also offers an
-    /// <see cref="Grading.ILogitVerdictScorer"/>. Dispose it to free the model. Safe for concurrent use.
+    /// <see cref="Judging.ILogitVerdictScorer"/>. Dispose it to free the model. Safe for concurrent use.
     /// </summary>
     /// <exception cref="InputException">The model file is missing, truncated, not GGUF, or GGUF v1.</exception>
     /// <exception cref="JudgeUnavailableException">The native libraries are missing or the wrong version, or llama.cpp refused the model.</exception>

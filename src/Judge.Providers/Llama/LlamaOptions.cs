@@ -1,4 +1,4 @@
-using Judge.Judges;
+using Judge.Judging;
 
 namespace Judge.Providers.Llama;
 

@@ -1,4 +1,4 @@
-using Judge.Grading;
+using Judge.Judging;
 
 namespace Judge.Providers.Llama;
 

@@ -1,10 +1,13 @@
 using FsCheck;
 using FsCheck.Xunit;
-using Judge.Bias;
 using Judge.Data;
-using Judge.Grading;
-using Judge.Results;
+using Judge.Judging;
+using Judge.Prompts;
+using Judge.Runs;
+using Judge.Statistics;
+using Judge.Statistics.Bias;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 
 namespace Judge.Core.Tests.Bias;
 

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text;
-using Judge.Bias;
 using Judge.Data;
+using Judge.Statistics;
+using Judge.Statistics.Bias;
 
 namespace Judge.Core.Tests.Bias;
 

@@ -1,5 +1,6 @@
-using Judge.Bias;
 using Judge.Data;
+using Judge.Statistics;
+using Judge.Statistics.Bias;
 
 namespace Judge.Core.Tests.Bias;
 

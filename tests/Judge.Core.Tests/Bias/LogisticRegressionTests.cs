@@ -1,4 +1,5 @@
-using Judge.Bias;
+using Judge.Statistics;
+using Judge.Statistics.Bias;
 
 namespace Judge.Core.Tests.Bias;
 

@@ -1,6 +1,8 @@
-using Judge.Bias;
 using Judge.Data;
+using Judge.Statistics;
+using Judge.Statistics.Bias;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 
 namespace Judge.Core.Tests.Bias;
 
@@ -8,7 +10,7 @@ public class RealDataBiasTests
 {
     private static readonly Lazy<(List<PairwiseLabel> Gpt4, AnswerTexts Answers)> Data = new(() =>
     {
-        var gpt4 = MtBenchFiles.ReadPairwiseLabels(Path.Combine(TestPaths.MtBench, "gpt4_pair_judgments.jsonl")).Where(l => l.Turn == 1).ToList();
+        var gpt4 = VerdictImport.ReadLabels(Path.Combine(TestPaths.MtBench, "gpt4_pair_judgments.jsonl")).Where(l => l.Turn == 1).ToList();
         var answers = Directory.GetFiles(Path.Combine(TestPaths.MtBench, "model_answer"), "*.jsonl").SelectMany(f => MtBenchFiles.ReadAnswers(f));
         return (gpt4, new AnswerTexts(answers));
     });

@@ -1,7 +1,8 @@
 using Judge.Feedback;
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Runs;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Time.Testing;
 

@@ -1,8 +1,9 @@
 using System.Text;
 using System.Text.Json;
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Runs;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 
 namespace Judge.Tests.Runs;
 

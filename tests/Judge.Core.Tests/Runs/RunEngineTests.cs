@@ -1,12 +1,11 @@
 using Judge.Data;
-using Judge.Grading;
-using Judge.Judges;
-using Judge.Replay;
-using Judge.Results;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Rubrics;
 using Judge.Runs;
 using Judge.Statistics;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Tests.Runs;

@@ -1,6 +1,9 @@
-using Judge.Grading;
-using Judge.Results;
+using Judge.Data;
+using Judge.Judging;
+using Judge.Prompts;
+using Judge.Runs;
 using Judge.Statistics;
+using Judge.Verdicts;
 
 namespace Judge.Core.Tests.Statistics;
 

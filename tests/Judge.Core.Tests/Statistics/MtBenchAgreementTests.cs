@@ -1,5 +1,6 @@
 using Judge.Data;
 using Judge.Statistics;
+using Judge.Verdicts;
 
 namespace Judge.Core.Tests.Statistics;
 
@@ -9,8 +10,8 @@ namespace Judge.Core.Tests.Statistics;
 /// </summary>
 public class MtBenchAgreementTests
 {
-    private static readonly Lazy<List<PairwiseLabel>> Human = new(() => MtBenchFiles.ReadPairwiseLabels(SharedData.Dataset("mt-bench", "human_judgments.jsonl")));
-    private static readonly Lazy<List<PairwiseLabel>> Gpt4 = new(() => MtBenchFiles.ReadPairwiseLabels(SharedData.Dataset("mt-bench", "gpt4_pair_judgments.jsonl")));
+    private static readonly Lazy<List<PairwiseLabel>> Human = new(() => VerdictImport.ReadLabels(SharedData.Dataset("mt-bench", "human_judgments.jsonl")));
+    private static readonly Lazy<List<PairwiseLabel>> Gpt4 = new(() => VerdictImport.ReadLabels(SharedData.Dataset("mt-bench", "gpt4_pair_judgments.jsonl")));
 
     [Theory]
     [InlineData(1, 886, 1343, 727, 859)]

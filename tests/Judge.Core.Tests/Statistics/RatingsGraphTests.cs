@@ -1,6 +1,7 @@
 using Judge.Data;
 using Judge.Statistics;
 using Judge.Tests.Support;
+using Judge.Verdicts;
 
 namespace Judge.Core.Tests.Statistics;
 
@@ -59,7 +60,7 @@ public class RatingsGraphTests
         // Before: the point came from one pass in file order and the interval from shuffled resamples,
         // and 3 of the 6 MT-Bench models fell outside their own interval. Now the point is the median
         // of the same resamples.
-        var labels = MtBenchFiles.ReadPairwiseLabels(Path.Combine(TestPaths.MtBench, "gpt4_pair_judgments.jsonl")).Where(l => l.Turn == 1).ToList();
+        var labels = VerdictImport.ReadLabels(Path.Combine(TestPaths.MtBench, "gpt4_pair_judgments.jsonl")).Where(l => l.Turn == 1).ToList();
 
         var elo = Ratings.Elo(labels, new EloOptions { BootstrapResamples = 200, Seed = 0 });
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Judge.Data;
 using Judge.Statistics;
+using Judge.Verdicts;
 
 namespace Judge.Core.Tests.Statistics;
 
@@ -61,8 +62,8 @@ public class RealDataTests
     [Fact]
     public void ToJson_Gpt4Turn2_HasDocumentedSnakeCaseShape()
     {
-        var human = MtBenchFiles.ReadPairwiseLabels(SharedData.Dataset("mt-bench", "human_judgments.jsonl"));
-        var gpt4 = MtBenchFiles.ReadPairwiseLabels(SharedData.Dataset("mt-bench", "gpt4_pair_judgments.jsonl"));
+        var human = VerdictImport.ReadLabels(SharedData.Dataset("mt-bench", "human_judgments.jsonl"));
+        var gpt4 = VerdictImport.ReadLabels(SharedData.Dataset("mt-bench", "gpt4_pair_judgments.jsonl"));
         var report = AgreementReport.Compute(gpt4, human, new AgreementOptions { Turn = 2, Seed = 3, BootstrapResamples = 200 });
 
         using var doc = JsonDocument.Parse(report.ToJson());

@@ -1,8 +1,10 @@
 using Judge.Data;
-using Judge.Grading;
-using Judge.Judges;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Hosted;
 using Judge.Rubrics;
+using Judge.Runs;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Tests.Fakes;

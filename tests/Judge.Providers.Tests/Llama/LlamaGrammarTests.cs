@@ -1,7 +1,10 @@
 using System.Text.Json;
-using Judge.Grading;
-using Judge.Judges;
+using Judge.Data;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Llama;
+using Judge.Runs;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 using Xunit.Abstractions;
 

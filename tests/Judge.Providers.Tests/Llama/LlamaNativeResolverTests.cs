@@ -1,4 +1,4 @@
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Providers.Llama;
 
 namespace Judge.Providers.Tests.Llama;

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using Judge.Judges;
+using Judge.Judging;
 using Judge.Providers.Llama;
 using Judge.Providers.Tests.Fakes;
 using Microsoft.Extensions.Time.Testing;

@@ -1,5 +1,9 @@
-using Judge.Grading;
+using Judge.Data;
+using Judge.Judging;
+using Judge.Prompts;
 using Judge.Providers.Llama;
+using Judge.Runs;
+using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Tests.Llama;

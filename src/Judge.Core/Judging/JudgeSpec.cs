@@ -1,0 +1,204 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Judge.Judging;
+
+/// <summary>
+/// A judge named on the command line: <c>scheme:target</c> with optional <c>?key=value&amp;key=value</c>
+/// options, e.g. <c>replay:gpt4_pair_judgments.jsonl</c>, <c>llama:models/judge.gguf?ctx=4096</c>,
+/// <c>openai:gpt-4o</c>, <c>azure:my-deployment?endpoint=https://…</c>. Secrets never go in a spec.
+/// This is the one spec parser: providers declare the keys they take with <see cref="RequireKnownOptions"/>
+/// and read numbers through the range-checked readers, so a typo or an out-of-range value is an
+/// <see cref="InputException"/> naming the key and what is allowed.
+/// </summary>
+public sealed partial record JudgeSpec
+{
+    /// <summary>The provider scheme, lower case: replay, llama, openai, azure, ….</summary>
+    public required string Scheme { get; init; }
+
+    /// <summary>Whether the scheme's provider has a batch API (<c>openai:</c>, <c>azure:</c>): the judges <c>batch=on</c> applies to.</summary>
+    public bool HasBatchApi => Scheme is "openai" or "azure";
+
+    /// <summary>What the provider should judge with: a path, a model or a deployment name.</summary>
+    public required string Target { get; init; }
+
+    /// <summary>
+    /// Provider options from the query part, keys compared case-insensitively. Values are as written
+    /// (a URL keeps its user name and password here, for the connection), so never print them: print
+    /// <see cref="Text"/>.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The spec as written, with the user information (<c>user:password@</c>) of every URL in it removed:
+    /// this is what results, journals, manifests, reports and messages record as the judge id.
+    /// </summary>
+    public required string Text { get; init; }
+
+    /// <summary>Parses a spec; a malformed one is an <see cref="InputException"/> that shows the expected form.</summary>
+    public static JudgeSpec Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var shown = Redact(text);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || colon == text.Length - 1)
+        {
+            throw new InputException(null, null, "judge spec", $"'{shown}' is not a judge spec; expected scheme:target, e.g. replay:judgments.jsonl, llama:model.gguf, openai:gpt-4o, azure:DEPLOYMENT");
+        }
+
+        var scheme = text[..colon].Trim().ToLowerInvariant();
+        var rest = text[(colon + 1)..];
+        var options = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var query = rest.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0)
+        {
+            foreach (var pair in rest[(query + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                {
+                    throw new InputException(null, null, "judge spec", $"option '{Redact(pair)}' in '{shown}' is not key=value");
+                }
+
+                var key = Uri.UnescapeDataString(pair[..eq]);
+                if (options.ContainsKey(key))
+                {
+                    throw new InputException(null, null, "judge spec", $"option '{key}' is given twice in '{shown}'");
+                }
+
+                options[key] = Uri.UnescapeDataString(pair[(eq + 1)..]);
+            }
+
+            rest = rest[..query];
+        }
+
+        if (string.IsNullOrWhiteSpace(rest))
+        {
+            throw new InputException(null, null, "judge spec", $"'{shown}' names no target after '{scheme}:'");
+        }
+
+        return new JudgeSpec { Scheme = scheme, Target = rest.Trim(), Options = options, Text = shown };
+    }
+
+    /// <summary>
+    /// <paramref name="text"/> with the user information of every URL in it removed
+    /// (<c>http://user:pw@host/v1</c> becomes <c>http://host/v1</c>), also where the URL is percent-encoded.
+    /// </summary>
+    public static string Redact(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return EncodedUserInfo().Replace(UserInfo().Replace(text, "${scheme}"), "${scheme}");
+    }
+
+    /// <summary>
+    /// Refuses options other than <paramref name="known"/> with an <see cref="InputException"/> that lists
+    /// the unknown ones and every known key, so <c>rmp=60</c> is a typo reported, not a budget silently dropped.
+    /// </summary>
+    public void RequireKnownOptions(IEnumerable<string> known)
+    {
+        ArgumentNullException.ThrowIfNull(known);
+        var set = new HashSet<string>(known, StringComparer.OrdinalIgnoreCase);
+        var unknown = Options.Keys.Where(k => !set.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        if (unknown.Count > 0)
+        {
+            var list = set.Count == 0 ? "no options" : string.Join(", ", set.Order(StringComparer.Ordinal));
+            throw new InputException(null, null, "judge spec", $"unknown option{(unknown.Count > 1 ? "s" : string.Empty)} {string.Join(", ", unknown.Select(u => $"'{u}'"))} in '{Text}'; {Scheme}: takes {list}");
+        }
+    }
+
+    /// <summary>An option's value, or <paramref name="fallback"/>.</summary>
+    public string? Option(string key, string? fallback = null) => Options.TryGetValue(key, out var v) ? v : fallback;
+
+    /// <summary>
+    /// An integer option from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/>
+    /// when absent; anything else is an <see cref="InputException"/> naming the key and the range.
+    /// </summary>
+    public int IntOption(string key, int fallback, int min = int.MinValue, int max = int.MaxValue) =>
+        Options.ContainsKey(key) ? IntOption(key, min, max)!.Value : fallback;
+
+    /// <summary>An integer option from <paramref name="min"/> to <paramref name="max"/>, or <see langword="null"/> when absent.</summary>
+    public int? IntOption(string key, int min, int max)
+    {
+        if (!Options.TryGetValue(key, out var v))
+        {
+            return null;
+        }
+
+        return int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) && n >= min && n <= max
+            ? n
+            : throw OutOfRange(key, v, $"an integer {Range(min.ToString(CultureInfo.InvariantCulture), max.ToString(CultureInfo.InvariantCulture), min == int.MinValue, max == int.MaxValue)}");
+    }
+
+    /// <summary>
+    /// A decimal option from <paramref name="min"/> to <paramref name="max"/> (finite, invariant culture),
+    /// or <see langword="null"/> when absent; anything else is an <see cref="InputException"/>.
+    /// </summary>
+    public double? DoubleOption(string key, double min, double max)
+    {
+        if (!Options.TryGetValue(key, out var v))
+        {
+            return null;
+        }
+
+        return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && d >= min && d <= max
+            ? d
+            : throw OutOfRange(key, v, $"a number {Range(min.ToString(CultureInfo.InvariantCulture), max.ToString(CultureInfo.InvariantCulture), false, false)}");
+    }
+
+    /// <summary>
+    /// A duration in seconds, above zero and at most <paramref name="maxSeconds"/>, or <see langword="null"/> when absent.
+    /// </summary>
+    public TimeSpan? SecondsOption(string key, double maxSeconds)
+    {
+        if (!Options.TryGetValue(key, out var v))
+        {
+            return null;
+        }
+
+        return double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && d > 0 && d <= maxSeconds
+            ? TimeSpan.FromSeconds(d)
+            : throw OutOfRange(key, v, $"a number of seconds above 0 and at most {maxSeconds.ToString(CultureInfo.InvariantCulture)}");
+    }
+
+    /// <summary>An option that must be one of <paramref name="allowed"/> (case-insensitive), lower-cased, or <paramref name="fallback"/>.</summary>
+    public string? ChoiceOption(string key, string? fallback, params string[] allowed)
+    {
+        ArgumentNullException.ThrowIfNull(allowed);
+        if (!Options.TryGetValue(key, out var v))
+        {
+            return fallback;
+        }
+
+        return allowed.FirstOrDefault(a => string.Equals(a, v, StringComparison.OrdinalIgnoreCase))
+            ?? throw OutOfRange(key, v, $"one of {string.Join(", ", allowed)}");
+    }
+
+    /// <summary>The same spec with one option set (added or replaced); <see cref="Text"/> is rewritten to match.</summary>
+    public JudgeSpec WithOption(string key, string value)
+    {
+        var options = new Dictionary<string, string>(Options, StringComparer.OrdinalIgnoreCase) { [key] = value };
+        var query = string.Join('&', options.Select(o => $"{Uri.EscapeDataString(o.Key)}={Uri.EscapeDataString(o.Value)}"));
+        return this with { Options = options, Text = Redact($"{Scheme}:{Target}?{query}") };
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => Text;
+
+    private InputException OutOfRange(string key, string value, string allowed) =>
+        new(null, null, "judge spec", $"option '{key}={Redact(value)}' in '{Text}' is not allowed: {key} must be {allowed}");
+
+    private static string Range(string min, string max, bool noMin, bool noMax) =>
+        (noMin, noMax) switch
+        {
+            (true, true) => string.Empty,
+            (true, false) => $"at most {max}",
+            (false, true) => $"of at least {min}",
+            _ => $"from {min} to {max}",
+        };
+
+    [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#@\s&]*@", RegexOptions.CultureInvariant)]
+    private static partial Regex UserInfo();
+
+    [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.\-]*(?:%3A|:)(?:%2F|/){2})(?:(?!%2F|%3F|%23|[/?#&\s]).)*?%40", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex EncodedUserInfo();
+}

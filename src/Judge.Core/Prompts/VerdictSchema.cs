@@ -1,0 +1,110 @@
+using System.Buffers;
+using System.Text.Json;
+using Judge.Rubrics;
+
+namespace Judge.Prompts;
+
+/// <summary>
+/// The JSON schema of a verdict, for judges asked to answer in a given shape
+/// (the chat judges' <c>ConstrainVerdict</c>): an object with <c>feedback</c> and the verdict, in the
+/// order the rubric asks for them, which the verdict parser reads as a JSON verdict (<see cref="VerdictKeys"/>).
+/// </summary>
+public static class VerdictSchema
+{
+    /// <summary>The keys a JSON verdict object may hold its verdict under (the first present one counts).</summary>
+    internal static readonly string[] VerdictKeys = ["score", "rating", "grade", "verdict", "winner", "result", "decision", "label", "choice"];
+
+    /// <summary>The keys a JSON verdict object may hold its feedback under.</summary>
+    internal static readonly string[] FeedbackKeys = ["feedback", "explanation", "reasoning", "rationale", "justification", "comment", "analysis"];
+
+    /// <summary>The longest feedback the schema allows, whatever the token budget.</summary>
+    public const int MaxFeedbackLength = 2000;
+
+    /// <summary>
+    /// The schema for <paramref name="rubric"/>. Absolute rubrics: <c>score</c>, an integer on the scale (or
+    /// one of the scale's integers or label words, when the rubric has labels). Pairwise rubrics:
+    /// <c>verdict</c>, one of the rubric's labels. <c>feedback</c> comes first when the rubric wants feedback
+    /// before the verdict, and is at most one character per token of <paramref name="maxOutputTokens"/>
+    /// (at least 16, at most <see cref="MaxFeedbackLength"/>), so a model held to the schema can close the
+    /// document within its token budget.
+    /// </summary>
+    public static JsonElement For(Rubric rubric, int? maxOutputTokens)
+    {
+        ArgumentNullException.ThrowIfNull(rubric);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            var key = rubric.Mode == RubricMode.Pairwise ? "verdict" : "score";
+            w.WriteStartObject();
+            w.WriteString("type", "object");
+            w.WriteStartObject("properties");
+            if (rubric.Output.FeedbackFirst)
+            {
+                WriteFeedback(w, maxOutputTokens);
+                WriteVerdict(w, rubric, key);
+            }
+            else
+            {
+                WriteVerdict(w, rubric, key);
+                WriteFeedback(w, maxOutputTokens);
+            }
+
+            w.WriteEndObject();
+            w.WriteStartArray("required");
+            w.WriteStringValue(rubric.Output.FeedbackFirst ? "feedback" : key);
+            w.WriteStringValue(rubric.Output.FeedbackFirst ? key : "feedback");
+            w.WriteEndArray();
+            w.WriteBoolean("additionalProperties", false);
+            w.WriteEndObject();
+        }
+
+        using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+        return doc.RootElement.Clone();
+    }
+
+    private static void WriteFeedback(Utf8JsonWriter w, int? maxOutputTokens)
+    {
+        w.WriteStartObject("feedback");
+        w.WriteString("type", "string");
+        w.WriteNumber("maxLength", Math.Clamp(maxOutputTokens ?? MaxFeedbackLength, 16, MaxFeedbackLength));
+        w.WriteEndObject();
+    }
+
+    private static void WriteVerdict(Utf8JsonWriter w, Rubric rubric, string key)
+    {
+        w.WriteStartObject(key);
+        if (rubric.Mode == RubricMode.Pairwise)
+        {
+            w.WriteStartArray("enum");
+            foreach (var label in rubric.Output.Labels.Keys)
+            {
+                w.WriteStringValue(label);
+            }
+
+            w.WriteEndArray();
+        }
+        else if (rubric.Output.Labels.Count > 0)
+        {
+            w.WriteStartArray("enum");
+            for (var s = rubric.Scale!.Min; s <= rubric.Scale.Max; s++)
+            {
+                w.WriteNumberValue(s);
+            }
+
+            foreach (var label in rubric.Output.Labels.Keys)
+            {
+                w.WriteStringValue(label);
+            }
+
+            w.WriteEndArray();
+        }
+        else
+        {
+            w.WriteString("type", "integer");
+            w.WriteNumber("minimum", rubric.Scale!.Min);
+            w.WriteNumber("maximum", rubric.Scale.Max);
+        }
+
+        w.WriteEndObject();
+    }
+}
