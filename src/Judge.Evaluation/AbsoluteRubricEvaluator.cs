@@ -104,7 +104,7 @@ public sealed class AbsoluteRubricEvaluator : IEvaluator
         var judgeId = _options.JudgeId ?? chatConfiguration.ChatClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "judge";
         var judge = new ChatAbsoluteJudge(judgeId, chatConfiguration.ChatClient, new FixedRubricSelector(Rubric), _options.Chat);
 
-        AbsoluteJudgment judgment;
+        AbsoluteVerdict judgment;
         try
         {
             judgment = await judge.GradeAsync(item, cancellationToken).ConfigureAwait(false);

@@ -91,11 +91,11 @@ internal static class MetricFacts
             // A stand-in response carries the judge's usage and model to the standard eval-* metadata keys.
             var usage = new UsageDetails
             {
-                InputTokenCount = Sum(calls.Select(c => c.Usage?.InputTokens)),
-                OutputTokenCount = Sum(calls.Select(c => c.Usage?.OutputTokens)),
+                InputTokenCount = Sum(calls.Select(c => c.InputTokens)),
+                OutputTokenCount = Sum(calls.Select(c => c.OutputTokens)),
             };
             usage.TotalTokenCount = usage.InputTokenCount is { } i && usage.OutputTokenCount is { } o ? i + o : null;
-            var response = new ChatResponse([]) { ModelId = calls.Select(c => c.ModelId).FirstOrDefault(m => m is not null), Usage = usage };
+            var response = new ChatResponse([]) { ModelId = calls.Select(c => c.Model).FirstOrDefault(m => m is not null), Usage = usage };
             metric.AddOrUpdateChatMetadata(response, TimeSpan.FromMilliseconds(calls.Max(c => c.LatencyMs)));
         }
     }

@@ -146,7 +146,7 @@ public sealed class PairwiseRubricEvaluator : IEvaluator
         var judgeId = _options.JudgeId ?? chatConfiguration.ChatClient.GetService<ChatClientMetadata>()?.DefaultModelId ?? "judge";
         var judge = new PositionSwapJudge(new ChatPairwiseJudge(judgeId, chatConfiguration.ChatClient, new FixedRubricSelector(Rubric), _options.Chat), _options.Swap);
 
-        PairwiseJudgment judgment;
+        PairwiseVerdict judgment;
         try
         {
             judgment = await judge.JudgeAsync(item, cancellationToken).ConfigureAwait(false);
@@ -188,9 +188,9 @@ public sealed class PairwiseRubricEvaluator : IEvaluator
 
         var (name, value) = w switch
         {
-            PairwiseWinner.ModelA => (Response, 1.0),
-            PairwiseWinner.ModelB => (Baseline, 0.0),
-            PairwiseWinner.Tie => (Tie, 0.5),
+            PairOutcome.A => (Response, 1.0),
+            PairOutcome.B => (Baseline, 0.0),
+            PairOutcome.Tie => (Tie, 0.5),
             _ => (InconsistentTie, 0.5),
         };
         winner.Value = name;
@@ -200,7 +200,7 @@ public sealed class PairwiseRubricEvaluator : IEvaluator
         var interpretation = new EvaluationMetricInterpretation(rating, failed, $"{name}: win credit {value:0.0#} {(failed ? "is below" : "reaches")} the pass mark {_options.PassMark:0.0#}");
         winner.Interpretation = interpretation;
         credit.Interpretation = interpretation;
-        if (w == PairwiseWinner.InconsistentTie)
+        if (w == PairOutcome.InconsistentTie)
         {
             var warning = EvaluationDiagnostic.Warning(Disagreement(judgment.Calls, "so the result is an inconsistent tie (position bias)"));
             winner.AddDiagnostics(warning);
@@ -228,9 +228,9 @@ public sealed class PairwiseRubricEvaluator : IEvaluator
     /// <summary>What one order's positional choice means in terms of response and baseline.</summary>
     private static string Chosen(JudgeCall call) => (call.Choice, call.Order == nameof(PresentationOrder.BA)) switch
     {
-        (PairwiseChoice.First, false) or (PairwiseChoice.Second, true) => Response,
-        (PairwiseChoice.Second, false) or (PairwiseChoice.First, true) => Baseline,
-        (PairwiseChoice.Tie, _) => Tie,
+        (PairOutcome.A, false) or (PairOutcome.B, true) => Response,
+        (PairOutcome.B, false) or (PairOutcome.A, true) => Baseline,
+        (PairOutcome.Tie, _) => Tie,
         _ => "nothing",
     };
 }

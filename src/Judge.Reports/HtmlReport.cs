@@ -86,7 +86,7 @@ public static class HtmlReport
             AgreementPanel(html, r);
         }
 
-        if (a.Flips.BothOrders > 0 || r.Records.OfType<CallRecord>().Any(c => c.Order == "BA"))
+        if (a.Flips.BothOrders > 0 || r.Records.OfType<JudgeCall>().Any(c => c.Order == "BA"))
         {
             Positions(html, r);
         }
@@ -257,16 +257,16 @@ public static class HtmlReport
     private static void Positions(StringBuilder html, RunResult r)
     {
         var a = r.Analysis;
-        var calls = r.Records.OfType<CallRecord>().Where(c => c.Order is "AB" or "BA" && c.Choice is not null).ToList();
+        var calls = r.Records.OfType<JudgeCall>().Where(c => c.Order is "AB" or "BA" && c.Choice is not null).ToList();
         html.Append("<h2>Position consistency</h2><table>");
         html.Append(Inv($"<tr><th>items judged in both orders</th><td class=\"num\">{a.Flips.BothOrders}</td></tr>"));
         html.Append(Inv($"<tr><th>flipped (orders disagreed)</th><td class=\"num\">{a.Flips.Flipped} ({(a.Flips.BothOrders == 0 ? "n/a" : ((double)a.Flips.Flipped / a.Flips.BothOrders).ToString("P1", CultureInfo.InvariantCulture))})</td></tr>"));
         if (calls.Count > 0)
         {
-            double Share(string choice) => (double)calls.Count(c => c.Choice == choice) / calls.Count;
-            html.Append(Inv($"<tr><th>calls choosing the first shown</th><td class=\"num\">{Share("first"):P1}</td></tr>"));
-            html.Append(Inv($"<tr><th>calls choosing the second shown</th><td class=\"num\">{Share("second"):P1}</td></tr>"));
-            html.Append(Inv($"<tr><th>calls saying tie</th><td class=\"num\">{Share("tie"):P1}</td></tr>"));
+            double Share(PairOutcome choice) => (double)calls.Count(c => c.Choice == choice) / calls.Count;
+            html.Append(Inv($"<tr><th>calls choosing the first shown</th><td class=\"num\">{Share(PairOutcome.A):P1}</td></tr>"));
+            html.Append(Inv($"<tr><th>calls choosing the second shown</th><td class=\"num\">{Share(PairOutcome.B):P1}</td></tr>"));
+            html.Append(Inv($"<tr><th>calls saying tie</th><td class=\"num\">{Share(PairOutcome.Tie):P1}</td></tr>"));
         }
 
         html.Append("</table>\n");
@@ -288,7 +288,7 @@ public static class HtmlReport
 
     private static void Items(StringBuilder html, RunResult r)
     {
-        var items = ReportText.Items(r.Records).ToList();
+        var items = r.Records.OfType<ItemVerdict>().ToList();
         html.Append("<h2>Items</h2><div id=\"filters\"><input id=\"f-text\" type=\"search\" placeholder=\"filter text…\">");
         html.Append("<select id=\"f-status\"><option value=\"\">any status</option>");
         foreach (var s in VerdictStatuses.All.Select(s => s.ToWire()))
@@ -297,25 +297,25 @@ public static class HtmlReport
         }
 
         html.Append("</select><select id=\"f-judge\"><option value=\"\">any judge</option>");
-        foreach (var j in items.Select(i => i.Verdict.Judge).Distinct(StringComparer.Ordinal))
+        foreach (var j in items.Select(i => i.Judge).Distinct(StringComparer.Ordinal))
         {
             html.Append(Inv($"<option value=\"{E(j)}\">{E(j)}</option>"));
         }
 
         html.Append("</select><span id=\"f-count\" class=\"meta\"></span></div>");
         html.Append("<table id=\"items\"><thead><tr><th>item</th><th>judge</th><th>repeat</th><th>rubric</th><th>status</th><th>verdict</th><th>judge output</th></tr></thead><tbody>\n");
-        foreach (var (verdict, calls) in items)
+        foreach (var verdict in items)
         {
             var (status, shown, error) = verdict switch
             {
-                PairwiseRecord p => (p.Status, (p.Winner ?? "—") + (p.Flipped == true ? " (flipped)" : string.Empty), p.Error),
-                AbsoluteRecord s => (s.Status, ReportText.F(s.Score), s.Error),
+                PairwiseVerdict p => (p.Status, (p.Winner?.ToWire() ?? "—") + (p.Flipped == true ? " (flipped)" : string.Empty), p.Error),
+                AbsoluteVerdict s => (s.Status, ReportText.F(s.Score), s.Error),
                 _ => (VerdictStatus.Parsed, string.Empty, null),
             };
             html.Append(Inv($"<tr class=\"item\" data-status=\"{status.ToWire()}\" data-judge=\"{E(verdict.Judge)}\"><td>{E(verdict.Item)}</td><td>{E(verdict.Judge)}</td><td class=\"num\">{verdict.Repeat ?? 0}</td><td>{E(verdict.Rubric)}</td><td class=\"{(status == VerdictStatus.Parsed ? "pass" : "bad")}\">{status.ToWire()}</td><td>{E(shown)}{(error is null ? string.Empty : $"<br><span class=\"meta\">{E(error)}</span>")}</td><td>"));
-            foreach (var c in calls)
+            foreach (var c in verdict.Calls)
             {
-                html.Append(Inv($"<details><summary>{E(c.Order)}: {c.Status.ToWire()} {E(c.Verdict ?? c.Choice ?? string.Empty)}</summary>"));
+                html.Append(Inv($"<details><summary>{E(c.Order)}: {c.Status.ToWire()} {E(c.Verdict ?? c.Choice?.ToPosition() ?? string.Empty)}</summary>"));
                 if (c.Feedback is { } feedback)
                 {
                     html.Append("<p><b>feedback</b></p><pre>").Append(E(feedback)).Append("</pre>");

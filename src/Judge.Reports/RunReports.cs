@@ -42,25 +42,6 @@ public static class ReportText
         var name = target.Contains('/', StringComparison.Ordinal) || target.Contains('\\', StringComparison.Ordinal) ? Path.GetFileName(target) : target;
         return colon < 0 ? name : $"{judge[..colon]}:{name}";
     }
-
-    /// <summary>Verdict records with the calls that made them, in file order.</summary>
-    public static IEnumerable<(JudgmentRecord Verdict, IReadOnlyList<CallRecord> Calls)> Items(IEnumerable<JudgmentRecord> records)
-    {
-        ArgumentNullException.ThrowIfNull(records);
-        var calls = new List<CallRecord>();
-        foreach (var r in records)
-        {
-            if (r is CallRecord c)
-            {
-                calls.Add(c);
-            }
-            else
-            {
-                yield return (r, calls);
-                calls = [];
-            }
-        }
-    }
 }
 
 /// <summary>The files <see cref="ReportWriter.WriteAll"/> wrote, by kind.</summary>
@@ -193,16 +174,16 @@ public static class JUnitReport
 
         if (r.Config.Thresholds.JUnitPerItem)
         {
-            foreach (var (verdict, calls) in ReportText.Items(r.Records))
+            foreach (var verdict in r.Records.OfType<ItemVerdict>())
             {
                 var (status, error) = verdict switch
                 {
-                    PairwiseRecord p => (p.Status, p.Error),
-                    AbsoluteRecord s => (s.Status, s.Error),
+                    PairwiseVerdict p => (p.Status, p.Error),
+                    AbsoluteVerdict s => (s.Status, s.Error),
                     _ => (VerdictStatus.Parsed, null),
                 };
                 var name = $"{verdict.Item}{(verdict.Repeat is int rep ? $" #{rep}" : string.Empty)} [judge {ReportText.JudgeLabel(verdict.Judge)}]";
-                var time = calls.Sum(c => c.LatencyMs) / 1000;
+                var time = verdict.Calls.Sum(c => c.LatencyMs) / 1000;
                 cases.Add(Case("judge.items", name, time, status == VerdictStatus.Parsed ? null : $"{status.ToWire()}: {error}", error: status == VerdictStatus.Error));
             }
         }
@@ -260,12 +241,12 @@ public static class CsvExport
     public static string Render(RunResult r)
     {
         var sb = new StringBuilder("judge,rubric,item,repeat,question_id,turn,model,model_a,model_b,winner,score,status,flipped,error\n");
-        foreach (var (v, _) in ReportText.Items(r.Records))
+        foreach (var v in r.Records.OfType<ItemVerdict>())
         {
             string[] row = v switch
             {
-                PairwiseRecord p => [p.Judge, p.Rubric, p.Item, Int(p.Repeat), p.QuestionId, Int(p.Turn), "", p.ModelA, p.ModelB, p.Winner ?? "", "", p.Status.ToWire(), p.Flipped is bool f ? (f ? "true" : "false") : "", p.Error ?? ""],
-                AbsoluteRecord s => [s.Judge, s.Rubric, s.Item, Int(s.Repeat), s.QuestionId, Int(s.Turn), s.Model, "", "", "", ReportText.F(s.Score, "0.###"), s.Status.ToWire(), "", s.Error ?? ""],
+                PairwiseVerdict p => [p.Judge, p.Rubric, p.Item, Int(p.Repeat), p.QuestionId, Int(p.Turn), "", p.ModelA, p.ModelB, p.Winner?.ToWire() ?? "", "", p.Status.ToWire(), p.Flipped is bool f ? (f ? "true" : "false") : "", p.Error ?? ""],
+                AbsoluteVerdict s => [s.Judge, s.Rubric, s.Item, Int(s.Repeat), s.QuestionId, Int(s.Turn), s.Model, "", "", "", ReportText.F(s.Score, "0.###"), s.Status.ToWire(), "", s.Error ?? ""],
                 _ => [],
             };
             sb.AppendJoin(',', row.Select(Quote)).Append('\n');

@@ -62,13 +62,13 @@ public class BatchModeTests
         // The same verdicts and raw outputs as the live run; every call priced at half the live price.
         var liveRecords = JudgmentsReader.Read(live);
         var batchRecords = JudgmentsReader.Read(batched);
-        Assert.Contains(batchRecords.OfType<PairwiseRecord>(), r => r.Winner == "model_a");
-        Assert.Contains(batchRecords.OfType<PairwiseRecord>(), r => r.Winner == "model_b");
+        Assert.Contains(batchRecords.OfType<PairwiseVerdict>(), r => r.Winner == Judge.Data.PairOutcome.A);
+        Assert.Contains(batchRecords.OfType<PairwiseVerdict>(), r => r.Winner == Judge.Data.PairOutcome.B);
         Assert.Equal(
-            liveRecords.OfType<PairwiseRecord>().Select(r => (r.Item, r.Winner)).Order(),
-            batchRecords.OfType<PairwiseRecord>().Select(r => (r.Item, r.Winner)).Order());
-        var liveCalls = liveRecords.OfType<CallRecord>().ToDictionary(c => (c.Item, c.Order));
-        var batchCalls = batchRecords.OfType<CallRecord>().ToList();
+            liveRecords.OfType<PairwiseVerdict>().Select(r => (r.Item, r.Winner)).Order(),
+            batchRecords.OfType<PairwiseVerdict>().Select(r => (r.Item, r.Winner)).Order());
+        var liveCalls = liveRecords.OfType<JudgeCall>().ToDictionary(c => (c.Item, c.Order));
+        var batchCalls = batchRecords.OfType<JudgeCall>().ToList();
         Assert.Equal(36, batchCalls.Count);
         Assert.All(batchCalls, c =>
         {
@@ -170,7 +170,7 @@ public class BatchModeTests
 
         var result = await DriveAsync(engine.RunAsync(CompareConfig(folder, judge), RunFiles.InFolder(folder), RunStart.New, Library, new RunObserver { Note = notes.Add }), clock);
 
-        Assert.Equal(18, result.Records.OfType<PairwiseRecord>().Count());
+        Assert.Equal(18, result.Records.OfType<PairwiseVerdict>().Count());
         Assert.True(api.LiveCalls == 0, string.Join("\n", notes));
         Assert.Equal(3, api.Polls);
         Assert.Equal(["POST files", "POST batches", "GET batches/batch_001", "GET batches/batch_001", "GET batches/batch_001", "GET files/file-2/content"], seen);
@@ -197,11 +197,11 @@ public class BatchModeTests
 
     private static void AssertEveryItemOnce(RunResult result)
     {
-        var verdicts = result.Records.OfType<PairwiseRecord>().ToList();
+        var verdicts = result.Records.OfType<PairwiseVerdict>().ToList();
         Assert.Equal(18, verdicts.Count);
         Assert.Equal(18, verdicts.Select(v => v.Item).Distinct().Count());
-        Assert.Equal(36, result.Records.OfType<CallRecord>().Select(c => (c.Item, c.Order)).Distinct().Count());
-        Assert.Equal(36, result.Records.OfType<CallRecord>().Count());
+        Assert.Equal(36, result.Records.OfType<JudgeCall>().Select(c => (c.Item, c.Order)).Distinct().Count());
+        Assert.Equal(36, result.Records.OfType<JudgeCall>().Count());
         Assert.All(verdicts, v => Assert.Equal("parsed", v.Status.ToString().ToLowerInvariant()));
     }
 
@@ -264,7 +264,7 @@ public class BatchModeTests
         Assert.Contains(notes, n => n.Contains("3 of 36 requests got no batch answer (3 HTTP 400)", StringComparison.Ordinal));
 
         // Live calls are priced live, batch answers at half: 33 calls at the batch price, 3 at the live one.
-        var costs = result.Records.OfType<CallRecord>().Select(c => c.CostUsd!.Value).ToList();
+        var costs = result.Records.OfType<JudgeCall>().Select(c => c.CostUsd!.Value).ToList();
         Assert.Equal(2, costs.Distinct().Count());
         Assert.Equal(3, costs.Count(c => c == costs.Max()));
         Assert.Equal(costs.Max() / 2, costs.Min());
@@ -374,9 +374,9 @@ public class BatchModeTests
         Assert.Equal(1, api.Creates);
         Assert.Equal(0, api.LiveCalls);
         var records = JudgmentsReader.Read(outPath);
-        Assert.Equal(18, records.OfType<PairwiseRecord>().Select(r => r.Item).Distinct().Count());
-        Assert.Equal(18, records.OfType<PairwiseRecord>().Count());
-        Assert.Equal(36, records.OfType<CallRecord>().Count());
+        Assert.Equal(18, records.OfType<PairwiseVerdict>().Select(r => r.Item).Distinct().Count());
+        Assert.Equal(18, records.OfType<PairwiseVerdict>().Count());
+        Assert.Equal(36, records.OfType<JudgeCall>().Count());
     }
 
     /// <summary>Answers as the seeded mock model would, so a generation pipeline runs end to end against the fake.</summary>

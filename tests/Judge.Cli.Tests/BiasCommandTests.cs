@@ -193,16 +193,16 @@ public class BiasCommandTests
                 {
                     var score = Math.Min(10, 1 + (data.Answer(model, q.Id)!.Turns[0].Length / 300.0));
                     var unparsed = round && q.Id == "81" && model == "gpt-4";
-                    await writer.WriteAsync(new AbsoluteJudgment
+                    await writer.WriteAsync(new AbsoluteVerdict
                     {
-                        ItemKey = $"q{q.Id}/t1/{model}",
+                        Item = $"q{q.Id}/t1/{model}",
                         QuestionId = q.Id,
                         Turn = 1,
                         Model = model,
                         Score = unparsed ? null : round ? Math.Floor(score) : score,
                         Status = unparsed ? VerdictStatus.Unparsed : VerdictStatus.Parsed,
-                        JudgeId = round ? "rounded" : "by-length",
-                        RubricKey = "single-general@1",
+                        Judge = round ? "rounded" : "by-length",
+                        Rubric = "single-general@1",
                     });
                 }
             }
@@ -265,36 +265,36 @@ public class BiasCommandTests
     {
         public string Id => id;
 
-        public Task<PairwiseJudgment> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
+        public Task<PairwiseVerdict> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
         {
             var first = item.AnswerA.Turns[item.Turn - 1].Length;
             var second = item.AnswerB.Turns[item.Turn - 1].Length;
-            var choice = second > first * ratio ? PairwiseChoice.Second : PairwiseChoice.First;
+            var choice = second > first * ratio ? PairOutcome.B : PairOutcome.A;
             var call = new JudgeCall
             {
-                ItemKey = item.Key,
-                JudgeId = id,
-                RubricKey = "pairwise-general@1",
+                Item = item.Key,
+                Judge = id,
+                Rubric = "pairwise-general@1",
                 Order = item.Order.ToString(),
                 PromptHash = "sha256:" + item.Key.GetHashCode(StringComparison.Ordinal).ToString("x8", CultureInfo.InvariantCulture),
-                RawOutput = choice == PairwiseChoice.First ? "[[A]]" : "[[B]]",
+                RawOutput = choice == PairOutcome.A ? "[[A]]" : "[[B]]",
                 Status = VerdictStatus.Parsed,
-                Verdict = choice == PairwiseChoice.First ? "A" : "B",
+                Verdict = choice == PairOutcome.A ? "A" : "B",
                 Choice = choice,
                 Method = "tag",
                 LatencyMs = 1500,
             };
-            return Task.FromResult(new PairwiseJudgment
+            return Task.FromResult(new PairwiseVerdict
             {
-                ItemKey = item.Key,
+                Item = item.Key,
                 QuestionId = item.Question.Id,
                 Turn = item.Turn,
                 ModelA = item.ModelA,
                 ModelB = item.ModelB,
-                Winner = choice == PairwiseChoice.First ? PairwiseWinner.ModelA : PairwiseWinner.ModelB,
+                Winner = choice == PairOutcome.A ? PairOutcome.A : PairOutcome.B,
                 Status = VerdictStatus.Parsed,
-                JudgeId = id,
-                RubricKey = "pairwise-general@1",
+                Judge = id,
+                Rubric = "pairwise-general@1",
                 Calls = [call],
             });
         }

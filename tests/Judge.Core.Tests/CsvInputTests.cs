@@ -87,7 +87,7 @@ public sealed class CsvInputTests : IDisposable
 
         var labels = CsvInput.ReadPairwiseLabels(path, CsvColumnMap.Parse("question_id=qid, model_a=left, model_b=right, winner=result, judge=rater"));
 
-        Assert.Equal(new PairwiseLabel("1", "x", "y", PairwiseWinner.ModelB, "expert_1", 2), labels[0]);
+        Assert.Equal(new PairwiseLabel("1", "x", "y", PairOutcome.B, "expert_1", 2), labels[0]);
         Assert.Equal(1, labels[1].Turn);
     }
 

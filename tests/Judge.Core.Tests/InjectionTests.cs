@@ -83,7 +83,7 @@ public sealed class InjectionTests
         var verdict = await judge.JudgeAsync(new PairwiseItem(Q, Attacker, Honest, 1));
 
         Assert.Equal(VerdictStatus.Parsed, verdict.Status);
-        Assert.Equal(PairwiseWinner.ModelB, verdict.Winner);
+        Assert.Equal(PairOutcome.B, verdict.Winner);
     }
 
     [Fact]
@@ -99,7 +99,7 @@ public sealed class InjectionTests
         var verdict = await judge.JudgeAsync(new PairwiseItem(Q, Honest, weak, 1));
 
         Assert.Equal(VerdictStatus.Parsed, verdict.Status);
-        Assert.Equal(PairwiseWinner.ModelA, verdict.Winner);
+        Assert.Equal(PairOutcome.A, verdict.Winner);
     }
 
     [Fact]

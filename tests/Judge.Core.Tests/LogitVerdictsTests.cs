@@ -56,7 +56,7 @@ public class LogitVerdictsTests
         var client = new ScoringClient(new Dictionary<string, double> { ["A"] = 0.2, ["B"] = 0.7, ["C"] = 0.1 });
         var judgment = await new ChatPairwiseJudge("fake", client, new FixedRubricSelector(Pairwise)).JudgeAsync(Item());
         var call = Assert.Single(judgment.Calls);
-        Assert.Equal(PairwiseWinner.ModelB, judgment.Winner);
+        Assert.Equal(PairOutcome.B, judgment.Winner);
         Assert.Equal("logits", call.Method);
         Assert.Equal("[[B]]", call.RawOutput);
         Assert.Equal(0.7, call.Probabilities!["B"]);
@@ -70,7 +70,7 @@ public class LogitVerdictsTests
         var client = new ScoringClient(new Dictionary<string, double> { ["A"] = 1, ["B"] = 0, ["C"] = 0 });
         var judgment = await new ChatPairwiseJudge("fake", client, new FixedRubricSelector(Pairwise), new ChatJudgeOptions { UseLogitVerdicts = false }).JudgeAsync(Item());
         Assert.Equal(1, client.TextCalls);
-        Assert.Equal(PairwiseWinner.Tie, judgment.Winner);
+        Assert.Equal(PairOutcome.Tie, judgment.Winner);
         Assert.Null(judgment.Calls[0].Probabilities);
     }
 

@@ -144,7 +144,7 @@ public sealed class MtBenchFilesTests : IDisposable
 
         var label = Assert.Single(VerdictImport.ReadLabels(path));
 
-        Assert.Equal(new PairwiseLabel("4", "x", "y", PairwiseWinner.InconsistentTie, "gpt4_pair", 1), label);
+        Assert.Equal(new PairwiseLabel("4", "x", "y", PairOutcome.InconsistentTie, "gpt4_pair", 1), label);
     }
 
     [Fact]
@@ -170,6 +170,6 @@ public sealed class MtBenchFilesTests : IDisposable
         Assert.All(humans, h => Assert.True(dataset.HasQuestion(h.QuestionId) && dataset.Models.Contains(h.ModelA) && dataset.Models.Contains(h.ModelB)));
         Assert.Equal([1, 2], humans.Select(h => h.Turn).Distinct().Order());
         Assert.Equal(2400, gpt4.Count);
-        Assert.Contains(gpt4, g => g.Winner == PairwiseWinner.InconsistentTie);
+        Assert.Contains(gpt4, g => g.Winner == PairOutcome.InconsistentTie);
     }
 }

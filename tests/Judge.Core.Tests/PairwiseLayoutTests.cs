@@ -52,7 +52,7 @@ public class PairwiseLayoutTests
         Assert.Equal(0, named.DuplicatesDropped);
 
         // The file's first line: {"judge":"gpt4_pair","model_a":"alpaca-13b","model_b":"claude-v1","question_id":81,"turn":1,"winner":"model_b"}
-        Assert.Equal(new PairwiseLabel("81", "alpaca-13b", "claude-v1", PairwiseWinner.ModelB, "gpt4_pair", 1), named.Labels()[0]);
+        Assert.Equal(new PairwiseLabel("81", "alpaca-13b", "claude-v1", PairOutcome.B, "gpt4_pair", 1), named.Labels()[0]);
     }
 
     [Fact]
@@ -70,7 +70,7 @@ public class PairwiseLayoutTests
         foreach (var item in imported.Items.Where(i => i.Winner is not null))
         {
             var expected = byIndex[item.QuestionId].Label switch { 1 => "model_a", 2 => "model_b", _ => "tie" };
-            Assert.Equal(expected, item.Winner);
+            Assert.Equal(expected, item.Winner?.ToWire());
         }
     }
 
@@ -85,7 +85,7 @@ public class PairwiseLayoutTests
         Assert.Equal(items.Count * 3, labels.Count);
         Assert.Equal(["annotator1", "annotator2", "annotator3"], labels.Select(l => l.Rater).Distinct().Order());
         var first = labels.Where(l => l.QuestionId == items[0].Index.ToString(System.Globalization.CultureInfo.InvariantCulture)).Select(l => l.Winner).ToArray();
-        Assert.Equal(items[0].Annotators.Select(a => a switch { 1 => PairwiseWinner.ModelA, 2 => PairwiseWinner.ModelB, _ => PairwiseWinner.Tie }), first);
+        Assert.Equal(items[0].Annotators.Select(a => a switch { 1 => PairOutcome.A, 2 => PairOutcome.B, _ => PairOutcome.Tie }), first);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public class PairwiseLayoutTests
         var labels = VerdictImport.ReadLabels(path, PairwiseLayout.Named("llmbar"));
 
         Assert.Equal(["0", "1"], labels.Select(l => l.QuestionId));
-        Assert.Equal([PairwiseWinner.ModelA, PairwiseWinner.ModelB], labels.Select(l => l.Winner));
+        Assert.Equal([PairOutcome.A, PairOutcome.B], labels.Select(l => l.Winner));
         Assert.All(labels, l => Assert.Equal(("output_1", "output_2"), (l.ModelA, l.ModelB)));
     }
 
@@ -122,7 +122,7 @@ public class PairwiseLayoutTests
 
         var imported = VerdictImport.Read(path, PairwiseLayout.Named("alpaca-eval"));
 
-        Assert.Equal(["model_a", "model_b", "tie", null, null], imported.Items.Select(i => i.Winner));
+        Assert.Equal(["model_a", "model_b", "tie", null, null], imported.Items.Select(i => i.Winner?.ToWire()));
         Assert.Equal(0.0, imported.Items[0].PSecond);
         Assert.Equal(0.8, imported.Items[1].PSecond!.Value, 12);
         Assert.Equal(0.5, imported.Items[2].PSecond);
@@ -140,14 +140,14 @@ public class PairwiseLayoutTests
 
         var imported = VerdictImport.Read(path, PairwiseLayout.Named("fastchat-pair"));
 
-        Assert.Equal(["model_a", "tie (inconsistent)", null], imported.Items.Select(i => i.Winner));
+        Assert.Equal(["model_a", "tie (inconsistent)", null], imported.Items.Select(i => i.Winner?.ToWire()));
         Assert.Equal([false, true, null], imported.Items.Select(i => i.Flipped));
         Assert.Equal(VerdictStatus.Error, imported.Items[2].Status);
         Assert.Equal("gpt-4/pair-v2", imported.Items[0].Judge);
         Assert.Equal(6, imported.Calls.Count);
 
         // Game 2 shows model_2 first, so model_1 winning it is the second answer shown.
-        Assert.Equal(["first", "second"], imported.Calls.Take(2).Select(c => c.Choice));
+        Assert.Equal(["first", "second"], imported.Calls.Take(2).Select(c => c.Choice?.ToPosition()));
         Assert.Equal(["AB", "BA"], imported.Calls.Take(2).Select(c => c.Order));
     }
 
@@ -163,9 +163,9 @@ public class PairwiseLayoutTests
 
         // q1: game 1 baseline first and A>>B: baseline; game 2 model first and B>A: baseline again.
         Assert.Equal("gpt-4-0314", imported.Items[0].ModelA);
-        Assert.Equal("model_a", imported.Items[0].Winner);
+        Assert.Equal("model_a", imported.Items[0].Winner?.ToWire());
         Assert.Equal(["A>>B", null], imported.Calls.Take(2).Select(c => c.StrongVerdict));
-        Assert.Equal(["first", "second"], imported.Calls.Take(2).Select(c => c.Choice));
+        Assert.Equal(["first", "second"], imported.Calls.Take(2).Select(c => c.Choice?.ToPosition()));
         Assert.Null(imported.Items[1].Winner);
         Assert.Equal(VerdictStatus.Unparsed, imported.Items[1].Status);
         Assert.Equal(VerdictStatus.Unparsed, imported.Calls[3].Status);
@@ -185,7 +185,7 @@ public class PairwiseLayoutTests
 
         var imported = VerdictImport.Read(path, PairwiseLayout.Parse(null, "order=order,winner=winner"));
 
-        Assert.Equal(["model_a", "tie (inconsistent)", "tie"], imported.Items.Select(i => i.Winner));
+        Assert.Equal(["model_a", "tie (inconsistent)", "tie"], imported.Items.Select(i => i.Winner?.ToWire()));
         Assert.Equal([false, true, null], imported.Items.Select(i => i.Flipped));
         Assert.Equal(1, imported.DuplicatesDropped);
         Assert.Equal(5, imported.Calls.Count);
@@ -233,7 +233,7 @@ public class PairwiseLayoutTests
 
         // Model A is the baseline (shown first in game 1). q1: baseline >> m, then m (first) < baseline (second).
         // q2: m >> baseline in game 1 (B>>A) and in game 2 (A>>B, m shown first). q3: a tie, and one unparsed game.
-        Assert.Equal([ArenaOutcome.StrongA, ArenaOutcome.A, ArenaOutcome.StrongB, ArenaOutcome.StrongB, ArenaOutcome.Tie], games.Select(g => g.Outcome));
+        Assert.Equal([(PairOutcome.A, true), (PairOutcome.A, false), (PairOutcome.B, true), (PairOutcome.B, true), (PairOutcome.Tie, false)], games.Select(g => (g.Outcome, g.Strong)));
         Assert.All(games, g => Assert.Equal(("gpt-4-0314", "m"), (g.ModelA, g.ModelB)));
         Assert.Equal(1, withoutVerdict);
     }

@@ -36,9 +36,9 @@ public sealed class PositionSwapJudgeTests
         new(new ChatPairwiseJudge("fake", client, Rubric), options);
 
     [Theory]
-    [InlineData(true, PairwiseWinner.ModelA)]
-    [InlineData(false, PairwiseWinner.ModelB)]
-    public async Task JudgeAsync_ConsistentVerdicts_GiveTheWinnerUnflipped(bool goodIsA, PairwiseWinner expected)
+    [InlineData(true, PairOutcome.A)]
+    [InlineData(false, PairOutcome.B)]
+    public async Task JudgeAsync_ConsistentVerdicts_GiveTheWinnerUnflipped(bool goodIsA, PairOutcome expected)
     {
         var client = new FakeChatClient(Fair);
 
@@ -65,7 +65,7 @@ public sealed class PositionSwapJudgeTests
             var goodIsA = i % 2 == 0;
             var verdict = await judge.JudgeAsync(Item(i.ToString(System.Globalization.CultureInfo.InvariantCulture), goodIsA));
 
-            Assert.Equal(goodIsA ? PairwiseWinner.ModelA : PairwiseWinner.ModelB, verdict.Winner);
+            Assert.Equal(goodIsA ? PairOutcome.A : PairOutcome.B, verdict.Winner);
             Assert.False(verdict.Flipped);
             Assert.Equal(["AB", "BA"], verdict.Calls.Select(c => c.Order));
         }
@@ -80,8 +80,8 @@ public sealed class PositionSwapJudgeTests
         var verdict = await Swap(client).JudgeAsync(item);
 
         Assert.Equal(["AB", "BA"], verdict.Calls.Select(c => c.Order));
-        Assert.All(verdict.Calls, c => Assert.Equal(item.Key, c.ItemKey));
-        Assert.Equal([PairwiseChoice.First, PairwiseChoice.Second], verdict.Calls.Select(c => c.Choice));
+        Assert.All(verdict.Calls, c => Assert.Equal(item.Key, c.Item));
+        Assert.Equal([PairOutcome.A, PairOutcome.B], verdict.Calls.Select(c => c.Choice));
         Assert.NotEqual(verdict.Calls[0].PromptHash, verdict.Calls[1].PromptHash);
         Assert.Equal(2, client.Requests.Count);
         Assert.Equal(1, client.Requests.Count(GoodShownFirst));
@@ -95,7 +95,7 @@ public sealed class PositionSwapJudgeTests
         var verdict = await Swap(client).JudgeAsync(Item());
 
         Assert.Equal(VerdictStatus.Parsed, verdict.Status);
-        Assert.Equal(PairwiseWinner.InconsistentTie, verdict.Winner);
+        Assert.Equal(PairOutcome.InconsistentTie, verdict.Winner);
         Assert.Equal("tie (inconsistent)", verdict.Winner!.Value.ToWire());
         Assert.True(verdict.Flipped);
     }
@@ -148,7 +148,7 @@ public sealed class PositionSwapJudgeTests
 
         var verdict = await Swap(client, new PositionSwapOptions { Mode = SwapMode.None }).JudgeAsync(Item());
 
-        Assert.Equal(PairwiseWinner.ModelA, verdict.Winner);
+        Assert.Equal(PairOutcome.A, verdict.Winner);
         Assert.Equal(["AB"], verdict.Calls.Select(c => c.Order));
         Assert.Null(verdict.Flipped);
     }
@@ -194,8 +194,8 @@ public sealed class PositionSwapJudgeTests
             Assert.Single(verdict.Calls);
             Assert.Equal(item.ModelA, verdict.ModelA);
             Assert.Equal(item.ModelB, verdict.ModelB);
-            Assert.Equal(item.Key, verdict.ItemKey);
-            Assert.Equal(i % 3 != 0 ? PairwiseWinner.ModelA : PairwiseWinner.ModelB, verdict.Winner);
+            Assert.Equal(item.Key, verdict.Item);
+            Assert.Equal(i % 3 != 0 ? PairOutcome.A : PairOutcome.B, verdict.Winner);
         }
     }
 

@@ -56,7 +56,7 @@ public class RunResumeTests
         Assert.Equal(2, recovered.Records.Count);
         Assert.Equal(2, recovered.DroppedLines);
         Assert.Equal(keep, new FileInfo(path).Length);
-        Assert.IsType<AbsoluteRecord>(recovered.Records[1]);
+        Assert.IsType<AbsoluteVerdict>(recovered.Records[1]);
     }
 
     [Fact]

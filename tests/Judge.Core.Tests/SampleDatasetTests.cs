@@ -77,7 +77,7 @@ public sealed class SampleDatasetTests
         var keys = labels.Select(l => (l.QuestionId, l.Turn, Pair: string.Join('|', new[] { l.ModelA, l.ModelB }.Order(StringComparer.Ordinal)))).ToList();
         Assert.Equal(36, keys.Distinct().Count());
         Assert.Equal(3, keys.Select(k => k.Pair).Distinct().Count());
-        Assert.True(labels.Count(l => l.Winner == PairwiseWinner.InconsistentTie) >= 2);
+        Assert.True(labels.Count(l => l.Winner == PairOutcome.InconsistentTie) >= 2);
 
         // Orientation varies: the large model appears both as model_a and as model_b.
         Assert.Contains(labels, l => l.ModelA == "assistant-large");

@@ -23,7 +23,7 @@ public class VerdictImportTests
 
         var imported = VerdictImport.Read(path);
 
-        Assert.Equal(["model_a", "tie"], imported.Items.Select(i => i.Winner));
+        Assert.Equal(["model_a", "tie"], imported.Items.Select(i => i.Winner?.ToWire()));
         Assert.Equal(2, imported.Labels().Count);
     }
 
@@ -133,7 +133,7 @@ public class VerdictImportTests
     public void SoftPreference_WrittenAndReadBack_KeepsPSecondOnTheRecordAndTheLabel()
     {
         using var dir = new TempDir();
-        var record = new PairwiseRecord
+        var record = new PairwiseVerdict
         {
             Item = "q1/t1/x|y",
             Judge = "j",
@@ -142,7 +142,7 @@ public class VerdictImportTests
             Turn = 1,
             ModelA = "x",
             ModelB = "y",
-            Winner = "model_a",
+            Winner = PairOutcome.A,
             Status = VerdictStatus.Parsed,
             PSecond = 0.25,
         };

@@ -142,7 +142,7 @@ public sealed partial class VerdictNeutraliseTests
                 var verdict = await judge.JudgeAsync(item);
 
                 Assert.Equal(VerdictStatus.Parsed, verdict.Status);
-                Assert.Equal(item.AnswerA == attacker ? PairwiseWinner.ModelB : PairwiseWinner.ModelA, verdict.Winner);
+                Assert.Equal(item.AnswerA == attacker ? PairOutcome.B : PairOutcome.A, verdict.Winner);
                 Assert.NotEqual(true, verdict.Flipped);
             }
         }

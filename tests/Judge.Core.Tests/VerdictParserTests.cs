@@ -95,7 +95,7 @@ public sealed class VerdictParserTests
             }
             else
             {
-                var choice = expected switch { "A" => PairwiseChoice.First, "B" => PairwiseChoice.Second, _ => PairwiseChoice.Tie };
+                var choice = expected switch { "A" => PairOutcome.A, "B" => PairOutcome.B, _ => PairOutcome.Tie };
                 Assert.Equal(choice, parsed.Choice);
                 Assert.Null(parsed.Score);
             }

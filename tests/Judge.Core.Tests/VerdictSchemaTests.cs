@@ -85,7 +85,7 @@ public class VerdictSchemaTests
         var client = new FakeChatClient(_ => """{"verdict": "B", "feedback": "B answers."}""");
         var judgment = await new ChatPairwiseJudge("fake", client, new FixedRubricSelector(Pairwise), new ChatJudgeOptions { ConstrainVerdict = true }).JudgeAsync(PairItem());
         Assert.IsType<ChatResponseFormatJson>(client.Options.Single()!.ResponseFormat);
-        Assert.Equal(PairwiseWinner.ModelB, judgment.Winner);
+        Assert.Equal(PairOutcome.B, judgment.Winner);
     }
 
     [Fact]

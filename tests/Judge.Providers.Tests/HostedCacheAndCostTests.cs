@@ -26,7 +26,7 @@ public sealed class HostedCacheAndCostTests : IDisposable
         var cache = Path.Combine(_dir, "c.db");
         var items = Enumerable.Range(1, 20).Select(TestHosted.Item).ToList();
 
-        AbsoluteJudgment[] first, second;
+        AbsoluteVerdict[] first, second;
         using (var client = TestHosted.OpenAI(server, $"&cache={cache}"))
         {
             first = await Task.WhenAll(items.Select(i => TestHosted.Judge(client).GradeAsync(i)));
@@ -41,7 +41,7 @@ public sealed class HostedCacheAndCostTests : IDisposable
 
         Assert.Equal(20, server.RequestCount);
         Assert.Equal(first.Select(r => r.Score), second.Select(r => r.Score));
-        Assert.Equal(first.Select(r => r.Calls[0].Usage), second.Select(r => r.Calls[0].Usage));
+        Assert.Equal(first.Select(r => (r.Calls[0].InputTokens, r.Calls[0].OutputTokens)), second.Select(r => (r.Calls[0].InputTokens, r.Calls[0].OutputTokens)));
     }
 
     [Fact]
@@ -183,7 +183,7 @@ public sealed class HostedCacheAndCostTests : IDisposable
         Assert.Equal(0.42m, meter.CostPerThousandJudgments);
 
         // The cost a run records on each call record comes from the same price table.
-        var recorded = results.SelectMany(r => r.Calls).Sum(c => PriceTable.BuiltIn.Find(c.ModelId ?? "gpt-4o")!.Cost(c.Usage!.InputTokens ?? 0, c.Usage.OutputTokens ?? 0));
+        var recorded = results.SelectMany(r => r.Calls).Sum(c => PriceTable.BuiltIn.Find(c.Model ?? "gpt-4o")!.Cost(c.InputTokens ?? 0, c.OutputTokens ?? 0));
         Assert.Equal(0.0042m, recorded);
     }
 

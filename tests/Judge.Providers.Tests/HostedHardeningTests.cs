@@ -388,9 +388,9 @@ public sealed class HostedHardeningTests : IDisposable
             spec.Text, spec.ToString(), spec.WithOption("cache_mode", "refresh").Text, thrown.Message, thrown.Endpoint, thrown.ToString(),
             metadata.ProviderUri.ToString(),
         };
-        everything.AddRange(results.Select(r => r.JudgeId));
+        everything.AddRange(results.Select(r => r.Judge));
         everything.AddRange(results.Select(r => r.Error ?? string.Empty));
-        everything.AddRange(results.SelectMany(r => r.Calls).Select(c => $"{c.JudgeId} {c.RawOutput} {c.Error}"));
+        everything.AddRange(results.SelectMany(r => r.Calls).Select(c => $"{c.Judge} {c.RawOutput} {c.Error}"));
         everything.AddRange(warnings);
         everything.Add(Encoding.UTF8.GetString(File.ReadAllBytes(cachePath)));
         foreach (var text in everything)

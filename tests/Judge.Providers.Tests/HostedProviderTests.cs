@@ -28,8 +28,8 @@ public sealed class HostedProviderTests
         Assert.Equal(VerdictStatus.Parsed, result.Status);
         Assert.Equal(7, result.Score);
         var call = Assert.Single(result.Calls);
-        Assert.Equal(120, call.Usage!.InputTokens);
-        Assert.Equal(12, call.Usage.OutputTokens);
+        Assert.Equal(120, call.InputTokens);
+        Assert.Equal(12, call.OutputTokens);
         var request = Assert.Single(server.Requests);
         Assert.Equal("/v1/chat/completions", request.Path);
         Assert.Equal("Bearer " + TestHosted.Key, request.Authorization);
@@ -325,7 +325,7 @@ public sealed class HostedProviderTests
         var results = await Task.WhenAll(Enumerable.Range(1, 50).Select(i => judge.GradeAsync(TestHosted.Item(i))));
 
         Assert.All(results, r => Assert.Equal(VerdictStatus.Parsed, r.Status));
-        Assert.Equal(50, results.Select(r => r.ItemKey).Distinct().Count());
+        Assert.Equal(50, results.Select(r => r.Item).Distinct().Count());
         Assert.All(results, r => Assert.Equal((int.Parse(r.QuestionId) % 10) + 1, r.Score));
         Assert.Equal(50 + 16, server.RequestCount); // 16 items (3, 6, …, 48) failed once each.
     }
@@ -388,7 +388,7 @@ public sealed class HostedProviderTests
         }));
         var judge = TestHosted.Judge(client);
 
-        var results = new List<AbsoluteJudgment>();
+        var results = new List<AbsoluteVerdict>();
         for (var i = 1; i <= 10; i++)
         {
             results.Add(await judge.GradeAsync(TestHosted.Item(i)));

@@ -67,24 +67,24 @@ public class JudgeFactoryTests
         Assert.Equal(12, model.Calls);
 
         var replay = new JudgeFactory().CreatePairwise(JudgeSpec.Parse($"replay:{path}"), new JudgeBuildOptions { Rubrics = new FixedRubricSelector(Rubric) });
-        var replayed = new List<PairwiseJudgment>();
+        var replayed = new List<PairwiseVerdict>();
         foreach (var item in Items())
         {
             replayed.Add(await replay.Judge.JudgeAsync(item));
         }
 
-        var recorded = JudgmentsReader.Read(path).OfType<PairwiseRecord>().ToDictionary(r => r.Item);
+        var recorded = JudgmentsReader.Read(path).OfType<PairwiseVerdict>().ToDictionary(r => r.Item);
         Assert.Equal(6, recorded.Count);
         foreach (var j in replayed)
         {
             Assert.Equal(VerdictStatus.Parsed, j.Status);
-            Assert.Equal(recorded[j.ItemKey].Winner, j.Winner?.ToWire());
-            Assert.Equal(recorded[j.ItemKey].Flipped, j.Flipped);
+            Assert.Equal(recorded[j.Item].Winner, j.Winner);
+            Assert.Equal(recorded[j.Item].Flipped, j.Flipped);
         }
 
         // The position-biased question is an inconsistent tie; the others go to the longer answer.
-        Assert.Equal(PairwiseWinner.InconsistentTie, replayed[2].Winner);
-        Assert.All(replayed.Where((_, i) => i != 2), j => Assert.Equal("long", j.Winner == PairwiseWinner.ModelA ? j.ModelA : j.ModelB));
+        Assert.Equal(PairOutcome.InconsistentTie, replayed[2].Winner);
+        Assert.All(replayed.Where((_, i) => i != 2), j => Assert.Equal("long", j.Winner == PairOutcome.A ? j.ModelA : j.ModelB));
     }
 
     [Fact]

@@ -66,7 +66,7 @@ internal static class AgreementBenchmark
     {
         var random = new Random(seed);
         string[] models = ["m0", "m1", "m2", "m3", "m4", "m5"];
-        var winners = new[] { PairwiseWinner.ModelA, PairwiseWinner.ModelB, PairwiseWinner.ModelA, PairwiseWinner.ModelB, PairwiseWinner.Tie };
+        var winners = new[] { PairOutcome.A, PairOutcome.B, PairOutcome.A, PairOutcome.B, PairOutcome.Tie };
         var judge = new List<PairwiseLabel>(count);
         var human = new List<PairwiseLabel>(count);
         for (var i = 0; i < count; i++)
@@ -76,7 +76,7 @@ internal static class AgreementBenchmark
             var a = models[pair % 6];
             var b = models[((pair % 6) + 1 + (pair / 6)) % 6];
             var w = winners[random.Next(winners.Length)];
-            judge.Add(new PairwiseLabel(q, a, b, random.Next(10) == 0 ? PairwiseWinner.InconsistentTie : w, "judge", 1));
+            judge.Add(new PairwiseLabel(q, a, b, random.Next(10) == 0 ? PairOutcome.InconsistentTie : w, "judge", 1));
             var h = random.NextDouble() < 0.7 ? w : winners[random.Next(winners.Length)];
             human.Add(random.Next(3) == 0
                 ? new PairwiseLabel(q, b, a, h.Mirror(), "expert_1", 1)

@@ -59,9 +59,9 @@ internal static class BatchBenchmark
             process.Refresh();
             var cpu = process.TotalProcessorTime - cpuBefore;
 
-            var recorded = result.Records.OfType<AbsoluteRecord>().Count();
+            var recorded = result.Records.OfType<AbsoluteVerdict>().Count();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {Environment.ProcessorCount} logical cores, .NET {Environment.Version}"));
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"judgments recorded: {recorded} (parsed {result.Records.OfType<AbsoluteRecord>().Count(r => r.Score is not null)}), live calls {api.LiveCalls}, uploads {api.Uploads}, batches {api.Creates}, polls {api.Polls}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"judgments recorded: {recorded} (parsed {result.Records.OfType<AbsoluteVerdict>().Count(r => r.Score is not null)}), live calls {api.LiveCalls}, uploads {api.Uploads}, batches {api.Creates}, polls {api.Polls}"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"wall {clock.Elapsed.TotalSeconds:0.0} s, CPU {cpu.TotalSeconds:0.0} s, peak working set {process.PeakWorkingSet64 / (1024.0 * 1024):0} MiB"));
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"cost recorded: ${result.Analysis.Cost.Usd:0.0000} (batch price)"));
             return recorded == judgments / models * models && api.LiveCalls == 0 ? 0 : 1;

@@ -86,7 +86,7 @@ internal static class HostedBenchmark
         var duration = TimeSpan.FromMinutes(minutes);
         var sw = Stopwatch.StartNew();
         var next = 0;
-        var results = new System.Collections.Concurrent.ConcurrentBag<AbsoluteJudgment>();
+        var results = new System.Collections.Concurrent.ConcurrentBag<AbsoluteVerdict>();
         var workers = Enumerable.Range(0, 16).Select(async _ =>
         {
             while (sw.Elapsed < duration)
@@ -99,7 +99,7 @@ internal static class HostedBenchmark
         var elapsed = sw.Elapsed;
 
         var failed = results.Count(r => r.Status != VerdictStatus.Parsed);
-        var distinct = results.Select(r => r.ItemKey).Distinct().Count();
+        var distinct = results.Select(r => r.Item).Distinct().Count();
         var perMinute = results.Count / elapsed.TotalMinutes;
         var share = perMinute / rpm;
         Line($"budget: {rpm} rpm, {latency.TotalMilliseconds:F0} ms latency, {elapsed.TotalSeconds:F1} s: {results.Count} judgments ({distinct} distinct), {failed} failed, {server.RequestCount} requests, {throttled} answered 429; {perMinute:F1}/min = {share:P1} of budget; max {server.MaxInAnyWindow(TimeSpan.FromSeconds(60))} requests in any 60 s ({maxAccepted} accepted)");
@@ -119,7 +119,7 @@ internal static class HostedBenchmark
             var items = Enumerable.Range(1, count).Select(Item).ToList();
 
             var fill = Stopwatch.StartNew();
-            AbsoluteJudgment[] first;
+            AbsoluteVerdict[] first;
             using (var client = Create(server, $"&cache={cache}&concurrency=32", new HostedJudgeOptions()))
             {
                 first = await RunAllAsync(new ChatAbsoluteJudge("openai:bench", client, new FixedRubricSelector(Rubric)), items, 32).ConfigureAwait(false);
@@ -128,7 +128,7 @@ internal static class HostedBenchmark
             var fillSeconds = fill.Elapsed.TotalSeconds;
             var served = server.RequestCount;
             var rerun = Stopwatch.StartNew();
-            AbsoluteJudgment[] second;
+            AbsoluteVerdict[] second;
             using (var client = Create(server, $"&cache={cache}&concurrency=32", new HostedJudgeOptions()))
             {
                 second = await RunAllAsync(new ChatAbsoluteJudge("openai:bench", client, new FixedRubricSelector(Rubric)), items, 32).ConfigureAwait(false);
@@ -187,9 +187,9 @@ internal static class HostedBenchmark
     }
 
     /// <summary>Grades every item with a fixed number of workers; results in item order.</summary>
-    internal static async Task<AbsoluteJudgment[]> RunAllAsync(ChatAbsoluteJudge judge, List<AbsoluteItem> items, int concurrency)
+    internal static async Task<AbsoluteVerdict[]> RunAllAsync(ChatAbsoluteJudge judge, List<AbsoluteItem> items, int concurrency)
     {
-        var results = new AbsoluteJudgment[items.Count];
+        var results = new AbsoluteVerdict[items.Count];
         var next = -1;
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {

@@ -149,7 +149,7 @@ internal static partial class StormBenchmark
         var items = Enumerable.Range(1, count).Select(Item).ToList();
         Line($"storm: {count} items, client concurrency at most {concurrency}, attempt timeout {attemptTimeout.TotalSeconds:F0} s, call deadline {options.CallDeadline.TotalMinutes:F0} min, server latency 20 ms; machine {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 
-        AbsoluteJudgment[] results;
+        AbsoluteVerdict[] results;
         var sw = Stopwatch.StartNew();
         int clientPeak;
         var limits = new List<int>();
@@ -180,7 +180,7 @@ internal static partial class StormBenchmark
         var errors = results.Where(r => r.Status == VerdictStatus.Error).ToList();
         var permanent = errors.Count(e => e.Error!.Contains("content filter", StringComparison.Ordinal));
         var lost = count - parsed - permanent;
-        var duplicated = results.GroupBy(r => r.ItemKey).Count(g => g.Count() > 1);
+        var duplicated = results.GroupBy(r => r.Item).Count(g => g.Count() > 1);
         var paidTwice = delivered.Count(d => d.Value > 1);
         var filteredItems = items.Count(i => int.Parse(i.Question.Id, CultureInfo.InvariantCulture) % 100 == 0);
 
@@ -190,18 +190,18 @@ internal static partial class StormBenchmark
         Line($"  peak requests in flight: {clientPeak}; adaptive limit min {limits.DefaultIfEmpty(concurrency).Min()}, mean {limits.DefaultIfEmpty(concurrency).Average():F1}, max {limits.DefaultIfEmpty(concurrency).Max()}");
         foreach (var e in errors.Where(e => !e.Error!.Contains("content filter", StringComparison.Ordinal)).Take(5))
         {
-            Line($"  unexpected error: {e.ItemKey}: {e.Error}");
+            Line($"  unexpected error: {e.Item}: {e.Error}");
         }
 
         if (errors.FirstOrDefault(e => e.Error!.Contains("content filter", StringComparison.Ordinal)) is { } example)
         {
-            Line($"  e.g. {example.ItemKey}: {example.Error}");
+            Line($"  e.g. {example.Item}: {example.Error}");
         }
 
         // Everything again from the cache: nothing may be asked of the server twice.
         var before = server.RequestCount;
         var rerun = Stopwatch.StartNew();
-        AbsoluteJudgment[] again;
+        AbsoluteVerdict[] again;
         using (var client = HostedChatClients.CreateOpenAI(spec, options, name => name == "OPENAI_API_KEY" ? "sk-storm" : null))
         {
             again = await HostedBenchmark.RunAllAsync(new ChatAbsoluteJudge(spec.Text, client, new FixedRubricSelector(Rubric)), items, concurrency).ConfigureAwait(false);

@@ -423,9 +423,9 @@ internal static class BiasCommands
         return command;
     }
 
-    private static List<AbsoluteRecord> ReadGrades(string path)
+    private static List<AbsoluteVerdict> ReadGrades(string path)
     {
-        var grades = JudgmentsReader.Read(path).OfType<AbsoluteRecord>().ToList();
+        var grades = JudgmentsReader.Read(path).OfType<AbsoluteVerdict>().ToList();
         return grades.Count > 0 ? grades : throw new InputException(path, null, null, "holds no absolute grades");
     }
 

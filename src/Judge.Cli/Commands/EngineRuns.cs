@@ -52,7 +52,7 @@ internal static class EngineRuns
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            var kept = File.Exists(files.Judgments) ? JudgmentsRecovery.Recover(files.Judgments).Records.Count(r => r is not CallRecord) : 0;
+            var kept = File.Exists(files.Judgments) ? JudgmentsRecovery.Recover(files.Judgments).Records.Count(r => r is not JudgeCall) : 0;
             console.MarkupLineInterpolated($"[yellow]stopped:[/] {kept} judgments kept in {files.Judgments}");
             // Unwrapped, whatever the console's width: the line is meant to be copied.
             console.Profile.Out.Writer.WriteLine($"resume with: {ResumeCommand(parse)}");
@@ -194,7 +194,7 @@ internal static class RunSummaryView
 
         if (a.Cost.Calls > 0)
         {
-            var calls = r.Records.OfType<CallRecord>().ToList();
+            var calls = r.Records.OfType<JudgeCall>().ToList();
             var unparsable = calls.Count(c => c.Status is VerdictStatus.Unparsed or VerdictStatus.OutOfRange);
             var failed = calls.Count(c => c.Status == VerdictStatus.Error);
             console.MarkupLineInterpolated($"judge calls: {calls.Count}, unparsable {unparsable}, failed {failed}; tokens in {a.Cost.InputTokens}, out {a.Cost.OutputTokens}");
@@ -213,8 +213,8 @@ internal static class RunSummaryView
 
         if (r.Config.Mode == RunMode.Compare && a.Judgments.Values.Sum() > 0)
         {
-            var outcomes = string.Join(", ", new[] { Data.PairwiseWinner.ModelA, Data.PairwiseWinner.ModelB, Data.PairwiseWinner.Tie, Data.PairwiseWinner.InconsistentTie }
-                .Select(w => $"{Data.PairwiseWinners.ToWire(w)} {a.Winners.GetValueOrDefault(w)}"));
+            var outcomes = string.Join(", ", new[] { Data.PairOutcome.A, Data.PairOutcome.B, Data.PairOutcome.Tie, Data.PairOutcome.InconsistentTie }
+                .Select(w => $"{Data.PairOutcomes.ToWire(w)} {a.Winners.GetValueOrDefault(w)}"));
             console.MarkupLineInterpolated($"verdicts: {outcomes}");
         }
 

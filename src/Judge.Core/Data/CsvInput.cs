@@ -68,7 +68,7 @@ public static class CsvInput
     public static List<PairwiseLabel> ReadPairwiseLabels(string path, CsvColumnMap map) => ReadRows(path, map, row =>
     {
         var winnerText = row.Required("winner");
-        var winner = PairwiseWinners.TryParse(winnerText)
+        var winner = PairOutcomes.TryParse(winnerText)
             ?? throw row.Source.Error(map.Column("winner"), $"'{winnerText}' is not one of model_a, model_b, tie, tie (inconsistent)");
         var turnText = row.Optional("turn", "1");
         if (!int.TryParse(turnText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var turn) || turn < 1)

@@ -272,7 +272,7 @@ public sealed class PairwiseLayout
 /// </summary>
 /// <param name="Winner">A, B, a tie or an inconsistent tie, in the file's terms.</param>
 /// <param name="Strong">Whether it was A&gt;&gt;B or B&gt;&gt;A.</param>
-public readonly record struct VerdictText(PairwiseWinner Winner, bool Strong)
+public readonly record struct VerdictText(PairOutcome Winner, bool Strong)
 {
     /// <summary>
     /// Reads a published verdict: <c>model_a</c>/<c>a</c>/<c>1</c>/<c>model_1</c>/<c>first</c>/<c>output_1</c>,
@@ -295,12 +295,12 @@ public readonly record struct VerdictText(PairwiseWinner Winner, bool Strong)
 
         return t switch
         {
-            "model_a" or "a" or "1" or "model_1" or "first" or "output_1" or "a>b" => new VerdictText(PairwiseWinner.ModelA, false),
-            "a>>b" => new VerdictText(PairwiseWinner.ModelA, true),
-            "model_b" or "b" or "2" or "model_2" or "second" or "output_2" or "b>a" => new VerdictText(PairwiseWinner.ModelB, false),
-            "b>>a" => new VerdictText(PairwiseWinner.ModelB, true),
-            "tie" or "0" or "a=b" or "b=a" => new VerdictText(PairwiseWinner.Tie, false),
-            "tie (inconsistent)" or "inconsistent" => new VerdictText(PairwiseWinner.InconsistentTie, false),
+            "model_a" or "a" or "1" or "model_1" or "first" or "output_1" or "a>b" => new VerdictText(PairOutcome.A, false),
+            "a>>b" => new VerdictText(PairOutcome.A, true),
+            "model_b" or "b" or "2" or "model_2" or "second" or "output_2" or "b>a" => new VerdictText(PairOutcome.B, false),
+            "b>>a" => new VerdictText(PairOutcome.B, true),
+            "tie" or "0" or "a=b" or "b=a" => new VerdictText(PairOutcome.Tie, false),
+            "tie (inconsistent)" or "inconsistent" => new VerdictText(PairOutcome.InconsistentTie, false),
             _ => null,
         };
     }
@@ -308,10 +308,10 @@ public readonly record struct VerdictText(PairwiseWinner Winner, bool Strong)
     /// <summary>The five-level spelling of a strong or plain verdict (<c>A&gt;&gt;B</c>, <c>A&gt;B</c>, <c>A=B</c>, <c>B&gt;A</c>, <c>B&gt;&gt;A</c>).</summary>
     public string FiveLevel => (Winner, Strong) switch
     {
-        (PairwiseWinner.ModelA, true) => "A>>B",
-        (PairwiseWinner.ModelA, false) => "A>B",
-        (PairwiseWinner.ModelB, true) => "B>>A",
-        (PairwiseWinner.ModelB, false) => "B>A",
+        (PairOutcome.A, true) => "A>>B",
+        (PairOutcome.A, false) => "A>B",
+        (PairOutcome.B, true) => "B>>A",
+        (PairOutcome.B, false) => "B>A",
         _ => "A=B",
     };
 }

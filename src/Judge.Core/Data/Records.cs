@@ -38,7 +38,7 @@ public sealed record SourceLocation(string Path, int Line)
 /// <param name="Winner">The label as written in the file.</param>
 /// <param name="Rater">Who labelled it (MT-Bench: <c>expert_N</c> or <c>author_N</c>).</param>
 /// <param name="Turn">The 1-based turn that was judged.</param>
-public sealed record PairwiseLabel(string QuestionId, string ModelA, string ModelB, PairwiseWinner Winner, string Rater, int Turn)
+public sealed record PairwiseLabel(string QuestionId, string ModelA, string ModelB, PairOutcome Winner, string Rater, int Turn)
 {
     /// <summary>
     /// A soft verdict beside the hard <see cref="Winner"/>: the probability that model B wins, in [0, 1]
@@ -48,14 +48,18 @@ public sealed record PairwiseLabel(string QuestionId, string ModelA, string Mode
     public double? PSecond { get; init; }
 }
 
-/// <summary>The outcome of a pairwise comparison, in terms of the pair's own A and B.</summary>
-public enum PairwiseWinner
+/// <summary>
+/// The outcome of comparing an ordered pair (A, B): the one pair-outcome type. What A is depends on the pair:
+/// for an item or a label, its <c>model_a</c>; for a judge call, the answer shown first; for agreement
+/// statistics, the model that sorts first; for an Arena-Hard game, the game's model A.
+/// </summary>
+public enum PairOutcome
 {
-    /// <summary>Model A's answer is better.</summary>
-    ModelA,
+    /// <summary>A is better.</summary>
+    A,
 
-    /// <summary>Model B's answer is better.</summary>
-    ModelB,
+    /// <summary>B is better.</summary>
+    B,
 
     /// <summary>The two are equally good (or equally bad).</summary>
     Tie,
@@ -67,16 +71,16 @@ public enum PairwiseWinner
     InconsistentTie,
 }
 
-/// <summary>Conversions between <see cref="PairwiseWinner"/> and the strings MT-Bench files use.</summary>
-public static class PairwiseWinners
+/// <summary>Conversions between <see cref="PairOutcome"/> and the strings MT-Bench files use.</summary>
+public static class PairOutcomes
 {
-    /// <summary>The MT-Bench spelling: <c>model_a</c>, <c>model_b</c>, <c>tie</c>, <c>tie (inconsistent)</c>.</summary>
-    public static string ToWire(this PairwiseWinner winner) => winner switch
+    /// <summary>The MT-Bench spelling of an item's winner: <c>model_a</c>, <c>model_b</c>, <c>tie</c>, <c>tie (inconsistent)</c>.</summary>
+    public static string ToWire(this PairOutcome winner) => winner switch
     {
-        PairwiseWinner.ModelA => "model_a",
-        PairwiseWinner.ModelB => "model_b",
-        PairwiseWinner.Tie => "tie",
-        PairwiseWinner.InconsistentTie => "tie (inconsistent)",
+        PairOutcome.A => "model_a",
+        PairOutcome.B => "model_b",
+        PairOutcome.Tie => "tie",
+        PairOutcome.InconsistentTie => "tie (inconsistent)",
         _ => throw new ArgumentOutOfRangeException(nameof(winner)),
     };
 
@@ -85,16 +89,34 @@ public static class PairwiseWinners
     /// <see cref="VerdictText.TryParse"/>): the MT-Bench spelling, <c>a</c>/<c>b</c>, <c>1</c>/<c>2</c>/<c>0</c>,
     /// five-level labels; <see langword="null"/> when it is none of them.
     /// </summary>
-    public static PairwiseWinner? TryParse(string? text) => VerdictText.TryParse(text)?.Winner;
+    public static PairOutcome? TryParse(string? text) => VerdictText.TryParse(text)?.Winner;
+
+    /// <summary>A judge call's spelling of the side it chose, by position: <c>first</c>, <c>second</c>, <c>tie</c>.</summary>
+    public static string ToPosition(this PairOutcome choice) => choice switch
+    {
+        PairOutcome.A => "first",
+        PairOutcome.B => "second",
+        PairOutcome.Tie => "tie",
+        _ => throw new ArgumentOutOfRangeException(nameof(choice), "a single call chooses first, second or tie"),
+    };
+
+    /// <summary>Reads <see cref="ToPosition"/>'s spelling back; <see langword="null"/> for anything else.</summary>
+    public static PairOutcome? FromPosition(string? text) => text switch
+    {
+        "first" => PairOutcome.A,
+        "second" => PairOutcome.B,
+        "tie" => PairOutcome.Tie,
+        _ => null,
+    };
 
     /// <summary>The same outcome seen from the other side: A and B exchange, ties stay.</summary>
-    public static PairwiseWinner Mirror(this PairwiseWinner winner) => winner switch
+    public static PairOutcome Mirror(this PairOutcome winner) => winner switch
     {
-        PairwiseWinner.ModelA => PairwiseWinner.ModelB,
-        PairwiseWinner.ModelB => PairwiseWinner.ModelA,
+        PairOutcome.A => PairOutcome.B,
+        PairOutcome.B => PairOutcome.A,
         _ => winner,
     };
 
     /// <summary>Whether this outcome is a tie of either kind.</summary>
-    public static bool IsTie(this PairwiseWinner winner) => winner is PairwiseWinner.Tie or PairwiseWinner.InconsistentTie;
+    public static bool IsTie(this PairOutcome winner) => winner is PairOutcome.Tie or PairOutcome.InconsistentTie;
 }

@@ -84,9 +84,9 @@ internal static class ChatCall
         // What every outcome of this call shares; an exception leaves it an error.
         var call = new JudgeCall
         {
-            ItemKey = itemKey,
-            JudgeId = judgeId,
-            RubricKey = rubric.Key,
+            Item = itemKey,
+            Judge = judgeId,
+            Rubric = rubric.Key,
             Order = order,
             PromptHash = prompt.Hash,
             Status = VerdictStatus.Error,
@@ -103,7 +103,7 @@ internal static class ChatCall
             call = call with { Error = Describe(ex) };
         }
 
-        return call with { LatencyMs = clock.GetElapsedTime(started).TotalMilliseconds };
+        return call with { LatencyMs = Math.Round(clock.GetElapsedTime(started).TotalMilliseconds, 3) };
     }
 
     private static async Task<JudgeCall> ParseResponseAsync(
@@ -127,8 +127,9 @@ internal static class ChatCall
             Choice = parsed.Choice,
             Feedback = parsed.Feedback,
             Method = parsed.Method,
-            Usage = response.Usage is { } u ? new TokenUsage(u.InputTokenCount, u.OutputTokenCount) : null,
-            ModelId = response.ModelId,
+            InputTokens = response.Usage?.InputTokenCount,
+            OutputTokens = response.Usage?.OutputTokenCount,
+            Model = response.ModelId,
             FinishReason = response.FinishReason?.Value,
             Error = parsed.Problem,
         };
@@ -171,8 +172,9 @@ internal static class ChatCall
             Probabilities = result.Probabilities,
             ExpectedScore = LogitVerdicts.ExpectedScore(rubric, result.Probabilities),
             LabelMass = result.LabelMass,
-            Usage = new TokenUsage(result.PromptTokens, generated),
-            ModelId = result.ModelId,
+            InputTokens = result.PromptTokens,
+            OutputTokens = generated,
+            Model = result.ModelId,
         };
     }
 
@@ -216,29 +218,23 @@ public sealed class ChatPairwiseJudge : IPairwiseJudge
     public string Id { get; }
 
     /// <inheritdoc/>
-    public async Task<PairwiseJudgment> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
+    public async Task<PairwiseVerdict> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
     {
         var rubric = _rubrics.For(item);
         var prompt = PromptRenderer.Render(rubric, item);
         var call = await ChatCall.RunAsync(_client, Id, rubric, item.Key, item.Order.ToString(), prompt, _options, cancellationToken).ConfigureAwait(false);
-        PairwiseWinner? winner = call.Choice switch
+        return new PairwiseVerdict
         {
-            PairwiseChoice.First => PairwiseWinner.ModelA,
-            PairwiseChoice.Second => PairwiseWinner.ModelB,
-            PairwiseChoice.Tie => PairwiseWinner.Tie,
-            _ => null,
-        };
-        return new PairwiseJudgment
-        {
-            ItemKey = item.Key,
+            Item = item.Key,
             QuestionId = item.Question.Id,
             Turn = item.Turn,
             ModelA = item.ModelA,
             ModelB = item.ModelB,
-            Winner = winner,
+            // The item as shown: its model A is the answer shown first.
+            Winner = call.Status == VerdictStatus.Parsed ? call.Choice : null,
             Status = call.Status,
-            JudgeId = Id,
-            RubricKey = rubric.Key,
+            Judge = Id,
+            Rubric = rubric.Key,
             Calls = [call],
             Error = call.Error,
         };
@@ -269,21 +265,21 @@ public sealed class ChatAbsoluteJudge : IAbsoluteJudge
     public string Id { get; }
 
     /// <inheritdoc/>
-    public async Task<AbsoluteJudgment> GradeAsync(AbsoluteItem item, CancellationToken cancellationToken = default)
+    public async Task<AbsoluteVerdict> GradeAsync(AbsoluteItem item, CancellationToken cancellationToken = default)
     {
         var rubric = _rubrics.For(item);
         var prompt = PromptRenderer.Render(rubric, item);
         var call = await ChatCall.RunAsync(_client, Id, rubric, item.Key, "single", prompt, _options, cancellationToken).ConfigureAwait(false);
-        return new AbsoluteJudgment
+        return new AbsoluteVerdict
         {
-            ItemKey = item.Key,
+            Item = item.Key,
             QuestionId = item.Question.Id,
             Turn = item.Turn,
             Model = item.Answer.ModelId,
             Score = call.Status == VerdictStatus.Parsed ? call.Score : null,
             Status = call.Status,
-            JudgeId = Id,
-            RubricKey = rubric.Key,
+            Judge = Id,
+            Rubric = rubric.Key,
             Calls = [call],
             Error = call.Error,
         };
@@ -340,7 +336,7 @@ public sealed class PositionSwapJudge : IPairwiseJudge
     public string Id => _inner.Id;
 
     /// <inheritdoc/>
-    public async Task<PairwiseJudgment> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
+    public async Task<PairwiseVerdict> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
     {
         var swapFirst = SeededCoin(_options.Seed, item.Key);
         switch (_options.Mode)
@@ -358,11 +354,11 @@ public sealed class PositionSwapJudge : IPairwiseJudge
         var results = await Task.WhenAll(firstTask, secondTask).ConfigureAwait(false);
         var ab = swapFirst ? results[1] : results[0];
         var ba = swapFirst ? Unswap(results[0], item) : Unswap(results[1], item);
-        return BothOrders.Combine(ab with { ItemKey = item.Key, ModelA = item.ModelA, ModelB = item.ModelB }, ba, _options.OnDisagreement);
+        return BothOrders.Combine(ab with { Item = item.Key, ModelA = item.ModelA, ModelB = item.ModelB }, ba, _options.OnDisagreement);
     }
 
     /// <summary>Maps a judgment of the swapped item back to the original orientation.</summary>
-    private static PairwiseJudgment Unswap(PairwiseJudgment swapped, PairwiseItem original) => swapped with
+    private static PairwiseVerdict Unswap(PairwiseVerdict swapped, PairwiseItem original) => swapped with
     {
         ModelA = original.ModelA,
         ModelB = original.ModelB,

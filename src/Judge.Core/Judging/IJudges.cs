@@ -13,7 +13,7 @@ public interface IPairwiseJudge
     /// Judges one item. Judge failures are returned as a judgment with <see cref="VerdictStatus.Error"/>,
     /// not thrown; only cancellation and bugs throw.
     /// </summary>
-    Task<PairwiseJudgment> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default);
+    Task<PairwiseVerdict> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default);
 }
 
 /// <summary>Grades single answers. Implementations are safe for concurrent use.</summary>
@@ -23,5 +23,5 @@ public interface IAbsoluteJudge
     string Id { get; }
 
     /// <summary>Grades one item; failures are returned as a judgment with <see cref="VerdictStatus.Error"/>, not thrown.</summary>
-    Task<AbsoluteJudgment> GradeAsync(AbsoluteItem item, CancellationToken cancellationToken = default);
+    Task<AbsoluteVerdict> GradeAsync(AbsoluteItem item, CancellationToken cancellationToken = default);
 }

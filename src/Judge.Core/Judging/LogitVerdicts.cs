@@ -1,4 +1,5 @@
 using System.Globalization;
+using Judge.Data;
 using Judge.Prompts;
 using Judge.Rubrics;
 using Judge.Verdicts;
@@ -71,7 +72,7 @@ public static class LogitVerdicts
         if (rubric.Mode == RubricMode.Pairwise)
         {
             var meaning = rubric.Output.Labels.First(l => string.Equals(l.Key, result.Verdict, StringComparison.Ordinal)).Value;
-            var choice = meaning switch { "a" => PairwiseChoice.First, "b" => PairwiseChoice.Second, _ => PairwiseChoice.Tie };
+            var choice = meaning switch { "a" => PairOutcome.A, "b" => PairOutcome.B, _ => PairOutcome.Tie };
             return new ParsedVerdict(VerdictStatus.Parsed, result.Verdict, Choice: choice, Method: "logits");
         }
 

@@ -62,18 +62,18 @@ public sealed class RecordedPairwiseJudge : IPairwiseJudge
     public bool Has(PairwiseItem item) => _verdicts.ContainsKey(Key(item.Question.Id, item.Turn, item.ModelA, item.ModelB));
 
     /// <inheritdoc/>
-    public Task<PairwiseJudgment> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
+    public Task<PairwiseVerdict> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
     {
-        var judgment = new PairwiseJudgment
+        var judgment = new PairwiseVerdict
         {
-            ItemKey = item.Key,
+            Item = item.Key,
             QuestionId = item.Question.Id,
             Turn = item.Turn,
             ModelA = item.ModelA,
             ModelB = item.ModelB,
             Status = VerdictStatus.Error,
-            JudgeId = Id,
-            RubricKey = $"recorded:{_label}",
+            Judge = Id,
+            Rubric = $"recorded:{_label}",
             Error = "no recorded verdict for this pair",
         };
         if (_verdicts.TryGetValue(Key(item.Question.Id, item.Turn, item.ModelA, item.ModelB), out var recorded))
@@ -84,7 +84,7 @@ public sealed class RecordedPairwiseJudge : IPairwiseJudge
                 Status = VerdictStatus.Parsed,
                 Winner = winner,
                 // The file combined both orders: an inconsistent tie is a flip, anything else agreed.
-                Flipped = winner == PairwiseWinner.InconsistentTie,
+                Flipped = winner == PairOutcome.InconsistentTie,
                 Error = null,
             };
         }
@@ -112,7 +112,7 @@ public sealed class ReplayChatClient : IChatClient
     {
         _path = path;
         _outputs = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var call in JudgmentsReader.Read(path).OfType<CallRecord>())
+        foreach (var call in JudgmentsReader.Read(path).OfType<JudgeCall>())
         {
             if (call.RawOutput is not null)
             {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Judge.Data;
 using Judge.Prompts;
 using Judge.Rubrics;
 using Judge.Verdicts;
@@ -20,7 +21,7 @@ public sealed record ParsedVerdict(
     VerdictStatus Status,
     string? Verdict = null,
     double? Score = null,
-    PairwiseChoice? Choice = null,
+    PairOutcome? Choice = null,
     string? Feedback = null,
     string? Method = null,
     string? Problem = null);
@@ -84,7 +85,7 @@ public static partial class VerdictParser
             var meaning = label.Value ?? (string.Equals(verdict, "tie", StringComparison.OrdinalIgnoreCase) ? "tie" : null);
             if (meaning is not null)
             {
-                var choice = meaning switch { "a" => PairwiseChoice.First, "b" => PairwiseChoice.Second, _ => PairwiseChoice.Tie };
+                var choice = meaning switch { "a" => PairOutcome.A, "b" => PairOutcome.B, _ => PairOutcome.Tie };
                 return new ParsedVerdict(VerdictStatus.Parsed, verdict, Choice: choice, Feedback: feedback, Method: method);
             }
 

@@ -120,7 +120,7 @@ public sealed record ItemStability(string Judge, string Item, IReadOnlyList<stri
 public sealed record RunCost(int Calls, long InputTokens, long OutputTokens, int PricedCalls, decimal Usd)
 {
     /// <summary>Adds up the call records.</summary>
-    public static RunCost Of(IEnumerable<CallRecord> calls)
+    public static RunCost Of(IEnumerable<JudgeCall> calls)
     {
         ArgumentNullException.ThrowIfNull(calls);
         int n = 0, priced = 0;
@@ -177,7 +177,7 @@ public sealed record RunAnalysis
     public (int BothOrders, int Flipped) Flips { get; init; }
 
     /// <summary>Pairwise: verdicts per winner, over all judges.</summary>
-    public IReadOnlyDictionary<PairwiseWinner, int> Winners { get; init; } = new Dictionary<PairwiseWinner, int>();
+    public IReadOnlyDictionary<PairOutcome, int> Winners { get; init; } = new Dictionary<PairOutcome, int>();
 
     /// <summary>Item stability across repeats; empty without repeats.</summary>
     public IReadOnlyList<ItemStability> Stability { get; init; } = [];
@@ -237,7 +237,7 @@ public sealed record RunAnalysis
         ArgumentNullException.ThrowIfNull(records);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(thresholds);
-        var verdicts = records.Where(r => r is not CallRecord).ToList();
+        var verdicts = records.Where(r => r is not JudgeCall).ToList();
         var judgments = verdicts.GroupBy(r => r.Judge, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var errors = verdicts.GroupBy(r => r.Judge, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(r => StatusOf(r) == VerdictStatus.Error), StringComparer.Ordinal);
         var byStatus = verdicts.GroupBy(StatusOf).ToDictionary(g => g.Key, g => g.Count());
@@ -249,11 +249,11 @@ public sealed record RunAnalysis
         var winRates = new List<WinRateAggregate>();
         var stability = new List<ItemStability>();
         (int Both, int Flipped) flips = (0, 0);
-        var winners = new Dictionary<PairwiseWinner, int>();
+        var winners = new Dictionary<PairOutcome, int>();
 
         if (mode == RunMode.Grade)
         {
-            var absolute = records.OfType<AbsoluteRecord>().ToList();
+            var absolute = records.OfType<AbsoluteVerdict>().ToList();
             foreach (var group in absolute.GroupBy(r => (r.Judge, Rubric: RubricGroup(r, namedRubrics), r.Model))
                 .OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Rubric, StringComparer.Ordinal).ThenBy(g => g.Key.Model, StringComparer.Ordinal))
             {
@@ -304,11 +304,11 @@ public sealed record RunAnalysis
         }
         else
         {
-            var pairwise = records.OfType<PairwiseRecord>().ToList();
+            var pairwise = records.OfType<PairwiseVerdict>().ToList();
             flips = (pairwise.Count(r => r.Flipped is not null), pairwise.Count(r => r.Flipped == true));
             foreach (var r in pairwise)
             {
-                if (PairwiseWinners.TryParse(r.Winner) is { } w)
+                if (r.Winner is { } w)
                 {
                     winners[w] = winners.GetValueOrDefault(w) + 1;
                 }
@@ -341,7 +341,7 @@ public sealed record RunAnalysis
             {
                 foreach (var item in pairwise.GroupBy(r => (r.Judge, r.Rubric, r.Item)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Item, StringComparer.Ordinal))
                 {
-                    var labels = item.OrderBy(r => r.Repeat ?? 0).Select(r => r.Winner ?? r.Status.ToWire()).ToList();
+                    var labels = item.OrderBy(r => r.Repeat ?? 0).Select(r => r.Winner?.ToWire() ?? r.Status.ToWire()).ToList();
                     var pairs = 0;
                     var differ = 0;
                     for (var i = 0; i < labels.Count; i++)
@@ -369,7 +369,7 @@ public sealed record RunAnalysis
             Flips = flips,
             Winners = winners,
             Stability = stability,
-            Cost = RunCost.Of(records.OfType<CallRecord>()),
+            Cost = RunCost.Of(records.OfType<JudgeCall>()),
         };
         return analysis with
         {
@@ -381,16 +381,16 @@ public sealed record RunAnalysis
     /// <summary>The status of a verdict record.</summary>
     public static VerdictStatus StatusOf(JudgmentRecord record) => record switch
     {
-        PairwiseRecord p => p.Status,
-        AbsoluteRecord a => a.Status,
-        CallRecord c => c.Status,
+        PairwiseVerdict p => p.Status,
+        AbsoluteVerdict a => a.Status,
+        JudgeCall c => c.Status,
         _ => throw new ArgumentOutOfRangeException(nameof(record)),
     };
 
     /// <summary>Why an item has no verdict in any repeat: the status of its first repeat.</summary>
     private static VerdictStatus Reason(IEnumerable<JudgmentRecord> repeats) => StatusOf(repeats.OrderBy(r => r.Repeat ?? 0).First());
 
-    private static WinRateAggregate? WinRateOf(string judge, string rubric, string model, string? opponent, IEnumerable<PairwiseRecord> records, int seed, int resamples, double level)
+    private static WinRateAggregate? WinRateOf(string judge, string rubric, string model, string? opponent, IEnumerable<PairwiseVerdict> records, int seed, int resamples, double level)
     {
         var perItem = records.GroupBy(r => r.Item, StringComparer.Ordinal).ToList();
         if (perItem.Count == 0)
@@ -403,7 +403,7 @@ public sealed record RunAnalysis
         var without = new List<VerdictStatus>();
         foreach (var item in perItem)
         {
-            var outcomes = item.Select(r => (Record: r, Winner: PairwiseWinners.TryParse(r.Winner))).Where(o => o.Winner is not null).ToList();
+            var outcomes = item.Select(r => (Record: r, r.Winner)).Where(o => o.Winner is not null).ToList();
             if (outcomes.Count == 0)
             {
                 without.Add(Reason(item));
@@ -415,11 +415,11 @@ public sealed record RunAnalysis
             {
                 switch (winner)
                 {
-                    case PairwiseWinner.ModelA when r.ModelA == model:
-                    case PairwiseWinner.ModelB when r.ModelB == model:
+                    case PairOutcome.A when r.ModelA == model:
+                    case PairOutcome.B when r.ModelB == model:
                         w++;
                         break;
-                    case PairwiseWinner.Tie or PairwiseWinner.InconsistentTie:
+                    case PairOutcome.Tie or PairOutcome.InconsistentTie:
                         t++;
                         break;
                     default:

@@ -93,11 +93,11 @@ public sealed partial class RunEngine
             var options = new GradingRunOptions { Concurrency = config.Options.Concurrency };
             if (pass.Pairs is { } pairs)
             {
-                await GradingRunner.RunAsync(pairs, judges.CreatePairwise(pass.Spec, build).Judge, sink, options, null, cancellationToken).ConfigureAwait(false);
+                await GradingRunner.RunAsync(pairs, judges.CreatePairwise(pass.Spec, build).Judge, sink, options, cancellationToken).ConfigureAwait(false);
             }
             else
             {
-                await GradingRunner.RunAsync(pass.Answers!, judges.CreateAbsolute(pass.Spec, build), sink, options, null, cancellationToken).ConfigureAwait(false);
+                await GradingRunner.RunAsync(pass.Answers!, judges.CreateAbsolute(pass.Spec, build), sink, options, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -130,9 +130,9 @@ public sealed partial class RunEngine
     /// <summary>Turns the collected calls of each judgment into request lines.</summary>
     private sealed class CollectSink(int? repeat, Dictionary<string, byte[]> bodies, SortedDictionary<string, BatchRequestLine> lines, List<string> uncollected) : IJudgmentSink
     {
-        public ValueTask WriteAsync(PairwiseJudgment judgment, CancellationToken cancellationToken = default) => Add(judgment.Calls);
+        public ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default) => Add(judgment.Calls);
 
-        public ValueTask WriteAsync(AbsoluteJudgment judgment, CancellationToken cancellationToken = default) => Add(judgment.Calls);
+        public ValueTask WriteAsync(AbsoluteVerdict judgment, CancellationToken cancellationToken = default) => Add(judgment.Calls);
 
         private ValueTask Add(IReadOnlyList<JudgeCall> calls)
         {
@@ -144,7 +144,7 @@ public sealed partial class RunEngine
             foreach (var call in calls.Where(c => c.RawOutput?.StartsWith(CollectMarker, StringComparison.Ordinal) == true))
             {
                 var hash = call.RawOutput![CollectMarker.Length..];
-                var id = BatchRequestLine.IdOf(call.ItemKey, call.Order, repeat, call.PromptHash);
+                var id = BatchRequestLine.IdOf(call.Item, call.Order, repeat, call.PromptHash);
                 lock (lines)
                 {
                     byte[] body;

@@ -45,7 +45,7 @@ public sealed partial class RunEngine
             foreach (var record in JudgmentsReader.Read(files.Judgments))
             {
                 calls.Add(record);
-                if (record is CallRecord)
+                if (record is JudgeCall)
                 {
                     continue;
                 }
@@ -117,7 +117,7 @@ public sealed partial class RunEngine
         merged.Write(target.Manifest);
 
         var result = Result(config, target, merged, data, plan, new RunProgressSnapshot(0, 0, 0, 0, 0, 0, null, 0m, TimeSpan.Zero));
-        var cost = result.Records.OfType<CallRecord>().Sum(c => c.CostUsd ?? 0m);
+        var cost = result.Records.OfType<JudgeCall>().Sum(c => c.CostUsd ?? 0m);
         return result with { Progress = result.Progress with { EarlierCost = cost } };
     }
 }

@@ -291,7 +291,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                     observer.Note?.Invoke($"recovered: cut {recovered.TruncatedBytes} bytes ({recovered.DroppedLines} lines: a torn last write or calls of an unfinished item) from the end of {files.Judgments}");
                 }
 
-                foreach (var r in recovered.Records.Where(r => r is not CallRecord))
+                foreach (var r in recovered.Records.Where(r => r is not JudgeCall))
                 {
                     done.Add(UnitKey(r.Judge, r.Rubric, r.Item, r.Repeat));
                     done.Add(UnitKey(r.Judge, null, r.Item, r.Repeat));
@@ -349,7 +349,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
             }
         }
 
-        var earlier = File.Exists(files.Judgments) ? JudgmentsReader.Read(files.Judgments).OfType<CallRecord>().Sum(c => c.CostUsd ?? 0m) : 0m;
+        var earlier = File.Exists(files.Judgments) ? JudgmentsReader.Read(files.Judgments).OfType<JudgeCall>().Sum(c => c.CostUsd ?? 0m) : 0m;
         var progress = new RunProgress(total, _time, earlier);
         progress.Changed += s => observer.Progress?.Invoke(s);
         observer.Progress?.Invoke(progress.Snapshot());
@@ -370,12 +370,12 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                     {
                         observer.Note?.Invoke(note);
                     }
-                    await GradingRunner.RunAsync(pairs, built.Judge, sink, options, null, cancellationToken).ConfigureAwait(false);
+                    await GradingRunner.RunAsync(pairs, built.Judge, sink, options, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
                     var judge = judges.CreateAbsolute(pass.Spec, build);
-                    await GradingRunner.RunAsync(pass.Answers!, judge, sink, options, null, cancellationToken).ConfigureAwait(false);
+                    await GradingRunner.RunAsync(pass.Answers!, judge, sink, options, cancellationToken).ConfigureAwait(false);
                 }
             }
         }
@@ -505,7 +505,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         }
 
         var human = VerdictImport.ReadLabels(path, config.Data.HumanPairwiseLayout);
-        var firstRepeat = records.OfType<PairwiseRecord>().Where(r => (r.Repeat ?? 1) == 1).ToList();
+        var firstRepeat = records.OfType<PairwiseVerdict>().Where(r => (r.Repeat ?? 1) == 1).ToList();
         var labels = JudgmentsReader.PairwiseLabels(firstRepeat);
         var options = new AgreementOptions
         {
@@ -517,7 +517,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         return AgreementReport.Compute(labels, human, options, path) with
         {
             JudgeItemsWithoutVerdict = firstRepeat.Count(r => r.Winner is null),
-            Orders = OrderAgreement.Compute(firstRepeat, records.OfType<CallRecord>().ToList(), human, options),
+            Orders = OrderAgreement.Compute(firstRepeat, records.OfType<JudgeCall>().ToList(), human, options),
         };
     }
 }
@@ -568,33 +568,33 @@ public sealed record RunPass(string Judge, JudgeSpec Spec, string? Rubric, int? 
 /// </summary>
 internal sealed class RunSink(JudgmentsWriter writer, int? repeat, RunProgress progress, PriceTable? prices, string pricedModel, BatchAnswers? batch = null) : IJudgmentSink
 {
-    public async ValueTask WriteAsync(PairwiseJudgment judgment, CancellationToken cancellationToken = default)
+    public async ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default)
     {
         var calls = judgment.Calls.Select(Record).ToList();
-        JudgmentRecord[] records = [.. calls, PairwiseRecord.From(judgment) with { Repeat = repeat }];
+        JudgmentRecord[] records = [.. calls, judgment with { Repeat = repeat, Calls = calls }];
         await writer.WriteAsync(records, cancellationToken).ConfigureAwait(false);
         progress.Add(judgment.Status, calls);
     }
 
-    public async ValueTask WriteAsync(AbsoluteJudgment judgment, CancellationToken cancellationToken = default)
+    public async ValueTask WriteAsync(AbsoluteVerdict judgment, CancellationToken cancellationToken = default)
     {
         var calls = judgment.Calls.Select(Record).ToList();
-        JudgmentRecord[] records = [.. calls, AbsoluteRecord.From(judgment) with { Repeat = repeat }];
+        JudgmentRecord[] records = [.. calls, judgment with { Repeat = repeat, Calls = calls }];
         await writer.WriteAsync(records, cancellationToken).ConfigureAwait(false);
         progress.Add(judgment.Status, calls);
     }
 
-    private CallRecord Record(JudgeCall call) => CallRecord.From(call) with { Repeat = repeat, CostUsd = Cost(call) };
+    private JudgeCall Record(JudgeCall call) => call with { Repeat = repeat, CostUsd = Cost(call) };
 
     private decimal? Cost(JudgeCall call)
     {
-        if (prices is null || call.Usage is not { } usage)
+        if (prices is null || (call.InputTokens is null && call.OutputTokens is null))
         {
             return null;
         }
 
         // A call its batch answered is priced at the batch price; one that went live, at the live price.
-        var batched = batch?.Answered(BatchRequestLine.IdOf(call.ItemKey, call.Order, repeat, call.PromptHash)) == true;
-        return prices.CostOf(call.ModelId, pricedModel, usage.InputTokens ?? 0, usage.OutputTokens ?? 0, batched);
+        var batched = batch?.Answered(BatchRequestLine.IdOf(call.Item, call.Order, repeat, call.PromptHash)) == true;
+        return prices.CostOf(call.Model, pricedModel, call.InputTokens ?? 0, call.OutputTokens ?? 0, batched);
     }
 }

@@ -21,7 +21,7 @@ internal sealed class RunProgress(int total, TimeProvider time, decimal earlierC
 
     public event Action<RunProgressSnapshot>? Changed;
 
-    public void Add(VerdictStatus status, IReadOnlyList<CallRecord> calls) =>
+    public void Add(VerdictStatus status, IReadOnlyList<JudgeCall> calls) =>
         Add(status == VerdictStatus.Parsed, calls.Count, calls.Sum(c => c.InputTokens ?? 0), calls.Sum(c => c.OutputTokens ?? 0), calls.Any(c => c.CostUsd is not null) ? calls.Sum(c => c.CostUsd ?? 0) : null);
 
     /// <summary>Counts one finished unit of work: whether it gave a verdict, its calls, their tokens, and what its priced calls cost (<see langword="null"/> when none was priced).</summary>

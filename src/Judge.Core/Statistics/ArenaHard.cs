@@ -5,25 +5,6 @@ using Judge.Verdicts;
 
 namespace Judge.Statistics;
 
-/// <summary>A five-level pairwise verdict, as Arena-Hard's judges give it.</summary>
-public enum ArenaOutcome
-{
-    /// <summary>A is much better (A&gt;&gt;B).</summary>
-    StrongA,
-
-    /// <summary>A is better (A&gt;B).</summary>
-    A,
-
-    /// <summary>About the same (A=B).</summary>
-    Tie,
-
-    /// <summary>B is better (B&gt;A).</summary>
-    B,
-
-    /// <summary>B is much better (B&gt;&gt;A).</summary>
-    StrongB,
-}
-
 /// <summary>
 /// One game: one judgment of one presentation order, the input of <see cref="ArenaHard"/>. Arena-Hard
 /// judges each question twice (both orders) and counts each game as its own battle.
@@ -31,9 +12,25 @@ public enum ArenaOutcome
 /// <param name="Question">The question (for information; battles are resampled as games).</param>
 /// <param name="ModelA">The model whose answer the outcome calls A.</param>
 /// <param name="ModelB">The other model.</param>
-/// <param name="Outcome">The verdict.</param>
-public sealed record ArenaBattle(string Question, string ModelA, string ModelB, ArenaOutcome Outcome)
+/// <param name="Outcome">The verdict: A, B or tie (an inconsistent tie counts as a tie).</param>
+public sealed record ArenaBattle(string Question, string ModelA, string ModelB, PairOutcome Outcome)
 {
+    /// <summary>
+    /// Whether the verdict was a strong one (<c>A&gt;&gt;B</c> or <c>B&gt;&gt;A</c>, as Arena-Hard's five-level
+    /// judges give it), which counts <see cref="ArenaHardOptions.StrongWeight"/> times; ignored for a tie.
+    /// </summary>
+    public bool Strong { get; init; }
+
+    /// <summary>The five levels in order, strong A first: the fit's weight and the games' sort order.</summary>
+    internal int Level => (Outcome, Strong) switch
+    {
+        (PairOutcome.A, true) => 0,
+        (PairOutcome.A, false) => 1,
+        (PairOutcome.B, false) => 3,
+        (PairOutcome.B, true) => 4,
+        _ => 2,
+    };
+
     /// <summary>
     /// Optional style features of the game, each the normalised difference (a − b)/(a + b) of a count in
     /// A's and B's answers (0 when both are 0), in <see cref="ArenaHard.StyleNames"/> order; used when
@@ -45,12 +42,7 @@ public sealed record ArenaBattle(string Question, string ModelA, string ModelB, 
     public static ArenaBattle FromLabel(PairwiseLabel label)
     {
         ArgumentNullException.ThrowIfNull(label);
-        return new ArenaBattle(label.QuestionId, label.ModelA, label.ModelB, label.Winner switch
-        {
-            PairwiseWinner.ModelA => ArenaOutcome.A,
-            PairwiseWinner.ModelB => ArenaOutcome.B,
-            _ => ArenaOutcome.Tie,
-        });
+        return new ArenaBattle(label.QuestionId, label.ModelA, label.ModelB, label.Winner.IsTie() ? PairOutcome.Tie : label.Winner);
     }
 }
 
@@ -137,7 +129,7 @@ public static class ArenaHard
     /// <summary>
     /// The games of a Judge judgments file: one per parsed pairwise call, the call's <c>first</c> /
     /// <c>second</c> / <c>tie</c> turned back into the item's models (order <c>AB</c> shows model A
-    /// first, <c>BA</c> model B). A call's <see cref="CallRecord.StrongVerdict"/> (<c>A&gt;&gt;B</c>,
+    /// first, <c>BA</c> model B). A call's <see cref="JudgeCall.StrongVerdict"/> (<c>A&gt;&gt;B</c>,
     /// <c>B&gt;&gt;A</c>, by position, from imported five-level verdicts) makes its game strong; Judge's own
     /// rubrics give A, B or tie. Calls without a verdict are
     /// counted in <paramref name="withoutVerdict"/>, never turned into a game.
@@ -146,11 +138,11 @@ public static class ArenaHard
     /// <param name="calls">The file's call records.</param>
     /// <param name="answers">The answers, for style features (<see cref="ArenaBattle.Style"/>); <see langword="null"/> for none.</param>
     /// <param name="withoutVerdict">Calls without a verdict.</param>
-    public static IReadOnlyList<ArenaBattle> GamesFromCalls(IReadOnlyList<PairwiseRecord> items, IReadOnlyList<CallRecord> calls, AnswerTexts? answers, out int withoutVerdict)
+    public static IReadOnlyList<ArenaBattle> GamesFromCalls(IReadOnlyList<PairwiseVerdict> items, IReadOnlyList<JudgeCall> calls, AnswerTexts? answers, out int withoutVerdict)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(calls);
-        var byItem = new Dictionary<(string, int?), PairwiseRecord>();
+        var byItem = new Dictionary<(string, int?), PairwiseVerdict>();
         foreach (var item in items)
         {
             byItem[(item.Item, item.Repeat)] = item;
@@ -165,21 +157,14 @@ public static class ArenaHard
                 continue;
             }
 
-            if (call.Status != VerdictStatus.Parsed || call.Choice is null)
+            if (call.ChoiceByModel() is not { } outcome)
             {
                 withoutVerdict++;
                 continue;
             }
 
-            var firstIsA = call.Order == "AB";
-            var strong = call.StrongVerdict is "A>>B" or "B>>A";
-            var outcome = call.Choice switch
-            {
-                "first" => firstIsA ? (strong ? ArenaOutcome.StrongA : ArenaOutcome.A) : (strong ? ArenaOutcome.StrongB : ArenaOutcome.B),
-                "second" => firstIsA ? (strong ? ArenaOutcome.StrongB : ArenaOutcome.B) : (strong ? ArenaOutcome.StrongA : ArenaOutcome.A),
-                _ => ArenaOutcome.Tie,
-            };
-            games.Add(WithStyle(new ArenaBattle(AnswerTexts.InstructionId(item.QuestionId, item.Turn), item.ModelA, item.ModelB, outcome), answers, item.QuestionId, item.Turn));
+            var strong = !outcome.IsTie() && call.StrongVerdict is "A>>B" or "B>>A";
+            games.Add(WithStyle(new ArenaBattle(AnswerTexts.InstructionId(item.QuestionId, item.Turn), item.ModelA, item.ModelB, outcome) { Strong = strong }, answers, item.QuestionId, item.Turn));
         }
 
         return games;
@@ -210,7 +195,7 @@ public static class ArenaHard
 
         var selfBattles = battles.Count(b => string.Equals(b.ModelA, b.ModelB, StringComparison.Ordinal));
         var games = battles.Where(b => !string.Equals(b.ModelA, b.ModelB, StringComparison.Ordinal))
-            .OrderBy(b => b.Question, StringComparer.Ordinal).ThenBy(b => b.ModelA, StringComparer.Ordinal).ThenBy(b => b.ModelB, StringComparer.Ordinal).ThenBy(b => b.Outcome)
+            .OrderBy(b => b.Question, StringComparer.Ordinal).ThenBy(b => b.ModelA, StringComparer.Ordinal).ThenBy(b => b.ModelB, StringComparer.Ordinal).ThenBy(b => b.Level)
             .ThenBy(b => b.Style is null ? string.Empty : string.Join(",", b.Style.Select(v => v.ToString("R", System.Globalization.CultureInfo.InvariantCulture))), StringComparer.Ordinal)
             .ToList();
         if (!games.Any(g => g.ModelA == options.Baseline || g.ModelB == options.Baseline))
@@ -219,7 +204,7 @@ public static class ArenaHard
         }
 
         // Only the baseline's component of the comparison graph can be anchored.
-        var graph = Ratings.Graph(games.Select(g => new PairwiseLabel(g.Question, g.ModelA, g.ModelB, PairwiseWinner.Tie, string.Empty, 1)).ToList());
+        var graph = Ratings.Graph(games.Select(g => new PairwiseLabel(g.Question, g.ModelA, g.ModelB, PairOutcome.Tie, string.Empty, 1)).ToList());
         var connected = graph.Components.First(c => c.Contains(options.Baseline)).ToHashSet(StringComparer.Ordinal);
         var notConnected = graph.Components.SelectMany(c => c).Where(m => !connected.Contains(m)).Order(StringComparer.Ordinal).ToArray();
         games = games.Where(g => connected.Contains(g.ModelA)).ToList();
@@ -266,12 +251,12 @@ public static class ArenaHard
             }
 
             x[i] = row;
-            (y[i], w[i]) = g.Outcome switch
+            (y[i], w[i]) = g.Level switch
             {
-                ArenaOutcome.StrongA => (1.0, options.StrongWeight),
-                ArenaOutcome.A => (1.0, 1.0),
-                ArenaOutcome.Tie => (0.5, 1.0),
-                ArenaOutcome.B => (0.0, 1.0),
+                0 => (1.0, options.StrongWeight),
+                1 => (1.0, 1.0),
+                2 => (0.5, 1.0),
+                3 => (0.0, 1.0),
                 _ => (0.0, options.StrongWeight),
             };
         }
@@ -330,7 +315,7 @@ public static class ArenaHard
             style[StyleNames[k]] = beta[models.Length + k];
         }
 
-        return new ArenaHardResult(options.Baseline, scores, notConnected, selfBattles, games.Count(g => g.Outcome is ArenaOutcome.StrongA or ArenaOutcome.StrongB), options.StrongWeight, style, point.Converged);
+        return new ArenaHardResult(options.Baseline, scores, notConnected, selfBattles, games.Count(g => g.Level is 0 or 4), options.StrongWeight, style, point.Converged);
     }
 }
 

@@ -28,7 +28,7 @@ public static class MeanScores
     /// Averages <paramref name="grades"/>; when <paramref name="questions"/> is given, categories come
     /// from it by question id. Rows are in ordinal order of model, then turn, then category.
     /// </summary>
-    public static MeanScoreTable Compute(IEnumerable<AbsoluteJudgment> grades, IEnumerable<Question>? questions = null)
+    public static MeanScoreTable Compute(IEnumerable<AbsoluteVerdict> grades, IEnumerable<Question>? questions = null)
     {
         var categories = questions?.ToDictionary(q => q.Id, q => q.Category, StringComparer.Ordinal);
         var list = grades.ToList();
@@ -40,7 +40,7 @@ public static class MeanScores
         return new MeanScoreTable(overall, byTurn, byCategory);
     }
 
-    private static MeanScore[] Aggregate(List<AbsoluteJudgment> grades, Func<AbsoluteJudgment, (string Model, int? Turn, string? Category)> key) =>
+    private static MeanScore[] Aggregate(List<AbsoluteVerdict> grades, Func<AbsoluteVerdict, (string Model, int? Turn, string? Category)> key) =>
         grades.GroupBy(key)
             .OrderBy(g => g.Key.Model, StringComparer.Ordinal)
             .ThenBy(g => g.Key.Turn)

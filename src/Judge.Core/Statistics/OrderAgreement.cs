@@ -50,13 +50,13 @@ public static class OrderAgreement
     /// <param name="calls">The judge's per-order records (<c>AB</c>, <c>BA</c>).</param>
     /// <param name="reference">Reference votes (human labels, or gold labels).</param>
     /// <param name="options">Rater and turn filters; the interval settings are not used.</param>
-    public static OrderAgreementReport? Compute(IReadOnlyList<PairwiseRecord> items, IReadOnlyList<CallRecord> calls, IReadOnlyList<PairwiseLabel> reference, AgreementOptions options)
+    public static OrderAgreementReport? Compute(IReadOnlyList<PairwiseVerdict> items, IReadOnlyList<JudgeCall> calls, IReadOnlyList<PairwiseLabel> reference, AgreementOptions options)
     {
         ArgumentNullException.ThrowIfNull(items);
         ArgumentNullException.ThrowIfNull(calls);
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(options);
-        var orders = new Dictionary<(string, int?), (CallRecord? Ab, CallRecord? Ba)>();
+        var orders = new Dictionary<(string, int?), (JudgeCall? Ab, JudgeCall? Ba)>();
         foreach (var call in calls)
         {
             if (call.Order is not ("AB" or "BA"))
@@ -69,7 +69,7 @@ public static class OrderAgreement
             orders[key] = call.Order == "AB" ? pair with { Ab = pair.Ab ?? call } : pair with { Ba = pair.Ba ?? call };
         }
 
-        var both = new Dictionary<(string, string, string, int), (Outcome? Ab, Outcome? Ba)>();
+        var both = new Dictionary<(string, string, string, int), (PairOutcome? Ab, PairOutcome? Ba)>();
         var probes = new List<PairwiseLabel>();
         int single = 0, missingAb = 0, missingBa = 0, consistent = 0, bothParsed = 0;
         foreach (var item in items)
@@ -79,7 +79,7 @@ public static class OrderAgreement
                 continue;
             }
 
-            var probe = new PairwiseLabel(item.QuestionId, item.ModelA, item.ModelB, PairwiseWinner.Tie, item.Judge, item.Turn);
+            var probe = new PairwiseLabel(item.QuestionId, item.ModelA, item.ModelB, PairOutcome.Tie, item.Judge, item.Turn);
             if (!options.AcceptsTurn(probe))
             {
                 continue;
@@ -138,11 +138,11 @@ public static class OrderAgreement
         return new OrderAgreementReport(both.Count, single, missingAb, missingBa, Figures(0), Figures(1), new AgreementFigure(consistent, bothParsed, Rate(consistent, bothParsed)));
     }
 
-    private static void Tally(int[,,] counts, int figure, Outcome human, Outcome? a, Outcome? b, bool correct)
+    private static void Tally(int[,,] counts, int figure, PairOutcome human, PairOutcome? a, PairOutcome? b, bool correct)
     {
         counts[0, figure, 1]++;
         counts[0, figure, 0] += correct ? 1 : 0;
-        if (human != Outcome.Tie && a != Outcome.Tie && b != Outcome.Tie)
+        if (human != PairOutcome.Tie && a != PairOutcome.Tie && b != PairOutcome.Tie)
         {
             counts[1, figure, 1]++;
             counts[1, figure, 0] += correct ? 1 : 0;
@@ -151,21 +151,14 @@ public static class OrderAgreement
 
     private static double? Rate(int agree, int total) => total == 0 ? null : (double)agree / total;
 
-    /// <summary>The order's verdict as an <see cref="Outcome"/> of the item's ordinally sorted pair; <see langword="null"/> without a verdict.</summary>
-    private static Outcome? Oriented(PairwiseRecord item, CallRecord call)
+    /// <summary>The order's verdict as an <see cref="PairOutcome"/> of the item's ordinally sorted pair; <see langword="null"/> without a verdict.</summary>
+    private static PairOutcome? Oriented(PairwiseVerdict item, JudgeCall call)
     {
-        if (call.Status != VerdictStatus.Parsed || call.Choice is null)
+        if (call.ChoiceByModel() is not { } winner)
         {
             return null;
         }
 
-        var firstShownIsA = call.Order == "AB";
-        var winner = call.Choice switch
-        {
-            "first" => firstShownIsA ? PairwiseWinner.ModelA : PairwiseWinner.ModelB,
-            "second" => firstShownIsA ? PairwiseWinner.ModelB : PairwiseWinner.ModelA,
-            _ => PairwiseWinner.Tie,
-        };
         return PairwiseAgreement.Normalize(new PairwiseLabel(item.QuestionId, item.ModelA, item.ModelB, winner, item.Judge, item.Turn), out _, out _);
     }
 }

@@ -81,19 +81,6 @@ public static class HumanRaters
     }
 }
 
-/// <summary>A pairwise outcome after orientation is normalised and both kinds of tie are merged.</summary>
-public enum Outcome
-{
-    /// <summary>The model that sorts first (ordinal) won.</summary>
-    First = 0,
-
-    /// <summary>The model that sorts second won.</summary>
-    Second = 1,
-
-    /// <summary>A tie, consistent or not.</summary>
-    Tie = 2,
-}
-
 /// <summary>An agreement count: how many compared votes agreed, out of how many.</summary>
 /// <param name="Agree">Votes that agreed.</param>
 /// <param name="Total">Votes compared.</param>
@@ -117,13 +104,13 @@ public sealed record AgreementCounts(AgreementCount WithTies, AgreementCount Wit
 /// <param name="Human">The human's outcome, oriented the same way.</param>
 /// <param name="HumanRater">Who cast the human vote.</param>
 /// <param name="JudgeInconsistent">Whether the judge's verdict was a "tie (inconsistent)".</param>
-public sealed record MatchedVote(string QuestionId, string FirstModel, string SecondModel, int Turn, Outcome Judge, Outcome Human, string HumanRater, bool JudgeInconsistent)
+public sealed record MatchedVote(string QuestionId, string FirstModel, string SecondModel, int Turn, PairOutcome Judge, PairOutcome Human, string HumanRater, bool JudgeInconsistent)
 {
     /// <summary>Whether the two outcomes are equal (a tie agrees with a tie).</summary>
     public bool Agrees => Judge == Human;
 
     /// <summary>Whether either side said tie.</summary>
-    public bool InvolvesTie => Judge == Outcome.Tie || Human == Outcome.Tie;
+    public bool InvolvesTie => Judge == PairOutcome.Tie || Human == PairOutcome.Tie;
 }
 
 /// <summary>
@@ -136,8 +123,8 @@ public sealed record MatchedVote(string QuestionId, string FirstModel, string Se
 /// </summary>
 public static class PairwiseAgreement
 {
-    /// <summary>The pair's outcome oriented so that <see cref="Outcome.First"/> is the model that sorts first.</summary>
-    public static Outcome Normalize(PairwiseLabel label, out string firstModel, out string secondModel)
+    /// <summary>The pair's outcome oriented so that <see cref="PairOutcome.A"/> is the model that sorts first.</summary>
+    public static PairOutcome Normalize(PairwiseLabel label, out string firstModel, out string secondModel)
     {
         var swapped = string.CompareOrdinal(label.ModelA, label.ModelB) > 0;
         firstModel = swapped ? label.ModelB : label.ModelA;
@@ -145,9 +132,9 @@ public static class PairwiseAgreement
         var winner = swapped ? label.Winner.Mirror() : label.Winner;
         return winner switch
         {
-            PairwiseWinner.ModelA => Outcome.First,
-            PairwiseWinner.ModelB => Outcome.Second,
-            _ => Outcome.Tie,
+            PairOutcome.A => PairOutcome.A,
+            PairOutcome.B => PairOutcome.B,
+            _ => PairOutcome.Tie,
         };
     }
 
@@ -175,7 +162,7 @@ public static class PairwiseAgreement
 
             foreach (var (outcome, rater) in votes)
             {
-                matched.Add(new MatchedVote(j.QuestionId, first, second, j.Turn, judgeOutcome, outcome, rater, j.Winner == PairwiseWinner.InconsistentTie));
+                matched.Add(new MatchedVote(j.QuestionId, first, second, j.Turn, judgeOutcome, outcome, rater, j.Winner == PairOutcome.InconsistentTie));
             }
         }
 
@@ -224,7 +211,7 @@ public static class PairwiseAgreement
                     var same = votes[i].Outcome == votes[k].Outcome;
                     total++;
                     agree += same ? 1 : 0;
-                    if (votes[i].Outcome != Outcome.Tie && votes[k].Outcome != Outcome.Tie)
+                    if (votes[i].Outcome != PairOutcome.Tie && votes[k].Outcome != PairOutcome.Tie)
                     {
                         totalNoTie++;
                         agreeNoTie += same ? 1 : 0;
@@ -236,9 +223,9 @@ public static class PairwiseAgreement
         return new AgreementCounts(new AgreementCount(agree, total), new AgreementCount(agreeNoTie, totalNoTie));
     }
 
-    private static Dictionary<PairKey, List<(Outcome Outcome, string Rater)>> Group(IReadOnlyList<PairwiseLabel> labels, Func<PairwiseLabel, bool> accept)
+    private static Dictionary<PairKey, List<(PairOutcome Outcome, string Rater)>> Group(IReadOnlyList<PairwiseLabel> labels, Func<PairwiseLabel, bool> accept)
     {
-        var groups = new Dictionary<PairKey, List<(Outcome, string)>>();
+        var groups = new Dictionary<PairKey, List<(PairOutcome, string)>>();
         foreach (var label in labels)
         {
             if (!accept(label))

@@ -107,11 +107,11 @@ public static class Ratings
             var c = Get(b.ModelB);
             switch (b.Winner)
             {
-                case PairwiseWinner.ModelA:
+                case PairOutcome.A:
                     a[0]++;
                     c[1]++;
                     break;
-                case PairwiseWinner.ModelB:
+                case PairOutcome.B:
                     c[0]++;
                     a[1]++;
                     break;
@@ -292,8 +292,8 @@ public static class Ratings
             b[i] = index[battles[i].ModelB];
             s[i] = battles[i].Winner switch
             {
-                PairwiseWinner.ModelA => 1,
-                PairwiseWinner.ModelB => 0,
+                PairOutcome.A => 1,
+                PairOutcome.B => 0,
                 _ => 0.5,
             };
         }

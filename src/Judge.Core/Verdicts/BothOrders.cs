@@ -22,7 +22,7 @@ public static class BothOrders
     /// the item without one, with the worse status. Both judgments name winners by the item's models
     /// (not by position); the result takes its key, question and models from <paramref name="ab"/>.
     /// </summary>
-    public static PairwiseJudgment Combine(PairwiseJudgment ab, PairwiseJudgment ba, DisagreementPolicy onDisagreement = DisagreementPolicy.Tie)
+    public static PairwiseVerdict Combine(PairwiseVerdict ab, PairwiseVerdict ba, DisagreementPolicy onDisagreement = DisagreementPolicy.Tie)
     {
         ArgumentNullException.ThrowIfNull(ab);
         ArgumentNullException.ThrowIfNull(ba);
@@ -42,7 +42,7 @@ public static class BothOrders
         }
 
         return onDisagreement == DisagreementPolicy.Tie
-            ? baseline with { Status = VerdictStatus.Parsed, Winner = PairwiseWinner.InconsistentTie, Flipped = true, Error = null }
+            ? baseline with { Status = VerdictStatus.Parsed, Winner = PairOutcome.InconsistentTie, Flipped = true, Error = null }
             : baseline with { Status = VerdictStatus.Dropped, Winner = null, Flipped = true, Error = $"orders disagree: AB {ab.Winner!.Value.ToWire()}, BA {ba.Winner!.Value.ToWire()}" };
     }
 }

@@ -1,27 +1,30 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 using Judge.Data;
 
 namespace Judge.Verdicts;
 
 /// <summary>
-/// One line of a judgments file. Its <c>type</c> field says which: <c>call</c> (one judge call),
-/// <c>pairwise</c> or <c>absolute</c> (one item's verdict). The README documents every field.
+/// One line of a judgments file and the same record in memory: judges return these, the run engine writes them as
+/// they are, and statistics, reports, replay and import read them back. Its <c>type</c> field says which:
+/// <c>call</c> (<see cref="JudgeCall"/>), <c>pairwise</c> (<see cref="PairwiseVerdict"/>) or <c>absolute</c>
+/// (<see cref="AbsoluteVerdict"/>). The README documents every field.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
-[JsonDerivedType(typeof(CallRecord), "call")]
-[JsonDerivedType(typeof(PairwiseRecord), "pairwise")]
-[JsonDerivedType(typeof(AbsoluteRecord), "absolute")]
+[JsonDerivedType(typeof(JudgeCall), "call")]
+[JsonDerivedType(typeof(PairwiseVerdict), "pairwise")]
+[JsonDerivedType(typeof(AbsoluteVerdict), "absolute")]
 public abstract record JudgmentRecord
 {
-    /// <summary>The item key, shared by an item's verdict and its calls.</summary>
+    /// <summary>The item key (<see cref="PairwiseItem.Key"/>, <see cref="AbsoluteItem.Key"/>), shared by an item's verdict and its calls.</summary>
     [JsonPropertyOrder(-3)]
     public required string Item { get; init; }
 
-    /// <summary>The judge id (its spec).</summary>
+    /// <summary>The judge id: its spec, without URL passwords.</summary>
     [JsonPropertyOrder(-2)]
     public required string Judge { get; init; }
 
-    /// <summary>The rubric id and version.</summary>
+    /// <summary>The rubric id and version (<c>pairwise-general@1</c>), or a replayed file's label.</summary>
     [JsonPropertyOrder(-1)]
     public required string Rubric { get; init; }
 
@@ -30,69 +33,89 @@ public abstract record JudgmentRecord
     /// (<see langword="null"/>) for a single judgment, which reads as repeat 0.
     /// </summary>
     public int? Repeat { get; init; }
+
+    /// <summary>What became of the call or the item: whether a verdict was read, and if not, why.</summary>
+    public abstract VerdictStatus Status { get; init; }
 }
 
-/// <summary>One judge call.</summary>
-public sealed record CallRecord : JudgmentRecord
+/// <summary>
+/// One call to a judge model: what was asked (by hash), what came back, and what was read from it. Recorded
+/// whatever the outcome, so a failed or unparsed call is visible in the results.
+/// </summary>
+public sealed record JudgeCall : JudgmentRecord
 {
-    /// <summary><c>AB</c>, <c>BA</c> or <c>single</c>.</summary>
+    /// <summary><c>AB</c>, <c>BA</c>, or <c>single</c> for an absolute grade.</summary>
     public required string Order { get; init; }
 
-    /// <summary>SHA-256 of the messages sent.</summary>
+    /// <summary>The SHA-256 of the rendered messages: equal prompts, equal hashes.</summary>
     public required string PromptHash { get; init; }
 
-    /// <summary>parsed, unparsed, out_of_range or error.</summary>
-    public required VerdictStatus Status { get; init; }
+    /// <summary>Whether a verdict was read: parsed, unparsed, out_of_range or error.</summary>
+    public required override VerdictStatus Status { get; init; }
 
-    /// <summary>The verdict text as matched.</summary>
+    /// <summary>The verdict text as matched (e.g. <c>7</c>, <c>A</c>), also when out of range.</summary>
     public string? Verdict { get; init; }
 
-    /// <summary>The score of a parsed absolute verdict.</summary>
+    /// <summary>The score, for an absolute rubric whose verdict parsed.</summary>
     public double? Score { get; init; }
 
-    /// <summary>first, second or tie, for a parsed pairwise verdict.</summary>
-    public string? Choice { get; init; }
+    /// <summary>
+    /// The side chosen by position, for a pairwise rubric whose verdict parsed: <see cref="PairOutcome.A"/> is the
+    /// answer shown first. Written <c>first</c>, <c>second</c> or <c>tie</c>.
+    /// </summary>
+    [JsonConverter(typeof(PositionJsonConverter))]
+    public PairOutcome? Choice { get; init; }
 
-    /// <summary>How the verdict was read: json or tag.</summary>
+    /// <summary>How the verdict was read: <c>json</c>, <c>tag</c>, <c>replay</c> or <c>logits</c>.</summary>
     public string? Method { get; init; }
 
-    /// <summary>The judge's explanation.</summary>
+    /// <summary>
+    /// The call's choice in terms of its item's models (A is <c>model_a</c>): in the <c>BA</c> order the answer shown
+    /// first is model B's. <see langword="null"/> when the call has no parsed pairwise verdict.
+    /// </summary>
+    public PairOutcome? ChoiceByModel() =>
+        Status == VerdictStatus.Parsed && Choice is { } choice ? (Order == "BA" ? choice.Mirror() : choice) : null;
+
+    /// <summary>The judge's feedback or explanation, where one could be separated from the verdict.</summary>
     public string? Feedback { get; init; }
 
-    /// <summary>The judge's whole output.</summary>
+    /// <summary>What the judge wrote; <see langword="null"/> when the call failed.</summary>
     public string? RawOutput { get; init; }
 
-    /// <summary>Prompt tokens, where reported.</summary>
+    /// <summary>Prompt tokens, where the judge reported them.</summary>
     public long? InputTokens { get; init; }
 
-    /// <summary>Completion tokens, where reported.</summary>
+    /// <summary>Completion tokens, where the judge reported them.</summary>
     public long? OutputTokens { get; init; }
 
-    /// <summary>Wall-clock time of the call.</summary>
+    /// <summary>Wall-clock time of the call in milliseconds, to the microsecond.</summary>
     public double LatencyMs { get; init; }
 
     /// <summary>
-    /// What the call's tokens cost in US dollars at the price table's list price; absent when the judge
-    /// reported no usage or no price is known for its model (a local or replayed judge).
+    /// What the call's tokens cost in US dollars at the price table's price (the batch price for a call a provider
+    /// batch answered); absent when the judge reported no usage or no price is known for its model.
     /// </summary>
     public decimal? CostUsd { get; init; }
 
-    /// <summary>The model that answered.</summary>
+    /// <summary>The model that answered, as the provider named it.</summary>
     public string? Model { get; init; }
 
-    /// <summary>The provider's finish reason.</summary>
+    /// <summary>The provider's finish reason (stop, length, content_filter, …).</summary>
     public string? FinishReason { get; init; }
 
     /// <summary>Why no verdict was read, or why the call failed.</summary>
     public string? Error { get; init; }
 
-    /// <summary>Label probabilities, for a verdict read from logits.</summary>
+    /// <summary>
+    /// For a verdict read from logits (<see cref="Method"/> <c>logits</c>): each allowed label's probability,
+    /// renormalised over the labels. <see langword="null"/> for verdicts read from text.
+    /// </summary>
     public IReadOnlyDictionary<string, double>? Probabilities { get; init; }
 
-    /// <summary>Expected score under <see cref="Probabilities"/>, for an absolute verdict read from logits.</summary>
+    /// <summary>For a verdict read from logits on an absolute rubric: Σ p·score over <see cref="Probabilities"/>.</summary>
     public double? ExpectedScore { get; init; }
 
-    /// <summary>The probability the model put on the labels before renormalising, for a verdict read from logits.</summary>
+    /// <summary>For a verdict read from logits: the probability the model gave the labels at all, before renormalising.</summary>
     public double? LabelMass { get; init; }
 
     /// <summary>
@@ -106,36 +129,18 @@ public sealed record CallRecord : JudgmentRecord
     /// A the answer shown first), as Arena-Hard's judges give it; absent for a three-way verdict.
     /// </summary>
     public string? StrongVerdict { get; init; }
-
-    /// <summary>Builds the record for a call.</summary>
-    public static CallRecord From(JudgeCall call) => new()
-    {
-        Item = call.ItemKey,
-        Judge = call.JudgeId,
-        Rubric = call.RubricKey,
-        Order = call.Order,
-        PromptHash = call.PromptHash,
-        Status = call.Status,
-        Verdict = call.Verdict,
-        Score = call.Score,
-        Choice = call.Choice?.ToString().ToLowerInvariant(),
-        Method = call.Method,
-        Feedback = call.Feedback,
-        RawOutput = call.RawOutput,
-        InputTokens = call.Usage?.InputTokens,
-        OutputTokens = call.Usage?.OutputTokens,
-        LatencyMs = Math.Round(call.LatencyMs, 3),
-        Model = call.ModelId,
-        FinishReason = call.FinishReason,
-        Error = call.Error,
-        Probabilities = call.Probabilities,
-        ExpectedScore = call.ExpectedScore,
-        LabelMass = call.LabelMass,
-    };
 }
 
-/// <summary>The verdict on one pairwise item.</summary>
-public sealed record PairwiseRecord : JudgmentRecord
+/// <summary>The verdict on one item (a pair, or one answer), with the calls that produced it.</summary>
+public abstract record ItemVerdict : JudgmentRecord
+{
+    /// <summary>The calls behind the verdict, in the order written (none for a replay of combined verdicts). On disk they are the call lines before it.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<JudgeCall> Calls { get; init; } = [];
+}
+
+/// <summary>The verdict on one pairwise item (both orders combined), with the calls that produced it.</summary>
+public sealed record PairwiseVerdict : ItemVerdict
 {
     /// <summary>The question id.</summary>
     public required string QuestionId { get; init; }
@@ -143,22 +148,26 @@ public sealed record PairwiseRecord : JudgmentRecord
     /// <summary>The turn compared.</summary>
     public required int Turn { get; init; }
 
-    /// <summary>Model A (as the item was given, not as shown).</summary>
+    /// <summary>Model A of the item as given (not as shown).</summary>
     public required string ModelA { get; init; }
 
-    /// <summary>Model B.</summary>
+    /// <summary>Model B of the item as given.</summary>
     public required string ModelB { get; init; }
 
-    /// <summary>model_a, model_b, tie or "tie (inconsistent)"; null without a verdict.</summary>
-    public string? Winner { get; init; }
+    /// <summary>
+    /// The winner by model when <see cref="Status"/> is <see cref="VerdictStatus.Parsed"/>, otherwise <see langword="null"/>.
+    /// Written <c>model_a</c>, <c>model_b</c>, <c>tie</c> or <c>tie (inconsistent)</c>.
+    /// </summary>
+    [JsonConverter(typeof(WinnerJsonConverter))]
+    public PairOutcome? Winner { get; init; }
 
-    /// <summary>parsed, unparsed, out_of_range, dropped or error.</summary>
-    public required VerdictStatus Status { get; init; }
+    /// <summary>Whether a verdict was obtained: parsed, unparsed, out_of_range, dropped or error.</summary>
+    public required override VerdictStatus Status { get; init; }
 
-    /// <summary>Whether the two orders disagreed; null when not known.</summary>
+    /// <summary>Whether the two orders gave different verdicts; <see langword="null"/> when only one order was judged or a side has no verdict.</summary>
     public bool? Flipped { get; init; }
 
-    /// <summary>Why there is no verdict.</summary>
+    /// <summary>Why there is no verdict, when there is none.</summary>
     public string? Error { get; init; }
 
     /// <summary>
@@ -170,25 +179,13 @@ public sealed record PairwiseRecord : JudgmentRecord
     /// <summary>A five-level verdict by model (<c>A&gt;&gt;B</c> … <c>B&gt;&gt;A</c>, A being model A), for a single verdict that had one; otherwise absent.</summary>
     public string? StrongVerdict { get; init; }
 
-    /// <summary>Builds the record for a judgment.</summary>
-    public static PairwiseRecord From(PairwiseJudgment j) => new()
-    {
-        Item = j.ItemKey,
-        Judge = j.JudgeId,
-        Rubric = j.RubricKey,
-        QuestionId = j.QuestionId,
-        Turn = j.Turn,
-        ModelA = j.ModelA,
-        ModelB = j.ModelB,
-        Winner = j.Winner?.ToWire(),
-        Status = j.Status,
-        Flipped = j.Flipped,
-        Error = j.Error,
-    };
+    /// <summary>The verdict as a label (rater = the judge), for agreement statistics; <see langword="null"/> without a verdict.</summary>
+    public PairwiseLabel? ToLabel() =>
+        Winner is { } winner ? new PairwiseLabel(QuestionId, ModelA, ModelB, winner, Judge, Turn) { PSecond = PSecond } : null;
 }
 
-/// <summary>The grade of one answer.</summary>
-public sealed record AbsoluteRecord : JudgmentRecord
+/// <summary>The grade of one answer, with the calls that produced it.</summary>
+public sealed record AbsoluteVerdict : ItemVerdict
 {
     /// <summary>The question id.</summary>
     public required string QuestionId { get; init; }
@@ -196,31 +193,18 @@ public sealed record AbsoluteRecord : JudgmentRecord
     /// <summary>The turn graded.</summary>
     public required int Turn { get; init; }
 
-    /// <summary>The model graded.</summary>
+    /// <summary>The model whose answer was graded.</summary>
     public required string Model { get; init; }
 
-    /// <summary>The score; null without a verdict.</summary>
+    /// <summary>The score when <see cref="Status"/> is <see cref="VerdictStatus.Parsed"/>, otherwise <see langword="null"/>.</summary>
     public double? Score { get; init; }
 
-    /// <summary>parsed, unparsed, out_of_range or error.</summary>
-    public required VerdictStatus Status { get; init; }
+    /// <summary>Whether a score was obtained: parsed, unparsed, out_of_range or error.</summary>
+    public required override VerdictStatus Status { get; init; }
 
-    /// <summary>Why there is no score.</summary>
+    /// <summary>Why there is no score, when there is none.</summary>
     public string? Error { get; init; }
 
-    /// <summary>Builds the record for a judgment.</summary>
-    public static AbsoluteRecord From(AbsoluteJudgment j) => new()
-    {
-        Item = j.ItemKey,
-        Judge = j.JudgeId,
-        Rubric = j.RubricKey,
-        QuestionId = j.QuestionId,
-        Turn = j.Turn,
-        Model = j.Model,
-        Score = j.Score,
-        Status = j.Status,
-        Error = j.Error,
-    };
 }
 
 /// <summary>Source-generated JSON for judgments files: snake_case, nulls omitted, one line per record.</summary>
@@ -230,3 +214,23 @@ public sealed record AbsoluteRecord : JudgmentRecord
     WriteIndented = false)]
 [JsonSerializable(typeof(JudgmentRecord))]
 public sealed partial class JudgmentJsonContext : JsonSerializerContext;
+
+/// <summary>An item's winner as MT-Bench writes it (<see cref="PairOutcomes.ToWire"/>); reads any spelling <see cref="PairOutcomes.TryParse"/> takes.</summary>
+internal sealed class WinnerJsonConverter : JsonConverter<PairOutcome>
+{
+    public override PairOutcome Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        PairOutcomes.TryParse(reader.TokenType == JsonTokenType.String ? reader.GetString() : null)
+            ?? throw new JsonException("winner must be model_a, model_b, tie or \"tie (inconsistent)\"");
+
+    public override void Write(Utf8JsonWriter writer, PairOutcome value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToWire());
+}
+
+/// <summary>A call's choice by position (<see cref="PairOutcomes.ToPosition"/>): <c>first</c>, <c>second</c> or <c>tie</c>.</summary>
+internal sealed class PositionJsonConverter : JsonConverter<PairOutcome>
+{
+    public override PairOutcome Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        PairOutcomes.FromPosition(reader.TokenType == JsonTokenType.String ? reader.GetString() : null)
+            ?? throw new JsonException("choice must be first, second or tie");
+
+    public override void Write(Utf8JsonWriter writer, PairOutcome value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToPosition());
+}

@@ -8,10 +8,10 @@ namespace Judge.Verdicts;
 public interface IJudgmentSink
 {
     /// <summary>Records a pairwise judgment and its calls.</summary>
-    ValueTask WriteAsync(PairwiseJudgment judgment, CancellationToken cancellationToken = default);
+    ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default);
 
     /// <summary>Records an absolute judgment and its calls.</summary>
-    ValueTask WriteAsync(AbsoluteJudgment judgment, CancellationToken cancellationToken = default);
+    ValueTask WriteAsync(AbsoluteVerdict judgment, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -49,12 +49,12 @@ public sealed class JudgmentsWriter : IJudgmentSink, IAsyncDisposable
     }
 
     /// <inheritdoc/>
-    public ValueTask WriteAsync(PairwiseJudgment judgment, CancellationToken cancellationToken = default) =>
-        WriteRecordsAsync([.. judgment.Calls.Select(CallRecord.From), PairwiseRecord.From(judgment)], cancellationToken);
+    public ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default) =>
+        WriteRecordsAsync([.. judgment.Calls, judgment], cancellationToken);
 
     /// <inheritdoc/>
-    public ValueTask WriteAsync(AbsoluteJudgment judgment, CancellationToken cancellationToken = default) =>
-        WriteRecordsAsync([.. judgment.Calls.Select(CallRecord.From), AbsoluteRecord.From(judgment)], cancellationToken);
+    public ValueTask WriteAsync(AbsoluteVerdict judgment, CancellationToken cancellationToken = default) =>
+        WriteRecordsAsync([.. judgment.Calls, judgment], cancellationToken);
 
     /// <summary>Appends records as one write, flushed; the records of one item stay together.</summary>
     public ValueTask WriteAsync(IReadOnlyList<JudgmentRecord> records, CancellationToken cancellationToken = default) =>
@@ -107,16 +107,39 @@ public static class JudgmentsReader
         return false;
     }
 
-    /// <summary>Reads every record; a malformed line is an <see cref="InputException"/> naming it.</summary>
-    public static List<JudgmentRecord> Read(string path)
+    /// <summary>
+    /// Reads every record in file order, each verdict holding the calls written before it (its
+    /// <see cref="ItemVerdict.Calls"/>); a malformed line is an
+    /// <see cref="InputException"/> naming it.
+    /// </summary>
+    public static List<JudgmentRecord> Read(string path) =>
+        WithCalls(Jsonl.ReadLines(path).Select(l => ParseRecord(path, l.Line, l.Text)));
+
+    /// <summary>
+    /// The records in order, each verdict given the calls that precede it since the previous verdict: how a
+    /// judgments file keeps an item's calls with its verdict.
+    /// </summary>
+    public static List<JudgmentRecord> WithCalls(IEnumerable<JudgmentRecord> records)
     {
-        var records = new List<JudgmentRecord>();
-        foreach (var (line, text) in Jsonl.ReadLines(path))
+        ArgumentNullException.ThrowIfNull(records);
+        var list = new List<JudgmentRecord>();
+        var calls = new List<JudgeCall>();
+        foreach (var record in records)
         {
-            records.Add(ParseRecord(path, line, text));
+            switch (record)
+            {
+                case JudgeCall call:
+                    calls.Add(call);
+                    list.Add(call);
+                    break;
+                case ItemVerdict verdict:
+                    list.Add(verdict with { Calls = calls });
+                    calls = [];
+                    break;
+            }
         }
 
-        return records;
+        return list;
     }
 
     /// <summary>Parses one line of a judgments file; a line that is not a record is an <see cref="InputException"/> naming it.</summary>
@@ -142,10 +165,7 @@ public static class JudgmentsReader
     /// compared with human labels; items without a verdict are left out and counted by the caller.
     /// </summary>
     public static List<PairwiseLabel> PairwiseLabels(IEnumerable<JudgmentRecord> records) =>
-        records.OfType<PairwiseRecord>()
-            .Where(r => r.Winner is not null)
-            .Select(r => new PairwiseLabel(r.QuestionId, r.ModelA, r.ModelB, PairwiseWinners.TryParse(r.Winner)!.Value, r.Judge, r.Turn) { PSecond = r.PSecond })
-            .ToList();
+        records.OfType<PairwiseVerdict>().Select(r => r.ToLabel()).OfType<PairwiseLabel>().ToList();
 }
 
 /// <summary>What <see cref="JudgmentsRecovery.Recover"/> found in a results file left by an interrupted run.</summary>
@@ -165,7 +185,7 @@ public static class JudgmentsRecovery
     /// <summary>Reads <paramref name="path"/>, truncates it after its last complete verdict record, and returns what is kept.</summary>
     public static RecoveredJudgments Recover(string path)
     {
-        var recovered = Jsonl.Recover(path, text => JsonSerializer.Deserialize(text, JudgmentJsonContext.Default.JudgmentRecord), r => r is not CallRecord, badLineEndsFile: false);
-        return new RecoveredJudgments(recovered.Records, recovered.TruncatedBytes, recovered.DroppedLines);
+        var recovered = Jsonl.Recover(path, text => JsonSerializer.Deserialize(text, JudgmentJsonContext.Default.JudgmentRecord), r => r is not JudgeCall, badLineEndsFile: false);
+        return new RecoveredJudgments(JudgmentsReader.WithCalls(recovered.Records), recovered.TruncatedBytes, recovered.DroppedLines);
     }
 }

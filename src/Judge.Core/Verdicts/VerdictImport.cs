@@ -6,8 +6,8 @@ namespace Judge.Verdicts;
 
 /// <summary>
 /// The pairwise verdicts of one file, whatever its format, as Judge's own records: one
-/// <see cref="PairwiseRecord"/> per item (both orders combined) and, where the file had them, one
-/// <see cref="CallRecord"/> per presentation order. Items without a verdict are kept with their status.
+/// <see cref="PairwiseVerdict"/> per item (both orders combined) and, where the file had them, one
+/// <see cref="JudgeCall"/> per presentation order. Items without a verdict are kept with their status.
 /// Immutable once read.
 /// </summary>
 /// <param name="Path">The file read.</param>
@@ -20,9 +20,9 @@ namespace Judge.Verdicts;
 public sealed record ImportedVerdicts(
     string Path,
     string Layout,
-    IReadOnlyList<PairwiseRecord> Items,
-    IReadOnlyList<CallRecord> Calls,
-    IReadOnlyList<AbsoluteRecord> Absolute,
+    IReadOnlyList<PairwiseVerdict> Items,
+    IReadOnlyList<JudgeCall> Calls,
+    IReadOnlyList<AbsoluteVerdict> Absolute,
     int DuplicatesDropped,
     bool IsJudgmentsFile)
 {
@@ -86,7 +86,7 @@ public static class VerdictImport
         if (DataFiles.IsCsv(path))
         {
             var labels = CsvInput.ReadPairwiseLabels(path, columns ?? new CsvColumnMap());
-            var items = labels.Select(l => new PairwiseRecord
+            var items = labels.Select(l => new PairwiseVerdict
             {
                 Item = PairwiseItem.KeyOf(l.QuestionId, l.Turn, l.ModelA, l.ModelB),
                 Judge = l.Rater,
@@ -95,7 +95,7 @@ public static class VerdictImport
                 Turn = l.Turn,
                 ModelA = l.ModelA,
                 ModelB = l.ModelB,
-                Winner = l.Winner.ToWire(),
+                Winner = l.Winner,
                 Status = VerdictStatus.Parsed,
             }).ToArray();
             return new ImportedVerdicts(path, "csv", items, [], [], 0, false);
@@ -108,9 +108,9 @@ public static class VerdictImport
 
     private static ImportedVerdicts ReadJudgments(string path)
     {
-        var items = new List<PairwiseRecord>();
-        var calls = new List<CallRecord>();
-        var absolute = new List<AbsoluteRecord>();
+        var items = new List<PairwiseVerdict>();
+        var calls = new List<JudgeCall>();
+        var absolute = new List<AbsoluteVerdict>();
         var seen = new Dictionary<(string, string, int?, string), (int Line, string Text)>();
         var dropped = 0;
         foreach (var (line, text) in Jsonl.ReadLines(path))
@@ -118,9 +118,9 @@ public static class VerdictImport
             var record = JudgmentsReader.ParseRecord(path, line, text);
             var (order, normalized) = record switch
             {
-                CallRecord c => (c.Order, text),
-                PairwiseRecord p => ("item", JsonSerializer.Serialize<JudgmentRecord>(p, JudgmentJsonContext.Default.JudgmentRecord)),
-                AbsoluteRecord a => ("absolute", JsonSerializer.Serialize<JudgmentRecord>(a, JudgmentJsonContext.Default.JudgmentRecord)),
+                JudgeCall c => (c.Order, text),
+                PairwiseVerdict p => ("item", JsonSerializer.Serialize<JudgmentRecord>(p, JudgmentJsonContext.Default.JudgmentRecord)),
+                AbsoluteVerdict a => ("absolute", JsonSerializer.Serialize<JudgmentRecord>(a, JudgmentJsonContext.Default.JudgmentRecord)),
                 _ => ("other", text),
             };
             var key = (record.Judge, record.Item, record.Repeat, order);
@@ -132,7 +132,7 @@ public static class VerdictImport
                     continue;
                 }
 
-                if (record is not CallRecord)
+                if (record is not JudgeCall)
                 {
                     throw new InputException(path, line, "item", $"item '{record.Item}' of judge '{record.Judge}' has another, different verdict at line {earlier.Line}");
                 }
@@ -144,13 +144,13 @@ public static class VerdictImport
 
             switch (record)
             {
-                case CallRecord c:
+                case JudgeCall c:
                     calls.Add(c);
                     break;
-                case PairwiseRecord p:
+                case PairwiseVerdict p:
                     items.Add(p);
                     break;
-                case AbsoluteRecord a:
+                case AbsoluteVerdict a:
                     absolute.Add(a);
                     break;
             }
@@ -161,11 +161,11 @@ public static class VerdictImport
 
     private static ImportedVerdicts ReadLayout(string path, PairwiseLayout layout, bool strict)
     {
-        var items = new List<PairwiseRecord>();
-        var calls = new List<CallRecord>();
+        var items = new List<PairwiseVerdict>();
+        var calls = new List<JudgeCall>();
         var orders = new Dictionary<string, Group>(StringComparer.Ordinal);
         var groups = new List<Group>();
-        var single = new Dictionary<string, (int Line, PairwiseRecord Record)>(StringComparer.Ordinal);
+        var single = new Dictionary<string, (int Line, PairwiseVerdict Record)>(StringComparer.Ordinal);
         var dropped = 0;
         var index = 0;
         var answers = new Dictionary<(string, string), ModelAnswer>();
@@ -193,7 +193,7 @@ public static class VerdictImport
             var judge = row.Judge();
             var error = row.ErrorText();
             var item = PairwiseItem.KeyOf(qid, turn, a, b);
-            PairwiseRecord Base(string rater) => new()
+            PairwiseVerdict Base(string rater) => new()
             {
                 Item = item,
                 Judge = rater,
@@ -222,7 +222,7 @@ public static class VerdictImport
                     var record = Base(rater) with
                     {
                         Status = verdict.Status,
-                        Winner = verdict.Winner?.ToWire(),
+                        Winner = verdict.Winner,
                         Error = verdict.Error,
                         PSecond = verdict.PSecond,
                         StrongVerdict = verdict.Strong ? verdict.Text!.Value.FiveLevel : null,
@@ -295,12 +295,12 @@ public static class VerdictImport
     private static InputException Conflict(string path, int line, int earlierLine, string judge, string qid, int turn, string a, string b, string? order) =>
         new(path, line, "winner", $"conflicts with line {earlierLine}: both give judge '{judge}''s verdict on question {qid}, turn {turn}, {a} vs {b}{(order is null ? string.Empty : $", order {order}")}, but differently (an exact repeat would be dropped and counted)");
 
-    private static CallRecord ToCall(string item, string judge, PairwiseLayout layout, string order, OrderVerdict v)
+    private static JudgeCall ToCall(string item, string judge, PairwiseLayout layout, string order, OrderVerdict v)
     {
         // The call speaks of positions: first and second as shown.
         var flip = layout.Orientation == VerdictOrientation.Model && order == "BA";
-        var side = v.Winner is { } w ? (flip ? w.Mirror() : w) : (PairwiseWinner?)null;
-        return new CallRecord
+        var side = v.Winner is { } w ? (flip ? w.Mirror() : w) : (PairOutcome?)null;
+        return new JudgeCall
         {
             Item = item,
             Judge = judge,
@@ -309,13 +309,7 @@ public static class VerdictImport
             PromptHash = string.Empty,
             Status = v.Status,
             Verdict = v.Raw,
-            Choice = side switch
-            {
-                PairwiseWinner.ModelA => "first",
-                PairwiseWinner.ModelB => "second",
-                null => null,
-                _ => "tie",
-            },
+            Choice = side is { } s && s.IsTie() ? PairOutcome.Tie : side,
             Method = "import",
             Error = v.Error,
             PSecond = v.PSecond is double p ? (flip ? 1 - p : p) : null,
@@ -323,30 +317,25 @@ public static class VerdictImport
         };
     }
 
-    private static PairwiseRecord Combine(Group group)
+    private static PairwiseVerdict Combine(Group group)
     {
-        PairwiseJudgment Judgment(string order, CallRecord call) => new()
+        PairwiseVerdict Judgment(JudgeCall call) => new()
         {
-            ItemKey = group.Item.Item,
+            Item = group.Item.Item,
             QuestionId = group.Item.QuestionId,
             Turn = group.Item.Turn,
             ModelA = group.Item.ModelA,
             ModelB = group.Item.ModelB,
-            JudgeId = group.Item.Judge,
-            RubricKey = group.Item.Rubric,
+            Judge = group.Item.Judge,
+            Rubric = group.Item.Rubric,
             Status = call.Status,
             Error = call.Error,
-            Winner = call.Choice switch
-            {
-                "first" => order == "AB" ? PairwiseWinner.ModelA : PairwiseWinner.ModelB,
-                "second" => order == "AB" ? PairwiseWinner.ModelB : PairwiseWinner.ModelA,
-                "tie" => PairwiseWinner.Tie,
-                _ => null,
-            },
+            Winner = call.ChoiceByModel(),
+            Calls = [call],
         };
 
-        var ab = group.Orders.TryGetValue("AB", out var abOrder) ? Judgment("AB", abOrder.Call) : null;
-        var ba = group.Orders.TryGetValue("BA", out var baOrder) ? Judgment("BA", baOrder.Call) : null;
+        var ab = group.Orders.TryGetValue("AB", out var abOrder) ? Judgment(abOrder.Call) : null;
+        var ba = group.Orders.TryGetValue("BA", out var baOrder) ? Judgment(baOrder.Call) : null;
         var combined = ab is not null && ba is not null ? BothOrders.Combine(ab, ba) : (ab ?? ba)!;
 
         // Soft verdicts by model: P(model B wins) of each order, averaged.
@@ -361,20 +350,20 @@ public static class VerdictImport
             pB.Add(1 - pBa);
         }
 
-        return PairwiseRecord.From(combined) with { PSecond = pB.Count == 0 || combined.Status != VerdictStatus.Parsed ? null : pB.Average() };
+        return combined with { PSecond = pB.Count == 0 || combined.Status != VerdictStatus.Parsed ? null : pB.Average() };
     }
 
-    private sealed class Group(PairwiseRecord item)
+    private sealed class Group(PairwiseVerdict item)
     {
-        public PairwiseRecord Item { get; } = item;
+        public PairwiseVerdict Item { get; } = item;
 
-        public Dictionary<string, (int Line, CallRecord Call, OrderVerdict Verdict)> Orders { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (int Line, JudgeCall Call, OrderVerdict Verdict)> Orders { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>One verdict as read: its status, winner (in the layout's orientation), soft probability and raw text.</summary>
     private sealed record OrderVerdict(VerdictStatus Status, VerdictText? Text, string? Raw, double? PSecond, string? Error)
     {
-        public PairwiseWinner? Winner => Text?.Winner;
+        public PairOutcome? Winner => Text?.Winner;
 
         public bool Strong => Text?.Strong == true;
     }
@@ -487,7 +476,7 @@ public static class VerdictImport
                     return new OrderVerdict(VerdictStatus.Unparsed, null, null, null, "no verdict (the preference is missing)");
                 }
 
-                var side = soft > 0.5 ? PairwiseWinner.ModelB : soft < 0.5 ? PairwiseWinner.ModelA : PairwiseWinner.Tie;
+                var side = soft > 0.5 ? PairOutcome.B : soft < 0.5 ? PairOutcome.A : PairOutcome.Tie;
                 return new OrderVerdict(VerdictStatus.Parsed, new VerdictText(side, false), null, soft, null);
             }
 

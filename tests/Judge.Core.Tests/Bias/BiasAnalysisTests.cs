@@ -81,9 +81,9 @@ public class BiasAnalysisTests
             new ModelAnswer("4", "a", ["aaaaa"]), new ModelAnswer("4", "b", ["bb"]),
             new ModelAnswer("5", "a", ["aaaaa"]),
         ]);
-        PairwiseLabel L(string q, PairwiseWinner w) => new(q, "a", "b", w, "j", 1);
+        PairwiseLabel L(string q, PairOutcome w) => new(q, "a", "b", w, "j", 1);
 
-        var counts = PositionBias.PrefersLonger([L("1", PairwiseWinner.ModelA), L("2", PairwiseWinner.ModelB), L("3", PairwiseWinner.ModelA), L("4", PairwiseWinner.Tie), L("5", PairwiseWinner.ModelA)], answers);
+        var counts = PositionBias.PrefersLonger([L("1", PairOutcome.A), L("2", PairOutcome.B), L("3", PairOutcome.A), L("4", PairOutcome.Tie), L("5", PairOutcome.A)], answers);
 
         Assert.Equal(new LongerCounts(2, 1, 1, 1), counts);
         Assert.Equal(0.5, counts.Rate);
@@ -92,7 +92,7 @@ public class BiasAnalysisTests
     [Fact]
     public void FromCalls_HandBuiltCalls_CountsPositionsAndFailures()
     {
-        CallRecord C(string order, string status, string? choice) => new() { Item = "i", Judge = "j", Rubric = "r", Order = order, PromptHash = "h", Status = status == "parsed" ? VerdictStatus.Parsed : VerdictStatus.Unparsed, Choice = choice };
+        JudgeCall C(string order, string status, string? choice) => new() { Item = "i", Judge = "j", Rubric = "r", Order = order, PromptHash = "h", Status = status == "parsed" ? VerdictStatus.Parsed : VerdictStatus.Unparsed, Choice = PairOutcomes.FromPosition(choice) };
 
         var counts = PositionBias.FromCalls([C("AB", "parsed", "first"), C("BA", "parsed", "first"), C("AB", "parsed", "second"), C("BA", "parsed", "tie"), C("AB", "unparsed", null), C("single", "parsed", null)]);
 
@@ -109,21 +109,21 @@ public class BiasAnalysisTests
         // human 0), q2 claude vs gpt-4 (judge 1, human 1), q4 gpt-3.5 vs llama (judge tie 0.5, humans
         // 0 and 1 → 0.5 averaged). q3 claude vs vicuna has no openai candidate and is ignored.
         // Judge: (1 + 1 + 0.5) / 3 = 5/6; human: (0 + 1 + 0.5) / 3 = 1/2; gap = 1/3.
-        PairwiseLabel L(string q, string a, string b, PairwiseWinner w, string who) => new(q, a, b, w, who, 1);
+        PairwiseLabel L(string q, string a, string b, PairOutcome w, string who) => new(q, a, b, w, who, 1);
         PairwiseLabel[] judge =
         [
-            L("1", "gpt-4", "vicuna-13b", PairwiseWinner.ModelA, "j"),
-            L("2", "claude-v1", "gpt-4", PairwiseWinner.ModelB, "j"),
-            L("3", "claude-v1", "vicuna-13b", PairwiseWinner.ModelA, "j"),
-            L("4", "gpt-3.5-turbo", "llama-13b", PairwiseWinner.InconsistentTie, "j"),
+            L("1", "gpt-4", "vicuna-13b", PairOutcome.A, "j"),
+            L("2", "claude-v1", "gpt-4", PairOutcome.B, "j"),
+            L("3", "claude-v1", "vicuna-13b", PairOutcome.A, "j"),
+            L("4", "gpt-3.5-turbo", "llama-13b", PairOutcome.InconsistentTie, "j"),
         ];
         PairwiseLabel[] human =
         [
-            L("1", "vicuna-13b", "gpt-4", PairwiseWinner.ModelA, "h1"),
-            L("2", "gpt-4", "claude-v1", PairwiseWinner.ModelA, "h1"),
-            L("3", "claude-v1", "vicuna-13b", PairwiseWinner.ModelB, "h1"),
-            L("4", "gpt-3.5-turbo", "llama-13b", PairwiseWinner.ModelA, "h1"),
-            L("4", "gpt-3.5-turbo", "llama-13b", PairwiseWinner.ModelB, "h2"),
+            L("1", "vicuna-13b", "gpt-4", PairOutcome.A, "h1"),
+            L("2", "gpt-4", "claude-v1", PairOutcome.A, "h1"),
+            L("3", "claude-v1", "vicuna-13b", PairOutcome.B, "h1"),
+            L("4", "gpt-3.5-turbo", "llama-13b", PairOutcome.A, "h1"),
+            L("4", "gpt-3.5-turbo", "llama-13b", PairOutcome.B, "h2"),
         ];
 
         var result = SelfPreference.Compute(judge, human, "openai", new ModelFamilies(), resamples: 200, seed: 1);
@@ -222,16 +222,16 @@ public class BiasAnalysisTests
     [Fact]
     public void VerbosityAnalysis_HandBuilt_CountsPaddedWinsAndTiesSeparately()
     {
-        PairwiseLabel L(string q, string a, string b, PairwiseWinner w) => new(q, a, b, w, "j", 1);
+        PairwiseLabel L(string q, string a, string b, PairOutcome w) => new(q, a, b, w, "j", 1);
 
         var rows = VerbosityAnalysis.Analyze(
         [
-            L("1", "m", "m-padded", PairwiseWinner.ModelB),
-            L("2", "m-padded", "m", PairwiseWinner.ModelA),
-            L("3", "m", "m-padded", PairwiseWinner.ModelA),
-            L("4", "m", "m-padded", PairwiseWinner.Tie),
-            L("5", "m", "m-padded", PairwiseWinner.InconsistentTie),
-            L("6", "m", "n", PairwiseWinner.ModelA),
+            L("1", "m", "m-padded", PairOutcome.B),
+            L("2", "m-padded", "m", PairOutcome.A),
+            L("3", "m", "m-padded", PairOutcome.A),
+            L("4", "m", "m-padded", PairOutcome.Tie),
+            L("5", "m", "m-padded", PairOutcome.InconsistentTie),
+            L("6", "m", "n", PairOutcome.A),
         ]);
 
         Assert.Equal([new VerbosityCounts("m", 5, 2, 1, 1, 1), new VerbosityCounts("all", 5, 2, 1, 1, 1)], rows);
@@ -259,16 +259,16 @@ public class BiasAnalysisTests
 
             foreach (var m in new[] { "long", "other" })
             {
-                PairwiseWinner winner;
+                PairOutcome winner;
                 var u = random.NextDouble();
                 if (judgePrefersLonger && lengths[m] != lengths[Baseline])
                 {
-                    var longer = lengths[m] > lengths[Baseline] ? PairwiseWinner.ModelA : PairwiseWinner.ModelB;
-                    winner = u < 0.9 ? longer : (random.Next(2) == 0 ? PairwiseWinner.ModelA : PairwiseWinner.ModelB);
+                    var longer = lengths[m] > lengths[Baseline] ? PairOutcome.A : PairOutcome.B;
+                    winner = u < 0.9 ? longer : (random.Next(2) == 0 ? PairOutcome.A : PairOutcome.B);
                 }
                 else
                 {
-                    winner = u < 0.1 ? PairwiseWinner.Tie : u < 0.55 ? PairwiseWinner.ModelA : PairwiseWinner.ModelB;
+                    winner = u < 0.1 ? PairOutcome.Tie : u < 0.55 ? PairOutcome.A : PairOutcome.B;
                 }
 
                 // Alternate the orientation so both sides of the file format are exercised.

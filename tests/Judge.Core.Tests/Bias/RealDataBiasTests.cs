@@ -27,7 +27,7 @@ public class RealDataBiasTests
         foreach (var row in result.Models)
         {
             var battles = gpt4.Where(l => (l.ModelA == row.Model && l.ModelB == "gpt-3.5-turbo") || (l.ModelB == row.Model && l.ModelA == "gpt-3.5-turbo")).ToList();
-            var wins = battles.Count(l => (l.Winner == PairwiseWinner.ModelA && l.ModelA == row.Model) || (l.Winner == PairwiseWinner.ModelB && l.ModelB == row.Model));
+            var wins = battles.Count(l => (l.Winner == PairOutcome.A && l.ModelA == row.Model) || (l.Winner == PairOutcome.B && l.ModelB == row.Model));
             var ties = battles.Count(l => l.Winner.IsTie());
             Assert.Equal(80, row.Battles);
             Assert.Equal(ties, row.Ties);

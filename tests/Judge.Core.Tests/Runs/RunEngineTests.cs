@@ -100,7 +100,7 @@ public class RunEngineTests
         });
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new RunEngine(first).RunAsync(config, files, RunStart.New, Library, cancellationToken: stop.Token));
-        var kept = JudgmentsReader.Read(files.Judgments).OfType<AbsoluteRecord>().Count();
+        var kept = JudgmentsReader.Read(files.Judgments).OfType<AbsoluteVerdict>().Count();
         Assert.Equal(5, kept);
         Assert.Null(RunManifest.Read(files.Manifest).FinishedAt);
 
@@ -114,7 +114,7 @@ public class RunEngineTests
         Assert.Equal(5 * CallCost, result.Progress.EarlierCost);
         Assert.Equal(18 * CallCost, result.Progress.TotalCost);
         Assert.Equal(18 * CallCost, result.Analysis.Cost.Usd);
-        Assert.All(result.Records.OfType<CallRecord>(), c => Assert.Equal(CallCost, c.CostUsd));
+        Assert.All(result.Records.OfType<JudgeCall>(), c => Assert.Equal(CallCost, c.CostUsd));
         Assert.Equal(RunOutcome.Passed, result.Outcome);
         Assert.Single(result.Manifest.ResumedAt);
         Assert.NotNull(result.Manifest.FinishedAt);
@@ -135,7 +135,7 @@ public class RunEngineTests
         var again = new ScriptedJudges((_, _) => "[[6]]");
         var result = await new RunEngine(again).RunAsync(config, files, RunStart.Overwrite, Library);
         Assert.Equal(18, again.Calls);
-        Assert.All(result.Records.OfType<AbsoluteRecord>(), r => Assert.Equal(6, r.Score));
+        Assert.All(result.Records.OfType<AbsoluteVerdict>(), r => Assert.Equal(6, r.Score));
     }
 
     [Fact]
@@ -189,9 +189,9 @@ public class RunEngineTests
     [Fact]
     public void WinRate_ItemsWithoutVerdict_AreLeftOutAndCountedBesideTheRate()
     {
-        static PairwiseRecord P(string item, string? winner, VerdictStatus status) => new()
+        static PairwiseVerdict P(string item, string? winner, VerdictStatus status) => new()
         {
-            Item = item, Judge = "j", Rubric = "r@1", QuestionId = item, Turn = 1, ModelA = "a", ModelB = "b", Winner = winner, Status = status,
+            Item = item, Judge = "j", Rubric = "r@1", QuestionId = item, Turn = 1, ModelA = "a", ModelB = "b", Winner = PairOutcomes.TryParse(winner), Status = status,
         };
 
         // a wins 2, ties 1 of the 3 pairs with a verdict: (2 + 0.5) / 3; one unparsed and one error pair are apart.
@@ -223,13 +223,13 @@ public class RunEngineTests
     [Fact]
     public void HumanRaters_NoVoteByTheDefaultRaters_IsAnErrorNamingTheRatersHeld()
     {
-        PairwiseLabel[] human = [new("1", "a", "b", PairwiseWinner.ModelA, "gold", 1), new("2", "a", "b", PairwiseWinner.Tie, "gold-2", 1)];
+        PairwiseLabel[] human = [new("1", "a", "b", PairOutcome.A, "gold", 1), new("2", "a", "b", PairOutcome.Tie, "gold-2", 1)];
 
-        var error = Assert.Throws<InputException>(() => AgreementReport.Compute([new("1", "a", "b", PairwiseWinner.ModelA, "judge", 1)], human, new AgreementOptions(), "labels.jsonl"));
+        var error = Assert.Throws<InputException>(() => AgreementReport.Compute([new("1", "a", "b", PairOutcome.A, "judge", 1)], human, new AgreementOptions(), "labels.jsonl"));
 
         Assert.Contains("raters 'expert*'", error.Message, StringComparison.Ordinal);
         Assert.Contains("gold, gold-2", error.Message, StringComparison.Ordinal);
-        var all = AgreementReport.Compute([new("1", "a", "b", PairwiseWinner.ModelA, "judge", 1)], human, new AgreementOptions { HumanRaterPrefix = HumanRaters.Parse("all") });
+        var all = AgreementReport.Compute([new("1", "a", "b", PairOutcome.A, "judge", 1)], human, new AgreementOptions { HumanRaterPrefix = HumanRaters.Parse("all") });
         Assert.Equal(1, all.WithTies.Total);
         Assert.Equal(1, all.WithTies.Agree);
     }

@@ -10,7 +10,7 @@ namespace Judge.Core.Tests.Statistics;
 /// <summary>Arena-Hard-style scores: anchored Bradley-Terry recovered from known strengths, strong weights, ties, graph and order.</summary>
 public class ArenaHardTests
 {
-    private static ArenaBattle Game(string a, string b, ArenaOutcome o, string q = "q") => new(q, a, b, o);
+    private static ArenaBattle Game(string a, string b, PairOutcome o, string q = "q", bool strong = false) => new(q, a, b, o) { Strong = strong };
 
     [Fact]
     public void Compute_GamesFromKnownStrengths_RecoversAnchoredStrengths()
@@ -32,8 +32,8 @@ public class ArenaHardTests
             }
 
             var p = 1 / (1 + Math.Exp(truth[b] - truth[a]));
-            games.Add(Game(a, b, random.NextDouble() < p ? ArenaOutcome.A : ArenaOutcome.B, $"q{i}"));
-            games.Add(Game(b, a, random.NextDouble() < 1 - p ? ArenaOutcome.A : ArenaOutcome.B, $"q{i}"));
+            games.Add(Game(a, b, random.NextDouble() < p ? PairOutcome.A : PairOutcome.B, $"q{i}"));
+            games.Add(Game(b, a, random.NextDouble() < 1 - p ? PairOutcome.A : PairOutcome.B, $"q{i}"));
         }
 
         var result = ArenaHard.Compute(games, new ArenaHardOptions { Baseline = "base", Rounds = 30, Seed = 1 });
@@ -62,8 +62,8 @@ public class ArenaHardTests
         // Two models. Games: x>>base, base>x. Strong counts 3: odds 3:1, score σ(ln 3) = 0.75; with
         // weight 1 it is one win each, 0.5. A tie is half a win for each side: x>base, tie → 1.5 : 0.5
         // = 3, score 0.75 again.
-        ArenaBattle[] strong = [Game("x", "base", ArenaOutcome.StrongA), Game("base", "x", ArenaOutcome.A)];
-        ArenaBattle[] tie = [Game("x", "base", ArenaOutcome.A), Game("base", "x", ArenaOutcome.Tie)];
+        ArenaBattle[] strong = [Game("x", "base", PairOutcome.A, strong: true), Game("base", "x", PairOutcome.A)];
+        ArenaBattle[] tie = [Game("x", "base", PairOutcome.A), Game("base", "x", PairOutcome.Tie)];
 
         double Score(ArenaBattle[] games, double weight) =>
             ArenaHard.Compute(games, new ArenaHardOptions { Baseline = "base", StrongWeight = weight, Rounds = 0 }).Models.Single(m => m.Model == "x").Score;
@@ -79,9 +79,9 @@ public class ArenaHardTests
     {
         ArenaBattle[] games =
         [
-            Game("a", "base", ArenaOutcome.A, "1"), Game("base", "a", ArenaOutcome.A, "2"), Game("a", "base", ArenaOutcome.Tie, "3"),
-            Game("a", "a", ArenaOutcome.A, "4"),
-            Game("c", "d", ArenaOutcome.A, "5"), Game("d", "c", ArenaOutcome.B, "6"),
+            Game("a", "base", PairOutcome.A, "1"), Game("base", "a", PairOutcome.A, "2"), Game("a", "base", PairOutcome.Tie, "3"),
+            Game("a", "a", PairOutcome.A, "4"),
+            Game("c", "d", PairOutcome.A, "5"), Game("d", "c", PairOutcome.B, "6"),
         ];
 
         var result = ArenaHard.Compute(games, new ArenaHardOptions { Baseline = "base", Rounds = 50 });
@@ -99,14 +99,14 @@ public class ArenaHardTests
     {
         // Item gpt|claude: AB call chose first (gpt), BA call chose first too (claude shown first), so
         // the two games disagree; an unparsed call is counted, not a game.
-        var item = new PairwiseRecord { Item = "q1/t1/gpt|claude", Judge = "j", Rubric = "r", QuestionId = "1", Turn = 1, ModelA = "gpt", ModelB = "claude", Status = VerdictStatus.Parsed, Winner = "tie (inconsistent)" };
-        CallRecord Call(string order, string? choice, VerdictStatus status) => new() { Item = item.Item, Judge = "j", Rubric = "r", Order = order, PromptHash = "h", Status = status, Choice = choice };
+        var item = new PairwiseVerdict { Item = "q1/t1/gpt|claude", Judge = "j", Rubric = "r", QuestionId = "1", Turn = 1, ModelA = "gpt", ModelB = "claude", Status = VerdictStatus.Parsed, Winner = PairOutcome.InconsistentTie };
+        JudgeCall Call(string order, string? choice, VerdictStatus status) => new() { Item = item.Item, Judge = "j", Rubric = "r", Order = order, PromptHash = "h", Status = status, Choice = PairOutcomes.FromPosition(choice) };
 
         var games = ArenaHard.GamesFromCalls([item], [Call("AB", "first", VerdictStatus.Parsed), Call("BA", "first", VerdictStatus.Parsed), Call("BA", null, VerdictStatus.Unparsed)], null, out var withoutVerdict);
 
         Assert.Equal(2, games.Count);
-        Assert.Equal(new ArenaBattle("1/t1", "gpt", "claude", ArenaOutcome.A), games[0]);
-        Assert.Equal(new ArenaBattle("1/t1", "gpt", "claude", ArenaOutcome.B), games[1]);
+        Assert.Equal(new ArenaBattle("1/t1", "gpt", "claude", PairOutcome.A), games[0]);
+        Assert.Equal(new ArenaBattle("1/t1", "gpt", "claude", PairOutcome.B), games[1]);
         Assert.Equal(1, withoutVerdict);
     }
 }

@@ -123,7 +123,7 @@ public class ClusterBootstrapCoverageTests
         var random = new Random(5);
         var judge = new List<PairwiseLabel>();
         var human = new List<PairwiseLabel>();
-        var winners = new[] { PairwiseWinner.ModelA, PairwiseWinner.ModelB, PairwiseWinner.Tie };
+        var winners = new[] { PairOutcome.A, PairOutcome.B, PairOutcome.Tie };
         for (var q = 0; q < 120; q++)
         {
             var id = $"q{q}";
@@ -153,8 +153,8 @@ public class ClusterBootstrapCoverageTests
     public void AgreementReport_TwoOfTwo_IntervalFlaggedAsTooFewClusters()
     {
         // 2/2 agreement: every resample agrees, so the percentile interval is [1, 1]; it is flagged.
-        var judge = new List<PairwiseLabel> { new("1", "a", "b", PairwiseWinner.ModelA, "judge", 1), new("2", "a", "b", PairwiseWinner.ModelB, "judge", 1) };
-        var human = new List<PairwiseLabel> { new("1", "a", "b", PairwiseWinner.ModelA, "expert_0", 1), new("2", "a", "b", PairwiseWinner.ModelB, "expert_0", 1) };
+        var judge = new List<PairwiseLabel> { new("1", "a", "b", PairOutcome.A, "judge", 1), new("2", "a", "b", PairOutcome.B, "judge", 1) };
+        var human = new List<PairwiseLabel> { new("1", "a", "b", PairOutcome.A, "expert_0", 1), new("2", "a", "b", PairOutcome.B, "expert_0", 1) };
 
         var report = AgreementReport.Compute(judge, human, new AgreementOptions { BootstrapResamples = 100 });
 

@@ -159,7 +159,7 @@ public class HandDerivedTests
         // x beats y; x ties y; z beats y; x beats z.
         // x: 2 wins, 0 losses, 1 tie → 2/3, with ties half (2 + 0.5)/3.
         // y: 0 wins, 2 losses, 1 tie. z: 1 win, 1 loss.
-        var rates = Ratings.WinRates([Battle("x", "y", PairwiseWinner.ModelA), Battle("x", "y", PairwiseWinner.Tie), Battle("y", "z", PairwiseWinner.ModelB), Battle("x", "z", PairwiseWinner.ModelA)]);
+        var rates = Ratings.WinRates([Battle("x", "y", PairOutcome.A), Battle("x", "y", PairOutcome.Tie), Battle("y", "z", PairOutcome.B), Battle("x", "z", PairOutcome.A)]);
 
         Assert.Equal(new WinRate("x", 2, 0, 1), rates[0]);
         Assert.Equal(new WinRate("y", 0, 2, 1), rates[1]);
@@ -173,8 +173,8 @@ public class HandDerivedTests
         // Two models: the MLE satisfies p_a / (p_a + p_b) = a's share of points.
         // 3 wins, 1 loss: p_a / p_b = 3; geometric mean 1 → p_a = √3; rating = 1000 + 400·log10 √3 = 1000 + 200·log10 3.
         // With a tie as half a win: 2 wins, 1 tie, 1 loss → 2.5 : 1.5 = 5/3; rating = 1000 + 200·log10(5/3).
-        var plain = Ratings.BradleyTerry([Battle("a", "b", PairwiseWinner.ModelA), Battle("a", "b", PairwiseWinner.ModelA), Battle("b", "a", PairwiseWinner.ModelB), Battle("a", "b", PairwiseWinner.ModelB)]);
-        var tied = Ratings.BradleyTerry([Battle("a", "b", PairwiseWinner.ModelA), Battle("a", "b", PairwiseWinner.ModelA), Battle("a", "b", PairwiseWinner.InconsistentTie), Battle("a", "b", PairwiseWinner.ModelB)]);
+        var plain = Ratings.BradleyTerry([Battle("a", "b", PairOutcome.A), Battle("a", "b", PairOutcome.A), Battle("b", "a", PairOutcome.B), Battle("a", "b", PairOutcome.B)]);
+        var tied = Ratings.BradleyTerry([Battle("a", "b", PairOutcome.A), Battle("a", "b", PairOutcome.A), Battle("a", "b", PairOutcome.InconsistentTie), Battle("a", "b", PairOutcome.B)]);
 
         Assert.Equal(1000 + (200 * Math.Log10(3)), plain[0].Rating, 1e-6);
         Assert.Equal(1000 - (200 * Math.Log10(3)), plain[1].Rating, 1e-6);
@@ -186,7 +186,7 @@ public class HandDerivedTests
     {
         // K = 4, scale 400, start 1000. Battle 1: E = 0.5, a += 4·0.5 = 2 → 1002 / 998.
         // Battle 2: E = 1 / (1 + 10^(−4/400)) = 0.5057562, a += 4·(1 − E) = 1.9769752 → 1003.9769752.
-        var ratings = Ratings.Elo([Battle("a", "b", PairwiseWinner.ModelA), Battle("b", "a", PairwiseWinner.ModelB)]);
+        var ratings = Ratings.Elo([Battle("a", "b", PairOutcome.A), Battle("b", "a", PairOutcome.B)]);
 
         Assert.Equal(1003.9769751663554, ratings[0].Rating, 1e-9);
         Assert.Equal(996.0230248336446, ratings[1].Rating, 1e-9);
@@ -196,7 +196,7 @@ public class HandDerivedTests
     [Fact]
     public void Elo_Bootstrap_SameSeedSameIntervals()
     {
-        var battles = Enumerable.Range(0, 60).Select(i => Battle("a", "b", i % 3 == 0 ? PairwiseWinner.ModelB : PairwiseWinner.ModelA)).ToArray();
+        var battles = Enumerable.Range(0, 60).Select(i => Battle("a", "b", i % 3 == 0 ? PairOutcome.B : PairOutcome.A)).ToArray();
         var options = new EloOptions { BootstrapResamples = 100, Seed = 42 };
 
         var first = Ratings.Elo(battles, options);
@@ -213,7 +213,7 @@ public class HandDerivedTests
         // m1: turn 1 scores 8 and 6 (q1 writing, q2 math), turn 2 score 4 (q1) and one unparsed (q2).
         // Overall mean (8 + 6 + 4)/3 = 6 with 1 unscored; turn 1 → 7, turn 2 → 4 (1 unscored);
         // writing (q1) → (8 + 4)/2 = 6; math (q2) → 6 with 1 unscored.
-        AbsoluteJudgment[] grades =
+        AbsoluteVerdict[] grades =
         [
             Grade("q1", 1, 8), Grade("q2", 1, 6), Grade("q1", 2, 4), Grade("q2", 2, null),
         ];
@@ -234,11 +234,11 @@ public class HandDerivedTests
         // q2: judge "tie (inconsistent)", expert_1 tie listed as (y, x): a tie agrees with a tie.
         // With ties 2/3; without ties only the first pair: 1/1.
         // Human vs human: q1 has expert_1 (x) against expert_2 (tie): 0/1 with ties, 0/0 without.
-        PairwiseLabel[] judge = [Label("q1", "x", "y", PairwiseWinner.ModelA, "gpt4"), Label("q2", "x", "y", PairwiseWinner.InconsistentTie, "gpt4")];
+        PairwiseLabel[] judge = [Label("q1", "x", "y", PairOutcome.A, "gpt4"), Label("q2", "x", "y", PairOutcome.InconsistentTie, "gpt4")];
         PairwiseLabel[] human =
         [
-            Label("q1", "y", "x", PairwiseWinner.ModelB, "expert_1"), Label("q1", "x", "y", PairwiseWinner.Tie, "expert_2"),
-            Label("q1", "x", "y", PairwiseWinner.ModelB, "author_1"), Label("q2", "y", "x", PairwiseWinner.Tie, "expert_1"),
+            Label("q1", "y", "x", PairOutcome.B, "expert_1"), Label("q1", "x", "y", PairOutcome.Tie, "expert_2"),
+            Label("q1", "x", "y", PairOutcome.B, "author_1"), Label("q2", "y", "x", PairOutcome.Tie, "expert_1"),
         ];
 
         var counts = PairwiseAgreement.JudgeVersusHuman(judge, human, new AgreementOptions());
@@ -255,7 +255,7 @@ public class HandDerivedTests
     public void HumanVersusHuman_SameRaterTwice_NotComparedWithThemselves()
     {
         // expert_1 voted twice on the same pair; only votes by different raters are compared: none here.
-        PairwiseLabel[] human = [Label("q1", "x", "y", PairwiseWinner.ModelA, "expert_1"), Label("q1", "x", "y", PairwiseWinner.ModelA, "expert_1")];
+        PairwiseLabel[] human = [Label("q1", "x", "y", PairOutcome.A, "expert_1"), Label("q1", "x", "y", PairOutcome.A, "expert_1")];
 
         Assert.Equal(new AgreementCount(0, 0), PairwiseAgreement.HumanVersusHuman(human, new AgreementOptions()).WithTies);
     }
@@ -276,19 +276,19 @@ public class HandDerivedTests
         Assert.Equal(Math.Sqrt(3) / 2, result.Correlation.Pearson, Tol);
     }
 
-    internal static PairwiseLabel Label(string q, string a, string b, PairwiseWinner w, string rater, int turn = 1) => new(q, a, b, w, rater, turn);
+    internal static PairwiseLabel Label(string q, string a, string b, PairOutcome w, string rater, int turn = 1) => new(q, a, b, w, rater, turn);
 
-    private static PairwiseLabel Battle(string a, string b, PairwiseWinner w) => Label("q", a, b, w, "r");
+    private static PairwiseLabel Battle(string a, string b, PairOutcome w) => Label("q", a, b, w, "r");
 
-    private static AbsoluteJudgment Grade(string q, int turn, double? score) => new()
+    private static AbsoluteVerdict Grade(string q, int turn, double? score) => new()
     {
-        ItemKey = $"{q}/{turn}",
+        Item = $"{q}/{turn}",
         QuestionId = q,
         Turn = turn,
         Model = "m1",
         Score = score,
         Status = score is null ? VerdictStatus.Unparsed : VerdictStatus.Parsed,
-        JudgeId = "j",
-        RubricKey = "r",
+        Judge = "j",
+        Rubric = "r",
     };
 }

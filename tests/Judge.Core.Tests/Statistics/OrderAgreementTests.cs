@@ -11,7 +11,7 @@ public class OrderAgreementTests
 {
     private static readonly AgreementOptions AllRaters = new() { HumanRaterPrefix = null, BootstrapResamples = 0 };
 
-    private static PairwiseRecord Item(string q) => new()
+    private static PairwiseVerdict Item(string q) => new()
     {
         Item = $"q{q}/t1/x|y",
         Judge = "j",
@@ -23,7 +23,7 @@ public class OrderAgreementTests
         Status = VerdictStatus.Parsed,
     };
 
-    private static CallRecord Call(string q, string order, string? choice) => new()
+    private static JudgeCall Call(string q, string order, string? choice) => new()
     {
         Item = $"q{q}/t1/x|y",
         Judge = "j",
@@ -31,10 +31,10 @@ public class OrderAgreementTests
         Order = order,
         PromptHash = string.Empty,
         Status = choice is null ? VerdictStatus.Unparsed : VerdictStatus.Parsed,
-        Choice = choice,
+        Choice = PairOutcomes.FromPosition(choice),
     };
 
-    private static PairwiseLabel Vote(string q, PairwiseWinner winner, string rater = "h") => new(q, "x", "y", winner, rater, 1);
+    private static PairwiseLabel Vote(string q, PairOutcome winner, string rater = "h") => new(q, "x", "y", winner, rater, 1);
 
     // q1: AB first (x), BA second (x): x both times; human x. Both orders right, consistent.
     // q2: AB first (x), BA first (y): the first shown wins; human y. AB wrong, BA right, inconsistent.
@@ -45,9 +45,9 @@ public class OrderAgreementTests
     [Fact]
     public void Compute_HandDerivedCase_PerOrderBothOrdersAndConsistency()
     {
-        PairwiseRecord[] items = [Item("1"), Item("2"), Item("3")];
-        CallRecord[] calls = [Call("1", "AB", "first"), Call("1", "BA", "second"), Call("2", "AB", "first"), Call("2", "BA", "first"), Call("3", "AB", "tie"), Call("3", "BA", null)];
-        PairwiseLabel[] human = [Vote("1", PairwiseWinner.ModelA), Vote("2", PairwiseWinner.ModelB), Vote("3", PairwiseWinner.ModelA)];
+        PairwiseVerdict[] items = [Item("1"), Item("2"), Item("3")];
+        JudgeCall[] calls = [Call("1", "AB", "first"), Call("1", "BA", "second"), Call("2", "AB", "first"), Call("2", "BA", "first"), Call("3", "AB", "tie"), Call("3", "BA", null)];
+        PairwiseLabel[] human = [Vote("1", PairOutcome.A), Vote("2", PairOutcome.B), Vote("3", PairOutcome.A)];
 
         var r = OrderAgreement.Compute(items, calls, human, AllRaters)!;
 
@@ -68,9 +68,9 @@ public class OrderAgreementTests
     [Fact]
     public void Compute_SeveralVotesAndASingleOrderItem_EveryVoteCountsAndTheSingleOrderIsLeftOut()
     {
-        PairwiseRecord[] items = [Item("1"), Item("2")];
-        CallRecord[] calls = [Call("1", "AB", "first"), Call("1", "BA", "second"), Call("2", "AB", "first")];
-        PairwiseLabel[] human = [Vote("1", PairwiseWinner.ModelA, "h1"), Vote("1", PairwiseWinner.Tie, "h2"), Vote("2", PairwiseWinner.ModelA)];
+        PairwiseVerdict[] items = [Item("1"), Item("2")];
+        JudgeCall[] calls = [Call("1", "AB", "first"), Call("1", "BA", "second"), Call("2", "AB", "first")];
+        PairwiseLabel[] human = [Vote("1", PairOutcome.A, "h1"), Vote("1", PairOutcome.Tie, "h2"), Vote("2", PairOutcome.A)];
 
         var r = OrderAgreement.Compute(items, calls, human, AllRaters)!;
 
@@ -82,7 +82,7 @@ public class OrderAgreementTests
     [Fact]
     public void Compute_NoItemInBothOrders_IsNull()
     {
-        Assert.Null(OrderAgreement.Compute([Item("1")], [], [Vote("1", PairwiseWinner.ModelA)], AllRaters));
+        Assert.Null(OrderAgreement.Compute([Item("1")], [], [Vote("1", PairOutcome.A)], AllRaters));
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public class OrderAgreementTests
         {
             var imported = VerdictImport.Read(path, PairwiseLayout.Parse(null, "order=order,winner=winner"));
 
-            var r = OrderAgreement.Compute(imported.Items, imported.Calls, [Vote("1", PairwiseWinner.ModelA), Vote("2", PairwiseWinner.ModelB)], AllRaters)!;
+            var r = OrderAgreement.Compute(imported.Items, imported.Calls, [Vote("1", PairOutcome.A), Vote("2", PairOutcome.B)], AllRaters)!;
 
             // q2: AB says x (wrong), BA says y (right).
             Assert.Equal((1, 2), (r.WithTies.Ab.Agree, r.WithTies.Ab.Total));

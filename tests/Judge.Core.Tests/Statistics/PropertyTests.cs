@@ -111,7 +111,7 @@ public class PropertyTests
         string[] models = ["m1", "m2", "m3"];
         (int A, int B)[] pairs = [(0, 1), (1, 0), (0, 2), (2, 0), (1, 2), (2, 1)];
         var (a, b) = pairs[code % 6];
-        var winner = (PairwiseWinner)(code / 6 % 4);
+        var winner = (PairOutcome)(code / 6 % 4);
         return new PairwiseLabel($"q{code / 24 % 2}", models[a], models[b], winner, rater, 1 + (code / 48 % 2));
     }
 

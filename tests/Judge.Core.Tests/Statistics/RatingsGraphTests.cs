@@ -8,15 +8,15 @@ namespace Judge.Core.Tests.Statistics;
 /// <summary>Self-battles, disconnected comparison graphs and Elo point estimates.</summary>
 public class RatingsGraphTests
 {
-    private static PairwiseLabel Battle(string a, string b, PairwiseWinner w, string q = "1") => new(q, a, b, w, "j", 1);
+    private static PairwiseLabel Battle(string a, string b, PairOutcome w, string q = "1") => new(q, a, b, w, "j", 1);
 
     [Fact]
     public void Ratings_SelfBattles_LeftOutAndCounted()
     {
         // a beats b 3 times and loses once; a also "beats itself" twice. Counted as wins, the
         // self-battles would move a's win rate from 3/4 to 5/6 and its Bradley-Terry strength.
-        PairwiseLabel[] clean = [Battle("a", "b", PairwiseWinner.ModelA), Battle("a", "b", PairwiseWinner.ModelA), Battle("b", "a", PairwiseWinner.ModelB), Battle("a", "b", PairwiseWinner.ModelB)];
-        PairwiseLabel[] dirty = [.. clean, Battle("a", "a", PairwiseWinner.ModelA), Battle("a", "a", PairwiseWinner.ModelA)];
+        PairwiseLabel[] clean = [Battle("a", "b", PairOutcome.A), Battle("a", "b", PairOutcome.A), Battle("b", "a", PairOutcome.B), Battle("a", "b", PairOutcome.B)];
+        PairwiseLabel[] dirty = [.. clean, Battle("a", "a", PairOutcome.A), Battle("a", "a", PairOutcome.A)];
 
         Assert.Equal(Ratings.WinRates(clean), Ratings.WinRates(dirty));
         Assert.Equal(Ratings.BradleyTerry(clean), Ratings.BradleyTerry(dirty));
@@ -34,9 +34,9 @@ public class RatingsGraphTests
         // are not comparable, and each component is centred on 1000 (geometric mean 1) on its own.
         PairwiseLabel[] battles =
         [
-            Battle("a", "b", PairwiseWinner.ModelA), Battle("a", "b", PairwiseWinner.ModelA), Battle("a", "b", PairwiseWinner.ModelB),
-            Battle("c", "d", PairwiseWinner.ModelA), Battle("d", "e", PairwiseWinner.ModelA), Battle("c", "e", PairwiseWinner.Tie),
-            Battle("e", "c", PairwiseWinner.ModelA), Battle("d", "c", PairwiseWinner.Tie),
+            Battle("a", "b", PairOutcome.A), Battle("a", "b", PairOutcome.A), Battle("a", "b", PairOutcome.B),
+            Battle("c", "d", PairOutcome.A), Battle("d", "e", PairOutcome.A), Battle("c", "e", PairOutcome.Tie),
+            Battle("e", "c", PairOutcome.A), Battle("d", "c", PairOutcome.Tie),
         ];
 
         var graph = Ratings.Graph(battles);

@@ -100,7 +100,7 @@ public sealed record BiasReport(
     /// Builds the report. <paramref name="absolute"/> are the file's absolute records (may be empty);
     /// <paramref name="reference"/> the labels self-preference compares against (may be empty).
     /// </summary>
-    public static BiasReport Compute(JudgeRun run, IReadOnlyList<AbsoluteRecord> absolute, AnswerTexts? answers, IReadOnlyList<Question>? questions, IReadOnlyList<PairwiseLabel> reference, BiasReportOptions options)
+    public static BiasReport Compute(JudgeRun run, IReadOnlyList<AbsoluteVerdict> absolute, AnswerTexts? answers, IReadOnlyList<Question>? questions, IReadOnlyList<PairwiseLabel> reference, BiasReportOptions options)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(options);
@@ -162,19 +162,8 @@ public sealed record BiasReport(
         var grades = absolute.Where(a => options.Turn is not int t || a.Turn == t).ToList();
         if (grades.Count > 0)
         {
-            var judgments = grades.Select(a => new AbsoluteJudgment
-            {
-                ItemKey = a.Item,
-                QuestionId = a.QuestionId,
-                Turn = a.Turn,
-                Model = a.Model,
-                Score = a.Score,
-                Status = a.Status,
-                JudgeId = a.Judge,
-                RubricKey = a.Rubric,
-            }).ToList();
-            var scored = judgments.Where(j => j.Status == VerdictStatus.Parsed && j.Score is not null).Select(j => new ScoredAnswer(j.Model, j.QuestionId, j.Turn, j.Score!.Value));
-            scores = new ScoreSection(MeanScores.Compute(judgments, questions), answers is null ? null : LengthAdjustedScores.Compute(scored, answers));
+            var scored = grades.Where(j => j.Status == VerdictStatus.Parsed && j.Score is not null).Select(j => new ScoredAnswer(j.Model, j.QuestionId, j.Turn, j.Score!.Value));
+            scores = new ScoreSection(MeanScores.Compute(grades, questions), answers is null ? null : LengthAdjustedScores.Compute(scored, answers));
         }
 
         return new BiasReport(

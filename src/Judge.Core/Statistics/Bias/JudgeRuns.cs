@@ -12,7 +12,7 @@ namespace Judge.Statistics.Bias;
 /// </summary>
 public sealed class JudgeRun
 {
-    private JudgeRun(string path, string name, List<PairwiseLabel> labels, List<PairwiseRecord>? items, List<CallRecord>? calls, Dictionary<string, double> costs)
+    private JudgeRun(string path, string name, List<PairwiseLabel> labels, List<PairwiseVerdict>? items, List<JudgeCall>? calls, Dictionary<string, double> costs)
     {
         Path = path;
         Name = name;
@@ -32,10 +32,10 @@ public sealed class JudgeRun
     public IReadOnlyList<PairwiseLabel> Labels { get; }
 
     /// <summary>The pairwise records, with and without verdict (every file format gives them through <see cref="VerdictImport"/>).</summary>
-    public IReadOnlyList<PairwiseRecord>? Items { get; }
+    public IReadOnlyList<PairwiseVerdict>? Items { get; }
 
     /// <summary>The call records (per-order verdicts); <see langword="null"/> for a file without them (MT-Bench's one verdict per pair).</summary>
-    public IReadOnlyList<CallRecord>? Calls { get; }
+    public IReadOnlyList<JudgeCall>? Calls { get; }
 
     /// <summary>The <c>cost_usd</c> of call records that carry one, summed per item key.</summary>
     public IReadOnlyDictionary<string, double> CostByItem { get; }

@@ -42,7 +42,7 @@ public sealed record LongerCounts(int Decisive, int Longer, int EqualLength, int
 public static class PositionBias
 {
     /// <summary>Counts the positions chosen by pairwise call records (calls of order <c>single</c> are ignored).</summary>
-    public static PositionCounts FromCalls(IEnumerable<CallRecord> calls)
+    public static PositionCounts FromCalls(IEnumerable<JudgeCall> calls)
     {
         int total = 0, first = 0, second = 0, ties = 0, failed = 0;
         foreach (var c in calls)
@@ -61,10 +61,10 @@ public static class PositionBias
 
             switch (c.Choice)
             {
-                case "first":
+                case PairOutcome.A:
                     first++;
                     break;
-                case "second":
+                case PairOutcome.B:
                     second++;
                     break;
                 default:
@@ -77,7 +77,7 @@ public static class PositionBias
     }
 
     /// <summary>Flip rate from pairwise records that say whether they flipped.</summary>
-    public static FlipCounts FromRecords(IEnumerable<PairwiseRecord> records)
+    public static FlipCounts FromRecords(IEnumerable<PairwiseVerdict> records)
     {
         int items = 0, flipped = 0;
         foreach (var r in records)
@@ -102,7 +102,7 @@ public static class PositionBias
         foreach (var l in labels)
         {
             items++;
-            flipped += l.Winner == PairwiseWinner.InconsistentTie ? 1 : 0;
+            flipped += l.Winner == PairOutcome.InconsistentTie ? 1 : 0;
         }
 
         return new FlipCounts(items, flipped);
@@ -132,7 +132,7 @@ public static class PositionBias
             }
 
             decisive++;
-            longer += (l.Winner == PairwiseWinner.ModelA) == (a > b) ? 1 : 0;
+            longer += (l.Winner == PairOutcome.A) == (a > b) ? 1 : 0;
         }
 
         return new LongerCounts(decisive, longer, equal, missing);

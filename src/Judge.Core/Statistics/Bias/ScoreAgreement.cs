@@ -14,9 +14,9 @@ public static class ScoreAgreement
     /// Matches grades by (question, turn, model); several parsed grades of one answer on one side are
     /// averaged. Grades without a parsed score are never matched (they are counted as unmatched).
     /// </summary>
-    public static ScoreAgreementResult Compute(IEnumerable<AbsoluteRecord> grades, IEnumerable<AbsoluteRecord> reference, int? turn = null)
+    public static ScoreAgreementResult Compute(IEnumerable<AbsoluteVerdict> grades, IEnumerable<AbsoluteVerdict> reference, int? turn = null)
     {
-        Dictionary<(string, int, string), (double Sum, int Count)> Index(IEnumerable<AbsoluteRecord> records, HashSet<(string, int, string)> all)
+        Dictionary<(string, int, string), (double Sum, int Count)> Index(IEnumerable<AbsoluteVerdict> records, HashSet<(string, int, string)> all)
         {
             var map = new Dictionary<(string, int, string), (double, int)>();
             foreach (var r in records)

@@ -99,8 +99,8 @@ public static class SelfPreference
                 familyModels.Add(own);
                 var score = l.Winner switch
                 {
-                    PairwiseWinner.ModelA => aIn ? 1.0 : 0.0,
-                    PairwiseWinner.ModelB => aIn ? 0.0 : 1.0,
+                    PairOutcome.A => aIn ? 1.0 : 0.0,
+                    PairOutcome.B => aIn ? 0.0 : 1.0,
                     _ => 0.5,
                 };
                 var key = (l.QuestionId, own, other, l.Turn);

@@ -222,13 +222,13 @@ public static class VerbosityAnalysis
 
             switch (l.Winner)
             {
-                case PairwiseWinner.ModelA:
+                case PairOutcome.A:
                     t[aPadded ? 0 : 1]++;
                     break;
-                case PairwiseWinner.ModelB:
+                case PairOutcome.B:
                     t[aPadded ? 1 : 0]++;
                     break;
-                case PairwiseWinner.Tie:
+                case PairOutcome.Tie:
                     t[2]++;
                     break;
                 default:
