@@ -66,8 +66,7 @@ internal static class BiasCommands
                 {
                     var prefix = Statistics.HumanRaters.Parse(parse.GetValue(raters));
                     var labels = referenceFile.Labels();
-                    Statistics.HumanRaters.EnsureAnyMatch(labels, prefix, h);
-                    reference = labels.Where(l => string.IsNullOrEmpty(prefix) || l.Rater.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+                    reference = Statistics.HumanRaters.Select(labels, prefix, h);
                     if (parse.GetValue(format) != "json")
                     {
                         console.MarkupLineInterpolated($"[grey]reference: human votes by {Statistics.HumanRaters.Describe(prefix)} ({reference.Count} of {labels.Count})[/]");

@@ -117,6 +117,17 @@ public static class PairOutcomes
         _ => winner,
     };
 
+    /// <summary>
+    /// How much of a win the outcome is for A: 1 when A won, 0 when B won, ½ for a tie of either kind. The one
+    /// credit every win rate, length-controlled target and rating counts with.
+    /// </summary>
+    public static double CreditOfA(this PairOutcome outcome) => outcome switch
+    {
+        PairOutcome.A => 1.0,
+        PairOutcome.B => 0.0,
+        _ => 0.5,
+    };
+
     /// <summary>Whether this outcome is a tie of either kind.</summary>
     public static bool IsTie(this PairOutcome winner) => winner is PairOutcome.Tie or PairOutcome.InconsistentTie;
 }

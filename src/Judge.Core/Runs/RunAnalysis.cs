@@ -5,55 +5,6 @@ using Judge.Verdicts;
 
 namespace Judge.Runs;
 
-/// <summary>
-/// Items without a verdict, by why: unparsed, out of range, dropped (the two orders disagreed under
-/// the drop policy) and error (the judge failed). Shown beside every rate and mean they are left out of.
-/// </summary>
-/// <param name="Unparsed">The judge answered but no verdict could be read.</param>
-/// <param name="OutOfRange">A verdict was read outside the rubric's scale or labels.</param>
-/// <param name="Dropped">The two orders disagreed and the swap policy drops such items.</param>
-/// <param name="Error">The judge could not be called or gave no answer.</param>
-public sealed record MissingVerdicts(int Unparsed, int OutOfRange, int Dropped, int Error)
-{
-    /// <summary>None missing.</summary>
-    public static MissingVerdicts None { get; } = new(0, 0, 0, 0);
-
-    /// <summary>Items without a verdict, all reasons.</summary>
-    public int Total => Unparsed + OutOfRange + Dropped + Error;
-
-    /// <summary>Counts the statuses of items that have no verdict (a parsed status counts nowhere).</summary>
-    public static MissingVerdicts Count(IEnumerable<VerdictStatus> statuses)
-    {
-        ArgumentNullException.ThrowIfNull(statuses);
-        int u = 0, o = 0, d = 0, e = 0;
-        foreach (var s in statuses)
-        {
-            switch (s)
-            {
-                case VerdictStatus.Unparsed: u++; break;
-                case VerdictStatus.OutOfRange: o++; break;
-                case VerdictStatus.Dropped: d++; break;
-                case VerdictStatus.Error: e++; break;
-            }
-        }
-
-        return new MissingVerdicts(u, o, d, e);
-    }
-
-    /// <summary><c>none</c>, or e.g. <c>3 (unparsed 2, error 1)</c>.</summary>
-    public override string ToString()
-    {
-        if (Total == 0)
-        {
-            return "none";
-        }
-
-        var parts = new[] { ("unparsed", Unparsed), ("out of range", OutOfRange), ("dropped", Dropped), ("error", Error) }
-            .Where(p => p.Item2 > 0).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Item1} {p.Item2}"));
-        return string.Create(CultureInfo.InvariantCulture, $"{Total} ({string.Join(", ", parts)})");
-    }
-}
-
 /// <summary>One model's absolute grades under one judge and rubric, repeats averaged per item.</summary>
 /// <param name="Judge">The judge spec.</param>
 /// <param name="Rubric">The rubric group (see <see cref="RunAnalysis.RubricGroup"/>).</param>
@@ -83,7 +34,7 @@ public sealed record ScoreAggregate(string Judge, string Rubric, string Model, i
 /// <param name="Losses">Pairs lost.</param>
 /// <param name="Ties">Pairs tied, consistent or not.</param>
 /// <param name="Missing">Pairs without a verdict in any repeat, by why.</param>
-/// <param name="Rate">The win rate (see <see cref="RunAnalysis.WinRate"/>); null when no pair has a verdict.</param>
+/// <param name="Rate">The win rate (see <see cref="WinRate.TiesHalf"/>); null when no pair has a verdict.</param>
 /// <param name="Ci">Bootstrap interval of <paramref name="Rate"/> over pairs.</param>
 public sealed record WinRateAggregate(string Judge, string Rubric, string Model, string? Opponent, int Items, int WithVerdict, double Wins, double Losses, double Ties, MissingVerdicts Missing, double? Rate, ConfidenceInterval? Ci);
 
@@ -204,12 +155,6 @@ public sealed record RunAnalysis
     public RunOutcome Outcome => ErrorRateExceeded ? RunOutcome.JudgeErrors : GatesPassed ? RunOutcome.Passed : RunOutcome.GatesFailed;
 
     /// <summary>
-    /// The win rate: (wins + ½ ties) / pairs with a verdict. Pairs without a verdict are not in the
-    /// denominator; they are counted beside the rate. <see langword="null"/> when no pair has a verdict.
-    /// </summary>
-    public static double? WinRate(double wins, double ties, int withVerdict) => withVerdict == 0 ? null : (wins + (0.5 * ties)) / withVerdict;
-
-    /// <summary>
     /// The group a verdict is aggregated and gated in: its rubric when the run names rubrics, else
     /// <see cref="StandardRubrics"/> (the per-item standard choice, one scale).
     /// </summary>
@@ -239,8 +184,8 @@ public sealed record RunAnalysis
         ArgumentNullException.ThrowIfNull(thresholds);
         var verdicts = records.Where(r => r is not JudgeCall).ToList();
         var judgments = verdicts.GroupBy(r => r.Judge, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        var errors = verdicts.GroupBy(r => r.Judge, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(r => StatusOf(r) == VerdictStatus.Error), StringComparer.Ordinal);
-        var byStatus = verdicts.GroupBy(StatusOf).ToDictionary(g => g.Key, g => g.Count());
+        var errors = verdicts.GroupBy(r => r.Judge, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(r => r.Status == VerdictStatus.Error), StringComparer.Ordinal);
+        var byStatus = verdicts.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count());
         var level = thresholds.Confidence;
         var seed = options.Seed;
         var resamples = thresholds.Resamples;
@@ -257,15 +202,12 @@ public sealed record RunAnalysis
             foreach (var group in absolute.GroupBy(r => (r.Judge, Rubric: RubricGroup(r, namedRubrics), r.Model))
                 .OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Rubric, StringComparer.Ordinal).ThenBy(g => g.Key.Model, StringComparer.Ordinal))
             {
-                var perItem = group.GroupBy(r => r.Item, StringComparer.Ordinal).ToList();
-                var scored = perItem.Where(i => i.Any(r => r.Score is not null)).ToList();
-                var means = scored.Select(i => i.Where(r => r.Score is not null).Average(r => r.Score!.Value)).ToList();
-                var missing = MissingVerdicts.Count(perItem.Where(i => i.All(r => r.Score is null)).Select(Reason));
+                var items = MeanScores.PerItem(group);
                 double? passRate = null;
                 ConfidenceInterval? passCi = null;
-                if (thresholds.PassMark is double mark && scored.Count > 0)
+                if (thresholds.PassMark is double mark && items.Means.Count > 0)
                 {
-                    var credits = scored.Select(i => i.Where(r => r.Score is not null).Average(r => r.Score!.Value >= mark ? 1.0 : 0.0)).ToList();
+                    var credits = MeanScores.PerItem(group, score => score >= mark ? 1.0 : 0.0).Means;
                     passRate = credits.Average();
                     passCi = Bootstrap.Mean(credits, seed, resamples, level);
                 }
@@ -274,14 +216,14 @@ public sealed record RunAnalysis
                     group.Key.Judge,
                     group.Key.Rubric,
                     group.Key.Model,
-                    perItem.Count,
-                    means.Count,
-                    missing,
-                    means.Count > 0 ? means.Average() : null,
-                    means.Count > 0 ? Bootstrap.Mean(means, seed, resamples, level) : null,
+                    items.Items,
+                    items.Means.Count,
+                    items.Missing,
+                    items.Mean,
+                    items.Means.Count > 0 ? Bootstrap.Mean(items.Means, seed, resamples, level) : null,
                     passRate,
                     passCi,
-                    group.Where(r => r.Score is not null).Select(r => r.Score!.Value).ToList()));
+                    group.Where(MeanScores.Counts).Select(r => r.Score!.Value).ToList()));
             }
 
             if (options.Repeats > 1)
@@ -289,7 +231,7 @@ public sealed record RunAnalysis
                 foreach (var item in absolute.GroupBy(r => (r.Judge, r.Rubric, r.Item)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Item, StringComparer.Ordinal))
                 {
                     var ordered = item.OrderBy(r => r.Repeat ?? 0).ToList();
-                    var parsed = ordered.Where(r => r.Score is not null).Select(r => r.Score!.Value).ToList();
+                    var parsed = ordered.Where(MeanScores.Counts).Select(r => r.Score!.Value).ToList();
                     double? variance = parsed.Count > 0 ? parsed.Average(s => Math.Pow(s - parsed.Average(), 2)) : null;
                     var missing = ordered.Count != parsed.Count && parsed.Count > 0;
                     stability.Add(new ItemStability(
@@ -378,18 +320,7 @@ public sealed record RunAnalysis
         };
     }
 
-    /// <summary>The status of a verdict record.</summary>
-    public static VerdictStatus StatusOf(JudgmentRecord record) => record switch
-    {
-        PairwiseVerdict p => p.Status,
-        AbsoluteVerdict a => a.Status,
-        JudgeCall c => c.Status,
-        _ => throw new ArgumentOutOfRangeException(nameof(record)),
-    };
-
     /// <summary>Why an item has no verdict in any repeat: the status of its first repeat.</summary>
-    private static VerdictStatus Reason(IEnumerable<JudgmentRecord> repeats) => StatusOf(repeats.OrderBy(r => r.Repeat ?? 0).First());
-
     private static WinRateAggregate? WinRateOf(string judge, string rubric, string model, string? opponent, IEnumerable<PairwiseVerdict> records, int seed, int resamples, double level)
     {
         var perItem = records.GroupBy(r => r.Item, StringComparer.Ordinal).ToList();
@@ -406,7 +337,7 @@ public sealed record RunAnalysis
             var outcomes = item.Select(r => (Record: r, r.Winner)).Where(o => o.Winner is not null).ToList();
             if (outcomes.Count == 0)
             {
-                without.Add(Reason(item));
+                without.Add(MissingVerdicts.Reason(item));
                 continue;
             }
 
@@ -431,11 +362,11 @@ public sealed record RunAnalysis
             wins += w / outcomes.Count;
             losses += l / outcomes.Count;
             ties += t / outcomes.Count;
-            credits.Add((w + (0.5 * t)) / outcomes.Count);
+            credits.Add(WinRate.TiesHalf(w, t, outcomes.Count)!.Value);
         }
 
         return new WinRateAggregate(judge, rubric, model, opponent, perItem.Count, credits.Count, wins, losses, ties, MissingVerdicts.Count(without),
-            WinRate(wins, ties, credits.Count), credits.Count > 0 ? Bootstrap.Mean(credits, seed, resamples, level) : null);
+            WinRate.TiesHalf(wins, ties, credits.Count), credits.Count > 0 ? Bootstrap.Mean(credits, seed, resamples, level) : null);
     }
 
     private static List<GateResult> Gate(RunAnalysis a, RunThresholds t)

@@ -34,7 +34,7 @@ public sealed class AgreementOptions
 
     /// <summary>Whether a human vote passes the rater and turn filters.</summary>
     public bool AcceptsHuman(PairwiseLabel label) =>
-        AcceptsTurn(label) && (string.IsNullOrEmpty(HumanRaterPrefix) || label.Rater.StartsWith(HumanRaterPrefix, StringComparison.Ordinal));
+        AcceptsTurn(label) && HumanRaters.Accepts(HumanRaterPrefix, label.Rater);
 
     /// <summary>Whether a label passes the turn filter.</summary>
     public bool AcceptsTurn(PairwiseLabel label) => Turn is not int t || label.Turn == t;
@@ -59,6 +59,24 @@ public static class HumanRaters
         _ => option,
     };
 
+    /// <summary>Whether a vote by <paramref name="rater"/> counts under <paramref name="prefix"/>: its name starts with it (ordinal), or the prefix is empty.</summary>
+    public static bool Accepts(string? prefix, string rater)
+    {
+        ArgumentNullException.ThrowIfNull(rater);
+        return string.IsNullOrEmpty(prefix) || rater.StartsWith(prefix, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The votes of <paramref name="human"/> that count under <paramref name="prefix"/>, after
+    /// <see cref="EnsureAnyMatch"/> (none matching is an error naming the raters the file holds).
+    /// </summary>
+    /// <exception cref="InputException">No vote passes the rater filter.</exception>
+    public static List<PairwiseLabel> Select(IReadOnlyList<PairwiseLabel> human, string? prefix, string? source)
+    {
+        EnsureAnyMatch(human, prefix, source);
+        return human.Where(h => Accepts(prefix, h.Rater)).ToList();
+    }
+
     /// <summary>How outputs name the raters: <c>raters 'expert*'</c> or <c>all raters</c>.</summary>
     public static string Describe(string? prefix) => string.IsNullOrEmpty(prefix) ? "all raters" : $"raters '{prefix}*'";
 
@@ -70,7 +88,7 @@ public static class HumanRaters
     public static void EnsureAnyMatch(IReadOnlyList<PairwiseLabel> human, string? prefix, string? source)
     {
         ArgumentNullException.ThrowIfNull(human);
-        if (human.Count == 0 || string.IsNullOrEmpty(prefix) || human.Any(h => h.Rater.StartsWith(prefix, StringComparison.Ordinal)))
+        if (human.Count == 0 || string.IsNullOrEmpty(prefix) || human.Any(h => Accepts(prefix, h.Rater)))
         {
             return;
         }

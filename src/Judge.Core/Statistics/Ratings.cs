@@ -16,7 +16,14 @@ public sealed record WinRate(string Model, int Wins, int Losses, int Ties)
     public double? Rate => Games == 0 ? null : (double)Wins / Games;
 
     /// <summary>(Wins + ties / 2) / games; <see langword="null"/> with no games.</summary>
-    public double? RateTiesHalf => Games == 0 ? null : (Wins + (Ties / 2.0)) / Games;
+    public double? RateTiesHalf => TiesHalf(Wins, Ties, Games);
+
+    /// <summary>
+    /// The win rate: (wins + ½ ties) / games, each tie half a win (<see cref="PairOutcomes.CreditOfA"/>); the one
+    /// definition every report and gate uses. Counts may be fractional (repeats averaged per item). Games without
+    /// a verdict are not in <paramref name="games"/>: they are counted beside the rate. <see langword="null"/> with no games.
+    /// </summary>
+    public static double? TiesHalf(double wins, double ties, double games) => games == 0 ? null : (wins + (0.5 * ties)) / games;
 }
 
 /// <summary>A model's rating with an optional bootstrap interval.</summary>
@@ -290,12 +297,7 @@ public static class Ratings
         {
             a[i] = index[battles[i].ModelA];
             b[i] = index[battles[i].ModelB];
-            s[i] = battles[i].Winner switch
-            {
-                PairOutcome.A => 1,
-                PairOutcome.B => 0,
-                _ => 0.5,
-            };
+            s[i] = battles[i].Winner.CreditOfA();
         }
 
         return (models, a, b, s);

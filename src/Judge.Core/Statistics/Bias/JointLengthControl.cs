@@ -115,7 +115,7 @@ public static class JointLengthControl
                 continue;
             }
 
-            var y = winner switch { PairOutcome.A => 1.0, PairOutcome.B => 0.0, _ => 0.5 };
+            var y = winner.CreditOfA();
             var sm = StyleCounts.Of(mine);
             var sb = StyleCounts.Of(theirs);
             rows.Add(new Battle(model, $"{b.QuestionId}/t{b.Turn}", y, mine.Length - theirs.Length,

@@ -151,7 +151,7 @@ public static class LengthControl
             // A soft verdict is the target as it stands (AlpacaEval 2 fits its soft preferences); a hard one is 1, ½ or 0.
             var p = b.PSecond is double pSecond
                 ? (baselineIsA ? pSecond : 1 - pSecond)
-                : winner switch { PairOutcome.A => 1.0, PairOutcome.B => 0.0, _ => 0.5 };
+                : winner.CreditOfA();
             rows.Add(new LengthControlRow(AnswerTexts.InstructionId(b.QuestionId, b.Turn), model, theirs.Length, mine.Length, p));
         }
 

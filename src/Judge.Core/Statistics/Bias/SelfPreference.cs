@@ -97,12 +97,7 @@ public static class SelfPreference
                 var own = aIn ? l.ModelA : l.ModelB;
                 var other = aIn ? l.ModelB : l.ModelA;
                 familyModels.Add(own);
-                var score = l.Winner switch
-                {
-                    PairOutcome.A => aIn ? 1.0 : 0.0,
-                    PairOutcome.B => aIn ? 0.0 : 1.0,
-                    _ => 0.5,
-                };
+                var score = (aIn ? l.Winner : l.Winner.Mirror()).CreditOfA();
                 var key = (l.QuestionId, own, other, l.Turn);
                 var (sum, count) = map.GetValueOrDefault(key);
                 map[key] = (sum + score, count + 1);
