@@ -1,6 +1,4 @@
-using System.Globalization;
 using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
@@ -10,7 +8,7 @@ namespace Judge.Rubrics;
 /// Loads rubric YAML files and validates them: unknown keys, missing fields, placeholders the mode
 /// does not offer, a reference rubric that never shows the reference, gaps in the scale.
 /// </summary>
-public static class RubricLoader
+public static partial class RubricLoader
 {
     /// <summary>Placeholders every rubric may use.</summary>
     private static readonly string[] Common = ["criteria", "turn", "question"];
@@ -65,126 +63,6 @@ public static class RubricLoader
         return Validate(doc, source);
     }
 
-    /// <summary>The keys a rubric file may hold, by section (the top level is "").</summary>
-    private static readonly Dictionary<string, string[]> SectionKeys = new(StringComparer.Ordinal)
-    {
-        [string.Empty] = ["id", "version", "title", "description", "mode", "turns", "reference", "scale", "criteria", "output", "system", "prompt"],
-        ["scale"] = ["min", "max", "levels"],
-        ["output"] = ["tag", "feedback_first", "labels"],
-    };
-
-    /// <summary>What kind of value each key takes, in words, and whether a node is one.</summary>
-    private static (string Words, Func<YamlNode, bool> Fits) Kind(string key) => key switch
-    {
-        "version" or "scale.min" or "scale.max" => ("a whole number", n => n is YamlScalarNode { Value: { } v } && int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)),
-        "scale" or "output" => ("a section of keys", n => n is YamlMappingNode),
-        "scale.levels" => ("a list of 'number: description' lines", n => n is YamlMappingNode m && m.Children.All(c => c.Key is YamlScalarNode { Value: { } k } && int.TryParse(k, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _) && c.Value is YamlScalarNode)),
-        "output.labels" => ("a list of 'label: meaning' lines", n => n is YamlMappingNode m && m.Children.All(c => c.Key is YamlScalarNode && c.Value is YamlScalarNode)),
-        "output.feedback_first" => ("true or false", n => n is YamlScalarNode { Value: { } v } && v.ToLowerInvariant() is "true" or "false" or "yes" or "no"),
-        _ => ("text", n => n is YamlScalarNode),
-    };
-
-    private static void CheckShape(string yaml, string source)
-    {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            throw new RubricException($"{source}:{ex.Start.Line}", $"not valid YAML: {(ex.InnerException ?? ex).Message}", ex);
-        }
-
-        if (stream.Documents.Count == 0)
-        {
-            return;
-        }
-
-        if (stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            throw new RubricException(source, $"a rubric file is a list of keys ({string.Join(", ", SectionKeys[string.Empty])})");
-        }
-
-        var problems = new List<(long Line, string Text)>();
-        void Walk(YamlMappingNode node, string section)
-        {
-            var allowed = SectionKeys[section];
-            foreach (var (keyNode, value) in node.Children)
-            {
-                var key = (keyNode as YamlScalarNode)?.Value ?? string.Empty;
-                var qualified = section.Length == 0 ? key : $"{section}.{key}";
-                if (!allowed.Contains(key, StringComparer.Ordinal))
-                {
-                    var near = allowed.FirstOrDefault(a => Distance(a, key) <= 2);
-                    problems.Add((keyNode.Start.Line, $"unknown key '{qualified}'{(near is null ? string.Empty : $" (did you mean '{near}'?)")}; the keys allowed {(section.Length == 0 ? "at the top" : $"in '{section}'")} are {string.Join(", ", allowed)}"));
-                    continue;
-                }
-
-                var (words, fits) = Kind(qualified);
-                if (value is YamlScalarNode { Value: null or "" } && value.Tag.IsEmpty && words != "a section of keys")
-                {
-                    continue; // an empty value: the checks after parsing say whether the key is required
-                }
-
-                if (!fits(value))
-                {
-                    problems.Add((value.Start.Line, $"'{qualified}' must be {words}, found {Describe(value)}"));
-                    continue;
-                }
-
-                if (SectionKeys.ContainsKey(qualified) && value is YamlMappingNode child)
-                {
-                    Walk(child, qualified);
-                }
-            }
-        }
-
-        Walk(root, string.Empty);
-        if (problems.Count == 1)
-        {
-            throw new RubricException($"{source}:{problems[0].Line}", problems[0].Text);
-        }
-
-        if (problems.Count > 1)
-        {
-            throw new RubricException(source, $"{problems.Count} mistakes:\n" + string.Join('\n', problems.Select(p => $"  line {p.Line}: {p.Text}")));
-        }
-    }
-
-    private static string Describe(YamlNode node) => node switch
-    {
-        YamlMappingNode => "a section of keys",
-        YamlSequenceNode => "a list",
-        YamlScalarNode { Value: null or "" } => "nothing",
-        YamlScalarNode s => $"'{s.Value}'",
-        _ => node.NodeType.ToString(),
-    };
-
-    private static int Distance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++)
-        {
-            d[i, 0] = i;
-        }
-
-        for (var j = 0; j <= b.Length; j++)
-        {
-            d[0, j] = j;
-        }
-
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-        }
-
-        return d[a.Length, b.Length];
-    }
-
     private static Rubric Validate(RubricDocument d, string source)
     {
         RubricException Fail(string problem) => new(d.Id is null ? source : $"{d.Id} ({source})", problem);
@@ -223,46 +101,7 @@ public static class RubricLoader
             _ => throw Fail($"'reference' must be none or required, found '{d.Reference}'"),
         };
 
-        RubricScale? scale = null;
-        if (mode == RubricMode.Absolute)
-        {
-            if (d.Scale is null || d.Scale.Min is not int min || d.Scale.Max is not int max)
-            {
-                throw Fail("an absolute rubric needs 'scale' with 'min' and 'max'");
-            }
-
-            if (min >= max)
-            {
-                throw Fail($"scale min {min} must be below max {max}");
-            }
-
-            var levels = d.Scale.Levels ?? [];
-            if (levels.Count > 0)
-            {
-                var missing = Enumerable.Range(min, max - min + 1).Where(l => !levels.ContainsKey(l)).ToList();
-                if (missing.Count > 0)
-                {
-                    throw Fail($"scale levels have gaps: no description for {string.Join(", ", missing)}");
-                }
-
-                var extra = levels.Keys.Where(l => l < min || l > max).ToList();
-                if (extra.Count > 0)
-                {
-                    throw Fail($"scale levels {string.Join(", ", extra)} lie outside {min}-{max}");
-                }
-
-                if (levels.FirstOrDefault(l => string.IsNullOrWhiteSpace(l.Value)) is { Value: not null } empty && string.IsNullOrWhiteSpace(empty.Value))
-                {
-                    throw Fail($"scale level {empty.Key} has an empty description");
-                }
-            }
-
-            scale = new RubricScale(min, max, levels.ToDictionary(l => l.Key, l => l.Value.Trim()));
-        }
-        else if (d.Scale is not null)
-        {
-            throw Fail("a pairwise rubric has no 'scale'");
-        }
+        var scale = ValidateScale(d, mode, Fail);
 
         if (d.Output?.Tag is not { } tag || string.IsNullOrWhiteSpace(tag))
         {
@@ -275,88 +114,9 @@ public static class RubricLoader
             throw Fail($"'output.tag' must hold '{{verdict}}' exactly once, found {slots} in '{tag}'");
         }
 
-        var labels = d.Output.Labels ?? [];
-        if (mode == RubricMode.Pairwise)
-        {
-            if (labels.Count == 0)
-            {
-                labels = new Dictionary<string, string> { ["A"] = "a", ["B"] = "b", ["C"] = "tie" };
-            }
-
-            foreach (var (word, meaning) in labels)
-            {
-                if (meaning is not ("a" or "b" or "tie"))
-                {
-                    throw Fail($"pairwise label '{word}' must mean a, b or tie, found '{meaning}'");
-                }
-            }
-
-            foreach (var needed in new[] { "a", "b" })
-            {
-                if (!labels.ContainsValue(needed))
-                {
-                    throw Fail($"no label means '{needed}'");
-                }
-            }
-        }
-        else
-        {
-            foreach (var (word, meaning) in labels)
-            {
-                if (!double.TryParse(meaning, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) || !scale!.Contains(value))
-                {
-                    throw Fail($"label '{word}' must map to a score on the scale {scale!.Min}-{scale.Max}, found '{meaning}'");
-                }
-            }
-        }
-
-        if (string.IsNullOrWhiteSpace(d.Prompt))
-        {
-            throw Fail("'prompt' is missing");
-        }
-
-        PromptTemplate system, prompt;
-        try
-        {
-            system = PromptTemplate.Parse(d.System ?? string.Empty);
-        }
-        catch (FormatException ex)
-        {
-            throw Fail($"'system': {ex.Message}");
-        }
-
-        try
-        {
-            prompt = PromptTemplate.Parse(d.Prompt);
-        }
-        catch (FormatException ex)
-        {
-            throw Fail($"'prompt': {ex.Message}");
-        }
-
-        var allowed = AllowedPlaceholders(mode, turns, usesReference, scale);
-        var required = RequiredPlaceholders(mode, turns, usesReference);
-        var used = system.Placeholders.Concat(prompt.Placeholders).ToHashSet(StringComparer.Ordinal);
-        foreach (var name in used)
-        {
-            if (!allowed.Contains(name))
-            {
-                var why = name == "reference" && !usesReference
-                    ? " (the rubric says 'reference: none')"
-                    : KnownPlaceholders.Contains(name) ? $" in a {Describe(mode, turns)} rubric" : string.Empty;
-                throw Fail($"unknown placeholder '{{{name}}}'{why}; available: {string.Join(", ", allowed.Order(StringComparer.Ordinal).Select(p => $"{{{p}}}"))}");
-            }
-        }
-
-        foreach (var name in required)
-        {
-            if (!used.Contains(name))
-            {
-                throw Fail(name == "reference"
-                    ? "says 'reference: required' but its prompt never shows '{reference}'"
-                    : $"a {Describe(mode, turns)} rubric must show '{{{name}}}'");
-            }
-        }
+        var labels = ValidateLabels(d.Output.Labels ?? [], mode, scale, Fail);
+        var (system, prompt) = ParseTemplates(d, Fail);
+        CheckPlaceholders(system, prompt, mode, turns, usesReference, scale, Fail);
 
         return new Rubric
         {
@@ -374,6 +134,151 @@ public static class RubricLoader
             Prompt = prompt,
             SourcePath = source,
         };
+    }
+
+    /// <summary>An absolute rubric's scale: min below max, a description for every level and none outside; a pairwise rubric has none.</summary>
+    private static RubricScale? ValidateScale(RubricDocument d, RubricMode mode, Func<string, RubricException> fail)
+    {
+        RubricScale? scale = null;
+        if (mode == RubricMode.Absolute)
+        {
+            if (d.Scale is null || d.Scale.Min is not int min || d.Scale.Max is not int max)
+            {
+                throw fail("an absolute rubric needs 'scale' with 'min' and 'max'");
+            }
+
+            if (min >= max)
+            {
+                throw fail($"scale min {min} must be below max {max}");
+            }
+
+            var levels = d.Scale.Levels ?? [];
+            if (levels.Count > 0)
+            {
+                var missing = Enumerable.Range(min, max - min + 1).Where(l => !levels.ContainsKey(l)).ToList();
+                if (missing.Count > 0)
+                {
+                    throw fail($"scale levels have gaps: no description for {string.Join(", ", missing)}");
+                }
+
+                var extra = levels.Keys.Where(l => l < min || l > max).ToList();
+                if (extra.Count > 0)
+                {
+                    throw fail($"scale levels {string.Join(", ", extra)} lie outside {min}-{max}");
+                }
+
+                if (levels.FirstOrDefault(l => string.IsNullOrWhiteSpace(l.Value)) is { Value: not null } empty && string.IsNullOrWhiteSpace(empty.Value))
+                {
+                    throw fail($"scale level {empty.Key} has an empty description");
+                }
+            }
+
+            scale = new RubricScale(min, max, levels.ToDictionary(l => l.Key, l => l.Value.Trim()));
+        }
+        else if (d.Scale is not null)
+        {
+            throw fail("a pairwise rubric has no 'scale'");
+        }
+
+        return scale;
+    }
+
+    /// <summary>The verdict labels: pairwise ones mean a, b or tie (A/B/C by default, a and b both present); absolute ones map to a score on the scale.</summary>
+    private static Dictionary<string, string> ValidateLabels(Dictionary<string, string> labels, RubricMode mode, RubricScale? scale, Func<string, RubricException> fail)
+    {
+        if (mode == RubricMode.Pairwise)
+        {
+            if (labels.Count == 0)
+            {
+                labels = new Dictionary<string, string> { ["A"] = "a", ["B"] = "b", ["C"] = "tie" };
+            }
+
+            foreach (var (word, meaning) in labels)
+            {
+                if (meaning is not ("a" or "b" or "tie"))
+                {
+                    throw fail($"pairwise label '{word}' must mean a, b or tie, found '{meaning}'");
+                }
+            }
+
+            foreach (var needed in new[] { "a", "b" })
+            {
+                if (!labels.ContainsValue(needed))
+                {
+                    throw fail($"no label means '{needed}'");
+                }
+            }
+        }
+        else
+        {
+            foreach (var (word, meaning) in labels)
+            {
+                if (!double.TryParse(meaning, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) || !scale!.Contains(value))
+                {
+                    throw fail($"label '{word}' must map to a score on the scale {scale!.Min}-{scale.Max}, found '{meaning}'");
+                }
+            }
+        }
+
+        return labels;
+    }
+
+    /// <summary>The system and user templates, parsed; a prompt is required.</summary>
+    private static (PromptTemplate System, PromptTemplate Prompt) ParseTemplates(RubricDocument d, Func<string, RubricException> fail)
+    {
+        if (string.IsNullOrWhiteSpace(d.Prompt))
+        {
+            throw fail("'prompt' is missing");
+        }
+
+        PromptTemplate system, prompt;
+        try
+        {
+            system = PromptTemplate.Parse(d.System ?? string.Empty);
+        }
+        catch (FormatException ex)
+        {
+            throw fail($"'system': {ex.Message}");
+        }
+
+        try
+        {
+            prompt = PromptTemplate.Parse(d.Prompt);
+        }
+        catch (FormatException ex)
+        {
+            throw fail($"'prompt': {ex.Message}");
+        }
+
+        return (system, prompt);
+    }
+
+    /// <summary>Every placeholder used is available to the rubric's mode, turns and reference, and every required one is used.</summary>
+    private static void CheckPlaceholders(PromptTemplate system, PromptTemplate prompt, RubricMode mode, TurnScope turns, bool usesReference, RubricScale? scale, Func<string, RubricException> fail)
+    {
+        var allowed = AllowedPlaceholders(mode, turns, usesReference, scale);
+        var required = RequiredPlaceholders(mode, turns, usesReference);
+        var used = system.Placeholders.Concat(prompt.Placeholders).ToHashSet(StringComparer.Ordinal);
+        foreach (var name in used)
+        {
+            if (!allowed.Contains(name))
+            {
+                var why = name == "reference" && !usesReference
+                    ? " (the rubric says 'reference: none')"
+                    : KnownPlaceholders.Contains(name) ? $" in a {Describe(mode, turns)} rubric" : string.Empty;
+                throw fail($"unknown placeholder '{{{name}}}'{why}; available: {string.Join(", ", allowed.Order(StringComparer.Ordinal).Select(p => $"{{{p}}}"))}");
+            }
+        }
+
+        foreach (var name in required)
+        {
+            if (!used.Contains(name))
+            {
+                throw fail(name == "reference"
+                    ? "says 'reference: required' but its prompt never shows '{reference}'"
+                    : $"a {Describe(mode, turns)} rubric must show '{{{name}}}'");
+            }
+        }
     }
 
     /// <summary>Every placeholder name any rubric may use.</summary>
