@@ -217,8 +217,40 @@ public static class ArenaHard
             throw new ArgumentException($"style control needs {StyleNames.Count} style features on every game; {missing.ModelA} vs {missing.ModelB} on {missing.Question} has none (an answer is missing)", nameof(battles));
         }
 
-        // Each game: features (model A's indicator − model B's, the baseline's column dropped; style
-        // standardised), target (1, ½, 0 for A) and weight (the strong weight for a strong verdict).
+        var (x, y, w) = Design(games, models, index, styleCount, options.StrongWeight);
+        var penalties = new double[models.Length + styleCount];
+        var point = LogisticRegression.Fit(x, y, penalties, w);
+        var beta = point.Coefficients;
+
+        var intervals = options.Rounds > 0 ? Intervals(x, y, w, penalties, models.Length, options) : new ConfidenceInterval?[models.Length];
+
+        var played = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var g in games)
+        {
+            played[g.ModelA] = played.GetValueOrDefault(g.ModelA) + 1;
+            played[g.ModelB] = played.GetValueOrDefault(g.ModelB) + 1;
+        }
+
+        var scale = 400 / Math.Log(10);
+        var scores = models.Select((m, i) => new ArenaScore(m, played[m], LogisticRegression.Sigmoid(beta[i]), intervals[i], 1000 + (scale * beta[i])))
+            .Append(new ArenaScore(options.Baseline, played[options.Baseline], 0.5, null, 1000))
+            .OrderByDescending(s => s.Score).ThenBy(s => s.Model, StringComparer.Ordinal)
+            .ToArray();
+        var style = new Dictionary<string, double>(StringComparer.Ordinal);
+        for (var k = 0; k < styleCount; k++)
+        {
+            style[StyleNames[k]] = beta[models.Length + k];
+        }
+
+        return new ArenaHardResult(options.Baseline, scores, notConnected, selfBattles, games.Count(g => g.Level is 0 or 4), options.StrongWeight, style, point.Converged);
+    }
+
+    /// <summary>
+    /// Each game's features (model A's indicator − model B's, the baseline's column dropped; style standardised),
+    /// target (1, ½, 0 for A) and weight (the strong weight for a strong verdict).
+    /// </summary>
+    private static (double[][] X, double[] Y, double[] W) Design(List<ArenaBattle> games, string[] models, Dictionary<string, int> index, int styleCount, double strongWeight)
+    {
         var mean = new double[styleCount];
         var sd = new double[styleCount];
         for (var k = 0; k < styleCount; k++)
@@ -251,71 +283,47 @@ public static class ArenaHard
             }
 
             x[i] = row;
-            (y[i], w[i]) = g.Level switch
-            {
-                0 => (1.0, options.StrongWeight),
-                1 => (1.0, 1.0),
-                2 => (0.5, 1.0),
-                3 => (0.0, 1.0),
-                _ => (0.0, options.StrongWeight),
-            };
+            y[i] = g.Outcome.CreditOfA();
+            w[i] = g.Level is 0 or 4 ? strongWeight : 1.0;
         }
 
-        var penalties = new double[models.Length + styleCount];
-        var point = LogisticRegression.Fit(x, y, penalties, w);
-        var beta = point.Coefficients;
+        return (x, y, w);
+    }
 
-        var intervals = new ConfidenceInterval?[models.Length];
-        if (options.Rounds > 0)
+    /// <summary>Percentile bootstrap intervals of every model's score, the games resampled and the fit repeated.</summary>
+    private static ConfidenceInterval?[] Intervals(double[][] x, double[] y, double[] w, double[] penalties, int models, ArenaHardOptions options)
+    {
+        var games = y.Length;
+        var intervals = new ConfidenceInterval?[models];
+        Bootstrap.Validate(games, options.Rounds, options.ConfidenceLevel);
+        var random = new Random(options.Seed);
+        var samples = Enumerable.Range(0, models).Select(_ => new double[options.Rounds]).ToArray();
+        var dx = new double[games][];
+        var dy = new double[games];
+        var dw = new double[games];
+        for (var r = 0; r < options.Rounds; r++)
         {
-            Bootstrap.Validate(games.Count, options.Rounds, options.ConfidenceLevel);
-            var random = new Random(options.Seed);
-            var samples = models.Select(_ => new double[options.Rounds]).ToArray();
-            var dx = new double[games.Count][];
-            var dy = new double[games.Count];
-            var dw = new double[games.Count];
-            for (var r = 0; r < options.Rounds; r++)
+            for (var i = 0; i < games; i++)
             {
-                for (var i = 0; i < games.Count; i++)
-                {
-                    var j = random.Next(games.Count);
-                    dx[i] = x[j];
-                    dy[i] = y[j];
-                    dw[i] = w[j];
-                }
-
-                var fit = LogisticRegression.Fit(dx, dy, penalties, dw);
-                for (var m = 0; m < models.Length; m++)
-                {
-                    samples[m][r] = LogisticRegression.Sigmoid(fit.Coefficients[m]);
-                }
+                var j = random.Next(games);
+                dx[i] = x[j];
+                dy[i] = y[j];
+                dw[i] = w[j];
             }
 
-            for (var m = 0; m < models.Length; m++)
+            var fit = LogisticRegression.Fit(dx, dy, penalties, dw);
+            for (var m = 0; m < models; m++)
             {
-                intervals[m] = Bootstrap.FromSamples(samples[m], options.ConfidenceLevel, options.Rounds, options.Seed) with { Clusters = games.Count };
+                samples[m][r] = LogisticRegression.Sigmoid(fit.Coefficients[m]);
             }
         }
 
-        var played = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var g in games)
+        for (var m = 0; m < models; m++)
         {
-            played[g.ModelA] = played.GetValueOrDefault(g.ModelA) + 1;
-            played[g.ModelB] = played.GetValueOrDefault(g.ModelB) + 1;
+            intervals[m] = Bootstrap.FromSamples(samples[m], options.ConfidenceLevel, options.Rounds, options.Seed) with { Clusters = games };
         }
 
-        var scale = 400 / Math.Log(10);
-        var scores = models.Select((m, i) => new ArenaScore(m, played[m], LogisticRegression.Sigmoid(beta[i]), intervals[i], 1000 + (scale * beta[i])))
-            .Append(new ArenaScore(options.Baseline, played[options.Baseline], 0.5, null, 1000))
-            .OrderByDescending(s => s.Score).ThenBy(s => s.Model, StringComparer.Ordinal)
-            .ToArray();
-        var style = new Dictionary<string, double>(StringComparer.Ordinal);
-        for (var k = 0; k < styleCount; k++)
-        {
-            style[StyleNames[k]] = beta[models.Length + k];
-        }
-
-        return new ArenaHardResult(options.Baseline, scores, notConnected, selfBattles, games.Count(g => g.Level is 0 or 4), options.StrongWeight, style, point.Converged);
+        return intervals;
     }
 }
 

@@ -222,6 +222,39 @@ public static class LengthControl
 
         // Cross-validation over C: rows (model rows, then gamed rows) take folds by position.
         var all = new Design(modelX.Concat(gamedX).ToArray(), mine.Select(r => r.Preference).Concat(gamed.Select(g => g.Preference)).ToArray(), Enumerable.Repeat(1.0, mine.Length).Concat(Enumerable.Repeat(options.GamedWeight, gamed.Length)).ToArray());
+        var bestC = ChoosePenalty(all, options);
+
+        var point = LogisticRegression.FitL1(all.X, all.Y, 1 / bestC, all.W);
+        var controlled = Controlled(point.Coefficients, instructionDifficulty, withDifficulty);
+        var raw = mine.Average(r => r.Preference);
+
+        var (rawInterval, controlledInterval) = options.BootstrapResamples > 0
+            ? Intervals(model, mine, modelX, gamed, gamedX, bestC, withDifficulty, options)
+            : (null, null);
+
+        var beta = point.Coefficients;
+        return new ModelLengthControl(
+            model,
+            mine.Length,
+            instructions.Length,
+            raw,
+            rawInterval,
+            controlled,
+            controlledInterval,
+            beta[0],
+            withDifficulty ? beta[1] : null,
+            beta[columns - 1],
+            scale,
+            bestC,
+            point.Converged);
+    }
+
+    /// <summary>
+    /// The inverse penalty C with the least cross-validated log loss (the first on a tie); rows (model rows, then
+    /// gamed rows) take folds by position. With one C given, that one.
+    /// </summary>
+    private static double ChoosePenalty(Design all, LengthControlOptions options)
+    {
         var bestC = options.InversePenalties.Count > 0 ? options.InversePenalties[0] : throw new ArgumentException("no inverse penalty to try", nameof(options));
         if (options.InversePenalties.Count > 1)
         {
@@ -253,75 +286,59 @@ public static class LengthControl
             }
         }
 
-        var point = LogisticRegression.FitL1(all.X, all.Y, 1 / bestC, all.W);
-        var controlled = Controlled(point.Coefficients, instructionDifficulty, withDifficulty);
-        var raw = mine.Average(r => r.Preference);
+        return bestC;
+    }
 
-        ConfidenceInterval? rawInterval = null, controlledInterval = null;
-        if (options.BootstrapResamples > 0)
+    /// <summary>Percentile bootstrap intervals of the raw and controlled rates, instructions resampled as clusters, the fit repeated at <paramref name="bestC"/>.</summary>
+    private static (ConfidenceInterval Raw, ConfidenceInterval Controlled) Intervals(
+        string model, LengthControlRow[] mine, double[][] modelX, GamedBaselineRow[] gamed, double[][] gamedX, double bestC, bool withDifficulty, LengthControlOptions options)
+    {
+        // Instructions are the clusters: a model's rows on one instruction are drawn together.
+        var groups = mine.Select((r, i) => (r.Instruction, i)).GroupBy(x => x.Instruction, StringComparer.Ordinal).Select(g => g.Select(x => x.i).ToArray()).ToArray();
+        var seed = options.Seed ^ VerbositySet.StableHash(model);
+        var random = new Random(seed);
+        var rawSamples = new double[options.BootstrapResamples];
+        var controlledSamples = new double[options.BootstrapResamples];
+        var x = new List<double[]>(mine.Length + gamed.Length);
+        var y = new List<double>(mine.Length + gamed.Length);
+        var w = new List<double>(mine.Length + gamed.Length);
+        var drawnDifficulty = new List<double>(groups.Length);
+        for (var r = 0; r < options.BootstrapResamples; r++)
         {
-            // Instructions are the clusters: a model's rows on one instruction are drawn together.
-            var groups = mine.Select((r, i) => (r.Instruction, i)).GroupBy(x => x.Instruction, StringComparer.Ordinal).Select(g => g.Select(x => x.i).ToArray()).ToArray();
-            var seed = options.Seed ^ VerbositySet.StableHash(model);
-            var random = new Random(seed);
-            var rawSamples = new double[options.BootstrapResamples];
-            var controlledSamples = new double[options.BootstrapResamples];
-            var x = new List<double[]>(mine.Length + gamed.Length);
-            var y = new List<double>(mine.Length + gamed.Length);
-            var w = new List<double>(mine.Length + gamed.Length);
-            var drawnDifficulty = new List<double>(groups.Length);
-            for (var r = 0; r < options.BootstrapResamples; r++)
+            x.Clear();
+            y.Clear();
+            w.Clear();
+            drawnDifficulty.Clear();
+            double sum = 0;
+            for (var g = 0; g < groups.Length; g++)
             {
-                x.Clear();
-                y.Clear();
-                w.Clear();
-                drawnDifficulty.Clear();
-                double sum = 0;
-                for (var g = 0; g < groups.Length; g++)
+                var group = groups[random.Next(groups.Length)];
+                drawnDifficulty.Add(withDifficulty ? modelX[group[0]][1] : 0);
+                foreach (var i in group)
                 {
-                    var group = groups[random.Next(groups.Length)];
-                    drawnDifficulty.Add(withDifficulty ? modelX[group[0]][1] : 0);
-                    foreach (var i in group)
-                    {
-                        x.Add(modelX[i]);
-                        y.Add(mine[i].Preference);
-                        w.Add(1);
-                        sum += mine[i].Preference;
-                    }
+                    x.Add(modelX[i]);
+                    y.Add(mine[i].Preference);
+                    w.Add(1);
+                    sum += mine[i].Preference;
                 }
-
-                var modelRows = y.Count;
-                for (var i = 0; i < gamed.Length; i++)
-                {
-                    x.Add(gamedX[i]);
-                    y.Add(gamed[i].Preference);
-                    w.Add(options.GamedWeight);
-                }
-
-                rawSamples[r] = sum / modelRows;
-                var fit = LogisticRegression.FitL1(x, y, 1 / bestC, w);
-                controlledSamples[r] = Controlled(fit.Coefficients, drawnDifficulty, withDifficulty);
             }
 
-            rawInterval = Bootstrap.FromSamples(rawSamples, options.ConfidenceLevel, options.BootstrapResamples, seed) with { Clusters = groups.Length };
-            controlledInterval = Bootstrap.FromSamples(controlledSamples, options.ConfidenceLevel, options.BootstrapResamples, seed) with { Clusters = groups.Length };
+            var modelRows = y.Count;
+            for (var i = 0; i < gamed.Length; i++)
+            {
+                x.Add(gamedX[i]);
+                y.Add(gamed[i].Preference);
+                w.Add(options.GamedWeight);
+            }
+
+            rawSamples[r] = sum / modelRows;
+            var fit = LogisticRegression.FitL1(x, y, 1 / bestC, w);
+            controlledSamples[r] = Controlled(fit.Coefficients, drawnDifficulty, withDifficulty);
         }
 
-        var beta = point.Coefficients;
-        return new ModelLengthControl(
-            model,
-            mine.Length,
-            instructions.Length,
-            raw,
-            rawInterval,
-            controlled,
-            controlledInterval,
-            beta[0],
-            withDifficulty ? beta[1] : null,
-            beta[columns - 1],
-            scale,
-            bestC,
-            point.Converged);
+        var rawInterval = Bootstrap.FromSamples(rawSamples, options.ConfidenceLevel, options.BootstrapResamples, seed) with { Clusters = groups.Length };
+        var controlledInterval = Bootstrap.FromSamples(controlledSamples, options.ConfidenceLevel, options.BootstrapResamples, seed) with { Clusters = groups.Length };
+        return (rawInterval, controlledInterval);
     }
 
     /// <summary>
