@@ -90,8 +90,52 @@ public static class JointLengthControl
     public static JointLengthControlResult Compute(IReadOnlyList<PairwiseLabel> battles, AnswerTexts answers, JointLengthControlOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        var rows = Rows(battles, answers, options, out var skipped);
+        if (rows.Count == 0)
+        {
+            throw new ArgumentException($"no battle with the baseline '{options.Baseline}' has both answers", nameof(battles));
+        }
+
+        var models = rows.Select(r => r.Model).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var instructions = rows.Select(r => r.Instruction).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var design = new Design(models, instructions, options);
+        var lengthScale = StandardDeviation(rows.Select(r => (double)r.LengthDifference));
+        var all = Enumerable.Range(0, rows.Count).ToArray();
+        var point = design.Fit(rows, all, lengthScale);
+
+        var (rawSamples, controlledSamples) = Resample(design, rows, models.Length, lengthScale, options);
+
+        var result = new ModelControlledRate[models.Length];
+        for (var m = 0; m < models.Length; m++)
+        {
+            var mine = rows.Where(r => r.Model == models[m]).ToList();
+            result[m] = new ModelControlledRate(
+                models[m],
+                mine.Count,
+                mine.Count(r => r.Target == 0.5),
+                point.Raw[m],
+                Interval(rawSamples[m], options),
+                point.Controlled[m],
+                Interval(controlledSamples[m], options));
+        }
+
+        var style = new Dictionary<string, double>(StringComparer.Ordinal);
+        if (options.StyleControl)
+        {
+            for (var k = 0; k < StyleNames.Count; k++)
+            {
+                style[StyleNames[k]] = point.Coefficients[models.Length + instructions.Length + 1 + k];
+            }
+        }
+
+        return new JointLengthControlResult(options.Baseline, result, point.Coefficients[models.Length + instructions.Length], lengthScale, style, skipped, point.Converged, options.Ties == TieHandling.Exclude);
+    }
+
+    /// <summary>The battles with the baseline that have both answers, as fit rows (ties left out when excluded); <paramref name="skipped"/> counts those without both answers.</summary>
+    private static List<Battle> Rows(IReadOnlyList<PairwiseLabel> battles, AnswerTexts answers, JointLengthControlOptions options, out int skipped)
+    {
         var rows = new List<Battle>();
-        var skipped = 0;
+        skipped = 0;
         foreach (var b in battles)
         {
             bool baselineIsA = string.Equals(b.ModelA, options.Baseline, StringComparison.Ordinal);
@@ -118,7 +162,7 @@ public static class JointLengthControl
             var y = winner.CreditOfA();
             var sm = StyleCounts.Of(mine);
             var sb = StyleCounts.Of(theirs);
-            rows.Add(new Battle(model, $"{b.QuestionId}/t{b.Turn}", y, mine.Length - theirs.Length,
+            rows.Add(new Battle(model, AnswerTexts.InstructionId(b.QuestionId, b.Turn), y, mine.Length - theirs.Length,
             [
                 StyleCounts.NormalizedDifference(sm.Headers, sb.Headers),
                 StyleCounts.NormalizedDifference(sm.ListItems, sb.ListItems),
@@ -126,20 +170,14 @@ public static class JointLengthControl
             ]));
         }
 
-        if (rows.Count == 0)
-        {
-            throw new ArgumentException($"no battle with the baseline '{options.Baseline}' has both answers", nameof(battles));
-        }
+        return rows;
+    }
 
-        var models = rows.Select(r => r.Model).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var instructions = rows.Select(r => r.Instruction).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
-        var design = new Design(models, instructions, options);
-        var lengthScale = StandardDeviation(rows.Select(r => (double)r.LengthDifference));
-        var all = Enumerable.Range(0, rows.Count).ToArray();
-        var point = design.Fit(rows, all, lengthScale);
-
-        var rawSamples = models.Select(_ => new double[options.BootstrapResamples]).ToArray();
-        var controlledSamples = models.Select(_ => new double[options.BootstrapResamples]).ToArray();
+    /// <summary>The raw and controlled rates of each model over bootstrap resamples of the battles (none when no resamples are asked for), refitting each.</summary>
+    private static (double[][] Raw, double[][] Controlled) Resample(Design design, List<Battle> rows, int models, double lengthScale, JointLengthControlOptions options)
+    {
+        var rawSamples = Enumerable.Range(0, models).Select(_ => new double[options.BootstrapResamples]).ToArray();
+        var controlledSamples = Enumerable.Range(0, models).Select(_ => new double[options.BootstrapResamples]).ToArray();
         if (options.BootstrapResamples > 0)
         {
             var master = new Random(options.Seed);
@@ -154,7 +192,7 @@ public static class JointLengthControl
                 }
 
                 var fit = design.Fit(rows, draw, lengthScale);
-                for (var m = 0; m < models.Length; m++)
+                for (var m = 0; m < models; m++)
                 {
                     rawSamples[m][r] = fit.Raw[m];
                     controlledSamples[m][r] = fit.Controlled[m];
@@ -162,30 +200,7 @@ public static class JointLengthControl
             });
         }
 
-        var result = new ModelControlledRate[models.Length];
-        for (var m = 0; m < models.Length; m++)
-        {
-            var mine = rows.Where(r => r.Model == models[m]).ToList();
-            result[m] = new ModelControlledRate(
-                models[m],
-                mine.Count,
-                mine.Count(r => r.Target == 0.5),
-                point.Raw[m],
-                Interval(rawSamples[m], options),
-                point.Controlled[m],
-                Interval(controlledSamples[m], options));
-        }
-
-        var style = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (options.StyleControl)
-        {
-            for (var k = 0; k < StyleNames.Count; k++)
-            {
-                style[StyleNames[k]] = point.Coefficients[models.Length + instructions.Length + 1 + k];
-            }
-        }
-
-        return new JointLengthControlResult(options.Baseline, result, point.Coefficients[models.Length + instructions.Length], lengthScale, style, skipped, point.Converged, options.Ties == TieHandling.Exclude);
+        return (rawSamples, controlledSamples);
     }
 
     private static ConfidenceInterval? Interval(double[] samples, JointLengthControlOptions options)
