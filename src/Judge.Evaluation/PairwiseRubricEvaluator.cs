@@ -157,6 +157,13 @@ public sealed class PairwiseRubricEvaluator : IEvaluator
             return result;
         }
 
+        Record(winner, credit, judgment, judgeId, contexts);
+        return result;
+    }
+
+    /// <summary>Fills both metrics from the judgment: the winner and its win credit, or why there is none.</summary>
+    private void Record(StringMetric winner, NumericMetric credit, PairwiseVerdict judgment, string judgeId, List<EvaluationContext> contexts)
+    {
         var reason = Feedback(judgment.Calls);
         foreach (var metric in new EvaluationMetric[] { winner, credit })
         {
@@ -183,16 +190,17 @@ public sealed class PairwiseRubricEvaluator : IEvaluator
                 credit.AddDiagnostics(EvaluationDiagnostic.Warning(Disagreement(judgment.Calls, "so the item was dropped")));
             }
 
-            return result;
+            return;
         }
 
-        var (name, value) = w switch
+        var name = w switch
         {
-            PairOutcome.A => (Response, 1.0),
-            PairOutcome.B => (Baseline, 0.0),
-            PairOutcome.Tie => (Tie, 0.5),
-            _ => (InconsistentTie, 0.5),
+            PairOutcome.A => Response,
+            PairOutcome.B => Baseline,
+            PairOutcome.Tie => Tie,
+            _ => InconsistentTie,
         };
+        var value = w.CreditOfA();
         winner.Value = name;
         credit.Value = value;
         var failed = value < _options.PassMark;
@@ -206,8 +214,6 @@ public sealed class PairwiseRubricEvaluator : IEvaluator
             winner.AddDiagnostics(warning);
             credit.AddDiagnostics(warning);
         }
-
-        return result;
     }
 
     /// <summary>Each order's feedback, labelled with the order and which answer was shown first.</summary>
