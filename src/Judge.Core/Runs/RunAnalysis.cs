@@ -127,6 +127,9 @@ public sealed record RunAnalysis
     /// <summary>Pairwise: items judged in both orders, and of those the ones whose orders disagreed.</summary>
     public (int BothOrders, int Flipped) Flips { get; init; }
 
+    /// <summary>Pairwise: the share of items judged in both orders whose orders disagreed; <see langword="null"/> when none was.</summary>
+    public double? FlipRate => Flips.BothOrders == 0 ? null : (double)Flips.Flipped / Flips.BothOrders;
+
     /// <summary>Pairwise: verdicts per winner, over all judges.</summary>
     public IReadOnlyDictionary<PairOutcome, int> Winners { get; init; } = new Dictionary<PairOutcome, int>();
 
