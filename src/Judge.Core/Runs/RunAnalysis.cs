@@ -381,7 +381,7 @@ public sealed record RunAnalysis
         }
 
         var lower = t.GateOn == GateOn.LowerBound;
-        var how = lower ? $"lower bound of the {t.Confidence.ToString("P0", CultureInfo.InvariantCulture)} bootstrap interval" : "point estimate";
+        var how = lower ? $"lower bound of the {t.Confidence.ToString("0 %", CultureInfo.InvariantCulture)} bootstrap interval" : "point estimate";
         bool Gated(string model) => t.Models.Count == 0 ? model != t.Baseline : t.Models.Contains(model, StringComparer.Ordinal);
         static string F(double? v) => v?.ToString("0.###", CultureInfo.InvariantCulture) ?? "n/a";
 
