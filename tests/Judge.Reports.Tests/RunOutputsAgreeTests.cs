@@ -4,7 +4,6 @@ using Judge.Reports.Terminal;
 using Judge.Runs;
 using Judge.Statistics;
 using Judge.Verdicts;
-using Spectre.Console;
 
 namespace Judge.Reports.Tests;
 
@@ -75,17 +74,9 @@ public class RunOutputsAgreeTests
 
     private static string Console(RunResult result)
     {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 200;
-        RunSummaryConsole.Write(console, result, showGates: true);
-        return writer.ToString();
+        using var console = new TestConsole();
+        RunSummaryConsole.Write(console.Console, result, showGates: true);
+        return console.Output;
     }
 
     [Fact]
@@ -140,12 +131,10 @@ public class RunOutputsAgreeTests
     [Fact]
     public void ConsoleSummary_At80Columns_FitsTheTerminal()
     {
-        var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Ansi = AnsiSupport.No, ColorSystem = ColorSystemSupport.NoColors, Interactive = InteractionSupport.No, Out = new AnsiConsoleOutput(writer) });
-        console.Profile.Width = 80;
+        using var console = new TestConsole(80);
 
-        RunSummaryConsole.Write(console, Result(), showGates: true);
+        RunSummaryConsole.Write(console.Console, Result(), showGates: true);
 
-        Assert.All(writer.ToString().Split('\n'), line => Assert.True(line.TrimEnd('\r').Length <= 80, line));
+        Assert.All(console.Output.Split('\n'), line => Assert.True(line.TrimEnd('\r').Length <= 80, line));
     }
 }
