@@ -53,17 +53,9 @@ internal static partial class BiasCommands
             var absolute = imported.Absolute.Where(a => name is null || a.Judge == name).ToList();
             var questionList = parse.GetValue(questions) is { } q ? DataFiles.ReadQuestions(q) : null;
             var answerTexts = ReadAnswers(parse.GetValue(answers)) ?? (imported.Answers.Count > 0 ? new AnswerTexts(imported.Answers) : null);
-            IReadOnlyList<PairwiseLabel> reference = [];
-            if (parse.GetValue(human) is { } h)
-            {
-                var labels = ReferenceLabels.ReadFile(h, layouts.Human(parse), Statistics.HumanRaters.Parse(parse.GetValue(raters)));
-                reference = labels.Labels;
-                if (!labels.FromJudge && parse.GetValue(format) != "json")
-                {
-                    console.MarkupLineInterpolated($"[grey]reference: human votes by {Statistics.HumanRaters.Describe(labels.RaterPrefix)} ({labels.Labels.Count} of {labels.Read})[/]");
-                }
-            }
-
+            var reference = parse.GetValue(human) is { } h
+                ? Reference(console, ReferenceLabels.ReadFile(h, layouts.Human(parse), Statistics.HumanRaters.Parse(parse.GetValue(raters))), quiet: parse.GetValue(format) == "json")
+                : [];
             if (parse.GetValue(judgeFamily) is not null && reference.Count == 0)
             {
                 throw new InputException(null, null, "--human", "self-preference (--judge-family) compares with reference labels: give --human");
@@ -104,6 +96,17 @@ internal static partial class BiasCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The reference labels, saying whose human votes they are unless <paramref name="quiet"/>.</summary>
+    private static IReadOnlyList<PairwiseLabel> Reference(IAnsiConsole console, ReferenceLabels labels, bool quiet)
+    {
+        if (!labels.FromJudge && !quiet)
+        {
+            console.MarkupLineInterpolated($"[grey]reference: human votes by {Statistics.HumanRaters.Describe(labels.RaterPrefix)} ({labels.Labels.Count} of {labels.Read})[/]");
+        }
+
+        return labels.Labels;
     }
 
     /// <summary>Adds <paramref name="options"/> to <paramref name="command"/>.</summary>
