@@ -109,7 +109,7 @@ public static class HtmlReport
         html.Append(Inv($"<tr><th>judgments</th><td class=\"num\">{a.Judgments.Values.Sum()} of {r.Manifest.Planned} planned ({r.Config.Options.Repeats} repeat(s))</td></tr>"));
         html.Append(Inv($"<tr><th>by status</th><td>{E(string.Join(", ", a.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key.ToWire()} {s.Value}")))}</td></tr>"));
         html.Append(Inv($"<tr><th>judge calls</th><td class=\"num\">{a.Cost.Calls} recorded; tokens in {a.Cost.InputTokens}, out {a.Cost.OutputTokens}; {ReportText.Cost(a.Cost)}</td></tr>"));
-        html.Append(Inv($"<tr><th>error rate</th><td class=\"{(a.ErrorRateExceeded ? "bad" : "pass")}\">{a.ErrorRate:P1} (max {r.Config.Thresholds.MaxErrorRate:P1})</td></tr></table>\n"));
+        html.Append(Inv($"<tr><th>error rate</th><td class=\"{(a.ErrorRateExceeded ? "bad" : "pass")}\">{Numbers.Percent(a.ErrorRate)} (max {Numbers.Percent(r.Config.Thresholds.MaxErrorRate)})</td></tr></table>\n"));
     }
 
     private static void Gates(StringBuilder html, RunResult r)
@@ -122,11 +122,11 @@ public static class HtmlReport
             return;
         }
 
-        html.Append(Inv($"<p class=\"meta\">Gated on the {(r.Config.Thresholds.GateOn == GateOn.LowerBound ? $"lower bound of the {r.Config.Thresholds.Confidence:P0} bootstrap interval" : "point estimate")}. Items without a verdict are left out of every rate and mean and counted beside it; a gate with nothing to measure fails.</p>"));
+        html.Append(Inv($"<p class=\"meta\">Gated on the {(r.Config.Thresholds.GateOn == GateOn.LowerBound ? $"lower bound of the {Numbers.Percent(r.Config.Thresholds.Confidence, 0)} bootstrap interval" : "point estimate")}. Items without a verdict are left out of every rate and mean and counted beside it; a gate with nothing to measure fails.</p>"));
         html.Append("<table><tr><th>gate</th><th>judge</th><th>rubric</th><th>model</th><th>value</th><th>threshold</th><th>result</th><th>detail</th></tr>");
         foreach (var g in a.Gates)
         {
-            html.Append(Inv($"<tr><td>{E(g.Name)}</td><td>{E(g.Judge ?? "")}</td><td>{E(g.Rubric ?? "")}</td><td>{E(g.Model ?? "")}</td><td class=\"num\">{ReportText.F(g.Value)}</td><td class=\"num\">{ReportText.F(g.Threshold)}</td><td class=\"{(g.Passed ? "pass" : "bad")}\">{(g.Passed ? "pass" : "FAIL")}</td><td>{E(g.Detail)}</td></tr>"));
+            html.Append(Inv($"<tr><td>{E(g.Name)}</td><td>{E(g.Judge ?? "")}</td><td>{E(g.Rubric ?? "")}</td><td>{E(g.Model ?? "")}</td><td class=\"num\">{Numbers.Value(g.Value)}</td><td class=\"num\">{Numbers.Value(g.Threshold)}</td><td class=\"{(g.Passed ? "pass" : "bad")}\">{(g.Passed ? "pass" : "FAIL")}</td><td>{E(g.Detail)}</td></tr>"));
         }
 
         html.Append("</table>\n");
@@ -138,7 +138,7 @@ public static class HtmlReport
         html.Append("<h2>Scores per model</h2><table><tr><th>judge</th><th>rubric</th><th>model</th><th>answers</th><th>scored</th><th>without verdict</th><th>mean</th><th>interval</th><th>pass rate</th><th>interval</th></tr>");
         foreach (var s in a.Scores)
         {
-            html.Append(Inv($"<tr><td>{E(s.Judge)}</td><td>{E(s.Rubric)}</td><td>{E(s.Model)}</td><td class=\"num\">{s.Items}</td><td class=\"num\">{s.Scored}</td><td>{E(s.Missing.ToString())}</td><td class=\"num\">{ReportText.F(s.Mean, "0.00")}</td><td>{ReportText.Ci(s.MeanCi)}</td><td class=\"num\">{ReportText.F(s.PassRate, "0.0%")}</td><td>{ReportText.Ci(s.PassCi)}</td></tr>"));
+            html.Append(Inv($"<tr><td>{E(s.Judge)}</td><td>{E(s.Rubric)}</td><td>{E(s.Model)}</td><td class=\"num\">{s.Items}</td><td class=\"num\">{s.Scored}</td><td>{E(s.Missing.ToString())}</td><td class=\"num\">{Numbers.Fixed(s.Mean)}</td><td>{Numbers.Interval(s.MeanCi)}</td><td class=\"num\">{Numbers.Percent(s.PassRate)}</td><td>{Numbers.PercentInterval(s.PassCi)}</td></tr>"));
         }
 
         html.Append("</table>");
@@ -180,7 +180,7 @@ public static class HtmlReport
                     if (w?.Rate is double rate)
                     {
                         var hue = (int)Math.Round(rate * 120);
-                        html.Append(Inv($"<td class=\"num\" style=\"background:hsl({hue},60%,85%)\" title=\"{w.WithVerdict} of {w.Items} pairs with a verdict (without: {w.Missing}), interval {ReportText.Ci(w.Ci)}\">{rate:P0}</td>"));
+                        html.Append(Inv($"<td class=\"num\" style=\"background:hsl({hue},60%,85%)\" title=\"{w.WithVerdict} of {w.Items} pairs with a verdict (without: {w.Missing}), interval {Numbers.PercentInterval(w.Ci)}\">{Numbers.Percent(rate, 0)}</td>"));
                     }
                     else
                     {
@@ -195,7 +195,7 @@ public static class HtmlReport
             html.Append("<table><tr><th>model</th><th>pairs</th><th>wins</th><th>losses</th><th>ties</th><th>without verdict</th><th>win rate</th><th>interval</th></tr>");
             foreach (var w in judge.Where(w => w.Opponent is null).OrderByDescending(w => w.Rate ?? -1))
             {
-                html.Append(Inv($"<tr><td>{E(w.Model)}</td><td class=\"num\">{w.Items}</td><td class=\"num\">{ReportText.F(w.Wins, "0.#")}</td><td class=\"num\">{ReportText.F(w.Losses, "0.#")}</td><td class=\"num\">{ReportText.F(w.Ties, "0.#")}</td><td>{E(w.Missing.ToString())}</td><td class=\"num\">{ReportText.F(w.Rate, "0.0%")}</td><td>{ReportText.Ci(w.Ci)}</td></tr>"));
+                html.Append(Inv($"<tr><td>{E(w.Model)}</td><td class=\"num\">{w.Items}</td><td class=\"num\">{Numbers.Tally(w.Wins)}</td><td class=\"num\">{Numbers.Tally(w.Losses)}</td><td class=\"num\">{Numbers.Tally(w.Ties)}</td><td>{E(w.Missing.ToString())}</td><td class=\"num\">{Numbers.Percent(w.Rate)}</td><td>{Numbers.PercentInterval(w.Ci)}</td></tr>"));
             }
 
             html.Append("</table>");
@@ -213,22 +213,22 @@ public static class HtmlReport
     {
         var ag = r.Agreement!;
         html.Append(Inv($"<h2>Agreement with human labels</h2><p class=\"meta\">human votes by {E(Statistics.HumanRaters.Describe(ag.HumanRaterPrefix))}</p><table>"));
-        html.Append(Inv($"<tr><th>with ties</th><td class=\"num\">{ReportText.F(ag.WithTies.Rate, "0.0%")} ({ag.WithTies.Agree}/{ag.WithTies.Total})</td><td>{(ag.Ci is { } ci ? $"[{ReportText.F(ci.Lower, "0.0%")}, {ReportText.F(ci.Upper, "0.0%")}]" : "")}</td></tr>"));
-        html.Append(Inv($"<tr><th>without ties</th><td class=\"num\">{ReportText.F(ag.WithoutTies.Rate, "0.0%")} ({ag.WithoutTies.Agree}/{ag.WithoutTies.Total})</td><td>{(ag.CiWithoutTies is { } ci2 ? $"[{ReportText.F(ci2.Lower, "0.0%")}, {ReportText.F(ci2.Upper, "0.0%")}]" : "")}</td></tr>"));
-        html.Append(Inv($"<tr><th>Cohen's kappa</th><td class=\"num\">{ReportText.F(ag.CohenKappa, "0.00")}</td><td></td></tr>"));
+        html.Append(Inv($"<tr><th>with ties</th><td class=\"num\">{Numbers.Percent(ag.WithTies.Rate)} ({ag.WithTies.Agree}/{ag.WithTies.Total})</td><td>{Numbers.PercentInterval(ag.Ci?.Lower, ag.Ci?.Upper)}</td></tr>"));
+        html.Append(Inv($"<tr><th>without ties</th><td class=\"num\">{Numbers.Percent(ag.WithoutTies.Rate)} ({ag.WithoutTies.Agree}/{ag.WithoutTies.Total})</td><td>{Numbers.PercentInterval(ag.CiWithoutTies?.Lower, ag.CiWithoutTies?.Upper)}</td></tr>"));
+        html.Append(Inv($"<tr><th>Cohen's kappa</th><td class=\"num\">{Numbers.Fixed(ag.CohenKappa, 3)}</td><td></td></tr>"));
         if (ag.HumanVsHuman is { } hh)
         {
-            html.Append(Inv($"<tr><th>human vs human</th><td class=\"num\">{ReportText.F(hh.WithTies.Rate, "0.0%")} ({hh.WithTies.Agree}/{hh.WithTies.Total})</td><td>with ties</td></tr>"));
+            html.Append(Inv($"<tr><th>human vs human</th><td class=\"num\">{Numbers.Percent(hh.WithTies.Rate)} ({hh.WithTies.Agree}/{hh.WithTies.Total})</td><td>with ties</td></tr>"));
         }
 
         html.Append(Inv($"<tr><th>judge verdicts unmatched</th><td class=\"num\">{ag.UnmatchedJudgeVerdicts} of {ag.JudgeVerdicts}</td><td>{ag.JudgeItemsWithoutVerdict ?? 0} items without verdict</td></tr></table>"));
         if (ag.Orders is { } o)
         {
-            string Cell(Statistics.AgreementFigure f) => Inv($"{ReportText.F(f.Rate, "0.0%")} ({f.Agree}/{f.Total})");
+            string Cell(Statistics.AgreementFigure f) => Inv($"{Numbers.Percent(f.Rate)} ({f.Agree}/{f.Total})");
             html.Append(Inv($"<h3>Per presentation order</h3><p class=\"meta\">{o.Items} items judged in both orders; an order without a verdict counts as wrong (AB: {o.WithoutVerdictAb}, BA: {o.WithoutVerdictBa}); {o.SingleOrderItems} items judged in one order only are left out.</p><table><tr><th></th><th>with ties</th><th>without ties</th></tr>"));
             html.Append(Inv($"<tr><th>accuracy, A shown first</th><td class=\"num\">{Cell(o.WithTies.Ab)}</td><td class=\"num\">{Cell(o.WithoutTies.Ab)}</td></tr>"));
             html.Append(Inv($"<tr><th>accuracy, B shown first</th><td class=\"num\">{Cell(o.WithTies.Ba)}</td><td class=\"num\">{Cell(o.WithoutTies.Ba)}</td></tr>"));
-            html.Append(Inv($"<tr><th>mean of the two orders</th><td class=\"num\">{ReportText.F(o.WithTies.Mean, "0.0%")}</td><td class=\"num\">{ReportText.F(o.WithoutTies.Mean, "0.0%")}</td></tr>"));
+            html.Append(Inv($"<tr><th>mean of the two orders</th><td class=\"num\">{Numbers.Percent(o.WithTies.Mean)}</td><td class=\"num\">{Numbers.Percent(o.WithoutTies.Mean)}</td></tr>"));
             html.Append(Inv($"<tr><th>correct in both orders</th><td class=\"num\">{Cell(o.WithTies.BothOrders)}</td><td class=\"num\">{Cell(o.WithoutTies.BothOrders)}</td></tr>"));
             html.Append(Inv($"<tr><th>positional consistency</th><td class=\"num\">{Cell(o.PositionalConsistency)}</td><td></td></tr></table>"));
         }
@@ -260,13 +260,13 @@ public static class HtmlReport
         var calls = r.Records.OfType<JudgeCall>().Where(c => c.Order is "AB" or "BA" && c.Choice is not null).ToList();
         html.Append("<h2>Position consistency</h2><table>");
         html.Append(Inv($"<tr><th>items judged in both orders</th><td class=\"num\">{a.Flips.BothOrders}</td></tr>"));
-        html.Append(Inv($"<tr><th>flipped (orders disagreed)</th><td class=\"num\">{a.Flips.Flipped} ({(a.Flips.BothOrders == 0 ? "n/a" : ((double)a.Flips.Flipped / a.Flips.BothOrders).ToString("P1", CultureInfo.InvariantCulture))})</td></tr>"));
+        html.Append(Inv($"<tr><th>flipped (orders disagreed)</th><td class=\"num\">{a.Flips.Flipped} ({Numbers.Percent(a.FlipRate)})</td></tr>"));
         if (calls.Count > 0)
         {
             double Share(PairOutcome choice) => (double)calls.Count(c => c.Choice == choice) / calls.Count;
-            html.Append(Inv($"<tr><th>calls choosing the first shown</th><td class=\"num\">{Share(PairOutcome.A):P1}</td></tr>"));
-            html.Append(Inv($"<tr><th>calls choosing the second shown</th><td class=\"num\">{Share(PairOutcome.B):P1}</td></tr>"));
-            html.Append(Inv($"<tr><th>calls saying tie</th><td class=\"num\">{Share(PairOutcome.Tie):P1}</td></tr>"));
+            html.Append(Inv($"<tr><th>calls choosing the first shown</th><td class=\"num\">{Numbers.Percent(Share(PairOutcome.A))}</td></tr>"));
+            html.Append(Inv($"<tr><th>calls choosing the second shown</th><td class=\"num\">{Numbers.Percent(Share(PairOutcome.B))}</td></tr>"));
+            html.Append(Inv($"<tr><th>calls saying tie</th><td class=\"num\">{Numbers.Percent(Share(PairOutcome.Tie))}</td></tr>"));
         }
 
         html.Append("</table>\n");
@@ -276,11 +276,11 @@ public static class HtmlReport
     {
         var a = r.Analysis;
         var unstable = a.Stability.Where(s => s.Unstable).ToList();
-        html.Append(Inv($"<h2>Stability across {r.Config.Options.Repeats} repeats</h2><p>{unstable.Count} of {a.Stability.Count} items unstable (absolute: score variance above {r.Config.Options.UnstableVariance.ToString("0.##", CultureInfo.InvariantCulture)} or a repeat without verdict; pairwise: any disagreement).</p>"));
+        html.Append(Inv($"<h2>Stability across {r.Config.Options.Repeats} repeats</h2><p>{unstable.Count} of {a.Stability.Count} items unstable (absolute: score variance above {Numbers.Value(r.Config.Options.UnstableVariance)} or a repeat without verdict; pairwise: any disagreement).</p>"));
         html.Append("<table><tr><th>judge</th><th>item</th><th>verdicts</th><th>variance</th><th>disagreement</th></tr>");
         foreach (var s in unstable.Concat(a.Stability.Where(s => !s.Unstable)).Take(200))
         {
-            html.Append(Inv($"<tr><td>{E(s.Judge)}</td><td>{E(s.Item)}</td><td class=\"{(s.Unstable ? "bad" : "")}\">{E(string.Join(" / ", s.Verdicts))}</td><td class=\"num\">{ReportText.F(s.Variance, "0.00")}</td><td class=\"num\">{ReportText.F(s.Disagreement, "0.0%")}</td></tr>"));
+            html.Append(Inv($"<tr><td>{E(s.Judge)}</td><td>{E(s.Item)}</td><td class=\"{(s.Unstable ? "bad" : "")}\">{E(string.Join(" / ", s.Verdicts))}</td><td class=\"num\">{Numbers.Fixed(s.Variance)}</td><td class=\"num\">{Numbers.Percent(s.Disagreement)}</td></tr>"));
         }
 
         html.Append("</table>\n");
@@ -309,7 +309,7 @@ public static class HtmlReport
             var (status, shown, error) = verdict switch
             {
                 PairwiseVerdict p => (p.Status, (p.Winner?.ToWire() ?? "—") + (p.Flipped == true ? " (flipped)" : string.Empty), p.Error),
-                AbsoluteVerdict s => (s.Status, ReportText.F(s.Score), s.Error),
+                AbsoluteVerdict s => (s.Status, Numbers.Value(s.Score), s.Error),
                 _ => (VerdictStatus.Parsed, string.Empty, null),
             };
             html.Append(Inv($"<tr class=\"item\" data-status=\"{status.ToWire()}\" data-judge=\"{E(verdict.Judge)}\"><td>{E(verdict.Item)}</td><td>{E(verdict.Judge)}</td><td class=\"num\">{verdict.Repeat ?? 0}</td><td>{E(verdict.Rubric)}</td><td class=\"{(status == VerdictStatus.Parsed ? "pass" : "bad")}\">{status.ToWire()}</td><td>{E(shown)}{(error is null ? string.Empty : $"<br><span class=\"meta\">{E(error)}</span>")}</td><td>"));

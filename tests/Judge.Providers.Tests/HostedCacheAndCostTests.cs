@@ -186,18 +186,4 @@ public sealed class HostedCacheAndCostTests : IDisposable
         var recorded = results.SelectMany(r => r.Calls).Sum(c => PriceTable.BuiltIn.Find(c.Model ?? "gpt-4o")!.Cost(c.InputTokens ?? 0, c.OutputTokens ?? 0));
         Assert.Equal(0.0042m, recorded);
     }
-
-    [Fact]
-    public void DryRun_EstimatesFromTextLengthAndSpendsNothing()
-    {
-        // 40 characters -> 10 tokens + 4 framing = 14 per prompt; 100 prompts = 1,400 input tokens,
-        // 100 * 50 = 5,000 output tokens; gpt-4o: 1400 * 2.5 / 1e6 + 5000 * 10 / 1e6 = 0.0035 + 0.05 = $0.0535.
-        var prompt = new[] { new ChatMessage(ChatRole.User, new string('x', 40)) };
-        var estimate = CostEstimator.Estimate(Enumerable.Repeat(prompt, 100), "gpt-4o", 50, PriceTable.BuiltIn);
-
-        Assert.Equal(1400, estimate.InputTokens);
-        Assert.Equal(5000, estimate.OutputTokens);
-        Assert.Equal(0.0535m, estimate.Cost);
-        Assert.Equal(0.535m, estimate.CostPerThousandJudgments);
-    }
 }

@@ -1,9 +1,9 @@
 using System.CommandLine;
-using System.Globalization;
 using Judge.Feedback;
 using Judge.Judging;
 using Judge.Providers;
 using Judge.Providers.Hosted;
+using Judge.Reports.Terminal;
 using Microsoft.Extensions.AI;
 using Spectre.Console;
 
@@ -68,8 +68,9 @@ internal static class FeedbackCommands
             var table = parse.GetValue(prices) is { } path ? PriceTable.BuiltIn.WithOverrides(path) : PriceTable.BuiltIn;
             if (parse.GetValue(dryRun))
             {
-                var plan = FeedbackPlanner.Plan(stagePrompts, judgeRubric, seedRubrics, options, new FeedbackPlanAssumptions(), CostEstimator.EstimateTokens, generatorSpec.Text, judgeSpec.Text, secondSpec?.Text);
-                PrintPlan(console, plan.Where(p => selected.Contains(p.Stage)).ToList(), [generatorSpec, judgeSpec, .. secondSpec is null ? Array.Empty<JudgeSpec>() : [secondSpec]], table, Math.Max(1, parse.GetValue(rpm)));
+                var plan = FeedbackPlanner.Plan(stagePrompts, judgeRubric, seedRubrics, options, new FeedbackPlanAssumptions(), TokenEstimate.Of, generatorSpec.Text, judgeSpec.Text, secondSpec?.Text);
+                JudgeSpec[] specs = [generatorSpec, judgeSpec, .. secondSpec is null ? Array.Empty<JudgeSpec>() : [secondSpec]];
+                FeedbackConsole.WritePlan(console, FeedbackEstimate.Of(plan, selected.ToList(), specs, table, Math.Max(1, parse.GetValue(rpm))));
                 return ExitCodes.Ok;
             }
 
@@ -121,11 +122,11 @@ internal static class FeedbackCommands
                     summary =>
                     {
                         finished.Add(summary.Stage);
-                        console.MarkupLineInterpolated($"  {Name(summary.Stage)}: {summary.ItemsIn} in, {summary.ItemsOut} out, {summary.RejectedCount} rejected ({summary.ModelCalls} model calls, {summary.JournalCalls} from the journal)");
+                        FeedbackConsole.WriteStage(console, summary);
                     },
                     live.Update,
                     cancellationToken)).ConfigureAwait(false);
-                PrintSummary(console, result, outDir);
+                FeedbackConsole.WriteSummary(console, result, outDir);
                 return ExitCodes.Ok;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -154,7 +155,7 @@ internal static class FeedbackCommands
     private static int Positive(int value, string name) =>
         value > 0 ? value : throw new InputException(null, null, name, "must be at least 1");
 
-    private static string Name(FeedbackStage stage) => stage.ToString().ToLowerInvariant();
+    private static string Name(FeedbackStage stage) => FeedbackConsole.Name(stage);
 
     private static string FileNameOf(FeedbackStage stage) => stage == FeedbackStage.Export
         ? $"{FeedbackPipeline.FeedbackCollectionFile}, {FeedbackPipeline.PreferenceCollectionFile}"
@@ -204,107 +205,5 @@ internal static class FeedbackCommands
         return last < first
             ? throw new InputException(null, null, "--until", $"{Name(last)} comes before {Name(first)}")
             : Enum.GetValues<FeedbackStage>().Where(s => s >= first && s <= last).ToList();
-    }
-
-    private static void PrintPlan(IAnsiConsole console, IReadOnlyList<StagePlan> plan, IReadOnlyList<JudgeSpec> specs, PriceTable prices, int rpm)
-    {
-        string Price(StagePlan p, out decimal cost, out decimal batchCost)
-        {
-            cost = 0;
-            batchCost = 0;
-            if (p.Calls == 0)
-            {
-                return "$0";
-            }
-
-            var spec = specs.First(s => s.Text == p.Model);
-            var model = spec.Option("model") ?? spec.Target;
-            if (spec.Scheme is "llama" or "mock")
-            {
-                return "$0 (local)";
-            }
-
-            if (prices.Find(model) is not { } price)
-            {
-                return $"unknown: no price for '{Markup.Escape(model)}'";
-            }
-
-            cost = price.Cost(p.InputTokens, p.OutputTokens);
-            batchCost = spec.HasBatchApi ? price.BatchCost(p.InputTokens, p.OutputTokens) : cost;
-            return "$" + cost.ToString("N2", CultureInfo.InvariantCulture);
-        }
-
-        var table = new Table().Title("dry run: nothing was sent").AddColumns("stage", "model", "calls", "prompt tokens (est.)", "output tokens (est.)", "cost (est.)", "batch cost (est.)", $"time at {rpm} rpm");
-        long calls = 0, input = 0, outputTokens = 0;
-        decimal total = 0, batchTotal = 0;
-        foreach (var p in plan)
-        {
-            var cost = Price(p, out var dollars, out var batchDollars);
-            total += dollars;
-            batchTotal += batchDollars;
-            calls += p.Calls;
-            input += p.InputTokens;
-            outputTokens += p.OutputTokens;
-            table.AddRow(
-                Name(p.Stage) + (p.Role == "second judge" ? " (2nd judge)" : string.Empty),
-                Markup.Escape(p.Model),
-                p.Calls.ToString("N0", CultureInfo.InvariantCulture),
-                p.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
-                p.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
-                cost,
-                cost.StartsWith('$') && p.Calls > 0 ? "$" + batchDollars.ToString("N2", CultureInfo.InvariantCulture) : cost,
-                Duration(p.Calls, rpm));
-        }
-
-        table.AddRow("total", string.Empty, calls.ToString("N0", CultureInfo.InvariantCulture), input.ToString("N0", CultureInfo.InvariantCulture), outputTokens.ToString("N0", CultureInfo.InvariantCulture), "$" + total.ToString("N2", CultureInfo.InvariantCulture), "$" + batchTotal.ToString("N2", CultureInfo.InvariantCulture), Duration(calls, rpm));
-        console.Write(table);
-        console.MarkupLine("[grey]upper bound: assumes nothing is rejected. Rubric prompts are the real ones; later prompts are the real templates filled with assumed lengths (rubric 150, instruction 70, reference 220, response 180, feedback 110 words; 1.35 tokens per generated word; 30% of responses go to a second judge). Prompt tokens: characters / 4 plus 4 per message. Time: calls / rpm, one model at a time. Batch cost: hosted models with batch=on through the provider's batch API (price table batch_input/batch_output, default half the live price; results within the 24 h window, not at --rpm).[/]");
-    }
-
-    private static string Duration(long calls, int rpm)
-    {
-        var minutes = (double)calls / rpm;
-        return minutes < 90 ? minutes.ToString("0.0", CultureInfo.InvariantCulture) + " min" : (minutes / 60).ToString("0.0", CultureInfo.InvariantCulture) + " h";
-    }
-
-    private static void PrintSummary(IAnsiConsole console, FeedbackRunResult result, string outDir)
-    {
-        var table = new Table().Title("feedback generation summary").AddColumns("stage", "in", "out", "rejected", "why", "model calls", "from journal");
-        foreach (var s in result.Stages)
-        {
-            table.AddRow(
-                Name(s.Stage),
-                s.ItemsIn.ToString(CultureInfo.InvariantCulture),
-                s.ItemsOut.ToString(CultureInfo.InvariantCulture),
-                s.RejectedCount.ToString(CultureInfo.InvariantCulture),
-                Markup.Escape(s.Rejected.Count == 0 ? "-" : string.Join(", ", s.Rejected.Select(r => $"{r.Key} {r.Value}"))),
-                s.ModelCalls.ToString(CultureInfo.InvariantCulture),
-                s.JournalCalls.ToString(CultureInfo.InvariantCulture));
-        }
-
-        console.Write(table);
-        if (result.Lengths.Count > 0)
-        {
-            var lengths = new Table().Title("response length by score (words)").AddColumns("score", "kept", "mean", "median", "exported", "mean", "median");
-            foreach (var (before, after) in result.LengthsBeforeBalance.Zip(result.Lengths))
-            {
-                lengths.AddRow(
-                    before.Level.ToString(CultureInfo.InvariantCulture),
-                    before.Count.ToString(CultureInfo.InvariantCulture),
-                    before.MeanWords.ToString("0.0", CultureInfo.InvariantCulture),
-                    before.MedianWords.ToString("0.0", CultureInfo.InvariantCulture),
-                    after.Count.ToString(CultureInfo.InvariantCulture),
-                    after.MeanWords.ToString("0.0", CultureInfo.InvariantCulture),
-                    after.MedianWords.ToString("0.0", CultureInfo.InvariantCulture));
-            }
-
-            console.Write(lengths);
-            if (result.Lengths.Any(l => l.Count == 0))
-            {
-                console.MarkupLine("[yellow]warning:[/] some score level has no item, so the balanced export is empty; generate more, raise --tolerance, or use --no-balance.");
-            }
-        }
-
-        console.MarkupLineInterpolated($"files: {outDir} (rubrics.jsonl, instructions.jsonl, responses.jsonl, feedback.jsonl, *.rejected.jsonl, {FeedbackPipeline.FeedbackCollectionFile}, {FeedbackPipeline.PreferenceCollectionFile}, {FeedbackPipeline.JournalFile})");
     }
 }

@@ -1,10 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Judge.Judging;
-using Judge.Prompts;
-using Judge.Providers.Hosted;
+using Judge.Reports.Terminal;
 using Judge.Runs;
 using Judge.Verdicts;
 using Spectre.Console;
@@ -91,60 +87,47 @@ internal static class GradingCommands
                 : spec).Text;
         }
 
-        /// <summary>The run config these options describe.</summary>
-        public RunConfig Config(ParseResult parse, RunMode mode, string command, RunOptions modeOptions)
+        /// <summary>The run these options ask for.</summary>
+        public RunRequest Request(ParseResult parse, RunMode mode, RunOptions modeOptions)
         {
             if (parse.GetValue(Resume) && parse.GetValue(Overwrite))
             {
                 throw new InputException(null, null, "--resume", "cannot be combined with --overwrite");
             }
 
-            var columns = Data.CsvColumnMap.Parse(parse.GetValue(Columns)).Columns.ToDictionary(StringComparer.Ordinal);
-
-            var options = modeOptions with
+            return new RunRequest
             {
-                Turns = [parse.GetValue(Turn)],
-                Seed = parse.GetValue(Seed),
-                Limit = parse.GetValue(Limit),
-                Concurrency = parse.GetValue(Concurrency),
-                MaxTokens = parse.GetValue(MaxTokens),
-                Verdict = Enum.Parse<VerdictMode>(parse.GetValue(Verdict)!, ignoreCase: true),
-                Prices = parse.GetValue(Prices) is { } prices ? Path.GetFullPath(prices) : null,
-            };
-            var judge = JudgeText(parse);
-            var data = new RunData
-            {
-                Questions = Path.GetFullPath(parse.GetValue(Questions)!),
-                Answers = parse.GetValue(Answers)!.Select(Path.GetFullPath).ToList(),
-                References = parse.GetValue(References) is { } refs ? Path.GetFullPath(refs) : null,
-                Columns = columns,
-            };
-            var rubric = parse.GetValue(Rubric);
-            var identity = string.Join('\n', [command, judge, rubric ?? "", data.Questions, .. data.Answers, data.References ?? "", string.Join(',', columns.Select(c => $"{c.Key}={c.Value}")),
-                options.ToString()]);
-            return new RunConfig
-            {
-                SourcePath = $"judge {command}",
-                Hash = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity))),
                 Mode = mode,
-                Data = data,
-                Rubrics = rubric is null ? [] : [rubric],
+                Questions = parse.GetValue(Questions)!,
+                Answers = parse.GetValue(Answers)!,
+                References = parse.GetValue(References),
+                Rubric = parse.GetValue(Rubric),
                 RubricsDir = parse.GetValue(RubricsDir),
-                Judges = [judge],
-                JudgePathOverride = Environment.CurrentDirectory,
-                Options = options,
-                Output = Path.GetFullPath(OutPath(parse, command)),
+                Judge = JudgeText(parse),
+                Columns = Data.CsvColumnMap.Parse(parse.GetValue(Columns)).Columns.ToDictionary(StringComparer.Ordinal),
+                Options = modeOptions with
+                {
+                    Turns = [parse.GetValue(Turn)],
+                    Seed = parse.GetValue(Seed),
+                    Limit = parse.GetValue(Limit),
+                    Concurrency = parse.GetValue(Concurrency),
+                    MaxTokens = parse.GetValue(MaxTokens),
+                    Verdict = Enum.Parse<VerdictMode>(parse.GetValue(Verdict)!, ignoreCase: true),
+                    Prices = parse.GetValue(Prices),
+                },
+                Output = parse.GetValue(Out),
             };
         }
 
-        public string OutPath(ParseResult parse, string command) => parse.GetValue(Out) ?? Path.Combine("out", $"{command}.jsonl");
-
-        /// <summary>Runs the config, or estimates it with --dry-run.</summary>
-        public async Task<int> RunAsync(IAnsiConsole console, TimeProvider time, ParseResult parse, RunConfig config, CancellationToken cancellationToken)
+        /// <summary>Runs the request, or estimates it with --dry-run.</summary>
+        public async Task<int> RunAsync(IAnsiConsole console, TimeProvider time, ParseResult parse, RunRequest request, CancellationToken cancellationToken)
         {
+            var config = request.ToConfig();
             if (parse.GetValue(DryRun))
             {
-                return DryRunEstimate(console, parse, config);
+                var estimate = new RunEngine(new Providers.JudgeFactory()).Estimate(config, CommonOptions.LoadRubrics(config.RubricsDir), parse.GetValue(ExpectedOutputTokens));
+                RunEstimateConsole.Write(console, estimate);
+                return ExitCodes.Ok;
             }
 
             var files = RunFiles.BesideResults(config.Output);
@@ -159,8 +142,8 @@ internal static class GradingCommands
             var exit = EngineRuns.ExitCode(result.Outcome);
             if (!quiet)
             {
-                RunSummaryView.Write(console, result, showGates: false);
-                console.MarkupLineInterpolated($"results: {parse.GetValue(Out) ?? OutPath(parse, config.SourcePath["judge ".Length..])}");
+                RunSummaryConsole.Write(console, result, showGates: false);
+                console.MarkupLineInterpolated($"results: {request.OutputAsGiven}");
             }
 
             if (result.Analysis.ErrorRateExceeded)
@@ -174,32 +157,6 @@ internal static class GradingCommands
             }
 
             return exit;
-        }
-
-        /// <summary>Estimates a run from its rendered prompts; nothing is sent anywhere.</summary>
-        private int DryRunEstimate(IAnsiConsole console, ParseResult parse, RunConfig config)
-        {
-            var spec = JudgeSpec.Parse(config.Judges[0]);
-            var rubrics = CommonOptions.LoadRubrics(config.RubricsDir);
-            var engine = new RunEngine(new Providers.JudgeFactory());
-            var plan = engine.Plan(config, RunEngine.LoadData(config), rubrics);
-            var orders = config.Mode == RunMode.Compare && config.Options.Swap == "both" ? 2 : 1;
-            var prompts = plan.Passes.SelectMany(p => p.Pairs is { } pairs
-                ? pairs.SelectMany(item => Enumerable.Range(0, orders).Select(i => PromptRenderer.Render(p.Selector.For(item), i == 0 ? item : item.Swapped()).Messages))
-                : p.Answers!.Select(item => PromptRenderer.Render(p.Selector.For(item), item).Messages));
-            var model = RunEngine.PricedModel(spec);
-            var estimate = CostEstimator.Estimate(prompts, model, parse.GetValue(ExpectedOutputTokens), RunEngine.Prices(config));
-            var table = new Table().Title("dry run: nothing was sent").AddColumns("calls", "prompt tokens (est.)", "output tokens (assumed)", "cost (est.)", "batch cost (est.)");
-            string Dollars(decimal cost) => spec.Scheme == "replay" ? "$0 (replay)" : estimate.UnpricedCalls > 0 ? $"unknown: no price for '{Markup.Escape(model)}'" : $"${cost.ToString("0.0000", CultureInfo.InvariantCulture)}";
-            table.AddRow(
-                estimate.Calls.ToString(CultureInfo.InvariantCulture),
-                estimate.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
-                estimate.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
-                Dollars(estimate.Cost),
-                spec.HasBatchApi ? Dollars(estimate.BatchCost) : "-");
-            console.Write(table);
-            console.MarkupLine("[grey]prompt tokens are estimated as characters / 4 plus 4 per message (±25% on English prose); output tokens are --expected-output-tokens per call. Batch cost: the same calls through the provider's batch API (judge option batch=on; price table batch_input/batch_output, default half the live price).[/]");
-            return ExitCodes.Ok;
         }
     }
 
@@ -225,13 +182,13 @@ internal static class GradingCommands
                 throw new InputException(null, null, "--pairs", $"'{pairSpec}' is not all, baseline:MODEL or labels:FILE");
             }
 
-            var config = inputs.Config(parse, RunMode.Compare, "compare", new RunOptions
+            var request = inputs.Request(parse, RunMode.Compare, new RunOptions
             {
                 Swap = parse.GetValue(swap)!,
                 OnDisagreement = parse.GetValue(disagreement)!,
-                Pairs = pairSpec is { } p && p.StartsWith("labels:", StringComparison.Ordinal) ? "labels:" + Path.GetFullPath(p["labels:".Length..]) : pairSpec,
+                Pairs = pairSpec,
             });
-            return await inputs.RunAsync(console, time, parse, config, cancellationToken).ConfigureAwait(false);
+            return await inputs.RunAsync(console, time, parse, request, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }
@@ -245,11 +202,11 @@ internal static class GradingCommands
         command.Add(models);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var config = inputs.Config(parse, RunMode.Grade, "grade", new RunOptions
+            var request = inputs.Request(parse, RunMode.Grade, new RunOptions
             {
                 Models = parse.GetValue(models) is { Length: > 0 } m ? m : [],
             });
-            return await inputs.RunAsync(console, time, parse, config, cancellationToken).ConfigureAwait(false);
+            return await inputs.RunAsync(console, time, parse, request, cancellationToken).ConfigureAwait(false);
         });
         return command;
     }

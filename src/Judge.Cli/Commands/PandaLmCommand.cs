@@ -1,5 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
+using Judge.Reports.Terminal;
 using Judge.Statistics;
 using Spectre.Console;
 
@@ -24,20 +24,9 @@ internal static class PandaLmCommand
         {
             var items = PandaLm.ReadTestSet(parse.GetValue(testSet)!);
             var result = PandaLm.AgreementWithMajority(items, PandaLm.ReadVerdicts(parse.GetValue(verdicts)!, parse.GetValue(field)!));
-            var table = new Table().Title("judge vs annotators' majority").AddColumns("", "agree / total", "rate");
-            Row(table, "unparsable counted as wrong", result.CountingUnparsableAsWrong);
-            Row(table, "unparsable excluded", result.ExcludingUnparsable);
-            console.Write(table);
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"items {result.Items}: {result.Unparsable} verdicts unparsable, {result.MissingVerdicts} missing, {result.NoMajority} without an annotator majority"));
-
-            var labels = PandaLm.AnnotatorLabels(items);
-            var units = labels.Select(row => (IReadOnlyList<int?>)row.Select(l => (int?)l).ToList()).ToList();
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"annotators among themselves: Fleiss' kappa {Kappa.FleissFromLabels(labels, 3):0.000}, Krippendorff's alpha (nominal) {Krippendorff.Alpha(units, MeasurementLevel.Nominal):0.000}"));
+            PandaLmConsole.Write(console, result, PandaLm.AnnotatorAgreement(items));
             return ExitCodes.Ok;
         });
         return command;
     }
-
-    private static void Row(Table table, string label, AgreementCount count) =>
-        table.AddRow(label, $"{count.Agree}/{count.Total}", count.Rate is double r ? r.ToString("P1", CultureInfo.InvariantCulture) : "n/a");
 }

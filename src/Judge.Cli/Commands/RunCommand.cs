@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Judge.Reports;
+using Judge.Reports.Terminal;
 using Judge.Runs;
 using Spectre.Console;
 
@@ -79,7 +80,7 @@ internal static class RunCommand
             }
             else if (!quietOut)
             {
-                RunSummaryView.Write(console, result, showGates: true);
+                RunSummaryConsole.Write(console, result, showGates: true);
                 console.MarkupLineInterpolated($"reports: {reports["html"]}, {reports["markdown"]}, {reports["junit"]}, {reports["csv"]}");
                 console.MarkupLineInterpolated($"result: {result.OutcomeText} (exit {exit})");
             }
@@ -107,7 +108,7 @@ internal static class RunCommand
             var result = await new RunEngine(new Providers.JudgeFactory()).MergeAsync(run, parse.GetValue(shards)!, files, CommonOptions.LoadRubrics(run.RubricsDir), cancellationToken).ConfigureAwait(false);
             var exit = EngineRuns.ExitCode(result.Outcome);
             var reports = ReportWriter.WriteAll(result, output).All(files);
-            RunSummaryView.Write(console, result, showGates: true);
+            RunSummaryConsole.Write(console, result, showGates: true);
             console.MarkupLineInterpolated($"reports: {reports["html"]}, {reports["markdown"]}, {reports["junit"]}, {reports["csv"]}");
             console.MarkupLineInterpolated($"result: {result.OutcomeText} (exit {exit})");
             return exit;

@@ -127,6 +127,9 @@ public sealed record RunAnalysis
     /// <summary>Pairwise: items judged in both orders, and of those the ones whose orders disagreed.</summary>
     public (int BothOrders, int Flipped) Flips { get; init; }
 
+    /// <summary>Pairwise: the share of items judged in both orders whose orders disagreed; <see langword="null"/> when none was.</summary>
+    public double? FlipRate => Flips.BothOrders == 0 ? null : (double)Flips.Flipped / Flips.BothOrders;
+
     /// <summary>Pairwise: verdicts per winner, over all judges.</summary>
     public IReadOnlyDictionary<PairOutcome, int> Winners { get; init; } = new Dictionary<PairOutcome, int>();
 
@@ -378,7 +381,7 @@ public sealed record RunAnalysis
         }
 
         var lower = t.GateOn == GateOn.LowerBound;
-        var how = lower ? $"lower bound of the {t.Confidence.ToString("P0", CultureInfo.InvariantCulture)} bootstrap interval" : "point estimate";
+        var how = lower ? $"lower bound of the {t.Confidence.ToString("0 %", CultureInfo.InvariantCulture)} bootstrap interval" : "point estimate";
         bool Gated(string model) => t.Models.Count == 0 ? model != t.Baseline : t.Models.Contains(model, StringComparer.Ordinal);
         static string F(double? v) => v?.ToString("0.###", CultureInfo.InvariantCulture) ?? "n/a";
 

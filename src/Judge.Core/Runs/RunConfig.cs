@@ -1,4 +1,7 @@
+using System.Security.Cryptography;
+using System.Text;
 using Judge.Data;
+
 namespace Judge.Runs;
 
 /// <summary>Whether a run compares answers pairwise or grades them on a scale.</summary>
@@ -43,7 +46,7 @@ public sealed record RunConfig
     /// <summary>The config file, absolute.</summary>
     public required string SourcePath { get; init; }
 
-    /// <summary>SHA-256 of the config file's bytes, <c>sha256:hex</c>.</summary>
+    /// <summary>The config's identity, <see cref="HashOf"/> the text that defines it: the config file, or the request of <c>judge compare</c>/<c>judge grade</c>.</summary>
     public required string Hash { get; init; }
 
     /// <summary>compare or grade.</summary>
@@ -79,6 +82,17 @@ public sealed record RunConfig
 
     /// <summary>The output folder, absolute.</summary>
     public required string Output { get; init; }
+
+    /// <summary>
+    /// The config hash: <c>sha256:</c> and the lowercase hex SHA-256 of <paramref name="text"/>'s UTF-8 bytes. For a
+    /// config file that is the hash of its bytes (the file must be UTF-8). A resumed run whose hash differs is told
+    /// its settings changed.
+    /// </summary>
+    public static string HashOf(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+    }
 }
 
 /// <summary>The data a run reads; paths absolute.</summary>

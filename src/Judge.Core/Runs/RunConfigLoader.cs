@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text;
 using Judge.Judging;
 using YamlDotNet.Core;
@@ -45,11 +44,11 @@ public static class RunConfigLoader
             throw Data.StrictUtf8.Invalid(path, ex);
         }
 
-        return Parse(text, full, "sha256:" + Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        return Parse(text, full);
     }
 
     /// <summary>Parses config YAML; <paramref name="sourcePath"/> names it in errors and anchors relative paths.</summary>
-    public static RunConfig Parse(string yaml, string sourcePath, string? hash = null)
+    public static RunConfig Parse(string yaml, string sourcePath)
     {
         var reader = new Reader(sourcePath);
         var stream = new YamlStream();
@@ -232,7 +231,7 @@ public static class RunConfigLoader
         return new RunConfig
         {
             SourcePath = sourcePath,
-            Hash = hash ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(new UTF8Encoding(false).GetBytes(yaml))),
+            Hash = RunConfig.HashOf(yaml),
             Mode = mode,
             Data = runData,
             Rubrics = rubrics,

@@ -175,7 +175,20 @@ public static class PandaLm
     /// <summary>The annotators' labels as rows for <see cref="Kappa.FleissFromLabels"/> (3 categories) or Krippendorff's alpha.</summary>
     public static IReadOnlyList<IReadOnlyList<int>> AnnotatorLabels(IReadOnlyList<PandaLmItem> items) =>
         items.Select(i => i.Annotators).ToArray();
+
+    /// <summary>The three annotators among themselves: Fleiss' kappa (3 categories) and Krippendorff's alpha (nominal).</summary>
+    public static PandaLmAnnotatorAgreement AnnotatorAgreement(IReadOnlyList<PandaLmItem> items)
+    {
+        var labels = AnnotatorLabels(items);
+        var units = labels.Select(row => (IReadOnlyList<int?>)row.Select(l => (int?)l).ToList()).ToList();
+        return new PandaLmAnnotatorAgreement(Kappa.FleissFromLabels(labels, 3), Krippendorff.Alpha(units, MeasurementLevel.Nominal));
+    }
 }
+
+/// <summary>How far the PandaLM annotators agree among themselves.</summary>
+/// <param name="FleissKappa">Fleiss' kappa over the three labels of each item (3 categories).</param>
+/// <param name="KrippendorffAlpha">Krippendorff's alpha, nominal.</param>
+public sealed record PandaLmAnnotatorAgreement(double FleissKappa, double KrippendorffAlpha);
 
 /// <summary>One Prometheus evaluation item: a graded response and GPT-4's repeated 1-5 scores.</summary>
 /// <param name="Index">The item's <c>idx</c> (the question; each is answered by several models).</param>

@@ -70,33 +70,6 @@ public sealed class CostMeter
     }
 }
 
-/// <summary>
-/// A spend-nothing estimate of a run. Heuristic: one token per 4 characters of message text (rounded up)
-/// plus 4 tokens of framing per message, the rule of thumb for English with GPT-style BPE tokenizers
-/// (±25% on prose, worse on code or non-Latin scripts); completion tokens are the caller's expectation.
-/// </summary>
-public static class CostEstimator
-{
-    /// <summary>Estimated prompt tokens of one call.</summary>
-    public static long EstimateTokens(IEnumerable<ChatMessage> messages) =>
-        messages.Sum(m => 4 + (((long)(m.Text?.Length ?? 0) + 3) / 4));
-
-    /// <summary>Estimates the cost of sending <paramref name="prompts"/> to <paramref name="model"/>.</summary>
-    public static CostReport Estimate(IEnumerable<IEnumerable<ChatMessage>> prompts, string model, int expectedOutputTokens, PriceTable prices)
-    {
-        long calls = 0, input = 0;
-        foreach (var prompt in prompts)
-        {
-            calls++;
-            input += EstimateTokens(prompt);
-        }
-
-        var output = calls * expectedOutputTokens;
-        var price = prices.Find(model);
-        return new CostReport(calls, input, output, price?.Cost(input, output) ?? 0m, price is null ? calls : 0, calls) { BatchCost = price?.BatchCost(input, output) ?? 0m };
-    }
-}
-
 /// <summary>Records the usage of every response that passes through into a <see cref="CostMeter"/>.</summary>
 internal sealed class CostMeteringChatClient : DelegatingChatClient
 {

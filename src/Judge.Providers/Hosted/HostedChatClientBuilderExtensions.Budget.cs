@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Judge.Judging;
 using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Hosted;
@@ -8,7 +9,7 @@ public static partial class HostedChatClientBuilderExtensions
 {
     /// <summary>
     /// Paces calls through this client to a budget: at most <paramref name="requestsPerMinute"/> calls and
-    /// <paramref name="tokensPerMinute"/> estimated prompt tokens (<see cref="CostEstimator.EstimateTokens"/>) per
+    /// <paramref name="tokensPerMinute"/> estimated prompt tokens (<see cref="TokenEstimate.Of"/>) per
     /// minute, and <paramref name="maxConcurrency"/> in flight; callers over budget wait (cancellably) rather than
     /// fail. It is the same <c>EndpointBudget</c> a hosted judge draws from per endpoint and attempt under its
     /// retry layer (<see cref="HostedJudgeOptions.RequestsPerMinute"/>); use this for judges without one, e.g. a
@@ -82,5 +83,5 @@ internal sealed class BudgetChatClient(IChatClient inner, EndpointBudget budget)
         }
     }
 
-    private static int Tokens(IList<ChatMessage> messages) => (int)Math.Min(int.MaxValue, CostEstimator.EstimateTokens(messages));
+    private static int Tokens(IList<ChatMessage> messages) => (int)Math.Min(int.MaxValue, TokenEstimate.Of(messages));
 }

@@ -116,6 +116,25 @@ public static class InstructionDifficulty
         });
         return result.Count > 0 ? result : throw new InputException(path, null, null, "holds no difficulty");
     }
+
+    /// <summary>
+    /// Reads a vector for the verdicts of <paramref name="run"/> (this turn, against this baseline): it must hold every
+    /// instruction the baseline was judged on.
+    /// </summary>
+    /// <exception cref="InputException">As <see cref="Read"/>; or a judged instruction has no difficulty (the first one named).</exception>
+    public static IReadOnlyDictionary<string, double> ReadFor(string path, JudgeRun run, int? turn, string? baseline)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var vector = Read(path);
+        var missing = run.ForTurn(turn).Labels
+            .Where(l => baseline is null || l.ModelA == baseline || l.ModelB == baseline)
+            .Select(l => AnswerTexts.InstructionId(l.QuestionId, l.Turn))
+            .Distinct(StringComparer.Ordinal)
+            .Where(q => !vector.ContainsKey(q))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        return missing.Count == 0 ? vector : throw new InputException(path, null, "instruction", $"no difficulty for {missing.Count} judged instruction(s), e.g. '{missing[0]}'");
+    }
 }
 
 /// <summary>Source-generated JSON metadata for writing instruction ids.</summary>
