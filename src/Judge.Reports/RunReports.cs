@@ -20,7 +20,7 @@ public static class ReportText
     public static string Ci(ConfidenceInterval? ci) => ci is null ? "n/a" : $"[{F(ci.Lower, "0.00")}, {F(ci.Upper, "0.00")}]";
 
     /// <summary>The cost line: <c>cost: $0.0123 for 40 calls</c> (with the unpriced ones counted), or why there is none.</summary>
-    public static string Cost(RunCost cost)
+    public static string Cost(Judging.CostTotals cost)
     {
         ArgumentNullException.ThrowIfNull(cost);
         if (cost.PricedCalls == 0)
@@ -94,7 +94,7 @@ public static class MarkdownReport
         var a = r.Analysis;
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"## Judge run: {(r.Outcome == RunOutcome.Passed ? "✅" : "❌")} {r.OutcomeText}\n\n");
-        sb.Append(CultureInfo.InvariantCulture, $"Mode **{r.Config.Mode.ToString().ToLowerInvariant()}**, judges {string.Join(", ", r.Config.Judges.Select(j => $"`{Md(j)}`"))}, {a.Judgments.Values.Sum()} judgments");
+        sb.Append(CultureInfo.InvariantCulture, $"Mode **{r.Config.Mode.ToString().ToLowerInvariant()}**, judges {string.Join(", ", r.Config.Judges.Select(j => $"`{Md(j.Text)}`"))}, {a.Judgments.Values.Sum()} judgments");
         sb.Append(CultureInfo.InvariantCulture, $" ({string.Join(", ", a.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key.ToWire()} {s.Value}"))}); error rate {a.ErrorRate:P1} (max {r.Config.Thresholds.MaxErrorRate:P1}); {ReportText.Cost(a.Cost)}.\n\n");
         if (a.Gates.Count > 0)
         {

@@ -77,8 +77,8 @@ internal static class GradingCommands
             }
         }
 
-        /// <summary>The judge spec with the cache flags applied.</summary>
-        public string JudgeText(ParseResult parse)
+        /// <summary>The judge spec with the cache flags applied, file targets resolved against the working directory.</summary>
+        public JudgeSpec JudgeSpecOf(ParseResult parse)
         {
             var spec = JudgeSpec.Parse(parse.GetValue(Judge)!);
             if (parse.GetValue(NoCache) && parse.GetValue(Refresh))
@@ -88,17 +88,12 @@ internal static class GradingCommands
 
             return (parse.GetValue(NoCache) ? spec.WithOption("cache_mode", "off")
                 : parse.GetValue(Refresh) ? spec.WithOption("cache_mode", "refresh")
-                : spec).Text;
+                : spec).ResolvedAgainst(Environment.CurrentDirectory);
         }
 
         /// <summary>The run config these options describe.</summary>
         public RunConfig Config(ParseResult parse, RunMode mode, string command, RunOptions modeOptions)
         {
-            if (parse.GetValue(Resume) && parse.GetValue(Overwrite))
-            {
-                throw new InputException(null, null, "--resume", "cannot be combined with --overwrite");
-            }
-
             var columns = Data.CsvColumnMap.Parse(parse.GetValue(Columns)).Columns.ToDictionary(StringComparer.Ordinal);
 
             var options = modeOptions with
@@ -111,7 +106,7 @@ internal static class GradingCommands
                 Verdict = Enum.Parse<VerdictMode>(parse.GetValue(Verdict)!, ignoreCase: true),
                 Prices = parse.GetValue(Prices) is { } prices ? Path.GetFullPath(prices) : null,
             };
-            var judge = JudgeText(parse);
+            var judge = JudgeSpecOf(parse);
             var data = new RunData
             {
                 Questions = Path.GetFullPath(parse.GetValue(Questions)!),
@@ -120,7 +115,7 @@ internal static class GradingCommands
                 Columns = columns,
             };
             var rubric = parse.GetValue(Rubric);
-            var identity = string.Join('\n', [command, judge, rubric ?? "", data.Questions, .. data.Answers, data.References ?? "", string.Join(',', columns.Select(c => $"{c.Key}={c.Value}")),
+            var identity = string.Join('\n', [command, judge.Text, rubric ?? "", data.Questions, .. data.Answers, data.References ?? "", string.Join(',', columns.Select(c => $"{c.Key}={c.Value}")),
                 options.ToString()]);
             return new RunConfig
             {
@@ -131,7 +126,6 @@ internal static class GradingCommands
                 Rubrics = rubric is null ? [] : [rubric],
                 RubricsDir = parse.GetValue(RubricsDir),
                 Judges = [judge],
-                JudgePathOverride = Environment.CurrentDirectory,
                 Options = options,
                 Output = Path.GetFullPath(OutPath(parse, command)),
             };
@@ -148,7 +142,7 @@ internal static class GradingCommands
             }
 
             var files = RunFiles.BesideResults(config.Output);
-            var start = parse.GetValue(Resume) ? RunStart.Resume : parse.GetValue(Overwrite) ? RunStart.Overwrite : RunStart.ReplaceFinished;
+            var start = CommonOptions.Start(parse.GetValue(Resume), parse.GetValue(Overwrite), RunStart.ReplaceFinished);
             var quiet = parse.GetValue(Quiet);
             var result = await EngineRuns.ExecuteAsync(console, time, parse, config, files, start, quiet, cancellationToken).ConfigureAwait(false);
             if (result is null)
@@ -179,7 +173,7 @@ internal static class GradingCommands
         /// <summary>Estimates a run from its rendered prompts; nothing is sent anywhere.</summary>
         private int DryRunEstimate(IAnsiConsole console, ParseResult parse, RunConfig config)
         {
-            var spec = JudgeSpec.Parse(config.Judges[0]);
+            var spec = config.Judges[0];
             var rubrics = CommonOptions.LoadRubrics(config.RubricsDir);
             var engine = new RunEngine(new Providers.JudgeFactory());
             var plan = engine.Plan(config, RunEngine.LoadData(config), rubrics);
@@ -187,7 +181,7 @@ internal static class GradingCommands
             var prompts = plan.Passes.SelectMany(p => p.Pairs is { } pairs
                 ? pairs.SelectMany(item => Enumerable.Range(0, orders).Select(i => PromptRenderer.Render(p.Selector.For(item), i == 0 ? item : item.Swapped()).Messages))
                 : p.Answers!.Select(item => PromptRenderer.Render(p.Selector.For(item), item).Messages));
-            var model = RunEngine.PricedModel(spec);
+            var model = spec.PricedModel;
             var estimate = CostEstimator.Estimate(prompts, model, parse.GetValue(ExpectedOutputTokens), RunEngine.Prices(config));
             var table = new Table().Title("dry run: nothing was sent").AddColumns("calls", "prompt tokens (est.)", "output tokens (assumed)", "cost (est.)", "batch cost (est.)");
             string Dollars(decimal cost) => spec.Scheme == "replay" ? "$0 (replay)" : estimate.UnpricedCalls > 0 ? $"unknown: no price for '{Markup.Escape(model)}'" : $"${cost.ToString("0.0000", CultureInfo.InvariantCulture)}";
@@ -195,8 +189,8 @@ internal static class GradingCommands
                 estimate.Calls.ToString(CultureInfo.InvariantCulture),
                 estimate.InputTokens.ToString("N0", CultureInfo.InvariantCulture),
                 estimate.OutputTokens.ToString("N0", CultureInfo.InvariantCulture),
-                Dollars(estimate.Cost),
-                spec.HasBatchApi ? Dollars(estimate.BatchCost) : "-");
+                Dollars(estimate.Usd),
+                spec.HasBatchApi ? Dollars(estimate.BatchUsd ?? 0m) : "-");
             console.Write(table);
             console.MarkupLine("[grey]prompt tokens are estimated as characters / 4 plus 4 per message (±25% on English prose); output tokens are --expected-output-tokens per call. Batch cost: the same calls through the provider's batch API (judge option batch=on; price table batch_input/batch_output, default half the live price).[/]");
             return ExitCodes.Ok;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Judge.Judging;
+using Judge.Runs;
 using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
@@ -22,7 +23,7 @@ public sealed partial class FeedbackPipeline
         }).ToList();
         var judgeOptions = new ChatOptions { Temperature = 0 };
         bool Verdict(int n, string text) => VerdictParser.Parse(items[n].Rubric, text, items[n].Prompt.CandidateTexts).Status == VerdictStatus.Parsed;
-        var first = await CallAllAsync(context, "feedback", _models.JudgeName, _models.Judge, items.Select(i => i.Prompt.Messages).ToList(), judgeOptions, Verdict, cancellationToken).ConfigureAwait(false);
+        var first = await CallAllAsync(context, "feedback", _models.Judge, items.Select(i => i.Prompt.Messages).ToList(), judgeOptions, Verdict, cancellationToken).ConfigureAwait(false);
 
         var verdicts = new (int Score, string Feedback)?[items.Count];
         var misses = new List<int>();
@@ -56,11 +57,10 @@ public sealed partial class FeedbackPipeline
             }
         }
 
-        var second = new Dictionary<int, (string? Text, string? Error)>();
+        var second = new Dictionary<int, CallAnswer>();
         if (_models.SecondJudge is { } secondJudge && misses.Count > 0)
         {
-            var name = _models.SecondJudgeName ?? "second-judge";
-            var answers = await CallAllAsync(context, "feedback, 2nd judge", name, secondJudge, misses.Select(n => items[n].Prompt.Messages).ToList(), judgeOptions, (m, text) => Verdict(misses[m], text), cancellationToken).ConfigureAwait(false);
+            var answers = await CallAllAsync(context, "feedback, 2nd judge", secondJudge, misses.Select(n => items[n].Prompt.Messages).ToList(), judgeOptions, (m, text) => Verdict(misses[m], text), cancellationToken).ConfigureAwait(false);
             for (var m = 0; m < misses.Count; m++)
             {
                 second[misses[m]] = answers[m];

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Judge.Data;
+using Judge.Judging;
 using Judge.Statistics;
 using Judge.Verdicts;
 
@@ -62,37 +63,6 @@ public sealed record GateResult(string Name, string? Judge, string? Rubric, stri
 /// <param name="Unstable">Whether the item is flagged.</param>
 public sealed record ItemStability(string Judge, string Item, IReadOnlyList<string> Verdicts, double? Variance, double? Disagreement, bool Unstable);
 
-/// <summary>What the judge calls cost, over every invocation of a run.</summary>
-/// <param name="Calls">Judge calls recorded.</param>
-/// <param name="InputTokens">Prompt tokens reported.</param>
-/// <param name="OutputTokens">Completion tokens reported.</param>
-/// <param name="PricedCalls">Calls that carry a cost.</param>
-/// <param name="Usd">US dollars over the priced calls.</param>
-public sealed record RunCost(int Calls, long InputTokens, long OutputTokens, int PricedCalls, decimal Usd)
-{
-    /// <summary>Adds up the call records.</summary>
-    public static RunCost Of(IEnumerable<JudgeCall> calls)
-    {
-        ArgumentNullException.ThrowIfNull(calls);
-        int n = 0, priced = 0;
-        long input = 0, output = 0;
-        decimal usd = 0;
-        foreach (var c in calls)
-        {
-            n++;
-            input += c.InputTokens ?? 0;
-            output += c.OutputTokens ?? 0;
-            if (c.CostUsd is decimal cost)
-            {
-                priced++;
-                usd += cost;
-            }
-        }
-
-        return new RunCost(n, input, output, priced, usd);
-    }
-}
-
 /// <summary>
 /// The aggregates of a run's judgments file and its gates: the one place rates, means, missing
 /// verdicts and gates are defined. Repeats are averaged per item before aggregating, so an item judged
@@ -137,7 +107,7 @@ public sealed record RunAnalysis
     public IReadOnlyList<GateResult> Gates { get; init; } = [];
 
     /// <summary>What the calls cost, earlier invocations included.</summary>
-    public RunCost Cost { get; init; } = new(0, 0, 0, 0, 0);
+    public CostTotals Cost { get; init; } = CostTotals.None;
 
     /// <summary>Whether no item at all was judged.</summary>
     public bool NothingJudged => Judgments.Values.Sum() == 0;
@@ -311,7 +281,7 @@ public sealed record RunAnalysis
             Flips = flips,
             Winners = winners,
             Stability = stability,
-            Cost = RunCost.Of(records.OfType<JudgeCall>()),
+            Cost = CostTotals.Of(records.OfType<JudgeCall>()),
         };
         return analysis with
         {

@@ -74,7 +74,7 @@ public class RunEngineTests
             References = Path.Combine(TestPaths.Sample, "reference_answer", "reference.jsonl"),
         },
         Rubrics = rubrics,
-        Judges = ["scripted:judge"],
+        Judges = [JudgeSpec.Parse("scripted:judge")],
         Options = new RunOptions { Concurrency = 1, InputPricePerMillion = 1, OutputPricePerMillion = 2 },
         Output = output,
     };
@@ -211,7 +211,7 @@ public class RunEngineTests
     [Fact]
     public void ProgressLine_LargeRunWithCost_FitsEightyColumns()
     {
-        var snapshot = new RunProgressSnapshot(123_456, 1_000_000, 12_345, 246_912, 10_000_000, 1_000_000, 1234.5678m, 99.1m, TimeSpan.FromSeconds(3_600));
+        var snapshot = new RunProgressSnapshot(123_456, 1_000_000, 12_345, new CostTotals(246_912, 10_000_000, 1_000_000, 246_912, 1234.5678m), 99.1m, TimeSpan.FromSeconds(3_600));
 
         var line = snapshot.Line();
 
