@@ -79,17 +79,18 @@ internal static class FeedbackCommands
 
             // A model in batch mode (batch=on) gets a client serving its batches' answers, and a batch side per stage.
             var registry = ChatClientRegistry.CreateDefault();
+            var factory = new JudgeFactory(registry);
             var sides = new List<BatchSide>();
             FeedbackModel Create(JudgeSpec spec)
             {
-                if (HostedBatches.Create(spec) is not { } side)
+                if (factory.Batch(spec) is not { } side)
                 {
                     return new FeedbackModel(spec, registry.Create(spec));
                 }
 
                 var answers = new BatchAnswers();
                 sides.Add(new BatchSide(side, answers));
-                return new FeedbackModel(spec, HostedBatches.CreateServing(spec, answers)) { Batch = sides[^1] };
+                return new FeedbackModel(spec, factory.CreateServing(spec, answers)) { Batch = sides[^1] };
             }
 
             var generatorModel = Create(generatorSpec);

@@ -184,7 +184,7 @@ internal static class GradingCommands
             var model = spec.PricedModel;
             var estimate = CostEstimator.Estimate(prompts, model, parse.GetValue(ExpectedOutputTokens), RunEngine.Prices(config));
             var table = new Table().Title("dry run: nothing was sent").AddColumns("calls", "prompt tokens (est.)", "output tokens (assumed)", "cost (est.)", "batch cost (est.)");
-            string Dollars(decimal cost) => spec.Scheme == "replay" ? "$0 (replay)" : estimate.UnpricedCalls > 0 ? $"unknown: no price for '{Markup.Escape(model)}'" : $"${cost.ToString("0.0000", CultureInfo.InvariantCulture)}";
+            string Dollars(decimal cost) => spec.ReplaysRecordedVerdicts ? "$0 (replay)" : estimate.UnpricedCalls > 0 ? $"unknown: no price for '{Markup.Escape(model)}'" : $"${cost.ToString("0.0000", CultureInfo.InvariantCulture)}";
             table.AddRow(
                 estimate.Calls.ToString(CultureInfo.InvariantCulture),
                 estimate.InputTokens.ToString("N0", CultureInfo.InvariantCulture),

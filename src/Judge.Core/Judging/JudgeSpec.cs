@@ -28,6 +28,12 @@ public sealed partial record JudgeSpec
     /// <summary>Whether the judge runs on this machine and costs nothing per call (<c>llama:</c>, <c>mock:</c>).</summary>
     public bool RunsLocally => Facts.Local;
 
+    /// <summary>
+    /// The model-catalogue name the target gives (<c>llama:NAME</c>: a target that looks like a name, with no file of that
+    /// name), or <see langword="null"/> for a file or a scheme without a catalogue.
+    /// </summary>
+    public string? CatalogueModel => Facts.Catalogue && LooksLikeModelName(Target) && !File.Exists(Target) ? Target : null;
+
     /// <summary>The model a judge's calls are priced by when the provider names none: the <c>?model=</c> option, else the target.</summary>
     public string PricedModel => Option("model") ?? Target;
 
@@ -208,7 +214,7 @@ public sealed partial record JudgeSpec
         }
 
         var beside = Path.GetFullPath(Path.Combine(folder, Target));
-        return Facts.Replays || File.Exists(beside) || !LooksLikeModelName(Target) ? this with { Target = beside } : this;
+        return !Facts.Catalogue || File.Exists(beside) || !LooksLikeModelName(Target) ? this with { Target = beside } : this;
     }
 
     /// <summary>
@@ -229,14 +235,14 @@ public sealed partial record JudgeSpec
     /// <summary>What callers need to know of a scheme, said once: the one table of scheme facts.</summary>
     private SchemeFacts Facts => Scheme switch
     {
-        "replay" => new(Replays: true, Local: false, TargetIsFile: true, HasBatchApi: false),
-        "llama" => new(Replays: false, Local: true, TargetIsFile: true, HasBatchApi: false),
-        "mock" => new(Replays: false, Local: true, TargetIsFile: false, HasBatchApi: false),
-        "openai" or "azure" => new(Replays: false, Local: false, TargetIsFile: false, HasBatchApi: true),
+        "replay" => new(Replays: true, Local: false, TargetIsFile: true, Catalogue: false, HasBatchApi: false),
+        "llama" => new(Replays: false, Local: true, TargetIsFile: true, Catalogue: true, HasBatchApi: false),
+        "mock" => new(Replays: false, Local: true, TargetIsFile: false, Catalogue: false, HasBatchApi: false),
+        "openai" or "azure" => new(Replays: false, Local: false, TargetIsFile: false, Catalogue: false, HasBatchApi: true),
         _ => default,
     };
 
-    private readonly record struct SchemeFacts(bool Replays, bool Local, bool TargetIsFile, bool HasBatchApi);
+    private readonly record struct SchemeFacts(bool Replays, bool Local, bool TargetIsFile, bool Catalogue, bool HasBatchApi);
 
     private InputException OutOfRange(string key, string value, string allowed) =>
         new(null, null, "judge spec", $"option '{key}={Redact(value)}' in '{Text}' is not allowed: {key} must be {allowed}");

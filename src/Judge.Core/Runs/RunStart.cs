@@ -25,7 +25,7 @@ public sealed record RunStartRefusal(string? Path, string? Field, string Problem
 {
     /// <summary>The refusal as an input error, its remedy in words: resume it, or overwrite it.</summary>
     public InputException ToException() =>
-        new(Path, null, Field, $"{Problem}; {string.Join(" or ", Allowed.Select(a => a == RunStart.Resume ? "resume it" : "overwrite it"))}");
+        new(Path, null, Field, $"{Problem}; {string.Join(", or ", Allowed.Select(a => a == RunStart.Resume ? "resume it to keep what it judged" : "overwrite it"))}");
 }
 
 /// <summary>What a start found and will do: resume what is there, or start afresh; with notes for the user.</summary>
@@ -83,7 +83,7 @@ public static class RunStartRule
         }
         else if (previous.PlanHash != planHash)
         {
-            throw new RunStartRefusal(files.Manifest, "plan_hash", $"the run there judged a different plan ({previous.Planned} judgments) than this one ({planned}); resume with the settings it started with", [RunStart.Overwrite]).ToException();
+            throw new InputException(files.Manifest, null, "plan_hash", $"the run there judged a different plan ({previous.Planned} judgments) than this one ({planned}); resume with the settings it started with, or overwrite it");
         }
         else if (previous.ConfigHash != configHash)
         {
