@@ -32,7 +32,7 @@ public sealed record RunStartRefusal(string? Path, string? Field, string Problem
 /// <param name="Resume">Whether what the output holds is kept (judgments, journal, manifest) and only what is missing is done.</param>
 /// <param name="Previous">The manifest there, when there is one.</param>
 /// <param name="Notes">Things the user should know about the start.</param>
-public sealed record RunStartDecision(bool Resume, RunManifest? Previous, IReadOnlyList<string> Notes);
+internal sealed record RunStartDecision(bool Resume, RunManifest? Previous, IReadOnlyList<string> Notes);
 
 /// <summary>
 /// The one rule for what a command does with what its output already holds — <c>judge run</c>, <c>compare</c>,
@@ -60,7 +60,7 @@ public static class RunStartRule
     /// <param name="planned">Judgments planned.</param>
     /// <param name="configHash">The config's hash, noted when it changed since the run started.</param>
     /// <exception cref="InputException">The start is refused; no file was touched.</exception>
-    public static RunStartDecision Decide(RunStart start, RunFiles files, string planHash, int planned, string configHash)
+    internal static RunStartDecision Decide(RunStart start, RunFiles files, string planHash, int planned, string configHash)
     {
         ArgumentNullException.ThrowIfNull(files);
         var previous = Previous(files);
