@@ -81,14 +81,35 @@ public sealed class JudgeFactory : IJudgeFactory
         options.WrapClient is { } wrap ? wrap(spec.Text, client) : client;
 
     /// <inheritdoc/>
-    public IBatchJudge? Batch(JudgeSpec spec) =>
-        HostedBatches.Create(spec, _environment, _batchResults is null ? null : new BatchResultsFile(_batchResults));
+    public IBatchJudge? Batch(JudgeSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!HostedBatches.Wanted(spec))
+        {
+            return null;
+        }
+
+        var service = _batchResults is null ? null : new BatchResultsFile(_batchResults);
+        return spec.Scheme == "azure" ? HostedBatches.CreateAzure(spec, _environment, service) : HostedBatches.CreateOpenAI(spec, _environment, service);
+    }
+
+    /// <summary>
+    /// The live client of a judge or model in batch mode (<see cref="Batch"/>), its HTTP transport answering from
+    /// <paramref name="answers"/>: a call whose request body a batch answered gets that answer; any other goes live.
+    /// </summary>
+    public IChatClient CreateServing(JudgeSpec spec, BatchAnswers answers)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Scheme == "azure"
+            ? HostedChatClients.CreateAzure(spec, HostedBatches.Serving(answers), _environment)
+            : HostedChatClients.CreateOpenAI(spec, HostedBatches.Serving(answers), _environment);
+    }
 
     private IChatClient CreateChatClient(JudgeSpec spec, JudgeBuildOptions options)
     {
         if (options.BatchAnswers is { } answers && HostedBatches.Wanted(spec))
         {
-            return HostedBatches.CreateServing(spec, answers, _environment);
+            return CreateServing(spec, answers);
         }
 
         if (_registry.Contains(spec.Scheme))

@@ -104,7 +104,7 @@ public static class HtmlReport
     private static void Summary(StringBuilder html, RunResult r)
     {
         var a = r.Analysis;
-        html.Append("<h2>Summary</h2><table><tr><th>judges</th><td>").AppendJoin("<br>", r.Config.Judges.Select(E)).Append("</td></tr>");
+        html.Append("<h2>Summary</h2><table><tr><th>judges</th><td>").AppendJoin("<br>", r.Config.Judges.Select(j => E(j.Text))).Append("</td></tr>");
         html.Append(Inv($"<tr><th>rubrics</th><td>{E(string.Join(", ", r.Manifest.RubricKeys))}</td></tr>"));
         html.Append(Inv($"<tr><th>judgments</th><td class=\"num\">{a.Judgments.Values.Sum()} of {r.Manifest.Planned} planned ({r.Config.Options.Repeats} repeat(s))</td></tr>"));
         html.Append(Inv($"<tr><th>by status</th><td>{E(string.Join(", ", a.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key.ToWire()} {s.Value}")))}</td></tr>"));

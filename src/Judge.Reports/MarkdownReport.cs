@@ -16,7 +16,7 @@ public static class MarkdownReport
         var a = r.Analysis;
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"## Judge run: {(r.Outcome == RunOutcome.Passed ? "✅" : "❌")} {r.OutcomeText}\n\n");
-        sb.Append(CultureInfo.InvariantCulture, $"Mode **{r.Config.Mode.ToString().ToLowerInvariant()}**, judges {string.Join(", ", r.Config.Judges.Select(j => $"`{Md(j)}`"))}, {a.Judgments.Values.Sum()} judgments");
+        sb.Append(CultureInfo.InvariantCulture, $"Mode **{r.Config.Mode.ToString().ToLowerInvariant()}**, judges {string.Join(", ", r.Config.Judges.Select(j => $"`{Md(j.Text)}`"))}, {a.Judgments.Values.Sum()} judgments");
         sb.Append(CultureInfo.InvariantCulture, $" ({string.Join(", ", a.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key.ToWire()} {s.Value}"))}); error rate {Numbers.Percent(a.ErrorRate)} (max {Numbers.Percent(r.Config.Thresholds.MaxErrorRate)}); {ReportText.Cost(a.Cost)}.\n\n");
         if (a.Gates.Count > 0)
         {

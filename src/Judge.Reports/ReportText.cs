@@ -1,3 +1,4 @@
+using Judge.Judging;
 using Judge.Runs;
 
 namespace Judge.Reports;
@@ -6,7 +7,7 @@ namespace Judge.Reports;
 public static class ReportText
 {
     /// <summary>The cost line: <c>cost: $0.0123 for 40 calls</c> (with the unpriced ones counted), or why there is none.</summary>
-    public static string Cost(RunCost cost)
+    public static string Cost(CostTotals cost)
     {
         ArgumentNullException.ThrowIfNull(cost);
         if (cost.PricedCalls == 0)

@@ -125,7 +125,7 @@ public class BatchModeTests
             Answers = Directory.GetFiles(Path.Combine(Paths.Sample, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal).ToList(),
         },
         Rubrics = ["pairwise-general"],
-        Judges = [judge],
+        Judges = [JudgeSpec.Parse(judge)],
         Options = new RunOptions { Concurrency = 4 },
         Output = output,
     };

@@ -22,7 +22,7 @@ public class LiveProgressTests
         {
             for (var done = 0; done <= 20; done++)
             {
-                live.Update(new RunProgressSnapshot(done, 20, 0, done, 0, 0, null, 0, TimeSpan.FromSeconds(done)) { Label = label });
+                live.Update(new RunProgressSnapshot(done, 20, 0, new CostTotals(done, 0, 0, 0, 0m), 0, TimeSpan.FromSeconds(done)) { Label = label });
             }
         }
 

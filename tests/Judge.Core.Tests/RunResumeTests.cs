@@ -94,12 +94,33 @@ public class RunResumeTests
     [InlineData("mode: rank\ndata:\n  questions: q\n  answers: a\njudge: x:y", 1, "must be compare or grade")]
     [InlineData("mode: grade\ndata: [q]\njudge: x:y", 2, "must be a mapping")]
     [InlineData("mode: grade\ndata:\n  questions: q\n  answers: a\njudge: x:y\nthresholds:\n  gate_on: median", 7, "must be one of point, lower_bound")]
+    [InlineData("mode: grade\ndata:\n  questions: q\n  answers: a\njudges:\n  - mock:1\n  - not-a-spec", 7, "'not-a-spec' is not a judge spec")]
+    [InlineData("mode: grade\ndata:\n  questions: q\n  answers: a\njudge: mock:1?seed", 5, "option 'seed' in 'mock:1?seed' is not key=value")]
     public void RunConfig_Invalid_NamesTheLine(string yaml, int line, string problem)
     {
         var ex = Assert.Throws<InputException>(() => RunConfigLoader.Parse(yaml, "/tmp/judge.yaml"));
 
         Assert.Equal(line, ex.Line);
         Assert.Contains(problem, ex.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunConfig_Judges_ParsedOnceWithFileTargetsBesideTheConfigAndIdsAsWritten()
+    {
+        using var dir = new TempDir();
+        var path = dir.Write("judge.yaml", "mode: grade", "data:", "  questions: q.jsonl", "  answers: a.jsonl", "judges:", "  - replay:recorded/judgments.jsonl", "  - llama:prometheus-7b-v2", "  - openai:gpt-4o?rpm=60", "options:", "  batch: on");
+
+        var judges = RunConfigLoader.LoadFile(path).Judges;
+
+        // The recorded ids stay as written; a replay file resolves beside the config, a llama catalogue name stays a name,
+        // and options.batch puts the judge with a batch API in batch mode.
+        Assert.Equal(["replay:recorded/judgments.jsonl", "llama:prometheus-7b-v2", "openai:gpt-4o?rpm=60&batch=on"], judges.Select(j => j.Text));
+        Assert.Equal(System.IO.Path.Combine(dir.Path, "recorded", "judgments.jsonl"), judges[0].Target);
+        Assert.True(judges[0].ReplaysRecordedVerdicts);
+        Assert.Equal(("prometheus-7b-v2", "prometheus-7b-v2"), (judges[1].Target, judges[1].CatalogueModel));
+        Assert.True(judges[1].RunsLocally);
+        Assert.True(judges[2].HasBatchApi);
+        Assert.Equal("gpt-4o", judges[2].PricedModel);
     }
 
     [Fact]

@@ -179,8 +179,8 @@ public sealed class HostedCacheAndCostTests : IDisposable
         var meter = client.GetService<CostMeter>()!.Report();
         Assert.Equal(10, meter.Calls);
         Assert.Equal(1200, meter.InputTokens);
-        Assert.Equal(0.0042m, meter.Cost);
-        Assert.Equal(0.42m, meter.CostPerThousandJudgments);
+        Assert.Equal(0.0042m, meter.Usd);
+        Assert.Equal(0.42m, meter.PerThousand(10));
 
         // The cost a run records on each call record comes from the same price table.
         var recorded = results.SelectMany(r => r.Calls).Sum(c => PriceTable.BuiltIn.Find(c.Model ?? "gpt-4o")!.Cost(c.InputTokens ?? 0, c.OutputTokens ?? 0));

@@ -1,3 +1,4 @@
+using Judge.Judging;
 using System.Text.Json;
 using Judge.Data;
 using Judge.Reports.Terminal;
@@ -41,7 +42,7 @@ public class RunOutputsAgreeTests
             Hash = "sha256:0",
             Mode = RunMode.Compare,
             Data = new RunData { Questions = "q.jsonl", Answers = ["a.jsonl"] },
-            Judges = [Judge],
+            Judges = [JudgeSpec.Parse(Judge)],
             Thresholds = new RunThresholds { Baseline = "base", MinWinRate = 0.5 },
             Output = "out",
         };
@@ -55,7 +56,7 @@ public class RunOutputsAgreeTests
                 Config = config.SourcePath,
                 ConfigHash = config.Hash,
                 Mode = "compare",
-                Judges = config.Judges,
+                Judges = [.. config.Judges.Select(j => j.Text)],
                 Rubrics = [],
                 RubricKeys = [RunAnalysis.StandardRubrics],
                 PlanHash = "sha256:0",
@@ -68,7 +69,7 @@ public class RunOutputsAgreeTests
             Records = [],
             Data = Dataset.Create([new Question("1", "writing", ["Q"])], [new ModelAnswer("1", "model", ["A"]), new ModelAnswer("1", "base", ["B"])]),
             Outcome = RunOutcome.Passed,
-            Progress = new RunProgressSnapshot(17, 17, 1, 34, 0, 0, null, 0, TimeSpan.FromMinutes(1)),
+            Progress = new RunProgressSnapshot(17, 17, 1, CostTotals.None with { Calls = 34 }, 0, TimeSpan.FromMinutes(1)),
         };
     }
 

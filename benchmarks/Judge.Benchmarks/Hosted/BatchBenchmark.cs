@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Judge.Judging;
 using Judge.Providers;
 using Judge.Providers.Tests.Fakes;
 using Judge.Rubrics;
@@ -45,7 +46,7 @@ internal static class BatchBenchmark
                 Mode = RunMode.Grade,
                 Data = new RunData { Questions = questionFile, Answers = answerFiles },
                 Rubrics = ["single-general"],
-                Judges = [$"openai:gpt-4o?base_url={server.BaseUrl}&batch=on&batch_poll=0.2"],
+                Judges = [JudgeSpec.Parse($"openai:gpt-4o?base_url={server.BaseUrl}&batch=on&batch_poll=0.2")],
                 Options = new RunOptions { Concurrency = 16 },
                 Output = Path.Combine(folder, "out"),
             };

@@ -19,7 +19,7 @@ internal static class BatchCommands
         export.SetAction(async (parse, cancellationToken) =>
         {
             var loaded = RunConfigLoader.LoadFile(parse.GetValue(config)!);
-            var run = parse.GetValue(judges) is { Length: > 0 } j ? loaded with { Judges = j, JudgePathOverride = Environment.CurrentDirectory } : loaded;
+            var run = parse.GetValue(judges) is { Length: > 0 } j ? loaded with { Judges = CommonOptions.JudgeSpecs(j) } : loaded;
             var lines = await new RunEngine(new Providers.JudgeFactory(), time).ExportBatchAsync(run, CommonOptions.LoadRubrics(run.RubricsDir), cancellationToken).ConfigureAwait(false);
             var path = Path.GetFullPath(parse.GetValue(output)!);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);

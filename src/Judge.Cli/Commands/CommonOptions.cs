@@ -43,6 +43,29 @@ internal static class CommonOptions
         return option;
     }
 
+    /// <summary>
+    /// The start <c>--resume</c> and <c>--overwrite</c> ask for (the rule that applies it is <see cref="Runs.RunStartRule"/>);
+    /// neither: <paramref name="otherwise"/>.
+    /// </summary>
+    public static Runs.RunStart Start(bool resume, bool overwrite, Runs.RunStart otherwise) => (resume, overwrite) switch
+    {
+        (true, true) => throw new InputException(null, null, "--resume", "cannot be combined with --overwrite"),
+        (true, false) => Runs.RunStart.Resume,
+        (false, true) => Runs.RunStart.Overwrite,
+        _ => otherwise,
+    };
+
+    /// <summary>A start's refusal in the words of the flags that would let it go ahead.</summary>
+    public static InputException Refused(Runs.RunStartRefusal refusal)
+    {
+        var remedies = refusal.Allowed.Select(a => a == Runs.RunStart.Resume ? "give --resume to finish it" : "--overwrite to start again");
+        return new InputException(refusal.Path, null, refusal.Field, $"{refusal.Problem}; {string.Join(" or ", remedies)}");
+    }
+
+    /// <summary>Judge specs given on the command line: parsed here, file targets resolved against the working directory.</summary>
+    public static IReadOnlyList<Judging.JudgeSpec> JudgeSpecs(IEnumerable<string> texts) =>
+        [.. texts.Select(t => Judging.JudgeSpec.Parse(t).ResolvedAgainst(Environment.CurrentDirectory))];
+
     /// <summary>The one <c>--human-raters</c> option of every command that compares with human votes.</summary>
     public static Option<string?> HumanRaters() => new("--human-raters")
     {

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Judge.Judging;
 using Judge.Providers;
 using Judge.Runs;
 using Judge.Verdicts;
@@ -26,9 +25,15 @@ internal static class EngineRuns
     /// <summary>Runs the engine with progress on the console; <see langword="null"/> when the user stopped it (already reported).</summary>
     public static async Task<RunResult?> ExecuteAsync(IAnsiConsole console, TimeProvider time, ParseResult parse, RunConfig config, RunFiles files, RunStart start, bool quiet, CancellationToken cancellationToken, string? batchResults = null)
     {
-        foreach (var judgeText in config.Judges)
+        // Refused before any model is pulled or judge built: a refused command touches nothing.
+        if (RunStartRule.Check(start, files) is { } refused)
         {
-            await ModelPulling.EnsureCachedAsync(console, JudgeSpec.Parse(judgeText), quiet, cancellationToken).ConfigureAwait(false);
+            throw CommonOptions.Refused(refused);
+        }
+
+        foreach (var spec in config.Judges)
+        {
+            await ModelPulling.EnsureCachedAsync(console, spec, quiet, cancellationToken).ConfigureAwait(false);
         }
 
         var rubrics = CommonOptions.LoadRubrics(config.RubricsDir);

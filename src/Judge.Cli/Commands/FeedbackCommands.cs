@@ -2,9 +2,7 @@ using System.CommandLine;
 using Judge.Feedback;
 using Judge.Judging;
 using Judge.Providers;
-using Judge.Providers.Hosted;
 using Judge.Reports.Terminal;
-using Microsoft.Extensions.AI;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
@@ -81,32 +79,32 @@ internal static class FeedbackCommands
 
             // A model in batch mode (batch=on) gets a client serving its batches' answers, and a batch side per stage.
             var registry = ChatClientRegistry.CreateDefault();
-            var batches = new Dictionary<string, BatchSide>(StringComparer.Ordinal);
-            IChatClient Create(JudgeSpec spec)
+            var factory = new JudgeFactory(registry);
+            var sides = new List<BatchSide>();
+            FeedbackModel Create(JudgeSpec spec)
             {
-                if (HostedBatches.Create(spec) is not { } side)
+                if (factory.Batch(spec) is not { } side)
                 {
-                    return registry.Create(spec);
+                    return new FeedbackModel(spec, registry.Create(spec));
                 }
 
                 var answers = new BatchAnswers();
-                batches[spec.Text] = new BatchSide(side, answers);
-                return HostedBatches.CreateServing(spec, answers);
+                sides.Add(new BatchSide(side, answers));
+                return new FeedbackModel(spec, factory.CreateServing(spec, answers)) { Batch = sides[^1] };
             }
 
-            using var generatorClient = Create(generatorSpec);
-            using var judgeClient = judgeSpec.Text == generatorSpec.Text ? null : Create(judgeSpec);
-            using var secondClient = secondSpec is null ? null : Create(secondSpec);
+            var generatorModel = Create(generatorSpec);
+            var judgeModel = judgeSpec.Text == generatorSpec.Text ? null : Create(judgeSpec);
+            var secondModel = secondSpec is null ? null : Create(secondSpec);
+            using var generatorClient = generatorModel.Client;
+            using var judgeClient = judgeModel?.Client;
+            using var secondClient = secondModel?.Client;
             var models = new FeedbackModels
             {
-                Generator = generatorClient,
-                GeneratorName = generatorSpec.Text,
-                Judge = judgeClient ?? generatorClient,
-                JudgeName = judgeSpec.Text,
-                SecondJudge = secondClient,
-                SecondJudgeName = secondSpec?.Text,
+                Generator = generatorModel,
+                Judge = judgeModel ?? generatorModel,
+                SecondJudge = secondModel,
                 Prices = table,
-                Batches = batches,
                 Note = note => console.MarkupLineInterpolated($"[grey]{note}[/]"),
             };
             var outDir = parse.GetValue(output)!;
@@ -142,7 +140,7 @@ internal static class FeedbackCommands
             }
             finally
             {
-                foreach (var side in batches.Values)
+                foreach (var side in sides)
                 {
                     side.Judge.Dispose();
                 }

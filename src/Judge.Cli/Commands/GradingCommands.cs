@@ -73,8 +73,8 @@ internal static class GradingCommands
             }
         }
 
-        /// <summary>The judge spec with the cache flags applied.</summary>
-        public string JudgeText(ParseResult parse)
+        /// <summary>The judge spec with the cache flags applied, file targets resolved against the working directory.</summary>
+        public JudgeSpec JudgeSpecOf(ParseResult parse)
         {
             var spec = JudgeSpec.Parse(parse.GetValue(Judge)!);
             if (parse.GetValue(NoCache) && parse.GetValue(Refresh))
@@ -84,17 +84,12 @@ internal static class GradingCommands
 
             return (parse.GetValue(NoCache) ? spec.WithOption("cache_mode", "off")
                 : parse.GetValue(Refresh) ? spec.WithOption("cache_mode", "refresh")
-                : spec).Text;
+                : spec).ResolvedAgainst(Environment.CurrentDirectory);
         }
 
         /// <summary>The run these options ask for.</summary>
         public RunRequest Request(ParseResult parse, RunMode mode, RunOptions modeOptions)
         {
-            if (parse.GetValue(Resume) && parse.GetValue(Overwrite))
-            {
-                throw new InputException(null, null, "--resume", "cannot be combined with --overwrite");
-            }
-
             return new RunRequest
             {
                 Mode = mode,
@@ -103,7 +98,7 @@ internal static class GradingCommands
                 References = parse.GetValue(References),
                 Rubric = parse.GetValue(Rubric),
                 RubricsDir = parse.GetValue(RubricsDir),
-                Judge = JudgeText(parse),
+                Judge = JudgeSpecOf(parse),
                 Columns = Data.CsvColumnMap.Parse(parse.GetValue(Columns)).Columns.ToDictionary(StringComparer.Ordinal),
                 Options = modeOptions with
                 {
@@ -131,7 +126,7 @@ internal static class GradingCommands
             }
 
             var files = RunFiles.BesideResults(config.Output);
-            var start = parse.GetValue(Resume) ? RunStart.Resume : parse.GetValue(Overwrite) ? RunStart.Overwrite : RunStart.ReplaceFinished;
+            var start = CommonOptions.Start(parse.GetValue(Resume), parse.GetValue(Overwrite), RunStart.ReplaceFinished);
             var quiet = parse.GetValue(Quiet);
             var result = await EngineRuns.ExecuteAsync(console, time, parse, config, files, start, quiet, cancellationToken).ConfigureAwait(false);
             if (result is null)

@@ -164,7 +164,7 @@ internal static class ModelPulling
     /// </summary>
     public static async Task EnsureCachedAsync(IAnsiConsole console, JudgeSpec spec, bool quiet, CancellationToken cancellationToken)
     {
-        if (!string.Equals(spec.Scheme, "llama", StringComparison.OrdinalIgnoreCase) || !ModelCatalogue.LooksLikeName(spec.Target) || File.Exists(spec.Target))
+        if (spec.CatalogueModel is null)
         {
             return;
         }

@@ -48,24 +48,13 @@ internal static class RunCommand
                     Seed = parse.GetValue(seed) ?? loaded.Options.Seed,
                     Shard = parse.GetValue(shard) is { } k ? RunEngine.ParseShard(k) : loaded.Options.Shard,
                 },
-                Judges = parse.GetValue(judges) is { Length: > 0 } j ? j : loaded.Judges,
-                JudgePathOverride = parse.GetValue(judges) is { Length: > 0 } ? Environment.CurrentDirectory : null,
+                Judges = parse.GetValue(judges) is { Length: > 0 } j ? CommonOptions.JudgeSpecs(j) : loaded.Judges,
                 Output = parse.GetValue(outDir) is { } o ? Path.GetFullPath(o) : loaded.Output,
             };
-            if (parse.GetValue(resume) && parse.GetValue(overwrite))
-            {
-                throw new InputException(null, null, "--resume", "cannot be combined with --overwrite");
-            }
-
+            var start = CommonOptions.Start(parse.GetValue(resume), parse.GetValue(overwrite), RunStart.New);
             var jsonOut = parse.GetValue(json);
             var quietOut = parse.GetValue(quiet) || jsonOut;
-            var start = parse.GetValue(resume) ? RunStart.Resume : parse.GetValue(overwrite) ? RunStart.Overwrite : RunStart.New;
             var files = RunFiles.InFolder(run.Output);
-            if (start == RunStart.New && File.Exists(files.Manifest))
-            {
-                throw new InputException(run.Output, null, null, "the output folder already holds a run; give --resume to finish it or --overwrite to start again");
-            }
-
             var result = await EngineRuns.ExecuteAsync(console, time, parse, run, files, start, quietOut, cancellationToken, import ? parse.GetValue(results) : null).ConfigureAwait(false);
             if (result is null)
             {

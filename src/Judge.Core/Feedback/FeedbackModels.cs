@@ -3,38 +3,35 @@ using Microsoft.Extensions.AI;
 
 namespace Judge.Feedback;
 
+/// <summary>One model of a feedback generation: its spec, its client, and its batch side when it is in batch mode.</summary>
+/// <param name="Spec">The model's spec, parsed where it was given; its <see cref="JudgeSpec.Text"/> keys its answers in the journal.</param>
+/// <param name="Client">The model's client (for a model in batch mode, one that serves <see cref="BatchSide.Answers"/>).</param>
+public sealed record FeedbackModel(JudgeSpec Spec, IChatClient Client)
+{
+    /// <summary>
+    /// The model's batch side, in batch mode: each stage's calls to it go through the provider's batch service first (the
+    /// ids recorded in <see cref="FeedbackPipeline.BatchesFile"/>), and its client serves the answers. Default: none.
+    /// </summary>
+    public BatchSide? Batch { get; init; }
+}
+
 /// <summary>The models of a run: the generator, the judge, and optionally a second judge.</summary>
 public sealed class FeedbackModels
 {
     /// <summary>Writes rubrics, instructions and responses.</summary>
-    public required IChatClient Generator { get; init; }
-
-    /// <summary>The generator's spec, recorded in the journal.</summary>
-    public required string GeneratorName { get; init; }
+    public required FeedbackModel Generator { get; init; }
 
     /// <summary>Writes feedback and scores.</summary>
-    public required IChatClient Judge { get; init; }
-
-    /// <summary>The judge's spec.</summary>
-    public required string JudgeName { get; init; }
+    public required FeedbackModel Judge { get; init; }
 
     /// <summary>Asked about off-target responses; when it gives the judge's score, the response is kept with that score.</summary>
-    public IChatClient? SecondJudge { get; init; }
-
-    /// <summary>The second judge's spec.</summary>
-    public string? SecondJudgeName { get; init; }
+    public FeedbackModel? SecondJudge { get; init; }
 
     /// <summary>
-    /// Prices the calls that reach a model, for the progress's cost: by the model that answered, else by the
-    /// spec's <c>?model=</c> or target. Default <see langword="null"/>: nothing is priced.
+    /// Prices the calls that reach a model, for the progress's cost and each stage's summary (see <see cref="CallPricer"/>).
+    /// Default <see langword="null"/>: nothing is priced.
     /// </summary>
     public PriceTable? Prices { get; init; }
-
-    /// <summary>
-    /// Models in batch mode, by spec: each stage's calls to them go through the provider's batch service first (the ids
-    /// recorded in <see cref="FeedbackPipeline.BatchesFile"/>), and their clients serve the answers. Default: none.
-    /// </summary>
-    public IReadOnlyDictionary<string, BatchSide> Batches { get; init; } = new Dictionary<string, BatchSide>();
 
     /// <summary>Status lines of batches (submitted, state, requests done and failed). Default: none.</summary>
     public Action<string>? Note { get; init; }

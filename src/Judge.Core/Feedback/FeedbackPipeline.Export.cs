@@ -53,6 +53,15 @@ public sealed partial class FeedbackPipeline
         }).ToList();
         WriteJsonl(Path.Combine(_out, FeedbackCollectionFile), records, FeedbackJsonContext.Default.FeedbackCollectionRecord);
 
+        var pairs = PreferencePairs(records);
+        WriteJsonl(Path.Combine(_out, PreferenceCollectionFile), pairs, FeedbackJsonContext.Default.PreferenceCollectionRecord);
+        context.ItemsOut = records.Count;
+        return (LevelLength.Compute(balanced.Select(j => (j.Item.Score, j.Response.Response))), before);
+    }
+
+    /// <summary>The Preference Collection: every pair of exported responses to one instruction with different scores, the higher chosen.</summary>
+    private static List<PreferenceCollectionRecord> PreferencePairs(List<FeedbackCollectionRecord> records)
+    {
         var pairs = new List<PreferenceCollectionRecord>();
         foreach (var group in records.GroupBy(r => r.InstructionId, StringComparer.Ordinal))
         {
@@ -92,8 +101,6 @@ public sealed partial class FeedbackPipeline
             }
         }
 
-        WriteJsonl(Path.Combine(_out, PreferenceCollectionFile), pairs, FeedbackJsonContext.Default.PreferenceCollectionRecord);
-        context.ItemsOut = records.Count;
-        return (LevelLength.Compute(balanced.Select(j => (j.Item.Score, j.Response.Response))), before);
+        return pairs;
     }
 }

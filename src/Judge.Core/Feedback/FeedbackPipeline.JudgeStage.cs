@@ -1,5 +1,8 @@
 using System.Globalization;
 using Judge.Judging;
+using Judge.Prompts;
+using Judge.Rubrics;
+using Judge.Runs;
 using Judge.Verdicts;
 using Microsoft.Extensions.AI;
 
@@ -18,12 +21,31 @@ public sealed partial class FeedbackPipeline
         {
             var instruction = instructions.TryGetValue(r.InstructionId, out var i) ? i : throw new InputException(Path.Combine(_out, FileOf(FeedbackStage.Responses)), null, "instruction_id", $"response {r.Id} names instruction '{r.InstructionId}', which is not in {FileOf(FeedbackStage.Instructions)}");
             var rubric = RubricOf(rubrics, instruction);
-            return (Response: r, Rubric: JudgeRubricFor(_judgeRubric, rubric), Prompt: RenderJudgePrompt(_judgeRubric, rubric, instruction, r.Response));
+            return new JudgedResponse(r, JudgeRubricFor(_judgeRubric, rubric), RenderJudgePrompt(_judgeRubric, rubric, instruction, r.Response));
         }).ToList();
         var judgeOptions = new ChatOptions { Temperature = 0 };
         bool Verdict(int n, string text) => VerdictParser.Parse(items[n].Rubric, text, items[n].Prompt.CandidateTexts).Status == VerdictStatus.Parsed;
-        var first = await CallAllAsync(context, "feedback", _models.JudgeName, _models.Judge, items.Select(i => i.Prompt.Messages).ToList(), judgeOptions, Verdict, cancellationToken).ConfigureAwait(false);
+        var first = await CallAllAsync(context, "feedback", _models.Judge, items.Select(i => i.Prompt.Messages).ToList(), judgeOptions, Verdict, cancellationToken).ConfigureAwait(false);
 
+        var (verdicts, misses) = Verdicts(context, items, first);
+        var second = new Dictionary<int, CallAnswer>();
+        if (_models.SecondJudge is { } secondJudge && misses.Count > 0)
+        {
+            var answers = await CallAllAsync(context, "feedback, 2nd judge", secondJudge, misses.Select(n => items[n].Prompt.Messages).ToList(), judgeOptions, (m, text) => Verdict(misses[m], text), cancellationToken).ConfigureAwait(false);
+            for (var m = 0; m < misses.Count; m++)
+            {
+                second[misses[m]] = answers[m];
+            }
+        }
+
+        var kept = Keep(context, items, first, verdicts, second);
+        WriteJsonl(Path.Combine(_out, FileOf(FeedbackStage.Feedback)), kept, FeedbackJsonContext.Default.FeedbackItem);
+        context.ItemsOut = kept.Count;
+    }
+
+    /// <summary>The first judge's verdicts: a score with feedback per response it judged, and the responses whose score misses their target.</summary>
+    private ((int Score, string Feedback)?[] Verdicts, List<int> Misses) Verdicts(StageContext context, List<JudgedResponse> items, CallAnswer[] first)
+    {
         var verdicts = new (int Score, string Feedback)?[items.Count];
         var misses = new List<int>();
         for (var n = 0; n < items.Count; n++)
@@ -56,17 +78,12 @@ public sealed partial class FeedbackPipeline
             }
         }
 
-        var second = new Dictionary<int, (string? Text, string? Error)>();
-        if (_models.SecondJudge is { } secondJudge && misses.Count > 0)
-        {
-            var name = _models.SecondJudgeName ?? "second-judge";
-            var answers = await CallAllAsync(context, "feedback, 2nd judge", name, secondJudge, misses.Select(n => items[n].Prompt.Messages).ToList(), judgeOptions, (m, text) => Verdict(misses[m], text), cancellationToken).ConfigureAwait(false);
-            for (var m = 0; m < misses.Count; m++)
-            {
-                second[misses[m]] = answers[m];
-            }
-        }
+        return (verdicts, misses);
+    }
 
+    /// <summary>The responses kept: on target, or confirmed by the second judge; and not a near-duplicate of another's feedback.</summary>
+    private List<FeedbackItem> Keep(StageContext context, List<JudgedResponse> items, CallAnswer[] first, (int Score, string Feedback)?[] verdicts, Dictionary<int, CallAnswer> second)
+    {
         var dedupe = new NearDuplicateFilter(_options.DuplicateThreshold, _options.ShingleSize);
         var kept = new List<FeedbackItem>();
         for (var n = 0; n < items.Count; n++)
@@ -111,7 +128,9 @@ public sealed partial class FeedbackPipeline
             kept.Add(new FeedbackItem { ResponseId = response.Id, InstructionId = response.InstructionId, TargetScore = response.TargetScore, Feedback = feedback, Score = score, SecondScore = secondScore, KeptBecause = because });
         }
 
-        WriteJsonl(Path.Combine(_out, FileOf(FeedbackStage.Feedback)), kept, FeedbackJsonContext.Default.FeedbackItem);
-        context.ItemsOut = kept.Count;
+        return kept;
     }
+
+    /// <summary>A response with the judge rubric for it and the judge's prompt.</summary>
+    private sealed record JudgedResponse(FeedbackResponse Response, Rubric Rubric, RenderedPrompt Prompt);
 }

@@ -1,24 +1,26 @@
+using Judge.Judging;
 using Judge.Runs;
-using Microsoft.Extensions.AI;
 
 namespace Judge.Feedback;
 
-// The middleware wrappers built per call hold no resources of their own; the models belong to the caller.
-#pragma warning disable CA2000
-
-// One stage's bookkeeping: rejections, item counts, model and journal calls, progress per batch.
+// One stage's bookkeeping: rejections, item counts, the calls it made and what they cost.
 public sealed partial class FeedbackPipeline
 {
-    /// <summary>One stage's counters, rejections and progress.</summary>
-    private sealed class StageContext(FeedbackStage stage, ResponseJournal journal, Action<RunProgressSnapshot>? onProgress)
+    /// <summary>One stage's counters, rejections, spending and progress.</summary>
+    private sealed class StageContext(FeedbackStage stage, CallRunner runner, Action<RunProgressSnapshot>? onProgress)
     {
-        private readonly int _servedBefore = journal.Served;
-        private int _modelCalls;
+        private readonly int _servedBefore = runner.Journal.Served;
+        private readonly int _modelCallsBefore = runner.ModelCalls;
+        private readonly Lock _lock = new();
+        private CostTotals _spent = CostTotals.None;
 
         public List<FeedbackRejection> Rejections { get; } = [];
 
-        /// <summary>The run's journal, so a batch leaves out calls it already answered.</summary>
-        public ResponseJournal Journal => journal;
+        /// <summary>The run's call runner: its journal, batches and progress.</summary>
+        public CallRunner Runner => runner;
+
+        /// <summary>Progress of each batch of calls, for the caller.</summary>
+        public Action<RunProgressSnapshot>? OnProgress => onProgress;
 
         public int ItemsIn { get; set; }
 
@@ -27,45 +29,33 @@ public sealed partial class FeedbackPipeline
         /// <summary>The stage's name in files and progress.</summary>
         public string Name => stage.ToString().ToLowerInvariant();
 
-        /// <summary>The client for one call: journalled, and counting (and handing <paramref name="onModelResponse"/>) the response when the call reaches the model.</summary>
-        public IChatClient Wrap(string name, IChatClient client, Action<ChatResponse> onModelResponse) =>
-            journal.Wrap(name, new CountingChatClient(client, () => Interlocked.Increment(ref _modelCalls), onModelResponse));
-
-        /// <summary>A progress counter for a batch of <paramref name="total"/> calls, reported at once and after each call.</summary>
-        public RunProgress StartProgress(string label, int total, TimeProvider time)
+        /// <summary>Adds a call that reached a model, with its tokens and cost, to what the stage spent.</summary>
+        public void Spend(CostTotals call)
         {
-            var progress = new RunProgress(total, time, 0m, label);
-            if (onProgress is not null)
+            lock (_lock)
             {
-                progress.Changed += onProgress;
-                onProgress(progress.Snapshot());
+                _spent = _spent.Add(call);
             }
-
-            return progress;
         }
 
         public void Reject(string key, string reason, string? detail, string? raw) =>
             Rejections.Add(new FeedbackRejection { Stage = Name, Key = key, Reason = reason, Detail = detail, Raw = raw });
 
-        public StageSummary Finish() => new(
-            stage,
-            ItemsIn,
-            ItemsOut,
-            Rejections.GroupBy(r => r.Reason, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
-            _modelCalls,
-            journal.Served - _servedBefore);
-    }
-
-    /// <summary>Counts the calls that get past the journal to the model, and hands on the model's responses.</summary>
-    private sealed class CountingChatClient(IChatClient inner, Action onCall, Action<ChatResponse> onResponse) : DelegatingChatClient(inner)
-    {
-        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        public StageSummary Finish()
         {
-            onCall();
-            var response = await base.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-            onResponse(response);
-            return response;
+            lock (_lock)
+            {
+                return new StageSummary(
+                    stage,
+                    ItemsIn,
+                    ItemsOut,
+                    Rejections.GroupBy(r => r.Reason, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal),
+                    runner.ModelCalls - _modelCallsBefore,
+                    runner.Journal.Served - _servedBefore)
+                {
+                    Cost = _spent,
+                };
+            }
         }
     }
 }
-#pragma warning restore CA2000

@@ -8,8 +8,9 @@ namespace Judge.Feedback;
 /// Generates a Prometheus-style feedback data set in stages: seed rubrics to new rubrics, instructions
 /// with reference answers, responses aimed at each score, then feedback and a score from the judge,
 /// and an export. Each stage reads the previous stage's JSONL from the output folder (so edits there take
-/// effect) and writes its own, with its rejections beside it. Every model response is journalled by
-/// prompt hash in <c>journal.jsonl</c>, so a re-run after a kill pays for nothing twice.
+/// effect) and writes its own, with its rejections beside it. Its model calls run on the same call runner as a judge
+/// run's: every model response is journalled by request key in <c>journal.jsonl</c>, so a re-run after a kill pays for
+/// nothing twice; models in batch mode go through their provider's batch service; every call is priced by the one rule.
 /// Not thread-safe; one run at a time per output folder.
 /// </summary>
 // This file: construction, file names and the run's order of stages. Each stage and each shared job has its own FeedbackPipeline.*.cs.
@@ -63,7 +64,7 @@ public sealed partial class FeedbackPipeline
     /// <summary>The journal of every model response.</summary>
     public const string JournalFile = "journal.jsonl";
 
-    /// <summary>The ledger of provider batches of models in batch mode (see <see cref="FeedbackModels.Batches"/>).</summary>
+    /// <summary>The ledger of provider batches of models in batch mode (see <see cref="FeedbackModel.Batch"/>).</summary>
     public const string BatchesFile = "batches.json";
 
     /// <summary>Runs <paramref name="stages"/> (in pipeline order) from <paramref name="seeds"/>.</summary>
@@ -81,13 +82,16 @@ public sealed partial class FeedbackPipeline
         ArgumentNullException.ThrowIfNull(seeds);
         ArgumentNullException.ThrowIfNull(stages);
         Directory.CreateDirectory(_out);
-        using var journal = ResponseJournal.Open(Path.Combine(_out, JournalFile), resume: true);
+
+        // A feedback generation is always a resume (RunStart.Resume) of its journal: what was paid for is served from there,
+        // and each stage asked for remakes its file. The batch ledger is read when a model in batch mode first needs it.
+        using var runner = CallRunner.Open(Path.Combine(_out, JournalFile), resume: true, () => BatchBook.InFile(Path.Combine(_out, BatchesFile)), _time, _models.Note);
         var summaries = new List<StageSummary>();
         IReadOnlyList<LevelLength> lengths = [], before = [];
         foreach (var stage in stages.Distinct().Order())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var context = new StageContext(stage, journal, onProgress);
+            var context = new StageContext(stage, runner, onProgress);
             switch (stage)
             {
                 case FeedbackStage.Rubrics:

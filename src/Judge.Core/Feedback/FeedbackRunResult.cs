@@ -1,3 +1,5 @@
+using Judge.Judging;
+
 namespace Judge.Feedback;
 
 /// <summary>What one stage did.</summary>
@@ -11,6 +13,9 @@ public sealed record StageSummary(FeedbackStage Stage, int ItemsIn, int ItemsOut
 {
     /// <summary>Rejections in all.</summary>
     public int RejectedCount => Rejected.Values.Sum();
+
+    /// <summary>The calls a model answered in this stage: their tokens, and what the priced ones cost (journalled calls were paid for before).</summary>
+    public CostTotals Cost { get; init; } = CostTotals.None;
 }
 
 /// <summary>What a run did.</summary>

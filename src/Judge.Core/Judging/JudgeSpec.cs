@@ -17,7 +17,25 @@ public sealed partial record JudgeSpec
     public required string Scheme { get; init; }
 
     /// <summary>Whether the scheme's provider has a batch API (<c>openai:</c>, <c>azure:</c>): the judges <c>batch=on</c> applies to.</summary>
-    public bool HasBatchApi => Scheme is "openai" or "azure";
+    public bool HasBatchApi => Facts.HasBatchApi;
+
+    /// <summary>
+    /// Whether the judge replays verdicts or outputs recorded earlier (<c>replay:</c>): its target is a recorded file, and
+    /// its calls are never priced again (they were paid for when they were recorded).
+    /// </summary>
+    public bool ReplaysRecordedVerdicts => Facts.Replays;
+
+    /// <summary>Whether the judge runs on this machine and costs nothing per call (<c>llama:</c>, <c>mock:</c>).</summary>
+    public bool RunsLocally => Facts.Local;
+
+    /// <summary>
+    /// The model-catalogue name the target gives (<c>llama:NAME</c>: a target that looks like a name, with no file of that
+    /// name), or <see langword="null"/> for a file or a scheme without a catalogue.
+    /// </summary>
+    public string? CatalogueModel => Facts.Catalogue && LooksLikeModelName(Target) && !File.Exists(Target) ? Target : null;
+
+    /// <summary>The model a judge's calls are priced by when the provider names none: the <c>?model=</c> option, else the target.</summary>
+    public string PricedModel => Option("model") ?? Target;
 
     /// <summary>What the provider should judge with: a path, a model or a deployment name.</summary>
     public required string Target { get; init; }
@@ -181,8 +199,50 @@ public sealed partial record JudgeSpec
         return this with { Options = options, Text = Redact($"{Scheme}:{Target}?{query}") };
     }
 
+    /// <summary>
+    /// The spec with a relative file target made absolute against <paramref name="folder"/> (the folder of the config that
+    /// names it, or the working directory for a spec given on the command line); <see cref="Text"/>, the recorded judge
+    /// id, stays as written. A <c>replay:</c> target is always a file; a <c>llama:</c> target that looks like a catalogue
+    /// model name (<see cref="LooksLikeModelName"/>) stays a name unless a file of that name is there.
+    /// </summary>
+    public JudgeSpec ResolvedAgainst(string folder)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        if (!Facts.TargetIsFile || Path.IsPathRooted(Target))
+        {
+            return this;
+        }
+
+        var beside = Path.GetFullPath(Path.Combine(folder, Target));
+        return !Facts.Catalogue || File.Exists(beside) || !LooksLikeModelName(Target) ? this with { Target = beside } : this;
+    }
+
+    /// <summary>
+    /// Whether a <c>llama:</c> target looks like a model name rather than a file: no folder separator and no <c>.gguf</c>
+    /// ending. Such a target is looked up in the model catalogue; an existing file of that name still wins.
+    /// </summary>
+    public static bool LooksLikeModelName(string target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return target.Length > 0
+            && target.IndexOfAny(['/', '\\']) < 0
+            && !target.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
+    }
+
     /// <inheritdoc/>
     public override string ToString() => Text;
+
+    /// <summary>What callers need to know of a scheme, said once: the one table of scheme facts.</summary>
+    private SchemeFacts Facts => Scheme switch
+    {
+        "replay" => new(Replays: true, Local: false, TargetIsFile: true, Catalogue: false, HasBatchApi: false),
+        "llama" => new(Replays: false, Local: true, TargetIsFile: true, Catalogue: true, HasBatchApi: false),
+        "mock" => new(Replays: false, Local: true, TargetIsFile: false, Catalogue: false, HasBatchApi: false),
+        "openai" or "azure" => new(Replays: false, Local: false, TargetIsFile: false, Catalogue: false, HasBatchApi: true),
+        _ => default,
+    };
+
+    private readonly record struct SchemeFacts(bool Replays, bool Local, bool TargetIsFile, bool Catalogue, bool HasBatchApi);
 
     private InputException OutOfRange(string key, string value, string allowed) =>
         new(null, null, "judge spec", $"option '{key}={Redact(value)}' in '{Text}' is not allowed: {key} must be {allowed}");

@@ -138,11 +138,11 @@ public sealed class PriceTable
     /// <paramref name="pricedModel"/> (the model its spec names); <see langword="null"/> when neither has a price.
     /// </summary>
     /// <param name="answeringModel">The model id the provider reported, if any.</param>
-    /// <param name="pricedModel">The model the caller asked for.</param>
+    /// <param name="pricedModel">The model the caller asked for, if it named one.</param>
     /// <param name="inputTokens">Prompt tokens.</param>
     /// <param name="outputTokens">Completion tokens.</param>
     /// <param name="batch">Whether the call was answered through a provider batch (priced at the batch price).</param>
-    public decimal? CostOf(string? answeringModel, string pricedModel, long inputTokens, long outputTokens, bool batch = false)
+    public decimal? CostOf(string? answeringModel, string? pricedModel, long inputTokens, long outputTokens, bool batch = false)
     {
         var price = Find(answeringModel ?? pricedModel) ?? Find(pricedModel);
         return price is null ? null : Math.Round(batch ? price.BatchCost(inputTokens, outputTokens) : price.Cost(inputTokens, outputTokens), 8);

@@ -26,7 +26,7 @@ public enum CostBasis
 /// dry run (<c>judge compare/grade --dry-run</c>, <c>judge feedback generate --dry-run</c>) prices with.
 /// </summary>
 /// <param name="Basis">Why the cost is what it is.</param>
-/// <param name="Model">The model the calls are priced as (<see cref="RunEngine.PricedModel"/>).</param>
+/// <param name="Model">The model the calls are priced as (<see cref="JudgeSpec.PricedModel"/>).</param>
 /// <param name="Usd">US dollars live; 0 unless <see cref="CostBasis.Priced"/>.</param>
 /// <param name="BatchUsd">US dollars through the provider's batch API, for models that have one and are priced; else <see langword="null"/>.</param>
 public sealed record CostEstimate(CostBasis Basis, string Model, decimal Usd, decimal? BatchUsd)
@@ -42,20 +42,19 @@ public sealed record CostEstimate(CostBasis Basis, string Model, decimal Usd, de
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(prices);
-        var model = RunEngine.PricedModel(spec);
+        var model = spec.PricedModel;
         if (calls == 0)
         {
             return new CostEstimate(CostBasis.NoCalls, model, 0, null);
         }
 
-        // spec fact: replayed and local judges cost nothing.
-        if (spec.Scheme == "replay")
+        // Replayed and local judges cost nothing.
+        if (spec.ReplaysRecordedVerdicts)
         {
             return new CostEstimate(CostBasis.Replay, model, 0, null);
         }
 
-        // spec fact
-        if (spec.Scheme is "llama" or "mock")
+        if (spec.RunsLocally)
         {
             return new CostEstimate(CostBasis.Local, model, 0, null);
         }

@@ -30,15 +30,10 @@ public static class GradingRunner
         GradingRunOptions? options,
         CancellationToken cancellationToken)
     {
-        var parallel = new ParallelOptions
-        {
-            MaxDegreeOfParallelism = Math.Max(1, options?.Concurrency ?? 4),
-            CancellationToken = cancellationToken,
-        };
-        return Parallel.ForEachAsync(items, parallel, async (item, ct) =>
+        return CallRunner.ForEachAsync(items, options?.Concurrency ?? 4, async (item, ct) =>
         {
             var judgment = await judge(item, ct).ConfigureAwait(false);
             await write(judgment, ct).ConfigureAwait(false);
-        });
+        }, cancellationToken);
     }
 }

@@ -1,97 +1,10 @@
 using System.Globalization;
 using Judge.Data;
+using Judge.Judging;
 using Judge.Statistics;
 using Judge.Verdicts;
 
 namespace Judge.Runs;
-
-/// <summary>One model's absolute grades under one judge and rubric, repeats averaged per item.</summary>
-/// <param name="Judge">The judge spec.</param>
-/// <param name="Rubric">The rubric group (see <see cref="RunAnalysis.RubricGroup"/>).</param>
-/// <param name="Model">The model.</param>
-/// <param name="Items">Answers graded (each once, however many repeats).</param>
-/// <param name="Scored">Answers with at least one parsed score.</param>
-/// <param name="Missing">Answers with no parsed score in any repeat, by why.</param>
-/// <param name="Mean">Mean of the per-answer mean scores; null when nothing was scored.</param>
-/// <param name="MeanCi">Bootstrap interval of <paramref name="Mean"/> over answers.</param>
-/// <param name="PassRate">Share of scored answers' repeats scoring at least the pass mark; null when nothing was scored or no pass mark is set.</param>
-/// <param name="PassCi">Bootstrap interval of <paramref name="PassRate"/>.</param>
-/// <param name="Scores">Every parsed score, for distributions.</param>
-public sealed record ScoreAggregate(string Judge, string Rubric, string Model, int Items, int Scored, MissingVerdicts Missing, double? Mean, ConfidenceInterval? MeanCi, double? PassRate, ConfidenceInterval? PassCi, IReadOnlyList<double> Scores)
-{
-    /// <summary>Answers without a verdict.</summary>
-    public int WithoutVerdict => Missing.Total;
-}
-
-/// <summary>One model's record against one opponent (or every opponent) under one judge and rubric.</summary>
-/// <param name="Judge">The judge spec.</param>
-/// <param name="Rubric">The rubric group.</param>
-/// <param name="Model">The model.</param>
-/// <param name="Opponent">The opponent; <see langword="null"/> for the record against every opponent.</param>
-/// <param name="Items">Pairs judged (each once, however many repeats).</param>
-/// <param name="WithVerdict">Pairs with a verdict in at least one repeat: the rate's denominator.</param>
-/// <param name="Wins">Pairs won (repeats averaged, so fractional with repeats).</param>
-/// <param name="Losses">Pairs lost.</param>
-/// <param name="Ties">Pairs tied, consistent or not.</param>
-/// <param name="Missing">Pairs without a verdict in any repeat, by why.</param>
-/// <param name="Rate">The win rate (see <see cref="WinRate.TiesHalf"/>); null when no pair has a verdict.</param>
-/// <param name="Ci">Bootstrap interval of <paramref name="Rate"/> over pairs.</param>
-public sealed record WinRateAggregate(string Judge, string Rubric, string Model, string? Opponent, int Items, int WithVerdict, double Wins, double Losses, double Ties, MissingVerdicts Missing, double? Rate, ConfidenceInterval? Ci);
-
-/// <summary>One gate's outcome.</summary>
-/// <param name="Name">e.g. <c>min_mean_score</c>.</param>
-/// <param name="Judge">The judge spec; <see langword="null"/> for run-wide gates.</param>
-/// <param name="Rubric">The rubric group; <see langword="null"/> for run-wide gates.</param>
-/// <param name="Model">The model gated; null for run-wide gates.</param>
-/// <param name="Value">The value compared: the point estimate, or the interval's lower bound; null when there was nothing to measure (fails).</param>
-/// <param name="Threshold">The threshold.</param>
-/// <param name="Passed">Whether the gate holds.</param>
-/// <param name="Detail">A sentence saying what was compared, with the items left out and why.</param>
-public sealed record GateResult(string Name, string? Judge, string? Rubric, string? Model, double? Value, double Threshold, bool Passed, string Detail)
-{
-    /// <summary>Whether the gate could not be evaluated at all (nothing to measure): a failure of its own kind.</summary>
-    public bool Unmeasured => Value is null;
-}
-
-/// <summary>How stable one item's verdicts were across repeats.</summary>
-/// <param name="Judge">The judge spec.</param>
-/// <param name="Item">The item key.</param>
-/// <param name="Verdicts">Each repeat's verdict (score, winner, or status without a verdict), in repeat order.</param>
-/// <param name="Variance">Absolute: population variance of the parsed scores.</param>
-/// <param name="Disagreement">Pairwise: the share of repeat pairs whose verdicts differ.</param>
-/// <param name="Unstable">Whether the item is flagged.</param>
-public sealed record ItemStability(string Judge, string Item, IReadOnlyList<string> Verdicts, double? Variance, double? Disagreement, bool Unstable);
-
-/// <summary>What the judge calls cost, over every invocation of a run.</summary>
-/// <param name="Calls">Judge calls recorded.</param>
-/// <param name="InputTokens">Prompt tokens reported.</param>
-/// <param name="OutputTokens">Completion tokens reported.</param>
-/// <param name="PricedCalls">Calls that carry a cost.</param>
-/// <param name="Usd">US dollars over the priced calls.</param>
-public sealed record RunCost(int Calls, long InputTokens, long OutputTokens, int PricedCalls, decimal Usd)
-{
-    /// <summary>Adds up the call records.</summary>
-    public static RunCost Of(IEnumerable<JudgeCall> calls)
-    {
-        ArgumentNullException.ThrowIfNull(calls);
-        int n = 0, priced = 0;
-        long input = 0, output = 0;
-        decimal usd = 0;
-        foreach (var c in calls)
-        {
-            n++;
-            input += c.InputTokens ?? 0;
-            output += c.OutputTokens ?? 0;
-            if (c.CostUsd is decimal cost)
-            {
-                priced++;
-                usd += cost;
-            }
-        }
-
-        return new RunCost(n, input, output, priced, usd);
-    }
-}
 
 /// <summary>
 /// The aggregates of a run's judgments file and its gates: the one place rates, means, missing
@@ -140,7 +53,7 @@ public sealed record RunAnalysis
     public IReadOnlyList<GateResult> Gates { get; init; } = [];
 
     /// <summary>What the calls cost, earlier invocations included.</summary>
-    public RunCost Cost { get; init; } = new(0, 0, 0, 0, 0);
+    public CostTotals Cost { get; init; } = CostTotals.None;
 
     /// <summary>Whether no item at all was judged.</summary>
     public bool NothingJudged => Judgments.Values.Sum() == 0;
@@ -189,119 +102,29 @@ public sealed record RunAnalysis
         var judgments = verdicts.GroupBy(r => r.Judge, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
         var errors = verdicts.GroupBy(r => r.Judge, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Count(r => r.Status == VerdictStatus.Error), StringComparer.Ordinal);
         var byStatus = verdicts.GroupBy(r => r.Status).ToDictionary(g => g.Key, g => g.Count());
-        var level = thresholds.Confidence;
-        var seed = options.Seed;
-        var resamples = thresholds.Resamples;
-
-        var scores = new List<ScoreAggregate>();
-        var winRates = new List<WinRateAggregate>();
-        var stability = new List<ItemStability>();
+        IReadOnlyList<ScoreAggregate> scores = [];
+        IReadOnlyList<WinRateAggregate> winRates = [];
+        IReadOnlyList<ItemStability> stability = [];
         (int Both, int Flipped) flips = (0, 0);
         var winners = new Dictionary<PairOutcome, int>();
-
+        var bootstrap = (options.Seed, thresholds.Resamples, thresholds.Confidence);
         if (mode == RunMode.Grade)
         {
             var absolute = records.OfType<AbsoluteVerdict>().ToList();
-            foreach (var group in absolute.GroupBy(r => (r.Judge, Rubric: RubricGroup(r, namedRubrics), r.Model))
-                .OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Rubric, StringComparer.Ordinal).ThenBy(g => g.Key.Model, StringComparer.Ordinal))
-            {
-                var items = MeanScores.PerItem(group);
-                double? passRate = null;
-                ConfidenceInterval? passCi = null;
-                if (thresholds.PassMark is double mark && items.Means.Count > 0)
-                {
-                    var credits = MeanScores.PerItem(group, score => score >= mark ? 1.0 : 0.0).Means;
-                    passRate = credits.Average();
-                    passCi = Bootstrap.Mean(credits, seed, resamples, level);
-                }
-
-                scores.Add(new ScoreAggregate(
-                    group.Key.Judge,
-                    group.Key.Rubric,
-                    group.Key.Model,
-                    items.Items,
-                    items.Means.Count,
-                    items.Missing,
-                    items.Mean,
-                    items.Means.Count > 0 ? Bootstrap.Mean(items.Means, seed, resamples, level) : null,
-                    passRate,
-                    passCi,
-                    group.Where(MeanScores.Counts).Select(r => r.Score!.Value).ToList()));
-            }
-
-            if (options.Repeats > 1)
-            {
-                foreach (var item in absolute.GroupBy(r => (r.Judge, r.Rubric, r.Item)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Item, StringComparer.Ordinal))
-                {
-                    var ordered = item.OrderBy(r => r.Repeat ?? 0).ToList();
-                    var parsed = ordered.Where(MeanScores.Counts).Select(r => r.Score!.Value).ToList();
-                    double? variance = parsed.Count > 0 ? parsed.Average(s => Math.Pow(s - parsed.Average(), 2)) : null;
-                    var missing = ordered.Count != parsed.Count && parsed.Count > 0;
-                    stability.Add(new ItemStability(
-                        item.Key.Judge,
-                        item.Key.Item,
-                        ordered.Select(r => r.Score?.ToString("0.##", CultureInfo.InvariantCulture) ?? r.Status.ToWire()).ToList(),
-                        variance,
-                        null,
-                        variance > options.UnstableVariance || missing));
-                }
-            }
+            scores = ScoresOf(absolute, namedRubrics, thresholds.PassMark, bootstrap);
+            stability = options.Repeats > 1 ? ScoreStability(absolute, options.UnstableVariance) : [];
         }
         else
         {
             var pairwise = records.OfType<PairwiseVerdict>().ToList();
             flips = (pairwise.Count(r => r.Flipped is not null), pairwise.Count(r => r.Flipped == true));
-            foreach (var r in pairwise)
+            foreach (var w in pairwise.Select(r => r.Winner).OfType<PairOutcome>())
             {
-                if (r.Winner is { } w)
-                {
-                    winners[w] = winners.GetValueOrDefault(w) + 1;
-                }
+                winners[w] = winners.GetValueOrDefault(w) + 1;
             }
 
-            foreach (var group in pairwise.GroupBy(r => (r.Judge, Rubric: RubricGroup(r, namedRubrics)))
-                .OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Rubric, StringComparer.Ordinal))
-            {
-                var models = group.SelectMany(r => new[] { r.ModelA, r.ModelB }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-                foreach (var model in models)
-                {
-                    var overall = WinRateOf(group.Key.Judge, group.Key.Rubric, model, null, group.Where(r => r.ModelA != r.ModelB && (r.ModelA == model || r.ModelB == model)), seed, resamples, level);
-                    if (overall is not null)
-                    {
-                        winRates.Add(overall);
-                    }
-
-                    foreach (var opponent in models.Where(m => m != model))
-                    {
-                        var against = WinRateOf(group.Key.Judge, group.Key.Rubric, model, opponent, group.Where(r => (r.ModelA == model && r.ModelB == opponent) || (r.ModelA == opponent && r.ModelB == model)), seed, resamples, level);
-                        if (against is not null)
-                        {
-                            winRates.Add(against);
-                        }
-                    }
-                }
-            }
-
-            if (options.Repeats > 1)
-            {
-                foreach (var item in pairwise.GroupBy(r => (r.Judge, r.Rubric, r.Item)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Item, StringComparer.Ordinal))
-                {
-                    var labels = item.OrderBy(r => r.Repeat ?? 0).Select(r => r.Winner?.ToWire() ?? r.Status.ToWire()).ToList();
-                    var pairs = 0;
-                    var differ = 0;
-                    for (var i = 0; i < labels.Count; i++)
-                    {
-                        for (var j = i + 1; j < labels.Count; j++)
-                        {
-                            pairs++;
-                            differ += labels[i] == labels[j] ? 0 : 1;
-                        }
-                    }
-
-                    double? disagreement = pairs == 0 ? null : (double)differ / pairs;
-                    stability.Add(new ItemStability(item.Key.Judge, item.Key.Item, labels, null, disagreement, disagreement > 0));
-                }
-            }
+            winRates = WinRatesOf(pairwise, namedRubrics, bootstrap);
+            stability = options.Repeats > 1 ? VerdictStability(pairwise) : [];
         }
 
         var analysis = new RunAnalysis
@@ -314,13 +137,126 @@ public sealed record RunAnalysis
             Flips = flips,
             Winners = winners,
             Stability = stability,
-            Cost = RunCost.Of(records.OfType<JudgeCall>()),
+            Cost = CostTotals.Of(records.OfType<JudgeCall>()),
         };
         return analysis with
         {
             Gates = Gate(analysis, thresholds),
             ErrorRateExceeded = analysis.ErrorRate > thresholds.MaxErrorRate,
         };
+    }
+
+    /// <summary>Absolute aggregates per judge, rubric group and model: the mean of per-item means, and the pass rate.</summary>
+    private static List<ScoreAggregate> ScoresOf(List<AbsoluteVerdict> absolute, bool namedRubrics, double? passMark, (int Seed, int Resamples, double Level) bootstrap)
+    {
+        var (seed, resamples, level) = bootstrap;
+        var scores = new List<ScoreAggregate>();
+        foreach (var group in absolute.GroupBy(r => (r.Judge, Rubric: RubricGroup(r, namedRubrics), r.Model))
+            .OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Rubric, StringComparer.Ordinal).ThenBy(g => g.Key.Model, StringComparer.Ordinal))
+        {
+            var items = MeanScores.PerItem(group);
+            double? passRate = null;
+            ConfidenceInterval? passCi = null;
+            if (passMark is double mark && items.Means.Count > 0)
+            {
+                var credits = MeanScores.PerItem(group, score => score >= mark ? 1.0 : 0.0).Means;
+                passRate = credits.Average();
+                passCi = Bootstrap.Mean(credits, seed, resamples, level);
+            }
+
+            scores.Add(new ScoreAggregate(
+                group.Key.Judge,
+                group.Key.Rubric,
+                group.Key.Model,
+                items.Items,
+                items.Means.Count,
+                items.Missing,
+                items.Mean,
+                items.Means.Count > 0 ? Bootstrap.Mean(items.Means, seed, resamples, level) : null,
+                passRate,
+                passCi,
+                group.Where(MeanScores.Counts).Select(r => r.Score!.Value).ToList()));
+        }
+
+        return scores;
+    }
+
+    /// <summary>Absolute repeats: each item's scores in repeat order, unstable when they vary more than <paramref name="unstableVariance"/> or some repeat has none.</summary>
+    private static List<ItemStability> ScoreStability(List<AbsoluteVerdict> absolute, double unstableVariance)
+    {
+        var stability = new List<ItemStability>();
+        foreach (var item in absolute.GroupBy(r => (r.Judge, r.Rubric, r.Item)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Item, StringComparer.Ordinal))
+        {
+            var ordered = item.OrderBy(r => r.Repeat ?? 0).ToList();
+            var parsed = ordered.Where(MeanScores.Counts).Select(r => r.Score!.Value).ToList();
+            double? variance = parsed.Count > 0 ? parsed.Average(s => Math.Pow(s - parsed.Average(), 2)) : null;
+            var missing = ordered.Count != parsed.Count && parsed.Count > 0;
+            stability.Add(new ItemStability(
+                item.Key.Judge,
+                item.Key.Item,
+                ordered.Select(r => r.Score?.ToString("0.##", CultureInfo.InvariantCulture) ?? r.Status.ToWire()).ToList(),
+                variance,
+                null,
+                variance > unstableVariance || missing));
+        }
+
+        return stability;
+    }
+
+    /// <summary>Pairwise aggregates per judge and rubric group: each model against all, and against each opponent it met.</summary>
+    private static List<WinRateAggregate> WinRatesOf(List<PairwiseVerdict> pairwise, bool namedRubrics, (int Seed, int Resamples, double Level) bootstrap)
+    {
+        var (seed, resamples, level) = bootstrap;
+        var winRates = new List<WinRateAggregate>();
+        foreach (var group in pairwise.GroupBy(r => (r.Judge, Rubric: RubricGroup(r, namedRubrics)))
+            .OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Rubric, StringComparer.Ordinal))
+        {
+            var models = group.SelectMany(r => new[] { r.ModelA, r.ModelB }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            foreach (var model in models)
+            {
+                var overall = WinRateOf(group.Key.Judge, group.Key.Rubric, model, null, group.Where(r => r.ModelA != r.ModelB && (r.ModelA == model || r.ModelB == model)), seed, resamples, level);
+                if (overall is not null)
+                {
+                    winRates.Add(overall);
+                }
+
+                foreach (var opponent in models.Where(m => m != model))
+                {
+                    var against = WinRateOf(group.Key.Judge, group.Key.Rubric, model, opponent, group.Where(r => (r.ModelA == model && r.ModelB == opponent) || (r.ModelA == opponent && r.ModelB == model)), seed, resamples, level);
+                    if (against is not null)
+                    {
+                        winRates.Add(against);
+                    }
+                }
+            }
+        }
+
+        return winRates;
+    }
+
+    /// <summary>Pairwise repeats: each item's verdicts in repeat order, and the share of repeat pairs that differ.</summary>
+    private static List<ItemStability> VerdictStability(List<PairwiseVerdict> pairwise)
+    {
+        var stability = new List<ItemStability>();
+        foreach (var item in pairwise.GroupBy(r => (r.Judge, r.Rubric, r.Item)).OrderBy(g => g.Key.Judge, StringComparer.Ordinal).ThenBy(g => g.Key.Item, StringComparer.Ordinal))
+        {
+            var labels = item.OrderBy(r => r.Repeat ?? 0).Select(r => r.Winner?.ToWire() ?? r.Status.ToWire()).ToList();
+            var pairs = 0;
+            var differ = 0;
+            for (var i = 0; i < labels.Count; i++)
+            {
+                for (var j = i + 1; j < labels.Count; j++)
+                {
+                    pairs++;
+                    differ += labels[i] == labels[j] ? 0 : 1;
+                }
+            }
+
+            double? disagreement = pairs == 0 ? null : (double)differ / pairs;
+            stability.Add(new ItemStability(item.Key.Judge, item.Key.Item, labels, null, disagreement, disagreement > 0));
+        }
+
+        return stability;
     }
 
     /// <summary>Why an item has no verdict in any repeat: the status of its first repeat.</summary>

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Judge.Data;
+using Judge.Judging;
 
 namespace Judge.Runs;
 
@@ -61,18 +62,12 @@ public sealed record RunConfig
     /// <summary>A folder of rubric YAML files, or null for the shipped rubrics.</summary>
     public string? RubricsDir { get; init; }
 
-    /// <summary>Judge specs; each judges every item.</summary>
-    public required IReadOnlyList<string> Judges { get; init; }
-
     /// <summary>
-    /// The folder relative file targets of judge specs (<c>replay:</c>, <c>llama:</c>) resolve
-    /// against: the config file's folder, or the working directory for judges given on the command line.
-    /// The judge id recorded with verdicts stays the spec as written.
+    /// The judges, each judging every item: parsed where they were written (the config, the command line), file targets
+    /// resolved against the config file's folder or the working directory (<see cref="JudgeSpec.ResolvedAgainst"/>).
+    /// Every judgment records its judge's <see cref="JudgeSpec.Text"/>.
     /// </summary>
-    public string JudgePathBase => JudgePathOverride ?? Path.GetDirectoryName(SourcePath) ?? ".";
-
-    /// <summary>Set when the judges came from the command line: the working directory.</summary>
-    public string? JudgePathOverride { get; init; }
+    public required IReadOnlyList<JudgeSpec> Judges { get; init; }
 
     /// <summary>How items are judged.</summary>
     public RunOptions Options { get; init; } = new();

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using Judge.Judging;
 using YamlDotNet.Core;
@@ -50,7 +49,7 @@ public static class RunConfigLoader
     /// <summary>Parses config YAML; <paramref name="sourcePath"/> names it in errors and anchors relative paths.</summary>
     public static RunConfig Parse(string yaml, string sourcePath)
     {
-        var reader = new Reader(sourcePath);
+        var reader = new RunConfigReader(sourcePath);
         var stream = new YamlStream();
         try
         {
@@ -67,7 +66,9 @@ public static class RunConfigLoader
         }
 
         var top = reader.Keys(root, TopKeys, null);
-        RunMode? parsedMode = reader.Try<RunMode?>(
+
+        // Mode-specific checks only make sense once the mode is known; an unknown mode is reported, and grade stands in.
+        RunMode? mode = reader.Try<RunMode?>(
             () =>
             {
                 var modeNode = reader.Required(top, root, "mode", null);
@@ -79,11 +80,35 @@ public static class RunConfigLoader
                 };
             },
             null);
-        var mode = parsedMode ?? RunMode.Grade;
 
-        // Mode-specific checks only make sense once the mode is known.
-        var mode2 = parsedMode;
+        var data = ReadData(reader, top, root);
+        var rubrics = reader.Try(() => reader.OneOrMany(top, "rubric", "rubrics", null), [])
+            .Select(r => r.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || r.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ? reader.Resolve(r) : r)
+            .ToList();
+        var options = top.TryGetValue("options", out var optionsNode) ? ReadOptions(reader, optionsNode, mode) : new RunOptions();
+        var thresholds = top.TryGetValue("thresholds", out var thresholdsNode) ? ReadThresholds(reader, thresholdsNode, mode) : new RunThresholds();
+        var judges = ReadJudges(reader, top, options.Batch);
+        var output = reader.Try(() => top.TryGetValue("output", out var outNode) ? reader.PathValue(outNode, "output") : reader.Resolve("out/judge-run"), string.Empty);
+        var rubricsDir = reader.Try(() => top.TryGetValue("rubrics_dir", out var rd) ? reader.PathValue(rd, "rubrics_dir") : null, null);
+        reader.ThrowIfAny();
 
+        return new RunConfig
+        {
+            SourcePath = sourcePath,
+            Hash = RunConfig.HashOf(yaml),
+            Mode = mode ?? RunMode.Grade,
+            Data = data,
+            Rubrics = rubrics,
+            RubricsDir = rubricsDir,
+            Judges = judges,
+            Options = options,
+            Thresholds = thresholds,
+            Output = output,
+        };
+    }
+
+    private static RunData ReadData(RunConfigReader reader, Dictionary<string, YamlNode> top, YamlMappingNode root)
+    {
         var dataNode = reader.Try(() => reader.Mapping(reader.Required(top, root, "data", null), "data"), null);
         var data = dataNode is null ? [] : reader.Keys(dataNode, DataKeys, "data");
         var runData = new RunData
@@ -111,309 +136,139 @@ public static class RunConfigLoader
             }
         }
 
-        var judges = reader.Try(() => reader.OneOrMany(top, "judge", "judges", null), []);
-        if (judges.Count == 0 && !reader.Errors.Any(e => e.Field is "judge" or "judges"))
-        {
-            reader.Errors.Add(new InputException(sourcePath, null, "judges", "name at least one judge (judge: SPEC or judges: [SPEC, …])"));
-        }
-
-        var rubrics = reader.Try(() => reader.OneOrMany(top, "rubric", "rubrics", null), [])
-            .Select(r => r.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || r.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) ? reader.Resolve(r) : r)
-            .ToList();
-
-        var options = new RunOptions();
-        if (top.TryGetValue("options", out var optionsValue))
-        {
-            var node = reader.Try(() => reader.Mapping(optionsValue, "options"), null);
-            var o = node is null ? [] : reader.Keys(node, OptionKeys, "options");
-            if (o.ContainsKey("turn") && o.TryGetValue("turns", out var both))
-            {
-                reader.Errors.Add(reader.Fail(both, "options.turns", "give turn or turns, not both"));
-            }
-
-            var turns = reader.Try(
-                () => o.TryGetValue("turns", out var t) ? reader.IntList(t, "options.turns")
-                    : o.TryGetValue("turn", out var t1) ? [reader.Int(t1, "options.turn")]
-                    : [1],
-                [1]);
-            foreach (var turn in turns.Where(turn => turn < 1))
-            {
-                reader.Errors.Add(reader.Fail(o.GetValueOrDefault("turns") ?? o["turn"], "options.turns", $"turn {turn} is not a positive integer"));
-            }
-
-            double? inputPrice = null, outputPrice = null;
-            if (o.TryGetValue("pricing", out var p) && reader.Try(() => reader.Mapping(p, "options.pricing"), null) is { } pricingNode)
-            {
-                var pricing = reader.Keys(pricingNode, PricingKeys, "options.pricing");
-                inputPrice = reader.Try(() => pricing.TryGetValue("input_per_million", out var ip) ? reader.NonNegative(ip, "options.pricing.input_per_million") : (double?)null, null);
-                outputPrice = reader.Try(() => pricing.TryGetValue("output_per_million", out var op) ? reader.NonNegative(op, "options.pricing.output_per_million") : (double?)null, null);
-            }
-
-            options = new RunOptions
-            {
-                Turns = turns,
-                Swap = reader.Try(() => o.TryGetValue("swap", out var s) ? reader.OneOf(s, "options.swap", "both", "none", "random") : "both", "both"),
-                OnDisagreement = reader.Try(() => o.TryGetValue("on_disagreement", out var d) ? reader.OneOf(d, "options.on_disagreement", "tie", "drop") : "tie", "tie"),
-                Pairs = reader.Try(() => o.TryGetValue("pairs", out var pairs) ? reader.PairsValue(pairs) : null, null),
-                Models = reader.Try(() => o.TryGetValue("models", out var m) ? reader.StringList(m, "options.models") : [], []),
-                Seed = reader.Try(() => o.TryGetValue("seed", out var seed) ? reader.Int(seed, "options.seed") : 0, 0),
-                Limit = reader.Try(() => o.TryGetValue("limit", out var limit) ? reader.Positive(limit, "options.limit") : (int?)null, null),
-                MaxTokens = reader.Try(() => o.TryGetValue("max_tokens", out var mt) ? reader.Positive(mt, "options.max_tokens") : (int?)null, null),
-                Verdict = reader.Try(() => o.TryGetValue("verdict", out var vm) ? Enum.Parse<VerdictMode>(reader.OneOf(vm, "options.verdict", "auto", "text", "json"), ignoreCase: true) : VerdictMode.Auto, VerdictMode.Auto),
-                Prices = reader.Try(() => o.TryGetValue("prices", out var pf) ? reader.PathValue(pf, "options.prices") : null, null),
-                Concurrency = reader.Try(() => o.TryGetValue("concurrency", out var c) ? reader.Positive(c, "options.concurrency") : 4, 4),
-                Repeats = reader.Try(() => o.TryGetValue("repeats", out var r) ? reader.Positive(r, "options.repeats") : 1, 1),
-                UnstableVariance = reader.Try(() => o.TryGetValue("unstable_variance", out var uv) ? reader.NonNegative(uv, "options.unstable_variance") : 1.0, 1.0),
-                InputPricePerMillion = inputPrice,
-                OutputPricePerMillion = outputPrice,
-                Batch = reader.Try(() => o.TryGetValue("batch", out var b) && reader.OneOf(b, "options.batch", "on", "off") == "on", false),
-            };
-
-            if (mode2 == RunMode.Grade && o.TryGetValue("pairs", out var gp))
-            {
-                reader.Errors.Add(reader.Fail(gp, "options.pairs", "applies to mode: compare only"));
-            }
-
-            if (mode2 == RunMode.Compare && o.TryGetValue("models", out var cm))
-            {
-                reader.Errors.Add(reader.Fail(cm, "options.models", "applies to mode: grade only (use pairs: baseline:MODEL to compare)"));
-            }
-        }
-
-        var thresholds = new RunThresholds();
-        if (top.TryGetValue("thresholds", out var thresholdsValue))
-        {
-            var node = reader.Try(() => reader.Mapping(thresholdsValue, "thresholds"), null);
-            var th = node is null ? [] : reader.Keys(node, ThresholdKeys, "thresholds");
-            thresholds = new RunThresholds
-            {
-                GateOn = reader.Try(() => th.TryGetValue("gate_on", out var g) ? (reader.OneOf(g, "thresholds.gate_on", "point", "lower_bound") == "point" ? GateOn.Point : GateOn.LowerBound) : GateOn.Point, GateOn.Point),
-                Confidence = reader.Try(() => th.TryGetValue("confidence", out var cl) ? reader.Fraction(cl, "thresholds.confidence", open: true) : 0.95, 0.95),
-                Resamples = reader.Try(() => th.TryGetValue("resamples", out var rs) ? reader.Positive(rs, "thresholds.resamples") : 1000, 1000),
-                MaxErrorRate = reader.Try(() => th.TryGetValue("max_error_rate", out var er) ? reader.Fraction(er, "thresholds.max_error_rate") : 0, 0),
-                MinMeanScore = reader.Try(() => th.TryGetValue("min_mean_score", out var ms) ? reader.Number(ms, "thresholds.min_mean_score") : (double?)null, null),
-                PassMark = reader.Try(() => th.TryGetValue("pass_mark", out var pm) ? reader.Number(pm, "thresholds.pass_mark") : (double?)null, null),
-                MinPassRate = reader.Try(() => th.TryGetValue("min_pass_rate", out var pr) ? reader.Fraction(pr, "thresholds.min_pass_rate") : (double?)null, null),
-                Baseline = reader.Try(() => th.TryGetValue("baseline", out var b) ? reader.Scalar(b, "thresholds.baseline") : null, null),
-                MinWinRate = reader.Try(() => th.TryGetValue("min_win_rate", out var wr) ? reader.Fraction(wr, "thresholds.min_win_rate") : (double?)null, null),
-                Models = reader.Try(() => th.TryGetValue("models", out var tm) ? reader.StringList(tm, "thresholds.models") : [], []),
-                JUnitPerItem = reader.Try(() => th.TryGetValue("junit_per_item", out var jp) && reader.Bool(jp, "thresholds.junit_per_item"), false),
-            };
-
-            void Only(string key, RunMode allowed)
-            {
-                if (mode2 is { } known && known != allowed && th.TryGetValue(key, out var n))
-                {
-                    reader.Errors.Add(reader.Fail(n, "thresholds." + key, $"applies to mode: {allowed.ToString().ToLowerInvariant()} only"));
-                }
-            }
-
-            Only("min_mean_score", RunMode.Grade);
-            Only("pass_mark", RunMode.Grade);
-            Only("min_pass_rate", RunMode.Grade);
-            Only("baseline", RunMode.Compare);
-            Only("min_win_rate", RunMode.Compare);
-            if (thresholds.MinPassRate is not null && thresholds.PassMark is null && !th.ContainsKey("pass_mark"))
-            {
-                reader.Errors.Add(reader.Fail(th["min_pass_rate"], "thresholds.min_pass_rate", "needs pass_mark (the score at which an answer passes)"));
-            }
-
-            if (thresholds.MinWinRate is not null && thresholds.Baseline is null && !th.ContainsKey("baseline"))
-            {
-                reader.Errors.Add(reader.Fail(th["min_win_rate"], "thresholds.min_win_rate", "needs baseline (the model to win against)"));
-            }
-        }
-
-        var output = reader.Try(() => top.TryGetValue("output", out var outNode) ? reader.PathValue(outNode, "output") : reader.Resolve("out/judge-run"), string.Empty);
-        var rubricsDir = reader.Try(() => top.TryGetValue("rubrics_dir", out var rd) ? reader.PathValue(rd, "rubrics_dir") : null, null);
-        reader.ThrowIfAny();
-
-        return new RunConfig
-        {
-            SourcePath = sourcePath,
-            Hash = RunConfig.HashOf(yaml),
-            Mode = mode,
-            Data = runData,
-            Rubrics = rubrics,
-            RubricsDir = rubricsDir,
-            // options.batch: on puts every hosted judge (openai:, azure:) in batch mode unless its spec says otherwise.
-            Judges = options.Batch
-                ? [.. judges.Select(j => JudgeSpec.Parse(j) is { HasBatchApi: true } spec && spec.Option("batch") is null ? spec.WithOption("batch", "on").Text : j)]
-                : judges,
-            Options = options,
-            Thresholds = thresholds,
-            Output = output,
-        };
+        return runData;
     }
 
-    /// <summary>Reads typed values out of YAML nodes, failing with the node's line.</summary>
-    private sealed class Reader(string source)
+    /// <summary>
+    /// The judges, parsed here at the edge with the line of any malformed spec; <c>options.batch: on</c> puts every judge
+    /// with a batch API in batch mode unless its spec says otherwise; file targets resolve against the config's folder.
+    /// </summary>
+    private static List<JudgeSpec> ReadJudges(RunConfigReader reader, Dictionary<string, YamlNode> top, bool batch)
     {
-        private readonly string _folder = Path.GetDirectoryName(Path.GetFullPath(source)) ?? ".";
-
-        /// <summary>Every mistake found so far; reading goes on past each so all are reported at once.</summary>
-        public List<InputException> Errors { get; } = [];
-
-        public InputException Fail(YamlNode node, string key, string problem) => new(source, (int)node.Start.Line, key, problem);
-
-        /// <summary>Reads a value; a mistake is noted and <paramref name="fallback"/> stands in so reading can go on.</summary>
-        public T Try<T>(Func<T> read, T fallback)
+        var judges = new List<JudgeSpec>();
+        var written = reader.Try(() => reader.OneOrManyNodes(top, "judge", "judges", null), []);
+        foreach (var (text, node) in written)
         {
             try
             {
-                return read();
+                var spec = JudgeSpec.Parse(text);
+                spec = batch && spec.HasBatchApi && spec.Option("batch") is null ? spec.WithOption("batch", "on") : spec;
+                judges.Add(spec.ResolvedAgainst(reader.Folder));
             }
             catch (InputException ex)
             {
-                Errors.Add(ex);
-                return fallback;
+                reader.Errors.Add(reader.Fail(node, top.ContainsKey("judge") ? "judge" : "judges", ex.Problem));
             }
         }
 
-        /// <summary>Throws the one mistake, or one error listing all of them, each with its line and key.</summary>
-        public void ThrowIfAny()
+        if (written.Count == 0 && !reader.Errors.Any(e => e.Field is "judge" or "judges"))
         {
-            if (Errors.Count == 1)
-            {
-                throw Errors[0];
-            }
-
-            if (Errors.Count > 1)
-            {
-                var lines = Errors.OrderBy(e => e.Line ?? int.MaxValue).Select(e => $"  {(e.Line is { } l ? $"line {l}" : "file")}{(e.Field is null ? string.Empty : $", '{e.Field}'")}: {e.Problem}");
-                throw new InputException(source, Errors.Min(e => e.Line), null, $"{Errors.Count} mistakes:\n{string.Join('\n', lines)}", Errors[0]);
-            }
+            reader.Errors.Add(new InputException(reader.Source, null, "judges", "name at least one judge (judge: SPEC or judges: [SPEC, …])"));
         }
 
-        public string Resolve(string path) => Path.GetFullPath(Path.Combine(_folder, path));
+        return judges;
+    }
 
-        public Dictionary<string, YamlNode> Keys(YamlMappingNode node, string[] allowed, string? parent)
+    private static RunOptions ReadOptions(RunConfigReader reader, YamlNode optionsNode, RunMode? mode)
+    {
+        var node = reader.Try(() => reader.Mapping(optionsNode, "options"), null);
+        var o = node is null ? [] : reader.Keys(node, OptionKeys, "options");
+        if (o.ContainsKey("turn") && o.TryGetValue("turns", out var both))
         {
-            var result = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
-            foreach (var (keyNode, value) in node.Children)
-            {
-                var key = keyNode is YamlScalarNode s ? s.Value ?? string.Empty : string.Empty;
-                var qualified = parent is null ? key : $"{parent}.{key}";
-                if (!allowed.Contains(key, StringComparer.Ordinal))
-                {
-                    Errors.Add(Fail(keyNode, qualified, $"unknown key '{key}'{(parent is null ? string.Empty : $" in '{parent}'")}; known keys: {string.Join(", ", allowed)}"));
-                    continue;
-                }
-
-                if (!result.TryAdd(key, value))
-                {
-                    Errors.Add(Fail(keyNode, qualified, "the key is given twice"));
-                }
-            }
-
-            return result;
+            reader.Errors.Add(reader.Fail(both, "options.turns", "give turn or turns, not both"));
         }
 
-        public YamlNode Required(Dictionary<string, YamlNode> keys, YamlMappingNode parent, string key, string? parentName) =>
-            keys.TryGetValue(key, out var node) ? node : throw Fail(parent, parentName is null ? key : $"{parentName}.{key}", $"'{key}' is required");
-
-        public YamlMappingNode Mapping(YamlNode node, string key) =>
-            node as YamlMappingNode ?? throw Fail(node, key, $"must be a mapping of keys, found {Describe(node)}");
-
-        public string Scalar(YamlNode node, string key) =>
-            node is YamlScalarNode { Value: { Length: > 0 } v } ? v : throw Fail(node, key, $"must be a single value, found {Describe(node)}");
-
-        public string PathValue(YamlNode node, string key) => Resolve(Scalar(node, key));
-
-        public List<string> PathList(YamlNode node, string key) => StringList(node, key).Select(Resolve).ToList();
-
-        public List<string> StringList(YamlNode node, string key) => node switch
+        var turns = reader.Try(
+            () => o.TryGetValue("turns", out var t) ? reader.IntList(t, "options.turns")
+                : o.TryGetValue("turn", out var t1) ? [reader.Int(t1, "options.turn")]
+                : [1],
+            [1]);
+        foreach (var turn in turns.Where(turn => turn < 1))
         {
-            YamlScalarNode => [Scalar(node, key)],
-            YamlSequenceNode seq => seq.Children.Select(c => Scalar(c, key)).ToList(),
-            _ => throw Fail(node, key, $"must be a value or a list of values, found {Describe(node)}"),
+            reader.Errors.Add(reader.Fail(o.GetValueOrDefault("turns") ?? o["turn"], "options.turns", $"turn {turn} is not a positive integer"));
+        }
+
+        double? inputPrice = null, outputPrice = null;
+        if (o.TryGetValue("pricing", out var p) && reader.Try(() => reader.Mapping(p, "options.pricing"), null) is { } pricingNode)
+        {
+            var pricing = reader.Keys(pricingNode, PricingKeys, "options.pricing");
+            inputPrice = reader.Try(() => pricing.TryGetValue("input_per_million", out var ip) ? reader.NonNegative(ip, "options.pricing.input_per_million") : (double?)null, null);
+            outputPrice = reader.Try(() => pricing.TryGetValue("output_per_million", out var op) ? reader.NonNegative(op, "options.pricing.output_per_million") : (double?)null, null);
+        }
+
+        if (mode == RunMode.Grade && o.TryGetValue("pairs", out var gp))
+        {
+            reader.Errors.Add(reader.Fail(gp, "options.pairs", "applies to mode: compare only"));
+        }
+
+        if (mode == RunMode.Compare && o.TryGetValue("models", out var cm))
+        {
+            reader.Errors.Add(reader.Fail(cm, "options.models", "applies to mode: grade only (use pairs: baseline:MODEL to compare)"));
+        }
+
+        return new RunOptions
+        {
+            Turns = turns,
+            Swap = reader.Try(() => o.TryGetValue("swap", out var s) ? reader.OneOf(s, "options.swap", "both", "none", "random") : "both", "both"),
+            OnDisagreement = reader.Try(() => o.TryGetValue("on_disagreement", out var d) ? reader.OneOf(d, "options.on_disagreement", "tie", "drop") : "tie", "tie"),
+            Pairs = reader.Try(() => o.TryGetValue("pairs", out var pairs) ? reader.PairsValue(pairs) : null, null),
+            Models = reader.Try(() => o.TryGetValue("models", out var m) ? reader.StringList(m, "options.models") : [], []),
+            Seed = reader.Try(() => o.TryGetValue("seed", out var seed) ? reader.Int(seed, "options.seed") : 0, 0),
+            Limit = reader.Try(() => o.TryGetValue("limit", out var limit) ? reader.Positive(limit, "options.limit") : (int?)null, null),
+            MaxTokens = reader.Try(() => o.TryGetValue("max_tokens", out var mt) ? reader.Positive(mt, "options.max_tokens") : (int?)null, null),
+            Verdict = reader.Try(() => o.TryGetValue("verdict", out var vm) ? Enum.Parse<VerdictMode>(reader.OneOf(vm, "options.verdict", "auto", "text", "json"), ignoreCase: true) : VerdictMode.Auto, VerdictMode.Auto),
+            Prices = reader.Try(() => o.TryGetValue("prices", out var pf) ? reader.PathValue(pf, "options.prices") : null, null),
+            Concurrency = reader.Try(() => o.TryGetValue("concurrency", out var c) ? reader.Positive(c, "options.concurrency") : 4, 4),
+            Repeats = reader.Try(() => o.TryGetValue("repeats", out var r) ? reader.Positive(r, "options.repeats") : 1, 1),
+            UnstableVariance = reader.Try(() => o.TryGetValue("unstable_variance", out var uv) ? reader.NonNegative(uv, "options.unstable_variance") : 1.0, 1.0),
+            InputPricePerMillion = inputPrice,
+            OutputPricePerMillion = outputPrice,
+            Batch = reader.Try(() => o.TryGetValue("batch", out var b) && reader.OneOf(b, "options.batch", "on", "off") == "on", false),
+        };
+    }
+
+    private static RunThresholds ReadThresholds(RunConfigReader reader, YamlNode thresholdsNode, RunMode? mode)
+    {
+        var node = reader.Try(() => reader.Mapping(thresholdsNode, "thresholds"), null);
+        var th = node is null ? [] : reader.Keys(node, ThresholdKeys, "thresholds");
+        var thresholds = new RunThresholds
+        {
+            GateOn = reader.Try(() => th.TryGetValue("gate_on", out var g) ? (reader.OneOf(g, "thresholds.gate_on", "point", "lower_bound") == "point" ? GateOn.Point : GateOn.LowerBound) : GateOn.Point, GateOn.Point),
+            Confidence = reader.Try(() => th.TryGetValue("confidence", out var cl) ? reader.Fraction(cl, "thresholds.confidence", open: true) : 0.95, 0.95),
+            Resamples = reader.Try(() => th.TryGetValue("resamples", out var rs) ? reader.Positive(rs, "thresholds.resamples") : 1000, 1000),
+            MaxErrorRate = reader.Try(() => th.TryGetValue("max_error_rate", out var er) ? reader.Fraction(er, "thresholds.max_error_rate") : 0, 0),
+            MinMeanScore = reader.Try(() => th.TryGetValue("min_mean_score", out var ms) ? reader.Number(ms, "thresholds.min_mean_score") : (double?)null, null),
+            PassMark = reader.Try(() => th.TryGetValue("pass_mark", out var pm) ? reader.Number(pm, "thresholds.pass_mark") : (double?)null, null),
+            MinPassRate = reader.Try(() => th.TryGetValue("min_pass_rate", out var pr) ? reader.Fraction(pr, "thresholds.min_pass_rate") : (double?)null, null),
+            Baseline = reader.Try(() => th.TryGetValue("baseline", out var b) ? reader.Scalar(b, "thresholds.baseline") : null, null),
+            MinWinRate = reader.Try(() => th.TryGetValue("min_win_rate", out var wr) ? reader.Fraction(wr, "thresholds.min_win_rate") : (double?)null, null),
+            Models = reader.Try(() => th.TryGetValue("models", out var tm) ? reader.StringList(tm, "thresholds.models") : [], []),
+            JUnitPerItem = reader.Try(() => th.TryGetValue("junit_per_item", out var jp) && reader.Bool(jp, "thresholds.junit_per_item"), false),
         };
 
-        public List<int> IntList(YamlNode node, string key) => node switch
+        void Only(string key, RunMode allowed)
         {
-            YamlScalarNode => [Int(node, key)],
-            YamlSequenceNode seq => seq.Children.Select(c => Int(c, key)).ToList(),
-            _ => throw Fail(node, key, $"must be an integer or a list of integers, found {Describe(node)}"),
-        };
-
-        public List<string> OneOrMany(Dictionary<string, YamlNode> keys, string one, string many, string? parent)
-        {
-            if (keys.TryGetValue(one, out var single) && keys.TryGetValue(many, out var list))
+            if (mode is { } known && known != allowed && th.TryGetValue(key, out var n))
             {
-                throw Fail(list, many, $"give {one} or {many}, not both");
+                reader.Errors.Add(reader.Fail(n, "thresholds." + key, $"applies to mode: {allowed.ToString().ToLowerInvariant()} only"));
             }
-
-            return keys.TryGetValue(one, out single) ? [Scalar(single, one)]
-                : keys.TryGetValue(many, out list) ? [.. StringList(list, parent is null ? many : $"{parent}.{many}")]
-                : [];
         }
 
-        public Dictionary<string, string> StringMap(YamlNode node, string key) =>
-            Mapping(node, key).Children.ToDictionary(
-                c => Scalar(c.Key, key),
-                c => Scalar(c.Value, $"{key}.{(c.Key as YamlScalarNode)?.Value}"),
-                StringComparer.Ordinal);
-
-        public int Int(YamlNode node, string key) =>
-            int.TryParse(Scalar(node, key), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n
-            : throw Fail(node, key, $"must be an integer, found '{((YamlScalarNode)node).Value}'");
-
-        public int Positive(YamlNode node, string key, bool allowZero = false)
+        Only("min_mean_score", RunMode.Grade);
+        Only("pass_mark", RunMode.Grade);
+        Only("min_pass_rate", RunMode.Grade);
+        Only("baseline", RunMode.Compare);
+        Only("min_win_rate", RunMode.Compare);
+        if (thresholds.MinPassRate is not null && thresholds.PassMark is null && !th.ContainsKey("pass_mark"))
         {
-            var n = Int(node, key);
-            return n > 0 || (allowZero && n == 0) ? n : throw Fail(node, key, $"must be a {(allowZero ? "non-negative" : "positive")} integer, found {n}");
+            reader.Errors.Add(reader.Fail(th["min_pass_rate"], "thresholds.min_pass_rate", "needs pass_mark (the score at which an answer passes)"));
         }
 
-        public double Number(YamlNode node, string key) =>
-            double.TryParse(Scalar(node, key), NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && double.IsFinite(n) ? n
-            : throw Fail(node, key, $"must be a number, found '{((YamlScalarNode)node).Value}'");
-
-        public double NonNegative(YamlNode node, string key)
+        if (thresholds.MinWinRate is not null && thresholds.Baseline is null && !th.ContainsKey("baseline"))
         {
-            var n = Number(node, key);
-            return n >= 0 ? n : throw Fail(node, key, $"must not be negative, found {n.ToString(CultureInfo.InvariantCulture)}");
+            reader.Errors.Add(reader.Fail(th["min_win_rate"], "thresholds.min_win_rate", "needs baseline (the model to win against)"));
         }
 
-        public double Fraction(YamlNode node, string key, bool open = false)
-        {
-            var n = Number(node, key);
-            var ok = open ? n > 0 && n < 1 : n >= 0 && n <= 1;
-            return ok ? n : throw Fail(node, key, $"must be a fraction {(open ? "strictly between 0 and 1" : "from 0 to 1")}, found {n.ToString(CultureInfo.InvariantCulture)}");
-        }
-
-        public bool Bool(YamlNode node, string key) => Scalar(node, key).ToLowerInvariant() switch
-        {
-            "true" or "yes" => true,
-            "false" or "no" => false,
-            var other => throw Fail(node, key, $"must be true or false, found '{other}'"),
-        };
-
-        public string OneOf(YamlNode node, string key, params string[] allowed)
-        {
-            var value = Scalar(node, key).ToLowerInvariant();
-            return allowed.Contains(value, StringComparer.Ordinal) ? value : throw Fail(node, key, $"must be one of {string.Join(", ", allowed)}, found '{value}'");
-        }
-
-        public string PairsValue(YamlNode node)
-        {
-            var value = Scalar(node, "options.pairs");
-            if (value == "all" || value.StartsWith("baseline:", StringComparison.Ordinal))
-            {
-                return value;
-            }
-
-            return value.StartsWith("labels:", StringComparison.Ordinal)
-                ? "labels:" + Resolve(value["labels:".Length..])
-                : throw Fail(node, "options.pairs", $"must be all, baseline:MODEL or labels:FILE, found '{value}'");
-        }
-
-        private static string Describe(YamlNode node) => node switch
-        {
-            YamlMappingNode => "a mapping",
-            YamlSequenceNode => "a list",
-            YamlScalarNode { Value: null or "" } => "nothing",
-            YamlScalarNode s => $"'{s.Value}'",
-            _ => node.NodeType.ToString(),
-        };
+        return thresholds;
     }
 }

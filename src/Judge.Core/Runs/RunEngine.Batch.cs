@@ -1,7 +1,6 @@
 using Judge.Judging;
 using Judge.Rubrics;
 using Judge.Verdicts;
-using Microsoft.Extensions.AI;
 
 namespace Judge.Runs;
 
@@ -10,20 +9,32 @@ namespace Judge.Runs;
 // recorded exactly as a live call's would be.
 public sealed partial class RunEngine
 {
-    /// <summary>Marks a collected call's placeholder answer: the marker, then the request body's hash.</summary>
-    private const string CollectMarker = "\u0001judge-batch:";
-
-    /// <summary>Collects the calls of a batch judge's remaining passes and sends them through its batch service (see <see cref="BatchDriver"/>).</summary>
-    private async Task<BatchAnswers> BatchAsync(
-        RunConfig config, string judge, IBatchJudge batch, IReadOnlyList<RunPass> passes, BatchBook book, ResponseJournal journal, RunObserver observer, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the calls of the remaining passes of each judge in batch mode through its batch service, the ids recorded in
+    /// the manifest; returns each such judge's answers, by its recorded id.
+    /// </summary>
+    private async Task<IReadOnlyDictionary<string, BatchAnswers>> BatchAsync(RunConfig config, IReadOnlyList<RunPass> remaining, CallRunner runner, RunObserver observer, CancellationToken cancellationToken)
     {
-        var (lines, uncollected) = await CollectAsync(config, batch, passes, journal, cancellationToken).ConfigureAwait(false);
-        foreach (var problem in uncollected.Take(3))
+        var batchAnswers = new Dictionary<string, BatchAnswers>(StringComparer.Ordinal);
+        foreach (var group in remaining.GroupBy(p => p.Judge, StringComparer.Ordinal))
         {
-            observer.Note?.Invoke($"{judge}: a call could not be written as a batch line and is called live ({problem})");
+            using var batch = judges.Batch(group.First().Spec);
+            if (batch is null)
+            {
+                continue;
+            }
+
+            var collected = runner.Collector(group.Key, batch);
+            await CollectAsync(config, [.. group], collected, cancellationToken).ConfigureAwait(false);
+            foreach (var problem in collected.Uncollected.Take(3))
+            {
+                observer.Note?.Invoke($"{group.Key}: a call could not be written as a batch line and is called live ({problem})");
+            }
+
+            batchAnswers[group.Key] = await runner.SendAsync(group.Key, collected, null, cancellationToken).ConfigureAwait(false);
         }
 
-        return await new BatchDriver(_time).SendAsync(judge, batch, lines, book, observer.Note, null, cancellationToken).ConfigureAwait(false);
+        return batchAnswers;
     }
 
     /// <summary>
@@ -38,7 +49,6 @@ public sealed partial class RunEngine
         var plan = Plan(config, LoadData(config), rubrics);
         var groups = plan.Passes.Where(p => p.Count > 0).GroupBy(p => p.Judge, StringComparer.Ordinal).ToList();
         var sides = groups.Select(g => (Passes: g.ToList(), Batch: judges.Batch(g.First().Spec))).ToList();
-        var journalPath = Path.Combine(Path.GetTempPath(), $"judge-export-{Guid.NewGuid():N}.jsonl");
         try
         {
             var batched = sides.Where(s => s.Batch is not null).ToList();
@@ -50,15 +60,17 @@ public sealed partial class RunEngine
             }
 
             var (passes, batch) = batched[0];
-            using var journal = ResponseJournal.Open(journalPath, resume: false);
-            var (lines, uncollected) = await CollectAsync(config, batch!, passes, journal, cancellationToken).ConfigureAwait(false);
-            if (uncollected.Count > 0)
+
+            // No journal: the export holds every call of the plan.
+            var collected = new BatchCollector(null, batch!, passes[0].Judge);
+            await CollectAsync(config, passes, collected, cancellationToken).ConfigureAwait(false);
+            if (collected.Uncollected.Count > 0)
             {
-                throw new JudgeException($"{uncollected.Count} calls could not be written as batch lines: {uncollected[0]}");
+                throw new JudgeException($"{collected.Uncollected.Count} calls could not be written as batch lines: {collected.Uncollected[0]}");
             }
 
             using var buffer = new MemoryStream();
-            foreach (var line in lines.Values)
+            foreach (var line in collected.Lines.Values.OrderBy(l => l.CustomId, StringComparer.Ordinal))
             {
                 buffer.Write(line.ToJsonLine(batch!.Url));
             }
@@ -71,25 +83,20 @@ public sealed partial class RunEngine
             {
                 batch?.Dispose();
             }
-
-            File.Delete(journalPath);
         }
     }
 
     /// <summary>
     /// Runs a batch judge's passes against a client that answers nothing: each call's exact live request body is
-    /// captured, keyed by its custom id. Calls the journal already answered are not collected.
+    /// captured as a line under its custom id. Calls the journal already answered are not collected.
     /// </summary>
-    private async Task<(Dictionary<string, BatchRequestLine> Lines, List<string> Uncollected)> CollectAsync(RunConfig config, IBatchJudge batch, IReadOnlyList<RunPass> passes, ResponseJournal journal, CancellationToken cancellationToken)
+    private async Task CollectAsync(RunConfig config, IReadOnlyList<RunPass> passes, BatchCollector collected, CancellationToken cancellationToken)
     {
-        var bodies = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var lines = new SortedDictionary<string, BatchRequestLine>(StringComparer.Ordinal);
-        var uncollected = new List<string>();
         foreach (var pass in passes.Where(p => p.Count > 0))
         {
             // The client under the collector is the batch-serving one (with no answers): it is never called.
-            var build = BuildOptions(config, pass, journal, wrap: (judge, inner) => new CollectingChatClient(inner, batch, journal, judge, bodies), answers: new BatchAnswers());
-            var sink = new CollectSink(pass.Repeat, bodies, lines, uncollected);
+            var build = BuildOptions(config, pass, (_, inner) => collected.Client(inner), new BatchAnswers());
+            var sink = new CollectSink(collected, pass.Repeat);
             var options = new GradingRunOptions { Concurrency = config.Options.Concurrency };
             if (pass.Pairs is { } pairs)
             {
@@ -100,63 +107,20 @@ public sealed partial class RunEngine
                 await GradingRunner.RunAsync(pass.Answers!, judges.CreateAbsolute(pass.Spec, build), sink, options, cancellationToken).ConfigureAwait(false);
             }
         }
-
-        return (new Dictionary<string, BatchRequestLine>(lines, StringComparer.Ordinal), uncollected);
-    }
-
-    /// <summary>Captures each call's request body and answers with a placeholder that names it.</summary>
-    private sealed class CollectingChatClient(IChatClient inner, IBatchJudge batch, ResponseJournal journal, string judge, Dictionary<string, byte[]> bodies) : DelegatingChatClient(inner)
-    {
-        public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            var list = messages as IReadOnlyList<ChatMessage> ?? messages.ToList();
-            if (journal.Contains(ResponseJournal.KeyOf(judge, list, options)))
-            {
-                // Answered before the run was killed: the journal serves it, no batch line is needed.
-                return new ChatResponse(new ChatMessage(ChatRole.Assistant, string.Empty));
-            }
-
-            var body = await batch.RequestBodyAsync(list, options, cancellationToken).ConfigureAwait(false);
-            var hash = BatchAnswers.Hash(body);
-            lock (bodies)
-            {
-                bodies[hash] = body;
-            }
-
-            return new ChatResponse(new ChatMessage(ChatRole.Assistant, CollectMarker + hash));
-        }
     }
 
     /// <summary>Turns the collected calls of each judgment into request lines.</summary>
-    private sealed class CollectSink(int? repeat, Dictionary<string, byte[]> bodies, SortedDictionary<string, BatchRequestLine> lines, List<string> uncollected) : IJudgmentSink
+    private sealed class CollectSink(BatchCollector collected, int? repeat) : IJudgmentSink
     {
-        public ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default) => Add(judgment.Calls);
-
-        public ValueTask WriteAsync(AbsoluteVerdict judgment, CancellationToken cancellationToken = default) => Add(judgment.Calls);
-
-        private ValueTask Add(IReadOnlyList<JudgeCall> calls)
+        public ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default)
         {
-            lock (lines)
-            {
-                uncollected.AddRange(calls.Where(c => c.RawOutput is null && c.Error is not null).Select(c => c.Error!));
-            }
+            collected.AddCalls(judgment.Calls, repeat);
+            return ValueTask.CompletedTask;
+        }
 
-            foreach (var call in calls.Where(c => c.RawOutput?.StartsWith(CollectMarker, StringComparison.Ordinal) == true))
-            {
-                var hash = call.RawOutput![CollectMarker.Length..];
-                var id = BatchRequestLine.IdOf(call.Item, call.Order, repeat, call.PromptHash);
-                lock (lines)
-                {
-                    byte[] body;
-                    lock (bodies)
-                    {
-                        body = bodies[hash];
-                    }
-
-                    lines[id] = new BatchRequestLine(id, body);
-                }
-            }
-
+        public ValueTask WriteAsync(AbsoluteVerdict judgment, CancellationToken cancellationToken = default)
+        {
+            collected.AddCalls(judgment.Calls, repeat);
             return ValueTask.CompletedTask;
         }
     }

@@ -1,4 +1,3 @@
-using Judge.Judging;
 using Judge.Rubrics;
 using Judge.Verdicts;
 
@@ -22,8 +21,59 @@ public sealed partial class RunEngine
         config = config with { Options = config.Options with { Shard = null } };
         var data = LoadData(config);
         var plan = Plan(config, data, rubrics);
-        config = config with { Judges = [.. config.Judges.Select(j => JudgeSpec.Parse(j).Text)] };
 
+        var (units, manifests) = ReadShards(shardFolders);
+        var ordered = new List<JudgmentRecord>();
+        var missing = new List<string>();
+        foreach (var pass in plan.Passes)
+        {
+            foreach (var (item, rubric) in pass.Items)
+            {
+                if (units.Remove(UnitKey(pass.Judge, rubric, item, pass.Repeat), out var unit))
+                {
+                    ordered.AddRange(unit.Records);
+                }
+                else
+                {
+                    missing.Add(item);
+                }
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            throw new InputException(null, null, "shards", $"{missing.Count} planned judgments are in no shard (first: {missing[0]}); give every shard's folder");
+        }
+
+        if (units.Count > 0)
+        {
+            throw new InputException(units.First().Value.Folder, null, null, $"{units.Count} judgments are not in this config's plan (first: {units.First().Key.Replace('\t', ' ')}); merge shards of the same config");
+        }
+
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target.Judgments))!);
+        var writer = JudgmentsWriter.Open(target.Judgments, append: false);
+        await using (writer.ConfigureAwait(false))
+        {
+            await writer.WriteAsync(ordered, cancellationToken).ConfigureAwait(false);
+        }
+
+        var merged = plan.Manifest(config, manifests.Min(m => m.StartedAt)) with
+        {
+            FinishedAt = manifests.Max(m => m.FinishedAt),
+            Batches = [.. manifests.SelectMany(m => m.Batches)],
+        };
+        merged.Write(target.Manifest);
+
+        var result = Result(config, target, merged, data, plan, RunProgressSnapshot.None);
+        return result with { Progress = result.Progress with { EarlierCost = result.Analysis.Cost.Usd } };
+    }
+
+    /// <summary>
+    /// Reads finished shard folders: each judgment's records (its calls, then its verdict) by unit key, with the folder it
+    /// came from, and the shards' manifests.
+    /// </summary>
+    private static (Dictionary<string, (List<JudgmentRecord> Records, string Folder)> Units, List<RunManifest> Manifests) ReadShards(IReadOnlyList<string> shardFolders)
+    {
         var units = new Dictionary<string, (List<JudgmentRecord> Records, string Folder)>(StringComparer.Ordinal);
         var manifests = new List<RunManifest>();
         foreach (var folder in shardFolders)
@@ -61,63 +111,6 @@ public sealed partial class RunEngine
             }
         }
 
-        var ordered = new List<JudgmentRecord>();
-        var missing = new List<string>();
-        foreach (var pass in plan.Passes)
-        {
-            IEnumerable<(string Item, string Rubric)> items = pass.Pairs is { } pairs
-                ? pairs.Select(i => (i.Key, pass.Selector.For(i).Key))
-                : pass.Answers!.Select(i => (i.Key, pass.Selector.For(i).Key));
-            foreach (var (item, rubric) in items)
-            {
-                if (units.Remove(UnitKey(pass.Judge, rubric, item, pass.Repeat), out var unit))
-                {
-                    ordered.AddRange(unit.Records);
-                }
-                else
-                {
-                    missing.Add(item);
-                }
-            }
-        }
-
-        if (missing.Count > 0)
-        {
-            throw new InputException(null, null, "shards", $"{missing.Count} planned judgments are in no shard (first: {missing[0]}); give every shard's folder");
-        }
-
-        if (units.Count > 0)
-        {
-            throw new InputException(units.First().Value.Folder, null, null, $"{units.Count} judgments are not in this config's plan (first: {units.First().Key.Replace('\t', ' ')}); merge shards of the same config");
-        }
-
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(target.Judgments))!);
-        var writer = JudgmentsWriter.Open(target.Judgments, append: false);
-        await using (writer.ConfigureAwait(false))
-        {
-            await writer.WriteAsync(ordered, cancellationToken).ConfigureAwait(false);
-        }
-
-        var keys = plan.Passes.SelectMany(p => p.Keys).ToList();
-        var merged = new RunManifest
-        {
-            Config = config.SourcePath,
-            ConfigHash = config.Hash,
-            Mode = config.Mode.ToString().ToLowerInvariant(),
-            Judges = config.Judges,
-            Rubrics = config.Rubrics,
-            RubricKeys = plan.Passes.SelectMany(p => p.RubricKeys).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList(),
-            PlanHash = RunManifest.HashPlan(keys),
-            Planned = keys.Count,
-            Repeats = config.Options.Repeats,
-            StartedAt = manifests.Min(m => m.StartedAt),
-            FinishedAt = manifests.Max(m => m.FinishedAt),
-            Batches = [.. manifests.SelectMany(m => m.Batches)],
-        };
-        merged.Write(target.Manifest);
-
-        var result = Result(config, target, merged, data, plan, new RunProgressSnapshot(0, 0, 0, 0, 0, 0, null, 0m, TimeSpan.Zero));
-        var cost = result.Records.OfType<JudgeCall>().Sum(c => c.CostUsd ?? 0m);
-        return result with { Progress = result.Progress with { EarlierCost = cost } };
+        return (units, manifests);
     }
 }

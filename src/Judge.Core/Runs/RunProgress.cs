@@ -1,11 +1,13 @@
 using System.Globalization;
+using Judge.Judging;
 using Judge.Verdicts;
 
 namespace Judge.Runs;
 
 /// <summary>
-/// Counts a run's progress: done, without verdict, calls, tokens, cost, rate and ETA. Counts judgments of
-/// the run engine, and the model calls of one batch of a feedback pipeline stage (named by <paramref name="label"/>). Thread-safe.
+/// Counts a run's progress: done, without verdict, calls, tokens, cost, rate and ETA. Counts judgments of the run engine,
+/// and the model calls of one batch of a feedback pipeline stage (named by <paramref name="label"/>); built by
+/// <see cref="CallRunner.StartProgress"/>. Thread-safe.
 /// </summary>
 internal sealed class RunProgress(int total, TimeProvider time, decimal earlierCost, string? label = null)
 {
@@ -13,30 +15,22 @@ internal sealed class RunProgress(int total, TimeProvider time, decimal earlierC
     private readonly Lock _lock = new();
     private int _done;
     private int _withoutVerdict;
-    private int _calls;
-    private long _input;
-    private long _output;
-    private decimal _cost;
-    private bool _priced;
+    private CostTotals _calls = CostTotals.None;
 
     public event Action<RunProgressSnapshot>? Changed;
 
-    public void Add(VerdictStatus status, IReadOnlyList<JudgeCall> calls) =>
-        Add(status == VerdictStatus.Parsed, calls.Count, calls.Sum(c => c.InputTokens ?? 0), calls.Sum(c => c.OutputTokens ?? 0), calls.Any(c => c.CostUsd is not null) ? calls.Sum(c => c.CostUsd ?? 0) : null);
+    /// <summary>Counts one finished judgment with its calls as recorded (their tokens and costs).</summary>
+    public void Add(VerdictStatus status, IReadOnlyList<JudgeCall> calls) => Add(status == VerdictStatus.Parsed, CostTotals.Of(calls));
 
-    /// <summary>Counts one finished unit of work: whether it gave a verdict, its calls, their tokens, and what its priced calls cost (<see langword="null"/> when none was priced).</summary>
-    public void Add(bool withVerdict, int calls, long inputTokens, long outputTokens, decimal? cost)
+    /// <summary>Counts one finished unit of work: whether it gave a verdict, and its calls with their tokens and costs.</summary>
+    public void Add(bool withVerdict, CostTotals calls)
     {
         RunProgressSnapshot snapshot;
         lock (_lock)
         {
             _done++;
             _withoutVerdict += withVerdict ? 0 : 1;
-            _calls += calls;
-            _input += inputTokens;
-            _output += outputTokens;
-            _priced |= cost is not null;
-            _cost += cost ?? 0;
+            _calls = _calls.Add(calls);
             snapshot = Snapshot();
         }
 
@@ -47,7 +41,7 @@ internal sealed class RunProgress(int total, TimeProvider time, decimal earlierC
     {
         lock (_lock)
         {
-            return new RunProgressSnapshot(_done, total, _withoutVerdict, _calls, _input, _output, _priced || earlierCost > 0 ? _cost : null, earlierCost, time.GetElapsedTime(_started)) { Label = label };
+            return new RunProgressSnapshot(_done, total, _withoutVerdict, _calls, earlierCost, time.GetElapsedTime(_started)) { Label = label };
         }
     }
 }
@@ -56,14 +50,26 @@ internal sealed class RunProgress(int total, TimeProvider time, decimal earlierC
 /// <param name="Done">Judgments finished.</param>
 /// <param name="Total">Judgments to do in this invocation.</param>
 /// <param name="WithoutVerdict">Finished judgments without a verdict (unparsed, out of range, dropped, error).</param>
-/// <param name="Calls">Judge calls made or served.</param>
-/// <param name="InputTokens">Prompt tokens reported.</param>
-/// <param name="OutputTokens">Completion tokens reported.</param>
-/// <param name="Cost">US dollars of the priced calls of this invocation; <see langword="null"/> when nothing is priced.</param>
+/// <param name="Now">The calls of this invocation made or served, their tokens and what the priced ones cost.</param>
 /// <param name="EarlierCost">US dollars recorded by earlier invocations of a resumed run.</param>
 /// <param name="Elapsed">Time since the judging started.</param>
-public sealed record RunProgressSnapshot(int Done, int Total, int WithoutVerdict, int Calls, long InputTokens, long OutputTokens, decimal? Cost, decimal EarlierCost, TimeSpan Elapsed)
+public sealed record RunProgressSnapshot(int Done, int Total, int WithoutVerdict, CostTotals Now, decimal EarlierCost, TimeSpan Elapsed)
 {
+    /// <summary>Nothing done yet, nothing to do.</summary>
+    public static RunProgressSnapshot None { get; } = new(0, 0, 0, CostTotals.None, 0m, TimeSpan.Zero);
+
+    /// <summary>Judge calls made or served in this invocation.</summary>
+    public long Calls => Now.Calls;
+
+    /// <summary>Prompt tokens reported in this invocation.</summary>
+    public long InputTokens => Now.InputTokens;
+
+    /// <summary>Completion tokens reported in this invocation.</summary>
+    public long OutputTokens => Now.OutputTokens;
+
+    /// <summary>US dollars of the priced calls of this invocation; <see langword="null"/> when nothing is priced, now or earlier.</summary>
+    public decimal? Cost => Now.AnyPriced || EarlierCost > 0 ? Now.Usd : null;
+
     /// <summary>What is counted, shown before the counts (a feedback pipeline stage); <see langword="null"/> for a judging run.</summary>
     public string? Label { get; init; }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Judge.Judging;
 
 namespace Judge.Runs;
 
@@ -27,8 +28,8 @@ public sealed record RunRequest
     /// <summary>A folder of rubric YAML files; <see langword="null"/>: the standard rubrics.</summary>
     public string? RubricsDir { get; init; }
 
-    /// <summary>The judge spec; relative file targets resolve against <see cref="WorkingDirectory"/>.</summary>
-    public required string Judge { get; init; }
+    /// <summary>The judge, parsed; relative file targets resolve against <see cref="WorkingDirectory"/>.</summary>
+    public required JudgeSpec Judge { get; init; }
 
     /// <summary>CSV column map, field to column; empty: none.</summary>
     public IReadOnlyDictionary<string, string> Columns { get; init; } = new Dictionary<string, string>();
@@ -74,8 +75,7 @@ public sealed record RunRequest
             Data = data,
             Rubrics = Rubric is null ? [] : [Rubric],
             RubricsDir = RubricsDir,
-            Judges = [Judge],
-            JudgePathOverride = WorkingDirectory,
+            Judges = [Judge.ResolvedAgainst(WorkingDirectory)],
             Options = options,
             Output = Full(OutputAsGiven),
         };
@@ -86,7 +86,7 @@ public sealed record RunRequest
     /// <summary>What the request's hash is of: every input and option, one per line, lists written out.</summary>
     private string Identity(RunData data, RunOptions o) => string.Join('\n', (IEnumerable<string>)
     [
-        Command, Judge, Rubric ?? string.Empty, data.Questions, .. data.Answers, data.References ?? string.Empty,
+        Command, Judge.Text, Rubric ?? string.Empty, data.Questions, .. data.Answers, data.References ?? string.Empty,
         string.Join(',', data.Columns.Select(c => $"{c.Key}={c.Value}")),
         string.Create(CultureInfo.InvariantCulture, $"turns={string.Join(',', o.Turns)} swap={o.Swap} on_disagreement={o.OnDisagreement} pairs={o.Pairs} max_tokens={o.MaxTokens} verdict={o.Verdict}"),
         string.Create(CultureInfo.InvariantCulture, $"prices={o.Prices} models={string.Join(',', o.Models)} seed={o.Seed} limit={o.Limit} concurrency={o.Concurrency} repeats={o.Repeats}"),

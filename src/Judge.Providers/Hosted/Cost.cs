@@ -3,69 +3,35 @@ using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Hosted;
 
-/// <summary>Token and cost totals for a set of calls.</summary>
-/// <param name="Calls">Calls counted.</param>
-/// <param name="InputTokens">Prompt tokens.</param>
-/// <param name="OutputTokens">Completion tokens.</param>
-/// <param name="Cost">US dollars, over the priced calls.</param>
-/// <param name="UnpricedCalls">Calls whose model is not in the price table or that reported no usage.</param>
-/// <param name="Judgments">Judgments the calls served (for cost per 1,000).</param>
-public sealed record CostReport(long Calls, long InputTokens, long OutputTokens, decimal Cost, long UnpricedCalls, long Judgments)
-{
-    /// <summary>Dollars per 1,000 judgments, or <see langword="null"/> with none.</summary>
-    public decimal? CostPerThousandJudgments => Judgments == 0 ? null : Cost * 1000m / Judgments;
-
-    /// <summary>What the same calls cost through a provider batch (<see cref="ModelPrice.BatchCost"/>); an estimate's, else 0.</summary>
-    public decimal BatchCost { get; init; }
-}
-
 /// <summary>
 /// Adds up what a judge actually spent: usage of every response that reached it from the model (placed
-/// inside the cache, it does not count hits). Thread-safe.
+/// inside the cache, it does not count hits), priced by the one per-call rule (<see cref="CallPricer"/>). Thread-safe.
 /// </summary>
 public sealed class CostMeter
 {
-    private readonly PriceTable _prices;
-    private readonly string? _defaultModel;
+    private readonly CallPricer _pricer;
     private readonly Lock _gate = new();
-    private long _calls, _input, _output, _unpriced;
-    private decimal _cost;
+    private CostTotals _totals = CostTotals.None;
 
-    /// <summary>Creates a meter that prices with <paramref name="prices"/>.</summary>
-    public CostMeter(PriceTable prices, string? defaultModel = null)
-    {
-        _prices = prices;
-        _defaultModel = defaultModel;
-    }
+    /// <summary>Creates a meter that prices with <paramref name="prices"/>; <paramref name="defaultModel"/> prices responses that name no model.</summary>
+    public CostMeter(PriceTable prices, string? defaultModel = null) => _pricer = new CallPricer(prices, defaultModel);
 
     /// <summary>Records one response's usage.</summary>
     public void Record(string? model, UsageDetails? usage)
     {
-        var input = usage?.InputTokenCount ?? 0;
-        var output = usage?.OutputTokenCount ?? 0;
-        var price = usage is null ? null : _prices.Find(model ?? _defaultModel);
+        var cost = usage is null ? null : _pricer.CostOf(model, usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0);
         lock (_gate)
         {
-            _calls++;
-            _input += input;
-            _output += output;
-            if (price is null)
-            {
-                _unpriced++;
-            }
-            else
-            {
-                _cost += price.Cost(input, output);
-            }
+            _totals = _totals.Add(usage?.InputTokenCount, usage?.OutputTokenCount, cost);
         }
     }
 
-    /// <summary>The totals so far, with <paramref name="judgments"/> for the per-1,000 figure (default: calls).</summary>
-    public CostReport Report(long? judgments = null)
+    /// <summary>The totals so far.</summary>
+    public CostTotals Report()
     {
         lock (_gate)
         {
-            return new CostReport(_calls, _input, _output, _cost, _unpriced, judgments ?? _calls);
+            return _totals;
         }
     }
 }

@@ -45,59 +45,65 @@ public static class HostedBatches
     }
 
     /// <summary>
-    /// The batch side of an <c>openai:</c> or <c>azure:</c> judge with <c>batch=on</c>; <see langword="null"/> for any
-    /// other spec. Checks the spec as the live client does.
+    /// The batch side of an <c>openai:</c> judge (which provider a scheme is, <see cref="JudgeFactory.Batch"/> says).
+    /// Checks the spec as the live client does.
     /// </summary>
     /// <param name="spec">The judge spec.</param>
     /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when <see langword="null"/>.</param>
     /// <param name="service">The batch service to use instead of the provider's (e.g. a <see cref="BatchResultsFile"/> to import). Default: the provider's.</param>
-    public static IBatchJudge? Create(JudgeSpec spec, Func<string, string?>? environment = null, IBatchService? service = null)
+    public static IBatchJudge CreateOpenAI(JudgeSpec spec, Func<string, string?>? environment = null, IBatchService? service = null)
     {
-        if (!Wanted(spec))
+        ArgumentNullException.ThrowIfNull(spec);
+        var env = environment ?? Environment.GetEnvironmentVariable;
+        var (capture, settings) = Capture();
+        var client = HostedChatClients.CreateOpenAI(CaptureSpec(spec), settings, env);
+        var key = env("JUDGE_OPENAI_API_KEY") ?? env("OPENAI_API_KEY");
+        var baseUrl = (spec.Option("base_url") ?? env("OPENAI_BASE_URL"))?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0] ?? "https://api.openai.com/v1";
+        return new HostedBatchJudge(client, capture, service ?? new OpenAIBatchService(new Uri(baseUrl.TrimEnd('/') + "/"), null, key, azure: false), "/v1/chat/completions", Limits(spec), Poll(spec));
+    }
+
+    /// <summary>The batch side of an <c>azure:</c> judge. Checks the spec as the live client does.</summary>
+    /// <param name="spec">The judge spec.</param>
+    /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when <see langword="null"/>.</param>
+    /// <param name="service">The batch service to use instead of the provider's. Default: the provider's.</param>
+    public static IBatchJudge CreateAzure(JudgeSpec spec, Func<string, string?>? environment = null, IBatchService? service = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Option("auth") == "entra")
         {
-            return null;
+            throw new JudgeUnavailableException($"judge {spec.Text}: batch mode signs in with an API key (AZURE_OPENAI_API_KEY) in this build, not Entra ID");
         }
 
         var env = environment ?? Environment.GetEnvironmentVariable;
-        var poll = spec.SecondsOption("batch_poll", 86_400) ?? TimeSpan.FromSeconds(30);
-        var limits = new BatchLimits(spec.IntOption("batch_requests", 50_000, 1, 50_000), spec.IntOption("batch_mb", 200, 1, 200) * 1000L * 1000);
-        var capture = new CaptureHandler();
-
-        // The capture client is the judge's own client, minus its cache (a cached answer would hide the body), over a
-        // handler that keeps the body and answers with an empty completion.
-        var captureSpec = spec.WithOption("cache_mode", "off");
-        var settings = new HostedJudgeOptions { PrimaryHandlerFactory = () => capture, EnableRetries = false };
-        if (spec.Scheme == "openai")
-        {
-            var client = HostedChatClients.CreateOpenAI(captureSpec, settings, env);
-            var key = env("JUDGE_OPENAI_API_KEY") ?? env("OPENAI_API_KEY");
-            var baseUrl = (spec.Option("base_url") ?? env("OPENAI_BASE_URL"))?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0] ?? "https://api.openai.com/v1";
-            return new HostedBatchJudge(client, capture, service ?? new OpenAIBatchService(new Uri(baseUrl.TrimEnd('/') + "/"), null, key, azure: false), "/v1/chat/completions", limits, poll);
-        }
-        else
-        {
-            if (spec.Option("auth") == "entra")
-            {
-                throw new JudgeUnavailableException($"judge {spec.Text}: batch mode signs in with an API key (AZURE_OPENAI_API_KEY) in this build, not Entra ID");
-            }
-
-            var client = HostedChatClients.CreateAzure(captureSpec, settings, env);
-            var endpoint = (spec.Option("endpoint") ?? env("JUDGE_AZURE_OPENAI_ENDPOINT") ?? env("AZURE_OPENAI_ENDPOINT"))!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
-            var version = spec.Option("api_version") ?? env("AZURE_OPENAI_API_VERSION") ?? AzureBatchApiVersion;
-            var key = env("JUDGE_AZURE_OPENAI_API_KEY") ?? env("AZURE_OPENAI_API_KEY");
-            return new HostedBatchJudge(client, capture, service ?? new OpenAIBatchService(new Uri(endpoint.TrimEnd('/') + "/openai/"), version, key, azure: true), "/chat/completions", limits, poll);
-        }
+        var (capture, settings) = Capture();
+        var client = HostedChatClients.CreateAzure(CaptureSpec(spec), settings, env);
+        var endpoint = (spec.Option("endpoint") ?? env("JUDGE_AZURE_OPENAI_ENDPOINT") ?? env("AZURE_OPENAI_ENDPOINT"))!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[0];
+        var version = spec.Option("api_version") ?? env("AZURE_OPENAI_API_VERSION") ?? AzureBatchApiVersion;
+        var key = env("JUDGE_AZURE_OPENAI_API_KEY") ?? env("AZURE_OPENAI_API_KEY");
+        return new HostedBatchJudge(client, capture, service ?? new OpenAIBatchService(new Uri(endpoint.TrimEnd('/') + "/openai/"), version, key, azure: true), "/chat/completions", Limits(spec), Poll(spec));
     }
 
     /// <summary>
-    /// The judge's live client with its HTTP transport answering from <paramref name="answers"/>: a call whose request
-    /// body a batch answered gets that answer, through the whole stack as a live answer would; any other call goes live.
+    /// Settings for the judge's live client whose HTTP transport answers from <paramref name="answers"/>: a call whose
+    /// request body a batch answered gets that answer, through the whole stack as a live answer would; any other call goes live.
     /// </summary>
-    public static IChatClient CreateServing(JudgeSpec spec, BatchAnswers answers, Func<string, string?>? environment = null)
+    public static HostedJudgeOptions Serving(BatchAnswers answers) => new() { PrimaryHandlerFactory = () => new ServingHandler(answers) };
+
+    private static BatchLimits Limits(JudgeSpec spec) =>
+        new(spec.IntOption("batch_requests", 50_000, 1, 50_000), spec.IntOption("batch_mb", 200, 1, 200) * 1000L * 1000);
+
+    private static TimeSpan Poll(JudgeSpec spec) => spec.SecondsOption("batch_poll", 86_400) ?? TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// The capture client is the judge's own client, minus its cache (a cached answer would hide the body), over a
+    /// handler that keeps the body and answers with an empty completion.
+    /// </summary>
+    private static JudgeSpec CaptureSpec(JudgeSpec spec) => spec.WithOption("cache_mode", "off");
+
+    private static (CaptureHandler Handler, HostedJudgeOptions Settings) Capture()
     {
-        ArgumentNullException.ThrowIfNull(spec);
-        var settings = new HostedJudgeOptions { PrimaryHandlerFactory = () => new ServingHandler(answers) };
-        return spec.Scheme == "azure" ? HostedChatClients.CreateAzure(spec, settings, environment) : HostedChatClients.CreateOpenAI(spec, settings, environment);
+        var capture = new CaptureHandler();
+        return (capture, new HostedJudgeOptions { PrimaryHandlerFactory = () => capture, EnableRetries = false });
     }
 
     /// <summary>Answers a request whose body a batch answered; sends any other live.</summary>

@@ -1,3 +1,5 @@
+using Judge.Judging;
+
 namespace Judge.Providers.Llama;
 
 /// <summary>
@@ -69,11 +71,5 @@ public static class ModelCatalogue
     /// Whether a <c>llama:</c> target looks like a model name rather than a file: no folder separator and
     /// no <c>.gguf</c> ending. Such a target is looked up in the catalogue; an existing file of that name still wins.
     /// </summary>
-    public static bool LooksLikeName(string target)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        return target.Length > 0
-            && target.IndexOfAny(['/', '\\']) < 0
-            && !target.EndsWith(".gguf", StringComparison.OrdinalIgnoreCase);
-    }
+    public static bool LooksLikeName(string target) => JudgeSpec.LooksLikeModelName(target);
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Judge.Feedback;
+using Judge.Judging;
 using Judge.Tests.Support;
 
 namespace Judge.Tests.Feedback;
@@ -19,12 +20,9 @@ public partial class FeedbackPipelineTests
     private static FeedbackPipeline Pipeline(string dir, FakeChatClient generator, FakeChatClient judge, FeedbackOptions? options = null, FakeChatClient? second = null) =>
         new(Prompts, TestPaths.Rubric("prometheus-absolute"), new FeedbackModels
         {
-            Generator = generator,
-            GeneratorName = "fake:generator",
-            Judge = judge,
-            JudgeName = "fake:judge",
-            SecondJudge = second,
-            SecondJudgeName = second is null ? null : "fake:second",
+            Generator = new(JudgeSpec.Parse("fake:generator"), generator),
+            Judge = new(JudgeSpec.Parse("fake:judge"), judge),
+            SecondJudge = second is null ? null : new(JudgeSpec.Parse("fake:second"), second),
         }, options ?? Options, dir);
 
     private static List<JsonElement> Lines(string dir, string file) =>

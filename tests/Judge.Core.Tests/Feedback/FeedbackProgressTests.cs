@@ -80,7 +80,7 @@ public class FeedbackProgressTests
         new(
             FeedbackPrompts.LoadDirectory(Path.Combine(TestPaths.Rubrics, "feedback")),
             TestPaths.Rubric("prometheus-absolute"),
-            new FeedbackModels { Generator = model, GeneratorName = "fake:generator", Judge = model, JudgeName = "fake:judge", Prices = PriceTable.BuiltIn },
+            new FeedbackModels { Generator = new(JudgeSpec.Parse("fake:generator"), model), Judge = new(JudgeSpec.Parse("fake:judge"), model), Prices = PriceTable.BuiltIn },
             new FeedbackOptions { NewRubrics = 3, RubricsPerCall = 2, InstructionsPerRubric = 4, Concurrency = 1 },
             dir,
             time);

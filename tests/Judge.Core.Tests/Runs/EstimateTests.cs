@@ -63,7 +63,7 @@ public class EstimateTests
                 Answers = Directory.GetFiles(Path.Combine(TestPaths.Sample, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal).ToList(),
                 References = Path.Combine(TestPaths.Sample, "reference_answer", "reference.jsonl"),
             },
-            Judges = ["openai:gpt-4o"],
+            Judges = [JudgeSpec.Parse("openai:gpt-4o")],
             Output = "unused",
         };
         var judges = new ScriptedJudges((_, _) => throw new InvalidOperationException("a dry run calls no judge"));

@@ -10,76 +10,13 @@ using Microsoft.Extensions.AI;
 
 namespace Judge.Tests.Runs;
 
-/// <summary>Builds judges over one scripted chat client that reports usage, as a hosted judge would.</summary>
-internal sealed class ScriptedJudges(Func<int, CancellationToken, string> respond) : IJudgeFactory
-{
-    private int _calls;
-
-    public int Calls => Volatile.Read(ref _calls);
-
-    public BuiltPairwiseJudge CreatePairwise(JudgeSpec spec, JudgeBuildOptions options) =>
-        new(new PositionSwapJudge(new ChatPairwiseJudge(spec.Text, Client(spec, options), options.Rubrics, options.Chat), options.Swap), []);
-
-    public IAbsoluteJudge CreateAbsolute(JudgeSpec spec, JudgeBuildOptions options) =>
-        new ChatAbsoluteJudge(spec.Text, Client(spec, options), options.Rubrics, options.Chat);
-
-    public RecordedPairwiseJudge? Recorded(JudgeSpec spec) => null;
-
-    private IChatClient Client(JudgeSpec spec, JudgeBuildOptions options)
-    {
-        IChatClient client = new UsageClient(this);
-        return options.WrapClient is { } wrap ? wrap(spec.Text, client) : client;
-    }
-
-    private sealed class UsageClient(ScriptedJudges owner) : IChatClient
-    {
-        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-        {
-            var n = Interlocked.Increment(ref owner._calls);
-            var text = owner.Respond(n, cancellationToken);
-            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, text))
-            {
-                ModelId = "scripted-model",
-                Usage = new UsageDetails { InputTokenCount = 100, OutputTokenCount = 10 },
-            });
-        }
-
-        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
-            throw new NotSupportedException();
-
-        public object? GetService(Type serviceType, object? serviceKey = null) => null;
-
-        public void Dispose()
-        {
-        }
-    }
-
-    private string Respond(int n, CancellationToken cancellationToken) => respond(n, cancellationToken);
-}
-
 public class RunEngineTests
 {
-    // 100 prompt and 10 completion tokens at $1 / $2 per million: 100e-6 + 20e-6 = $0.00012 a call.
-    private const decimal CallCost = 0.00012m;
+    private const decimal CallCost = TestRuns.CallCost;
 
-    private static RunConfig GradeConfig(string output, params string[] rubrics) => new()
-    {
-        SourcePath = "test",
-        Hash = "h",
-        Mode = RunMode.Grade,
-        Data = new RunData
-        {
-            Questions = Path.Combine(TestPaths.Sample, "question.jsonl"),
-            Answers = Directory.GetFiles(Path.Combine(TestPaths.Sample, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal).ToList(),
-            References = Path.Combine(TestPaths.Sample, "reference_answer", "reference.jsonl"),
-        },
-        Rubrics = rubrics,
-        Judges = ["scripted:judge"],
-        Options = new RunOptions { Concurrency = 1, InputPricePerMillion = 1, OutputPricePerMillion = 2 },
-        Output = output,
-    };
+    private static RunConfig GradeConfig(string output, params string[] rubrics) => TestRuns.Grade(output, rubrics);
 
-    private static RubricLibrary Library => RubricLibrary.LoadDirectory(TestPaths.Rubrics);
+    private static RubricLibrary Library => TestRuns.Library;
 
     [Fact]
     public async Task RunAsync_CancelledThenResumed_JudgesEachItemOnceAndCostCoversBothInvocations()
@@ -211,7 +148,7 @@ public class RunEngineTests
     [Fact]
     public void ProgressLine_LargeRunWithCost_FitsEightyColumns()
     {
-        var snapshot = new RunProgressSnapshot(123_456, 1_000_000, 12_345, 246_912, 10_000_000, 1_000_000, 1234.5678m, 99.1m, TimeSpan.FromSeconds(3_600));
+        var snapshot = new RunProgressSnapshot(123_456, 1_000_000, 12_345, new CostTotals(246_912, 10_000_000, 1_000_000, 246_912, 1234.5678m), 99.1m, TimeSpan.FromSeconds(3_600));
 
         var line = snapshot.Line();
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Judge.Judging;
 using Judge.Runs;
 using Judge.Tests.Support;
 
@@ -13,7 +14,7 @@ public class RunRequestTests
         Mode = RunMode.Compare,
         Questions = "question.jsonl",
         Answers = ["model_answer/a.jsonl", "model_answer/b.jsonl"],
-        Judge = "replay:recorded_judgments.jsonl",
+        Judge = JudgeSpec.Parse("replay:recorded_judgments.jsonl"),
         Options = new RunOptions { Turns = [2], Prices = "prices.yaml", Pairs = "labels:human.jsonl" },
         WorkingDirectory = folder,
     };
@@ -30,8 +31,9 @@ public class RunRequestTests
         Assert.Equal(Path.Combine(dir.Path, "prices.yaml"), config.Options.Prices);
         Assert.Equal("labels:" + Path.Combine(dir.Path, "human.jsonl"), config.Options.Pairs);
         Assert.Equal(Path.Combine(dir.Path, "out", "compare.jsonl"), config.Output);
-        Assert.Equal(dir.Path, config.JudgePathBase);
-        Assert.Equal(["replay:recorded_judgments.jsonl"], config.Judges);
+        var judge = Assert.Single(config.Judges);
+        Assert.Equal("replay:recorded_judgments.jsonl", judge.Text);
+        Assert.Equal(Path.Combine(dir.Path, "recorded_judgments.jsonl"), judge.Target);
         Assert.Equal(Path.Combine("out", "compare.jsonl"), Compare(dir.Path).OutputAsGiven);
     }
 
@@ -48,7 +50,7 @@ public class RunRequestTests
         // Lists are written out, so another turn or another model set is another config.
         Assert.NotEqual(hash, (request with { Options = request.Options with { Turns = [1] } }).ToConfig().Hash);
         Assert.NotEqual(hash, (request with { Options = request.Options with { Models = ["a"] } }).ToConfig().Hash);
-        Assert.NotEqual(hash, (request with { Judge = "replay:other.jsonl" }).ToConfig().Hash);
+        Assert.NotEqual(hash, (request with { Judge = JudgeSpec.Parse("replay:other.jsonl") }).ToConfig().Hash);
         Assert.NotEqual(hash, (request with { Mode = RunMode.Grade }).ToConfig().Hash);
     }
 
