@@ -1,3 +1,4 @@
+using Judge.Feedback;
 using Judge.Judging;
 using Judge.Providers.Hosted;
 using Judge.Verdicts;
@@ -53,7 +54,7 @@ public sealed class JudgeFactory : IJudgeFactory
             return new BuiltPairwiseJudge(Swapped(spec, replay, options), [$"replaying {replay.Count} recorded judge outputs, re-parsed with the current rubric"]);
         }
 
-        return new BuiltPairwiseJudge(Swapped(spec, Wrap(spec, CreateChatClient(spec, options), options), options), []);
+        return new BuiltPairwiseJudge(Swapped(spec, Wrap(spec, CreateChatClient(spec, options.BatchAnswers), options), options), []);
     }
 
     /// <inheritdoc/>
@@ -74,7 +75,7 @@ public sealed class JudgeFactory : IJudgeFactory
             return new ChatAbsoluteJudge(spec.Text, new ReplayChatClient(spec.Target), options.Rubrics, options.Chat);
         }
 
-        return new ChatAbsoluteJudge(spec.Text, Wrap(spec, CreateChatClient(spec, options), options), options.Rubrics, options.Chat);
+        return new ChatAbsoluteJudge(spec.Text, Wrap(spec, CreateChatClient(spec, options.BatchAnswers), options), options.Rubrics, options.Chat);
     }
 
     private static IChatClient Wrap(JudgeSpec spec, IChatClient client, JudgeBuildOptions options) =>
@@ -105,9 +106,25 @@ public sealed class JudgeFactory : IJudgeFactory
             : HostedChatClients.CreateOpenAI(spec, HostedBatches.Serving(answers), _environment);
     }
 
-    private IChatClient CreateChatClient(JudgeSpec spec, JudgeBuildOptions options)
+    /// <summary>
+    /// The model of a feedback generation for <paramref name="spec"/>: its chat client, and, for a model in batch mode
+    /// (<see cref="Batch"/>), a batch side whose answers that client serves. Dispose it through <see cref="FeedbackModels"/>.
+    /// </summary>
+    public FeedbackModel CreateFeedbackModel(JudgeSpec spec)
     {
-        if (options.BatchAnswers is { } answers && HostedBatches.Wanted(spec))
+        ArgumentNullException.ThrowIfNull(spec);
+        if (Batch(spec) is not { } side)
+        {
+            return new FeedbackModel(spec, CreateChatClient(spec, null));
+        }
+
+        var answers = new BatchAnswers();
+        return new FeedbackModel(spec, CreateServing(spec, answers)) { Batch = new BatchSide(side, answers) };
+    }
+
+    private IChatClient CreateChatClient(JudgeSpec spec, BatchAnswers? batchAnswers)
+    {
+        if (batchAnswers is { } answers && HostedBatches.Wanted(spec))
         {
             return CreateServing(spec, answers);
         }

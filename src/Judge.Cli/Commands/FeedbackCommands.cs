@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Judge.Feedback;
 using Judge.Judging;
+using Judge.Rubrics;
 using Judge.Providers;
 using Judge.Reports.Terminal;
 using Spectre.Console;
@@ -72,82 +73,68 @@ internal static class FeedbackCommands
                 return ExitCodes.Ok;
             }
 
-            foreach (var spec in new[] { generatorSpec, judgeSpec, secondSpec }.OfType<JudgeSpec>())
-            {
-                await ModelPulling.EnsureCachedAsync(console, spec, quiet: false, cancellationToken).ConfigureAwait(false);
-            }
-
-            // A model in batch mode (batch=on) gets a client serving its batches' answers, and a batch side per stage.
-            var registry = ChatClientRegistry.CreateDefault();
-            var factory = new JudgeFactory(registry);
-            var sides = new List<BatchSide>();
-            FeedbackModel Create(JudgeSpec spec)
-            {
-                if (factory.Batch(spec) is not { } side)
-                {
-                    return new FeedbackModel(spec, registry.Create(spec));
-                }
-
-                var answers = new BatchAnswers();
-                sides.Add(new BatchSide(side, answers));
-                return new FeedbackModel(spec, factory.CreateServing(spec, answers)) { Batch = sides[^1] };
-            }
-
-            var generatorModel = Create(generatorSpec);
-            var judgeModel = judgeSpec.Text == generatorSpec.Text ? null : Create(judgeSpec);
-            var secondModel = secondSpec is null ? null : Create(secondSpec);
-            using var generatorClient = generatorModel.Client;
-            using var judgeClient = judgeModel?.Client;
-            using var secondClient = secondModel?.Client;
-            var models = new FeedbackModels
-            {
-                Generator = generatorModel,
-                Judge = judgeModel ?? generatorModel,
-                SecondJudge = secondModel,
-                Prices = table,
-                Note = note => console.MarkupLineInterpolated($"[grey]{note}[/]"),
-            };
-            var outDir = parse.GetValue(output)!;
-            var pipeline = new FeedbackPipeline(stagePrompts, judgeRubric, models, options, outDir, time);
-            console.MarkupLineInterpolated($"generating into {outDir}: {seedRubrics.Count} seed rubrics, stages {string.Join(", ", selected.Select(Name))}");
-            var live = new LiveProgress(console, quiet: false);
-            var finished = new List<FeedbackStage>();
-            try
-            {
-                var result = await live.RunAsync(() => pipeline.RunAsync(
-                    seedRubrics,
-                    selected,
-                    summary =>
-                    {
-                        finished.Add(summary.Stage);
-                        FeedbackConsole.WriteStage(console, summary);
-                    },
-                    live.Update,
-                    cancellationToken)).ConfigureAwait(false);
-                FeedbackConsole.WriteSummary(console, result, outDir);
-                return ExitCodes.Ok;
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                // The run checks the token before each stage, so a stop always leaves a stage unfinished.
-                var remaining = selected.Except(finished).ToList();
-                var journal = Path.Combine(outDir, FeedbackPipeline.JournalFile);
-                var responses = File.Exists(journal) ? File.ReadLines(journal).Count(l => l.Length > 0) : 0;
-                var files = finished.Count == 0 ? "no stage finished" : $"finished {string.Join(", ", finished.Select(Name))} ({string.Join(", ", finished.Select(FileNameOf))})";
-                console.MarkupLineInterpolated($"[yellow]stopped[/] in the {Name(remaining[0])} stage: {files}; {responses} model responses kept in {journal}, served from there when resumed");
-                console.MarkupLineInterpolated($"resume with: {ResumeCommand(parse, remaining)}");
-                return ExitCodes.Interrupted;
-            }
-            finally
-            {
-                foreach (var side in sides)
-                {
-                    side.Judge.Dispose();
-                }
-            }
+            var run = new Generation(judgeRubric, stagePrompts, seedRubrics, options, selected, generatorSpec, judgeSpec, secondSpec, table, parse.GetValue(output)!);
+            return await GenerateAsync(console, time, parse, run, cancellationToken).ConfigureAwait(false);
         });
 
         return new Command("feedback", "Feedback data generation in the style of Prometheus's Feedback Collection.") { generate };
+    }
+
+    /// <summary>What one <c>feedback generate</c> asks for, parsed and checked.</summary>
+    private sealed record Generation(
+        Rubric JudgeRubric, FeedbackPrompts Prompts, IReadOnlyList<FeedbackRubric> Seeds, FeedbackOptions Options, IReadOnlyList<FeedbackStage> Stages,
+        JudgeSpec Generator, JudgeSpec Judge, JudgeSpec? Second, PriceTable Prices, string Out);
+
+    /// <summary>Pulls the local models, builds the models and runs the pipeline with live progress; a stop says how to resume.</summary>
+    private static async Task<int> GenerateAsync(IAnsiConsole console, TimeProvider time, ParseResult parse, Generation run, CancellationToken cancellationToken)
+    {
+        foreach (var spec in new[] { run.Generator, run.Judge, run.Second }.OfType<JudgeSpec>())
+        {
+            await ModelPulling.EnsureCachedAsync(console, spec, quiet: false, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A model in batch mode (batch=on) gets a client serving its batches' answers, and a batch side.
+        var factory = new JudgeFactory(ChatClientRegistry.CreateDefault());
+        var generatorModel = factory.CreateFeedbackModel(run.Generator);
+        using var models = new FeedbackModels
+        {
+            Generator = generatorModel,
+            Judge = run.Judge.Text == run.Generator.Text ? generatorModel : factory.CreateFeedbackModel(run.Judge),
+            SecondJudge = run.Second is null ? null : factory.CreateFeedbackModel(run.Second),
+            Prices = run.Prices,
+            Note = note => console.MarkupLineInterpolated($"[grey]{note}[/]"),
+        };
+        var outDir = run.Out;
+        var pipeline = new FeedbackPipeline(run.Prompts, run.JudgeRubric, models, run.Options, outDir, time);
+        console.MarkupLineInterpolated($"generating into {outDir}: {run.Seeds.Count} seed rubrics, stages {string.Join(", ", run.Stages.Select(Name))}");
+        var live = new LiveProgress(console, quiet: false);
+        var finished = new List<FeedbackStage>();
+        try
+        {
+            var result = await live.RunAsync(() => pipeline.RunAsync(
+                run.Seeds,
+                run.Stages,
+                summary =>
+                {
+                    finished.Add(summary.Stage);
+                    FeedbackConsole.WriteStage(console, summary);
+                },
+                live.Update,
+                cancellationToken)).ConfigureAwait(false);
+            FeedbackConsole.WriteSummary(console, result, outDir);
+            return ExitCodes.Ok;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The run checks the token before each stage, so a stop always leaves a stage unfinished.
+            var remaining = run.Stages.Except(finished).ToList();
+            var journal = Path.Combine(outDir, FeedbackPipeline.JournalFile);
+            var responses = File.Exists(journal) ? File.ReadLines(journal).Count(l => l.Length > 0) : 0;
+            var files = finished.Count == 0 ? "no stage finished" : $"finished {string.Join(", ", finished.Select(Name))} ({string.Join(", ", finished.Select(FileNameOf))})";
+            console.MarkupLineInterpolated($"[yellow]stopped[/] in the {Name(remaining[0])} stage: {files}; {responses} model responses kept in {journal}, served from there when resumed");
+            console.MarkupLineInterpolated($"resume with: {ResumeCommand(parse, remaining)}");
+            return ExitCodes.Interrupted;
+        }
     }
 
     private static int Positive(int value, string name) =>

@@ -15,8 +15,11 @@ public sealed record FeedbackModel(JudgeSpec Spec, IChatClient Client)
     public BatchSide? Batch { get; init; }
 }
 
-/// <summary>The models of a run: the generator, the judge, and optionally a second judge.</summary>
-public sealed class FeedbackModels
+/// <summary>
+/// The models of a run: the generator, the judge, and optionally a second judge (the same model may play several parts).
+/// Disposing it disposes each distinct model's client and batch side.
+/// </summary>
+public sealed class FeedbackModels : IDisposable
 {
     /// <summary>Writes rubrics, instructions and responses.</summary>
     public required FeedbackModel Generator { get; init; }
@@ -35,4 +38,14 @@ public sealed class FeedbackModels
 
     /// <summary>Status lines of batches (submitted, state, requests done and failed). Default: none.</summary>
     public Action<string>? Note { get; init; }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        foreach (var model in new[] { Generator, Judge, SecondJudge }.OfType<FeedbackModel>().Distinct())
+        {
+            model.Client.Dispose();
+            model.Batch?.Judge.Dispose();
+        }
+    }
 }
