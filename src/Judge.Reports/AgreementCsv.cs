@@ -12,7 +12,7 @@ public static class AgreementCsv
     {
         ArgumentNullException.ThrowIfNull(report);
         var sb = new StringBuilder("comparison,ties,agree,total,rate\n");
-        void Row(string who, string ties, AgreementFigure f) =>
+        void Row(string who, string ties, AgreementCount f) =>
             sb.Append(CultureInfo.InvariantCulture, $"{who},{ties},{f.Agree},{f.Total},{f.Rate?.ToString("R", CultureInfo.InvariantCulture)}\n");
         Row("judge_vs_human", "with", report.WithTies);
         Row("judge_vs_human", "without", report.WithoutTies);

@@ -224,7 +224,7 @@ public static class HtmlReport
         html.Append(Inv($"<tr><th>judge verdicts unmatched</th><td class=\"num\">{ag.UnmatchedJudgeVerdicts} of {ag.JudgeVerdicts}</td><td>{ag.JudgeItemsWithoutVerdict ?? 0} items without verdict</td></tr></table>"));
         if (ag.Orders is { } o)
         {
-            string Cell(Statistics.AgreementFigure f) => Inv($"{Numbers.Percent(f.Rate)} ({f.Agree}/{f.Total})");
+            string Cell(Statistics.AgreementCount f) => Inv($"{Numbers.Percent(f.Rate)} ({f.Agree}/{f.Total})");
             html.Append(Inv($"<h3>Per presentation order</h3><p class=\"meta\">{o.Items} items judged in both orders; an order without a verdict counts as wrong (AB: {o.WithoutVerdictAb}, BA: {o.WithoutVerdictBa}); {o.SingleOrderItems} items judged in one order only are left out.</p><table><tr><th></th><th>with ties</th><th>without ties</th></tr>"));
             html.Append(Inv($"<tr><th>accuracy, A shown first</th><td class=\"num\">{Cell(o.WithTies.Ab)}</td><td class=\"num\">{Cell(o.WithoutTies.Ab)}</td></tr>"));
             html.Append(Inv($"<tr><th>accuracy, B shown first</th><td class=\"num\">{Cell(o.WithTies.Ba)}</td><td class=\"num\">{Cell(o.WithoutTies.Ba)}</td></tr>"));

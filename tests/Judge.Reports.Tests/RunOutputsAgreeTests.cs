@@ -1,6 +1,6 @@
-using Judge.Judging;
 using System.Text.Json;
 using Judge.Data;
+using Judge.Judging;
 using Judge.Reports.Terminal;
 using Judge.Runs;
 using Judge.Statistics;

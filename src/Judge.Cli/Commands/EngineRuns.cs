@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Judge.Providers;
 using Judge.Runs;
-using Judge.Verdicts;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
@@ -56,7 +55,7 @@ internal static class EngineRuns
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            var kept = File.Exists(files.Judgments) ? JudgmentsRecovery.Recover(files.Judgments).Records.Count(r => r is not JudgeCall) : 0;
+            var kept = files.KeptJudgments();
             console.MarkupLineInterpolated($"[yellow]stopped:[/] {kept} judgments kept in {files.Judgments}");
             // Unwrapped, whatever the console's width: the line is meant to be copied.
             console.Profile.Out.Writer.WriteLine($"resume with: {ResumeCommand(parse)}");

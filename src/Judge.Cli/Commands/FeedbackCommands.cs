@@ -1,9 +1,9 @@
 using System.CommandLine;
 using Judge.Feedback;
 using Judge.Judging;
-using Judge.Rubrics;
 using Judge.Providers;
 using Judge.Reports.Terminal;
+using Judge.Rubrics;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
@@ -67,9 +67,7 @@ internal static class FeedbackCommands
             var table = parse.GetValue(prices) is { } path ? PriceTable.BuiltIn.WithOverrides(path) : PriceTable.BuiltIn;
             if (parse.GetValue(dryRun))
             {
-                var plan = FeedbackPlanner.Plan(stagePrompts, judgeRubric, seedRubrics, options, new FeedbackPlanAssumptions(), TokenEstimate.Of, generatorSpec.Text, judgeSpec.Text, secondSpec?.Text);
-                JudgeSpec[] specs = [generatorSpec, judgeSpec, .. secondSpec is null ? Array.Empty<JudgeSpec>() : [secondSpec]];
-                FeedbackConsole.WritePlan(console, FeedbackEstimate.Of(plan, selected.ToList(), specs, table, Math.Max(1, parse.GetValue(rpm))));
+                FeedbackConsole.WritePlan(console, FeedbackEstimate.For(stagePrompts, judgeRubric, seedRubrics, options, selected.ToList(), generatorSpec, judgeSpec, secondSpec, table, Math.Max(1, parse.GetValue(rpm))));
                 return ExitCodes.Ok;
             }
 

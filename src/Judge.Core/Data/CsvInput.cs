@@ -47,7 +47,7 @@ public sealed partial class CsvColumnMap
 }
 
 /// <summary>Reads questions, answers and pairwise labels from CSV files through a <see cref="CsvColumnMap"/>.</summary>
-public static class CsvInput
+internal static class CsvInput
 {
     /// <summary>Reads questions: question_id, optional category, turn columns.</summary>
     public static List<Question> ReadQuestions(string path, CsvColumnMap map) => ReadRows(path, map, row =>

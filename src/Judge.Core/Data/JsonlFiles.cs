@@ -7,9 +7,9 @@ namespace Judge.Data;
 /// <param name="Records">Every complete record kept, in file order.</param>
 /// <param name="TruncatedBytes">Bytes cut from the end of the file (0 when it ended cleanly).</param>
 /// <param name="DroppedLines">Lines cut: a torn last line, and records after the last commit point.</param>
-public sealed record JsonlRecovery<T>(IReadOnlyList<T> Records, long TruncatedBytes, int DroppedLines);
+internal sealed record JsonlRecovery<T>(IReadOnlyList<T> Records, long TruncatedBytes, int DroppedLines);
 
-public static partial class Jsonl
+internal static partial class Jsonl
 {
     /// <summary>
     /// Makes a JSONL file that an interrupted writer may have left half-written safe to append to: the
@@ -116,7 +116,7 @@ public static partial class Jsonl
 }
 
 /// <summary>Reading a JSON array file element by element, for <see cref="Jsonl.ReadLines"/>.</summary>
-public static partial class Jsonl
+internal static partial class Jsonl
 {
     private static bool IsJsonArray(string path)
     {

@@ -7,7 +7,7 @@ namespace Judge.Data;
 /// <summary>
 /// One parsed line of a JSONL file with accessors that name the file, line and field in every error.
 /// </summary>
-public readonly struct JsonlRecord
+internal readonly struct JsonlRecord
 {
     internal JsonlRecord(string path, int line, JsonElement root)
     {
@@ -138,7 +138,7 @@ public readonly struct JsonlRecord
 }
 
 /// <summary>Reads JSONL files line by line, turning malformed lines into errors that name the file and line.</summary>
-public static partial class Jsonl
+internal static partial class Jsonl
 {
     /// <summary>
     /// Reads every non-blank line of <paramref name="path"/> as a JSON object. The documents are

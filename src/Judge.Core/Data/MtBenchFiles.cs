@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace Judge.Data;
 
 /// <summary>Readers for MT-Bench's JSONL formats, with errors that name file, line and field.</summary>
-public static class MtBenchFiles
+internal static class MtBenchFiles
 {
     /// <summary>Reads a questions file: <c>question_id</c>, optional <c>category</c>, <c>turns[]</c>.</summary>
     public static List<Question> ReadQuestions(string path) => Jsonl.Read(path, r => new Question(

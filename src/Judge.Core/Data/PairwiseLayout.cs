@@ -40,7 +40,7 @@ internal static class FieldMapSpec
 }
 
 /// <summary>Whether a verdict names the item's models or the positions the answers were shown in.</summary>
-public enum VerdictOrientation
+internal enum VerdictOrientation
 {
     /// <summary>A, 1, model_a, first … mean the item's model A whatever the presentation order. The default.</summary>
     Model,
@@ -117,7 +117,7 @@ public sealed class PairwiseLayout
     public string Name { get; }
 
     /// <summary>How verdicts are oriented (<see cref="VerdictOrientation"/>).</summary>
-    public VerdictOrientation Orientation { get; }
+    internal VerdictOrientation Orientation { get; }
 
     /// <summary>The mapped fields, field to source.</summary>
     public IReadOnlyDictionary<string, string> Fields => _fields;

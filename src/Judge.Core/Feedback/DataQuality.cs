@@ -8,7 +8,7 @@ namespace Judge.Feedback;
 /// Groups stay small at any scale, so exact Jaccard is affordable and needs no MinHash approximation.
 /// Not thread-safe.
 /// </summary>
-public sealed class NearDuplicateFilter
+internal sealed class NearDuplicateFilter
 {
     private readonly Dictionary<string, List<(string Key, HashSet<ulong> Shingles)>> _groups = new(StringComparer.Ordinal);
 
@@ -157,7 +157,7 @@ public sealed record LevelLength(int Level, int Count, double MeanWords, double 
 }
 
 /// <summary>Downsamples so every score level is equally represented.</summary>
-public static class LevelBalancer
+internal static class LevelBalancer
 {
     /// <summary>
     /// Keeps, at each of <paramref name="levels"/>, as many items as the smallest level has, chosen by a

@@ -1,4 +1,5 @@
 using Judge.Judging;
+using Judge.Rubrics;
 using Judge.Runs;
 
 namespace Judge.Feedback;
@@ -38,13 +39,38 @@ public sealed record FeedbackEstimate(IReadOnlyList<StageEstimate> Stages, int R
     /// <summary>The time of every call at <see cref="RequestsPerMinute"/>.</summary>
     public TimeSpan Time => Duration(Calls, RequestsPerMinute);
 
+    /// <summary>
+    /// Plans a feedback generation without calling anything (the real rubric prompts; later stages' prompts filled
+    /// with assumed lengths; <see cref="TokenEstimate"/> tokens) and prices the stages that will run.
+    /// </summary>
+    /// <param name="prompts">The stage prompts.</param>
+    /// <param name="judgeRubric">The judge rubric (prometheus-absolute).</param>
+    /// <param name="seeds">The seed rubrics.</param>
+    /// <param name="options">Counts.</param>
+    /// <param name="stages">The stages that will run.</param>
+    /// <param name="generator">The generator's spec.</param>
+    /// <param name="judge">The judge's spec.</param>
+    /// <param name="secondJudge">The second judge's spec, if any.</param>
+    /// <param name="prices">The price table.</param>
+    /// <param name="requestsPerMinute">The pace assumed for the times; at least 1.</param>
+    public static FeedbackEstimate For(
+        FeedbackPrompts prompts, Rubric judgeRubric, IReadOnlyList<FeedbackRubric> seeds, FeedbackOptions options, IReadOnlyCollection<FeedbackStage> stages,
+        JudgeSpec generator, JudgeSpec judge, JudgeSpec? secondJudge, PriceTable prices, int requestsPerMinute)
+    {
+        ArgumentNullException.ThrowIfNull(generator);
+        ArgumentNullException.ThrowIfNull(judge);
+        var plan = FeedbackPlanner.Plan(prompts, judgeRubric, seeds, options, new FeedbackPlanAssumptions(), TokenEstimate.Of, generator.Text, judge.Text, secondJudge?.Text);
+        JudgeSpec[] models = [generator, judge, .. secondJudge is null ? Array.Empty<JudgeSpec>() : [secondJudge]];
+        return Of(plan, stages, models, prices, requestsPerMinute);
+    }
+
     /// <summary>Prices the stages of <paramref name="plan"/> that are in <paramref name="stages"/>.</summary>
     /// <param name="plan">The plan of every stage.</param>
     /// <param name="stages">The stages that will run.</param>
     /// <param name="models">The specs the plan's models name (generator, judge, second judge).</param>
     /// <param name="prices">The price table.</param>
     /// <param name="requestsPerMinute">The pace assumed for the times; at least 1.</param>
-    public static FeedbackEstimate Of(IReadOnlyList<StagePlan> plan, IReadOnlyCollection<FeedbackStage> stages, IReadOnlyList<JudgeSpec> models, PriceTable prices, int requestsPerMinute)
+    internal static FeedbackEstimate Of(IReadOnlyList<StagePlan> plan, IReadOnlyCollection<FeedbackStage> stages, IReadOnlyList<JudgeSpec> models, PriceTable prices, int requestsPerMinute)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentNullException.ThrowIfNull(stages);

@@ -7,7 +7,7 @@ namespace Judge.Feedback;
 /// The lengths a dry run assumes for text that does not exist yet, in words. The defaults are the
 /// typical sizes of Prometheus's Feedback Collection items; token counts are words × <see cref="TokensPerWord"/>.
 /// </summary>
-public sealed class FeedbackPlanAssumptions
+internal sealed class FeedbackPlanAssumptions
 {
     /// <summary>A rubric: criterion plus five level descriptions. Default 150.</summary>
     public int RubricWords { get; set; } = 150;
@@ -46,7 +46,7 @@ public sealed record StagePlan(FeedbackStage Stage, string Role, string Model, l
 /// rejected (an upper bound). Rubric-stage prompts are the real ones; later stages' prompts are the real
 /// templates filled with text of the assumed lengths. Thread-safe.
 /// </summary>
-public static class FeedbackPlanner
+internal static class FeedbackPlanner
 {
     private static readonly string[] Filler = "the answer explains each step of the method clearly and then checks the final result against what the question asked for".Split(' ');
 

@@ -12,7 +12,7 @@ namespace Judge.Feedback;
 /// <param name="Version">Bump when the prompt changes; the journal keys on the rendered text anyway.</param>
 /// <param name="System">The system message; may be empty.</param>
 /// <param name="Prompt">The user message.</param>
-public sealed record StagePrompt(FeedbackStage Stage, int Version, PromptTemplate System, PromptTemplate Prompt)
+internal sealed record StagePrompt(FeedbackStage Stage, int Version, PromptTemplate System, PromptTemplate Prompt)
 {
     /// <summary>Renders the messages.</summary>
     public IReadOnlyList<ChatMessage> Render(IReadOnlyDictionary<string, string> values)
@@ -52,7 +52,7 @@ public sealed class FeedbackPrompts
     private FeedbackPrompts(Dictionary<FeedbackStage, StagePrompt> prompts) => _prompts = prompts;
 
     /// <summary>The prompt of a generation stage.</summary>
-    public StagePrompt this[FeedbackStage stage] => _prompts[stage];
+    internal StagePrompt this[FeedbackStage stage] => _prompts[stage];
 
     /// <summary>Loads the three stage prompts from <paramref name="directory"/>.</summary>
     public static FeedbackPrompts LoadDirectory(string directory) => Load(stage =>
@@ -83,7 +83,7 @@ public sealed class FeedbackPrompts
     }
 
     /// <summary>Parses and validates one stage prompt; <paramref name="source"/> names it in errors.</summary>
-    public static StagePrompt Parse(string yaml, string source, FeedbackStage stage)
+    internal static StagePrompt Parse(string yaml, string source, FeedbackStage stage)
     {
         var doc = Deserialize<PromptDocument>(yaml, source);
         if (!string.Equals(doc.Stage, stage.ToString(), StringComparison.OrdinalIgnoreCase))

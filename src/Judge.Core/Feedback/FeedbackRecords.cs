@@ -81,7 +81,7 @@ public sealed record FeedbackInstruction
 }
 
 /// <summary>A response written to deserve one score level.</summary>
-public sealed record FeedbackResponse
+internal sealed record FeedbackResponse
 {
     /// <summary>A stable id, <c>INSTRUCTION/sLvV</c>.</summary>
     public required string Id { get; init; }
@@ -97,7 +97,7 @@ public sealed record FeedbackResponse
 }
 
 /// <summary>A judged response that passed the filters.</summary>
-public sealed record FeedbackItem
+internal sealed record FeedbackItem
 {
     /// <summary>The response judged.</summary>
     public required string ResponseId { get; init; }
@@ -122,7 +122,7 @@ public sealed record FeedbackItem
 }
 
 /// <summary>A generation, item or judgment a stage did not keep, with why and the raw model output.</summary>
-public sealed record FeedbackRejection
+internal sealed record FeedbackRejection
 {
     /// <summary>The stage that rejected it.</summary>
     public required string Stage { get; init; }
@@ -141,7 +141,7 @@ public sealed record FeedbackRejection
 }
 
 /// <summary>One line of the Feedback Collection export: the originals and a ready-to-train prompt/output pair.</summary>
-public sealed record FeedbackCollectionRecord
+internal sealed record FeedbackCollectionRecord
 {
     /// <summary>The full absolute-grading prompt (system and user message), rendered from prometheus-absolute.</summary>
     public required string Instruction { get; init; }
@@ -193,7 +193,7 @@ public sealed record FeedbackCollectionRecord
 }
 
 /// <summary>One line of the Preference Collection export: two responses to one instruction with different scores.</summary>
-public sealed record PreferenceCollectionRecord
+internal sealed record PreferenceCollectionRecord
 {
     /// <summary>The instruction both responses answer.</summary>
     public required string OrigInstruction { get; init; }
@@ -259,4 +259,4 @@ public sealed record PreferenceCollectionRecord
 [JsonSerializable(typeof(FeedbackRejection))]
 [JsonSerializable(typeof(FeedbackCollectionRecord))]
 [JsonSerializable(typeof(PreferenceCollectionRecord))]
-public sealed partial class FeedbackJsonContext : JsonSerializerContext;
+internal sealed partial class FeedbackJsonContext : JsonSerializerContext;

@@ -7,7 +7,7 @@ namespace Judge.Feedback;
 /// Finds the JSON object a generation was asked for in free text: bare, inside a code fence, or with
 /// prose before or after it. Thread-safe.
 /// </summary>
-public static class JsonExtraction
+internal static class JsonExtraction
 {
     /// <summary>
     /// The first balanced JSON object in <paramref name="text"/> that parses and has <paramref name="requiredKey"/>;

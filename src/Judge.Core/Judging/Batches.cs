@@ -8,7 +8,7 @@ using Microsoft.Extensions.AI;
 namespace Judge.Judging;
 
 /// <summary>The states of a provider batch, as OpenAI and Azure OpenAI name them.</summary>
-public static class BatchStatus
+internal static class BatchStatus
 {
     /// <summary>The input file is being checked.</summary>
     public const string Validating = "validating";
@@ -208,7 +208,7 @@ public sealed record BatchSide(IBatchJudge Judge, BatchAnswers Answers);
 /// <summary>One request line of a batch file: <c>{"custom_id", "method", "url", "body"}</c>.</summary>
 /// <param name="CustomId">item|order|repeat|prompt-hash.</param>
 /// <param name="Body">The request body, byte for byte what a live call sends.</param>
-public sealed record BatchRequestLine(string CustomId, byte[] Body)
+internal sealed record BatchRequestLine(string CustomId, byte[] Body)
 {
     /// <summary>The key answers are found by (<see cref="BatchAnswers.Hash"/>).</summary>
     public string Hash { get; } = BatchAnswers.Hash(Body);
@@ -285,7 +285,7 @@ public sealed record BatchRequestLine(string CustomId, byte[] Body)
 /// <param name="StatusCode">The HTTP status of the answer; <see langword="null"/> when the line carries only an error.</param>
 /// <param name="Body">The response body (a chat completion when the status is 200).</param>
 /// <param name="Error">The error code or message, when the line failed.</param>
-public sealed record BatchResultLine(string CustomId, int? StatusCode, byte[]? Body, string? Error)
+internal sealed record BatchResultLine(string CustomId, int? StatusCode, byte[]? Body, string? Error)
 {
     /// <summary>Whether the line holds an answer.</summary>
     public bool Succeeded => StatusCode == 200 && Body is not null && Error is null;

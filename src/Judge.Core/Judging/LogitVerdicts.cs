@@ -34,7 +34,7 @@ public interface ILogitVerdictScorer
 }
 
 /// <summary>Builds logit-verdict requests from rubrics and reads their results as verdicts.</summary>
-public static class LogitVerdicts
+internal static class LogitVerdicts
 {
     /// <summary>The text of the rubric's verdict tag before its <c>{verdict}</c> slot (<c>[[</c> for <c>[[{verdict}]]</c>).</summary>
     public static string PrefixOf(Rubric rubric) => rubric.Output.Tag[..rubric.Output.Tag.IndexOf("{verdict}", StringComparison.Ordinal)];

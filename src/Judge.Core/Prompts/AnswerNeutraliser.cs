@@ -7,7 +7,7 @@ namespace Judge.Prompts;
 /// Keeps a candidate answer from deciding its own verdict: the answers and references a judge is shown are
 /// rewritten so that no string in them is a verdict the verdict parser would accept for the rubric. Thread-safe.
 /// </summary>
-public static class AnswerNeutraliser
+internal static class AnswerNeutraliser
 {
     /// <summary>
     /// Rewrites <paramref name="text"/> (a candidate answer or reference, before it is shown to the judge) so

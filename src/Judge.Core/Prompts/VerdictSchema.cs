@@ -9,7 +9,7 @@ namespace Judge.Prompts;
 /// (the chat judges' <c>ConstrainVerdict</c>): an object with <c>feedback</c> and the verdict, in the
 /// order the rubric asks for them, which the verdict parser reads as a JSON verdict (<see cref="VerdictKeys"/>).
 /// </summary>
-public static class VerdictSchema
+internal static class VerdictSchema
 {
     /// <summary>The keys a JSON verdict object may hold its verdict under (the first present one counts).</summary>
     internal static readonly string[] VerdictKeys = ["score", "rating", "grade", "verdict", "winner", "result", "decision", "label", "choice"];

@@ -36,7 +36,7 @@ public sealed record BatchRecord
 /// <param name="folder">Where request and result files are kept, under <c>batches/</c>.</param>
 /// <param name="records">The batches recorded so far.</param>
 /// <param name="persist">Writes the ledger; called after every change.</param>
-public sealed class BatchBook(string folder, IReadOnlyList<BatchRecord> records, Action<IReadOnlyList<BatchRecord>> persist)
+internal sealed class BatchBook(string folder, IReadOnlyList<BatchRecord> records, Action<IReadOnlyList<BatchRecord>> persist)
 {
     /// <summary>The batches recorded, oldest first.</summary>
     public IReadOnlyList<BatchRecord> Records { get; private set; } = records;

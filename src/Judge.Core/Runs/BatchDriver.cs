@@ -10,7 +10,7 @@ namespace Judge.Runs;
 /// unanswered are left to be called live. Every file and batch id is recorded in the ledger the moment it exists.
 /// </summary>
 /// <param name="time">The clock polls wait on. Default: the system clock.</param>
-public sealed class BatchDriver(TimeProvider? time = null)
+internal sealed class BatchDriver(TimeProvider? time = null)
 {
     /// <summary>How many batches a request line may be in before it goes live.</summary>
     public const int MaxRounds = 3;

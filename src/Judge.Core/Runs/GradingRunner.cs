@@ -5,14 +5,14 @@ using Judge.Verdicts;
 namespace Judge.Runs;
 
 /// <summary>Options for a grading run.</summary>
-public sealed class GradingRunOptions
+internal sealed class GradingRunOptions
 {
     /// <summary>How many items are judged at once. Default 4; a swapped item makes two calls at once.</summary>
     public int Concurrency { get; set; } = 4;
 }
 
 /// <summary>Runs a judge over items with bounded concurrency, recording each judgment as it completes.</summary>
-public static class GradingRunner
+internal static class GradingRunner
 {
     /// <summary>Judges every pairwise item; results go to <paramref name="sink"/> as they arrive.</summary>
     public static Task RunAsync(IReadOnlyList<PairwiseItem> items, IPairwiseJudge judge, IJudgmentSink sink, GradingRunOptions? options = null, CancellationToken cancellationToken = default) =>

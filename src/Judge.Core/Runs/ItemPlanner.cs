@@ -6,10 +6,10 @@ namespace Judge.Runs;
 /// <typeparam name="T">The item type.</typeparam>
 /// <param name="Items">The items to judge, in a stable order.</param>
 /// <param name="Skipped">Items left out and why (e.g. a model has no answer to a question).</param>
-public sealed record ItemPlan<T>(IReadOnlyList<T> Items, IReadOnlyList<string> Skipped);
+internal sealed record ItemPlan<T>(IReadOnlyList<T> Items, IReadOnlyList<string> Skipped);
 
 /// <summary>Turns a dataset into items: answers to grade, or pairs to compare, for one turn.</summary>
-public static class ItemPlanner
+internal static class ItemPlanner
 {
     /// <summary>Every answer of every model (or of <paramref name="models"/>) to every question, at <paramref name="turn"/>.</summary>
     public static ItemPlan<AbsoluteItem> Absolute(Dataset data, int turn, IReadOnlyList<string>? models = null)

@@ -8,7 +8,7 @@ using Microsoft.Extensions.AI;
 namespace Judge.Runs;
 
 /// <summary>One judge response kept in a run's response journal.</summary>
-public sealed record JournalEntry
+internal sealed record JournalEntry
 {
     /// <summary>The judge spec that answered.</summary>
     public required string Judge { get; init; }
@@ -35,7 +35,7 @@ public sealed record JournalEntry
 /// <summary>Source-generated JSON for the response journal.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(JournalEntry))]
-public sealed partial class JournalJsonContext : JsonSerializerContext;
+internal sealed partial class JournalJsonContext : JsonSerializerContext;
 
 /// <summary>
 /// A run's journal of judge responses (<c>responses.jsonl</c>), appended and flushed as each response
@@ -43,7 +43,7 @@ public sealed partial class JournalJsonContext : JsonSerializerContext;
 /// already answered from here, so a kill between an item's two calls does not pay for the first one
 /// twice. Thread-safe.
 /// </summary>
-public sealed class ResponseJournal : IDisposable
+internal sealed class ResponseJournal : IDisposable
 {
     private readonly Dictionary<string, JournalEntry> _entries = new(StringComparer.Ordinal);
     private readonly FileStream _stream;

@@ -29,7 +29,7 @@ public sealed partial class RunEngine
     /// Plans a run without building any judge that calls a model: the items of every judge × rubric × repeat × turn, in
     /// order, with the rubric each gets. Used for dry runs and by <see cref="RunAsync"/>.
     /// </summary>
-    public RunPlan Plan(RunConfig config, Dataset data, RubricLibrary rubrics)
+    internal RunPlan Plan(RunConfig config, Dataset data, RubricLibrary rubrics)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(data);

@@ -1,3 +1,5 @@
+using Judge.Verdicts;
+
 namespace Judge.Runs;
 
 /// <summary>The files of one run: its judgments, its response journal and its manifest.</summary>
@@ -17,4 +19,11 @@ public sealed record RunFiles(string Judgments, string Journal, string Manifest)
         var stem = full.EndsWith(".jsonl", StringComparison.OrdinalIgnoreCase) ? full[..^".jsonl".Length] : full;
         return new RunFiles(full, stem + ".responses.jsonl", stem + ".manifest.json");
     }
+
+    /// <summary>
+    /// The judgments a stopped or killed run kept: the verdicts in <see cref="Judgments"/> after the file is made safe to
+    /// append to (a torn last line, and the calls of an item whose verdict was never written, are cut); 0 without a file.
+    /// </summary>
+    public int KeptJudgments() =>
+        File.Exists(Judgments) ? JudgmentsRecovery.Recover(Judgments).Records.Count(r => r is ItemVerdict) : 0;
 }

@@ -92,4 +92,4 @@ public sealed record RunManifest
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true)]
 [JsonSerializable(typeof(RunManifest))]
 [JsonSerializable(typeof(List<BatchRecord>))]
-public sealed partial class ManifestJsonContext : JsonSerializerContext;
+internal sealed partial class ManifestJsonContext : JsonSerializerContext;

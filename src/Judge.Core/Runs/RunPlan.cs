@@ -8,7 +8,7 @@ namespace Judge.Runs;
 /// <param name="Passes">One per judge × rubric × repeat × turn.</param>
 /// <param name="Skipped">Planned items that cannot be judged (a missing answer), with why.</param>
 /// <param name="Notes">Things the user should know about the plan.</param>
-public sealed record RunPlan(IReadOnlyList<RunPass> Passes, IReadOnlyList<string> Skipped, IReadOnlyList<string> Notes)
+internal sealed record RunPlan(IReadOnlyList<RunPass> Passes, IReadOnlyList<string> Skipped, IReadOnlyList<string> Notes)
 {
     /// <summary>Judgments planned.</summary>
     public int Count => Passes.Sum(p => p.Count);
@@ -52,7 +52,7 @@ public sealed record RunPlan(IReadOnlyList<RunPass> Passes, IReadOnlyList<string
 /// <param name="Selector">Which rubric each item gets.</param>
 /// <param name="Pairs">The pairwise items, in compare mode.</param>
 /// <param name="Answers">The answers, in grade mode.</param>
-public sealed record RunPass(string Judge, JudgeSpec Spec, string? Rubric, int? Repeat, int Turn, IRubricSelector Selector, IReadOnlyList<PairwiseItem>? Pairs, IReadOnlyList<AbsoluteItem>? Answers)
+internal sealed record RunPass(string Judge, JudgeSpec Spec, string? Rubric, int? Repeat, int Turn, IRubricSelector Selector, IReadOnlyList<PairwiseItem>? Pairs, IReadOnlyList<AbsoluteItem>? Answers)
 {
     /// <summary>Items in the pass.</summary>
     public int Count => Pairs?.Count ?? Answers!.Count;

@@ -5,16 +5,6 @@ using Judge.Verdicts;
 
 namespace Judge.Statistics;
 
-/// <summary>A count of agreeing votes as it appears in the report's JSON.</summary>
-/// <param name="Agree">Votes that agreed.</param>
-/// <param name="Total">Votes compared.</param>
-/// <param name="Rate">Agree / Total; <see langword="null"/> when nothing was compared.</param>
-public sealed record AgreementFigure(int Agree, int Total, double? Rate)
-{
-    /// <summary>The figure of a count.</summary>
-    public static AgreementFigure From(AgreementCount count) => new(count.Agree, count.Total, count.Rate);
-}
-
 /// <summary>A bootstrap interval as it appears in the report's JSON.</summary>
 /// <param name="Statistic">What the interval is for (<c>with_ties_rate</c> or <c>without_ties_rate</c>).</param>
 /// <param name="Level">The confidence level.</param>
@@ -47,11 +37,6 @@ public sealed record IntervalFigure(string Statistic, double Level, double? Lowe
 /// <param name="Counts">Counts[row][column].</param>
 public sealed record ConfusionFigure(string Rows, string Columns, IReadOnlyList<string> Labels, IReadOnlyList<IReadOnlyList<long>> Counts);
 
-/// <summary>Human-vs-human agreement in the report's JSON.</summary>
-/// <param name="WithTies">Ties count as an outcome.</param>
-/// <param name="WithoutTies">Pairs involving a tie are dropped.</param>
-public sealed record HumanAgreementFigure(AgreementFigure WithTies, AgreementFigure WithoutTies);
-
 /// <summary>
 /// The result of <c>judge agreement</c>: a judge's pairwise verdicts against human votes under the
 /// MT-Bench protocol (see <see cref="PairwiseAgreement"/>). This record is the JSON shape, serialized
@@ -72,8 +57,8 @@ public sealed record HumanAgreementFigure(AgreementFigure WithTies, AgreementFig
 public sealed record AgreementReport(
     string? HumanRaterPrefix,
     int? Turn,
-    AgreementFigure WithTies,
-    AgreementFigure WithoutTies,
+    AgreementCount WithTies,
+    AgreementCount WithoutTies,
     double? CohenKappa,
     IntervalFigure? Ci,
     IntervalFigure? CiWithoutTies,
@@ -81,7 +66,7 @@ public sealed record AgreementReport(
     int JudgeVerdicts,
     int UnmatchedJudgeVerdicts,
     int JudgeInconsistentTies,
-    HumanAgreementFigure? HumanVsHuman)
+    AgreementCounts? HumanVsHuman)
 {
     /// <summary>
     /// Judge items that had no verdict (unparsed, out of range, dropped, failed) and so could not be
@@ -163,18 +148,18 @@ public sealed record AgreementReport(
             ciWithoutTies = IntervalFigure.From("without_ties_rate", withoutTies) with { ClusteredBy = by };
         }
 
-        HumanAgreementFigure? hh = null;
+        AgreementCounts? hh = null;
         if (options.IncludeHumanAgreement)
         {
             var h = PairwiseAgreement.HumanVersusHuman(human, options);
-            hh = new HumanAgreementFigure(AgreementFigure.From(h.WithTies), AgreementFigure.From(h.WithoutTies));
+            hh = new AgreementCounts(h.WithTies, h.WithoutTies);
         }
 
         return new AgreementReport(
             string.IsNullOrEmpty(options.HumanRaterPrefix) ? null : options.HumanRaterPrefix,
             options.Turn,
-            AgreementFigure.From(counts.WithTies),
-            AgreementFigure.From(counts.WithoutTies),
+            counts.WithTies,
+            counts.WithoutTies,
             IntervalFigure.NullIfNaN(Kappa.Cohen(matrix)),
             ci,
             ciWithoutTies,
@@ -221,10 +206,10 @@ public readonly record struct ClusterCounts(int Agree, int Total, int AgreeWitho
 /// xoshiro256** stream seeded with s_r, where the s_r come from <c>new Random(seed)</c>, so resamples
 /// run in parallel and the result still depends only on the data and the seed. Thread-safe.
 /// </summary>
-public static class AgreementBootstrap
+internal static class AgreementBootstrap
 {
     /// <summary>The clusters of <paramref name="votes"/>, in canonical order.</summary>
-    public static ClusterCounts[] Clusters(IReadOnlyList<MatchedVote> votes, AgreementCluster by = AgreementCluster.Verdict)
+    internal static ClusterCounts[] Clusters(IReadOnlyList<MatchedVote> votes, AgreementCluster by = AgreementCluster.Verdict)
     {
         ArgumentNullException.ThrowIfNull(votes);
         var groups = new SortedDictionary<(string Question, string First, string Second, int Turn), int[]>(KeyComparer.Instance);
@@ -249,7 +234,7 @@ public static class AgreementBootstrap
     }
 
     /// <summary>Percentile intervals of the with-ties and without-ties agreement rates, resampling clusters of votes.</summary>
-    public static (ConfidenceInterval WithTies, ConfidenceInterval WithoutTies) Intervals(IReadOnlyList<MatchedVote> votes, AgreementCluster by, int seed, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel) =>
+    internal static (ConfidenceInterval WithTies, ConfidenceInterval WithoutTies) Intervals(IReadOnlyList<MatchedVote> votes, AgreementCluster by, int seed, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel) =>
         Intervals(Clusters(votes, by), seed, resamples, level);
 
     /// <summary>

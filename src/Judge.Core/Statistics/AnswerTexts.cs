@@ -36,7 +36,7 @@ public sealed class AnswerTexts
 /// <param name="Headers">Lines starting with one to six <c>#</c> and a space.</param>
 /// <param name="ListItems">Lines starting with <c>-</c>, <c>*</c>, <c>+</c> or <c>1.</c> / <c>1)</c> and a space.</param>
 /// <param name="BoldSpans">Spans between <c>**</c> or <c>__</c> pairs.</param>
-public sealed record StyleCounts(int Headers, int ListItems, int BoldSpans)
+internal sealed record StyleCounts(int Headers, int ListItems, int BoldSpans)
 {
     /// <summary>Counts the markdown elements of <paramref name="text"/>.</summary>
     public static StyleCounts Of(string text) => new(

@@ -1,7 +1,7 @@
 namespace Judge.Statistics;
 
 /// <summary>Settings for <see cref="LogisticRegression.Fit"/>. Mutable; safe to share once set up.</summary>
-public sealed class LogisticRegressionOptions
+internal sealed class LogisticRegressionOptions
 {
     /// <summary>Newton steps at most. Default 100.</summary>
     public int MaxIterations { get; set; } = 100;
@@ -14,7 +14,7 @@ public sealed class LogisticRegressionOptions
 /// <param name="Coefficients">One coefficient per column of the design matrix.</param>
 /// <param name="Iterations">Newton steps taken.</param>
 /// <param name="Converged">Whether the last step moved every coefficient by less than the tolerance.</param>
-public sealed record LogisticFit(IReadOnlyList<double> Coefficients, int Iterations, bool Converged)
+internal sealed record LogisticFit(IReadOnlyList<double> Coefficients, int Iterations, bool Converged)
 {
     /// <summary>σ(x·β) for one row.</summary>
     public double Predict(ReadOnlySpan<double> row) => LogisticRegression.Sigmoid(LogisticRegression.Dot(row, Coefficients));
@@ -28,7 +28,7 @@ public sealed record LogisticFit(IReadOnlyList<double> Coefficients, int Iterati
 /// per-question effects are shrunk. With every λⱼ &gt; 0 the objective is strictly convex and the
 /// minimum exists even for separable data. Dense: meant for a few hundred columns. Pure and thread-safe.
 /// </summary>
-public static class LogisticRegression
+internal static class LogisticRegression
 {
     /// <summary>The logistic function, computed without overflow.</summary>
     public static double Sigmoid(double z) => z >= 0 ? 1 / (1 + Math.Exp(-z)) : Math.Exp(z) / (1 + Math.Exp(z));

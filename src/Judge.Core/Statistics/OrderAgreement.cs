@@ -8,7 +8,7 @@ namespace Judge.Statistics;
 /// <param name="Ba">Agreement of the verdicts given with model B shown first.</param>
 /// <param name="Mean">The mean of the two orders' rates (LLMBar's headline accuracy); <see langword="null"/> when either is undefined.</param>
 /// <param name="BothOrders">Votes that both orders agree with (Auto-J's agreement, "correct in both orders").</param>
-public sealed record OrderFigures(AgreementFigure Ab, AgreementFigure Ba, double? Mean, AgreementFigure BothOrders);
+public sealed record OrderFigures(AgreementCount Ab, AgreementCount Ba, double? Mean, AgreementCount BothOrders);
 
 /// <summary>
 /// Agreement of a judge's two presentation orders with reference votes, and with each other. This
@@ -28,7 +28,7 @@ public sealed record OrderAgreementReport(
     int WithoutVerdictBa,
     OrderFigures WithTies,
     OrderFigures WithoutTies,
-    AgreementFigure PositionalConsistency);
+    AgreementCount PositionalConsistency);
 
 /// <summary>
 /// Per-order metrics of a judge whose items were judged in both presentation orders (its call
@@ -129,13 +129,13 @@ public static class OrderAgreement
 
         OrderFigures Figures(int protocol)
         {
-            var abFigure = new AgreementFigure(counts[protocol, 0, 0], counts[protocol, 0, 1], Rate(counts[protocol, 0, 0], counts[protocol, 0, 1]));
-            var baFigure = new AgreementFigure(counts[protocol, 1, 0], counts[protocol, 1, 1], Rate(counts[protocol, 1, 0], counts[protocol, 1, 1]));
+            var abFigure = new AgreementCount(counts[protocol, 0, 0], counts[protocol, 0, 1]);
+            var baFigure = new AgreementCount(counts[protocol, 1, 0], counts[protocol, 1, 1]);
             var mean = abFigure.Rate is double x && baFigure.Rate is double y ? (x + y) / 2 : (double?)null;
-            return new OrderFigures(abFigure, baFigure, mean, new AgreementFigure(counts[protocol, 2, 0], counts[protocol, 2, 1], Rate(counts[protocol, 2, 0], counts[protocol, 2, 1])));
+            return new OrderFigures(abFigure, baFigure, mean, new AgreementCount(counts[protocol, 2, 0], counts[protocol, 2, 1]));
         }
 
-        return new OrderAgreementReport(both.Count, single, missingAb, missingBa, Figures(0), Figures(1), new AgreementFigure(consistent, bothParsed, Rate(consistent, bothParsed)));
+        return new OrderAgreementReport(both.Count, single, missingAb, missingBa, Figures(0), Figures(1), new AgreementCount(consistent, bothParsed));
     }
 
     private static void Tally(int[,,] counts, int figure, PairOutcome human, PairOutcome? a, PairOutcome? b, bool correct)
@@ -148,8 +148,6 @@ public static class OrderAgreement
             counts[1, figure, 0] += correct ? 1 : 0;
         }
     }
-
-    private static double? Rate(int agree, int total) => total == 0 ? null : (double)agree / total;
 
     /// <summary>The order's verdict as an <see cref="PairOutcome"/> of the item's ordinally sorted pair; <see langword="null"/> without a verdict.</summary>
     private static PairOutcome? Oriented(PairwiseVerdict item, JudgeCall call)

@@ -122,7 +122,7 @@ public sealed record AgreementCounts(AgreementCount WithTies, AgreementCount Wit
 /// <param name="Human">The human's outcome, oriented the same way.</param>
 /// <param name="HumanRater">Who cast the human vote.</param>
 /// <param name="JudgeInconsistent">Whether the judge's verdict was a "tie (inconsistent)".</param>
-public sealed record MatchedVote(string QuestionId, string FirstModel, string SecondModel, int Turn, PairOutcome Judge, PairOutcome Human, string HumanRater, bool JudgeInconsistent)
+internal sealed record MatchedVote(string QuestionId, string FirstModel, string SecondModel, int Turn, PairOutcome Judge, PairOutcome Human, string HumanRater, bool JudgeInconsistent)
 {
     /// <summary>Whether the two outcomes are equal (a tie agrees with a tie).</summary>
     public bool Agrees => Judge == Human;
@@ -161,7 +161,7 @@ public static class PairwiseAgreement
     /// turn, in the order of <paramref name="judge"/> and then of <paramref name="human"/>. Judge labels
     /// pass the turn filter only; human labels the rater and turn filters.
     /// </summary>
-    public static IReadOnlyList<MatchedVote> Match(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options)
+    internal static IReadOnlyList<MatchedVote> Match(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options)
     {
         var humans = Group(human, options.AcceptsHuman);
         var matched = new List<MatchedVote>();
@@ -188,7 +188,7 @@ public static class PairwiseAgreement
     }
 
     /// <summary>Counts agreement with and without ties over matched votes.</summary>
-    public static AgreementCounts Count(IReadOnlyList<MatchedVote> votes)
+    internal static AgreementCounts Count(IReadOnlyList<MatchedVote> votes)
     {
         int agree = 0, agreeNoTie = 0, totalNoTie = 0;
         foreach (var v in votes)

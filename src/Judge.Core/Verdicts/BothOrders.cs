@@ -13,7 +13,7 @@ public enum DisagreementPolicy
 }
 
 /// <summary>The one rule that makes an item's verdict of its two presentation orders' verdicts.</summary>
-public static class BothOrders
+internal static class BothOrders
 {
     /// <summary>
     /// The one combination of the two presentation orders' verdicts, used by this judge and by imported

@@ -213,7 +213,7 @@ public sealed record AbsoluteVerdict : ItemVerdict
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     WriteIndented = false)]
 [JsonSerializable(typeof(JudgmentRecord))]
-public sealed partial class JudgmentJsonContext : JsonSerializerContext;
+internal sealed partial class JudgmentJsonContext : JsonSerializerContext;
 
 /// <summary>An item's winner as MT-Bench writes it (<see cref="PairOutcomes.ToWire"/>); reads any spelling <see cref="PairOutcomes.TryParse"/> takes.</summary>
 internal sealed class WinnerJsonConverter : JsonConverter<PairOutcome>

@@ -5,7 +5,7 @@ using Judge.Data;
 namespace Judge.Verdicts;
 
 /// <summary>Receives judgments as they are made.</summary>
-public interface IJudgmentSink
+internal interface IJudgmentSink
 {
     /// <summary>Records a pairwise judgment and its calls.</summary>
     ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default);
@@ -172,7 +172,7 @@ public static class JudgmentsReader
 /// <param name="Records">Every complete record kept.</param>
 /// <param name="TruncatedBytes">Bytes cut from the end of the file (0 when it ended cleanly).</param>
 /// <param name="DroppedLines">Lines cut: a torn last line, and call records of an item whose verdict was never written.</param>
-public sealed record RecoveredJudgments(IReadOnlyList<JudgmentRecord> Records, long TruncatedBytes, int DroppedLines);
+internal sealed record RecoveredJudgments(IReadOnlyList<JudgmentRecord> Records, long TruncatedBytes, int DroppedLines);
 
 /// <summary>
 /// Makes a judgments file safe to append to after a crash. An item's records are written in one
@@ -180,7 +180,7 @@ public sealed record RecoveredJudgments(IReadOnlyList<JudgmentRecord> Records, l
 /// item that never finished: a torn last line, or calls without their verdict. Those bytes are cut;
 /// every earlier line must parse, or the file is not ours to repair.
 /// </summary>
-public static class JudgmentsRecovery
+internal static class JudgmentsRecovery
 {
     /// <summary>Reads <paramref name="path"/>, truncates it after its last complete verdict record, and returns what is kept.</summary>
     public static RecoveredJudgments Recover(string path)

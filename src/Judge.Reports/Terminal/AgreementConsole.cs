@@ -77,5 +77,5 @@ public static class AgreementConsole
         console.MarkupLineInterpolated($"orders without a verdict (counted as wrong): AB {o.WithoutVerdictAb}, BA {o.WithoutVerdictBa}; items judged in one order only (left out): {o.SingleOrderItems}");
     }
 
-    private static string Figure(AgreementFigure f) => Numbers.Ratio(f.Agree, f.Total, f.Rate);
+    private static string Figure(AgreementCount f) => Numbers.Ratio(f.Agree, f.Total, f.Rate);
 }

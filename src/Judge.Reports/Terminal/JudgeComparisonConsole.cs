@@ -30,7 +30,7 @@ public static class JudgeComparisonConsole
         Line("  95% bootstrap interval", j => Interval(j.Agreement.CiWithoutTies));
         if (r.Judges.Any(j => j.Agreement.Orders is not null))
         {
-            static string Fig(AgreementFigure? f) => f is null ? "n/a (one verdict per pair)" : Figure(f);
+            static string Fig(AgreementCount? f) => f is null ? "n/a (one verdict per pair)" : Figure(f);
             Line("accuracy AB / BA (with ties)", j => j.Agreement.Orders is { } o ? $"{Fig(o.WithTies.Ab)}; {Fig(o.WithTies.Ba)}" : Fig(null));
             Line("  mean of the two orders", j => j.Agreement.Orders is { } o ? $"{Numbers.Percent(o.WithTies.Mean)} (without ties {Numbers.Percent(o.WithoutTies.Mean)})" : Numbers.NotAvailable);
             Line("correct in both orders", j => Fig(j.Agreement.Orders?.WithTies.BothOrders));
@@ -72,7 +72,7 @@ public static class JudgeComparisonConsole
         console.Write(matrix);
     }
 
-    private static string Figure(AgreementFigure f) => Numbers.Ratio(f.Agree, f.Total, f.Rate);
+    private static string Figure(AgreementCount f) => Numbers.Ratio(f.Agree, f.Total, f.Rate);
 
     private static string Interval(IntervalFigure? ci) =>
         ci is null ? string.Empty : Numbers.PercentInterval(ci.Lower, ci.Upper) + (ci.Warning is not null ? " (too few clusters)" : string.Empty);

@@ -40,10 +40,10 @@ public class MtBenchAgreementTests
     {
         var report = AgreementReport.Compute(Gpt4.Value, Human.Value, new AgreementOptions { Turn = 1, Seed = 7 });
 
-        Assert.Equal(new AgreementFigure(886, 1343, 886 / 1343.0), report.WithTies);
-        Assert.Equal(new AgreementFigure(727, 859, 727 / 859.0), report.WithoutTies);
-        Assert.Equal(new AgreementFigure(454, 721, 454 / 721.0), report.HumanVsHuman!.WithTies);
-        Assert.Equal(new AgreementFigure(388, 479, 388 / 479.0), report.HumanVsHuman.WithoutTies);
+        Assert.Equal(new AgreementCount(886, 1343), report.WithTies);
+        Assert.Equal(new AgreementCount(727, 859), report.WithoutTies);
+        Assert.Equal(new AgreementCount(454, 721), report.HumanVsHuman!.WithTies);
+        Assert.Equal(new AgreementCount(388, 479), report.HumanVsHuman.WithoutTies);
         Assert.Equal(1343, report.ConfusionMatrix.Counts.Sum(r => r.Sum()));
         Assert.Equal(886, report.ConfusionMatrix.Counts[0][0] + report.ConfusionMatrix.Counts[1][1] + report.ConfusionMatrix.Counts[2][2]);
         Assert.NotNull(report.Ci);

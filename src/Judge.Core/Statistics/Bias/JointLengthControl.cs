@@ -13,7 +13,7 @@ public enum TieHandling
 }
 
 /// <summary>Settings for <see cref="JointLengthControl.Compute"/>. Mutable; safe to share once set up.</summary>
-public sealed class JointLengthControlOptions
+internal sealed class JointLengthControlOptions
 {
     /// <summary>The model every other model is compared with. Required.</summary>
     public required string Baseline { get; set; }
@@ -80,7 +80,7 @@ public sealed record JointLengthControlResult(string Baseline, IReadOnlyList<Mod
 /// terms zeroed. Raw and controlled rates come with percentile bootstrap intervals over battles.
 /// Pure and thread-safe.
 /// </summary>
-public static class JointLengthControl
+internal static class JointLengthControl
 {
     /// <summary>The style covariate names, in coefficient order.</summary>
     public static IReadOnlyList<string> StyleNames { get; } = ["headers", "list_items", "bold"];

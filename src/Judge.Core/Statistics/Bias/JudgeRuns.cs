@@ -138,7 +138,7 @@ public sealed record JudgeRow(
 /// <param name="JudgeA">The row judge.</param>
 /// <param name="JudgeB">The column judge.</param>
 /// <param name="Agreement">Agreeing verdicts / items both judged.</param>
-public sealed record JudgePairAgreement(string JudgeA, string JudgeB, AgreementFigure Agreement);
+public sealed record JudgePairAgreement(string JudgeA, string JudgeB, AgreementCount Agreement);
 
 /// <summary>The result of <see cref="JudgeComparison.Compute"/>.</summary>
 /// <param name="Turn">The turn compared, or <see langword="null"/> for all.</param>
@@ -209,7 +209,7 @@ public static class JudgeComparison
                 if (i != j)
                 {
                     var counts = PairwiseAgreement.JudgeVersusHuman(scoped[i].Labels, scoped[j].Labels, pairOptions);
-                    matrix.Add(new JudgePairAgreement(scoped[i].Name, scoped[j].Name, AgreementFigure.From(counts.WithTies)));
+                    matrix.Add(new JudgePairAgreement(scoped[i].Name, scoped[j].Name, counts.WithTies));
                 }
             }
         }

@@ -5,7 +5,7 @@ namespace Judge.Statistics.Bias;
 /// <param name="QuestionId">The question.</param>
 /// <param name="Turn">The turn.</param>
 /// <param name="Score">The parsed score (unscored grades are not passed in).</param>
-public sealed record ScoredAnswer(string Model, string QuestionId, int Turn, double Score);
+internal sealed record ScoredAnswer(string Model, string QuestionId, int Turn, double Score);
 
 /// <summary>One model's mean score before and after the length adjustment.</summary>
 /// <param name="Model">The model.</param>
@@ -28,7 +28,7 @@ public sealed record LengthAdjustedResult(double SlopePer1000Chars, IReadOnlyLis
 /// of the same model, not that better models write longer. A model's adjusted mean is αₘ + β·l̄,
 /// its predicted mean at the overall mean length. Pure and thread-safe.
 /// </summary>
-public static class LengthAdjustedScores
+internal static class LengthAdjustedScores
 {
     /// <summary>Fits the pooled slope and adjusts each model's mean.</summary>
     public static LengthAdjustedResult Compute(IEnumerable<ScoredAnswer> scores, AnswerTexts answers)

@@ -39,7 +39,7 @@ public sealed record LongerCounts(int Decisive, int Longer, int EqualLength, int
 }
 
 /// <summary>Position and length preferences of a judge. Pure and thread-safe.</summary>
-public static class PositionBias
+internal static class PositionBias
 {
     /// <summary>Counts the positions chosen by pairwise call records (calls of order <c>single</c> are ignored).</summary>
     public static PositionCounts FromCalls(IEnumerable<JudgeCall> calls)

@@ -187,7 +187,7 @@ public sealed record VerbosityCounts(string Model, int Pairs, int PaddedWins, in
 }
 
 /// <summary>Reads verdicts over a verbosity set (see <see cref="VerbositySet"/>). Pure and thread-safe.</summary>
-public static class VerbosityAnalysis
+internal static class VerbosityAnalysis
 {
     /// <summary>
     /// Counts verdicts on pairs of a model and its padded copy (other pairs are ignored), per model
