@@ -37,7 +37,7 @@ public static class Numbers
     public static string PercentInterval(ConfidenceInterval? ci) => ci is null ? string.Empty : PercentInterval(ci.Lower, ci.Upper);
 
     /// <summary>A share and its interval in a column headed <c>%</c>, compactly: <c>58.1 [51.9, 65.0]</c>.</summary>
-    public static string PercentDigits(double? share, ConfidenceInterval? ci) =>
+    public static string PercentDigitsWithInterval(double? share, ConfidenceInterval? ci) =>
         ci is null ? PercentDigits(share) : $"{PercentDigits(share)} [{PercentDigits(ci.Lower)}, {PercentDigits(ci.Upper)}]";
 
     /// <summary>A count with the share it is of: <c>886/1343 = 66.0 %</c>, or just <c>0/0</c> when nothing was counted.</summary>

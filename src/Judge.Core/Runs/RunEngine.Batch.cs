@@ -112,15 +112,9 @@ public sealed partial class RunEngine
     /// <summary>Turns the collected calls of each judgment into request lines.</summary>
     private sealed class CollectSink(BatchCollector collected, int? repeat) : IJudgmentSink
     {
-        public ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default)
+        public ValueTask WriteAsync(ItemVerdict verdict, CancellationToken cancellationToken = default)
         {
-            collected.AddCalls(judgment.Calls, repeat);
-            return ValueTask.CompletedTask;
-        }
-
-        public ValueTask WriteAsync(AbsoluteVerdict judgment, CancellationToken cancellationToken = default)
-        {
-            collected.AddCalls(judgment.Calls, repeat);
+            collected.AddCalls(verdict.Calls, repeat);
             return ValueTask.CompletedTask;
         }
     }

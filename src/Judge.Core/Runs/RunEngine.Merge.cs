@@ -54,7 +54,7 @@ public sealed partial class RunEngine
         var writer = JudgmentsWriter.Open(target.Judgments, append: false);
         await using (writer.ConfigureAwait(false))
         {
-            await writer.WriteAsync(ordered, cancellationToken).ConfigureAwait(false);
+            await writer.WriteRecordsAsync(ordered, cancellationToken).ConfigureAwait(false);
         }
 
         var merged = plan.Manifest(config, manifests.Min(m => m.StartedAt)) with

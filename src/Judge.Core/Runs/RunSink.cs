@@ -9,18 +9,11 @@ namespace Judge.Runs;
 /// </summary>
 internal sealed class RunSink(JudgmentsWriter writer, int? repeat, RunProgress progress, CallPricer pricer, BatchAnswers? batch) : IJudgmentSink
 {
-    public ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default) =>
-        WriteAsync(judgment.Calls, calls => judgment with { Repeat = repeat, Calls = calls }, cancellationToken);
-
-    public ValueTask WriteAsync(AbsoluteVerdict judgment, CancellationToken cancellationToken = default) =>
-        WriteAsync(judgment.Calls, calls => judgment with { Repeat = repeat, Calls = calls }, cancellationToken);
-
-    private async ValueTask WriteAsync(IReadOnlyList<JudgeCall> made, Func<IReadOnlyList<JudgeCall>, ItemVerdict> verdict, CancellationToken cancellationToken)
+    public async ValueTask WriteAsync(ItemVerdict verdict, CancellationToken cancellationToken = default)
     {
-        var calls = made.Select(c => c with { Repeat = repeat, CostUsd = Cost(c) }).ToList();
-        var recorded = verdict(calls);
-        JudgmentRecord[] records = [.. calls, recorded];
-        await writer.WriteAsync(records, cancellationToken).ConfigureAwait(false);
+        var calls = verdict.Calls.Select(c => c with { Repeat = repeat, CostUsd = Cost(c) }).ToList();
+        var recorded = verdict with { Repeat = repeat, Calls = calls };
+        await writer.WriteAsync(recorded, cancellationToken).ConfigureAwait(false);
         progress.Add(recorded.Status, calls);
     }
 

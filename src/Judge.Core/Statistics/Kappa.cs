@@ -129,8 +129,9 @@ public static class Kappa
     /// (0/1, |i − j| or (i − j)²) and e the counts expected from the two raters' marginals.
     /// With 0/1 weights this equals (pₒ − pₑ) / (1 − pₑ).
     /// </summary>
-    public static double Cohen(ConfusionMatrix matrix, KappaWeighting weighting = KappaWeighting.None)
+    public static double Cohen(ConfusionMatrix matrix, KappaWeighting weighting)
     {
+        ArgumentNullException.ThrowIfNull(matrix);
         var k = matrix.Size;
         var n = (double)matrix.Total;
         if (n == 0)
@@ -163,9 +164,16 @@ public static class Kappa
         return expected == 0 ? double.NaN : 1 - (observed / expected);
     }
 
-    /// <summary>Cohen's kappa of two raters' paired category indices (0 to <paramref name="categories"/> − 1).</summary>
-    public static double Cohen(IReadOnlyList<int> first, IReadOnlyList<int> second, int categories, KappaWeighting weighting = KappaWeighting.None) =>
+    /// <summary>Cohen's kappa, unweighted: (pₒ − pₑ) / (1 − pₑ).</summary>
+    public static double Cohen(ConfusionMatrix matrix) => Cohen(matrix, KappaWeighting.None);
+
+    /// <summary>Cohen's kappa of two raters' paired category indices (0 to <paramref name="categories"/> − 1), weighted.</summary>
+    public static double Cohen(IReadOnlyList<int> first, IReadOnlyList<int> second, int categories, KappaWeighting weighting) =>
         Cohen(ConfusionMatrix.FromPairs(first, second, categories), weighting);
+
+    /// <summary>Cohen's kappa of two raters' paired category indices (0 to <paramref name="categories"/> − 1), unweighted.</summary>
+    public static double Cohen(IReadOnlyList<int> first, IReadOnlyList<int> second, int categories) =>
+        Cohen(first, second, categories, KappaWeighting.None);
 
     /// <summary>
     /// Fleiss' kappa for a fixed number of raters per item. <paramref name="counts"/> has one row per

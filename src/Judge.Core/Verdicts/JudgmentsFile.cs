@@ -7,11 +7,8 @@ namespace Judge.Verdicts;
 /// <summary>Receives judgments as they are made.</summary>
 internal interface IJudgmentSink
 {
-    /// <summary>Records a pairwise judgment and its calls.</summary>
-    ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default);
-
-    /// <summary>Records an absolute judgment and its calls.</summary>
-    ValueTask WriteAsync(AbsoluteVerdict judgment, CancellationToken cancellationToken = default);
+    /// <summary>Records an item's verdict and its calls.</summary>
+    ValueTask WriteAsync(ItemVerdict verdict, CancellationToken cancellationToken = default);
 }
 
 /// <summary>
@@ -48,17 +45,19 @@ public sealed class JudgmentsWriter : IJudgmentSink, IAsyncDisposable
         }
     }
 
-    /// <inheritdoc/>
-    public ValueTask WriteAsync(PairwiseVerdict judgment, CancellationToken cancellationToken = default) =>
-        WriteRecordsAsync([.. judgment.Calls, judgment], cancellationToken);
+    /// <summary>Appends an item's calls, then its verdict, as one write, flushed.</summary>
+    public ValueTask WriteAsync(ItemVerdict verdict, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(verdict);
+        return AppendAsync([.. verdict.Calls, verdict], cancellationToken);
+    }
 
-    /// <inheritdoc/>
-    public ValueTask WriteAsync(AbsoluteVerdict judgment, CancellationToken cancellationToken = default) =>
-        WriteRecordsAsync([.. judgment.Calls, judgment], cancellationToken);
-
-    /// <summary>Appends records as one write, flushed; the records of one item stay together.</summary>
-    public ValueTask WriteAsync(IReadOnlyList<JudgmentRecord> records, CancellationToken cancellationToken = default) =>
-        WriteRecordsAsync([.. records], cancellationToken);
+    /// <summary>Appends records as they are, as one write, flushed; the records of one item stay together.</summary>
+    public ValueTask WriteRecordsAsync(IReadOnlyList<JudgmentRecord> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return AppendAsync([.. records], cancellationToken);
+    }
 
     /// <summary>Serialises one record as a line.</summary>
     public static string ToLine(JudgmentRecord record) => JsonSerializer.Serialize(record, JudgmentJsonContext.Default.JudgmentRecord);
@@ -70,7 +69,7 @@ public sealed class JudgmentsWriter : IJudgmentSink, IAsyncDisposable
         _lock.Dispose();
     }
 
-    private async ValueTask WriteRecordsAsync(JudgmentRecord[] records, CancellationToken cancellationToken)
+    private async ValueTask AppendAsync(JudgmentRecord[] records, CancellationToken cancellationToken)
     {
         var text = new StringBuilder();
         foreach (var record in records)

@@ -44,7 +44,7 @@ public static class BiasReportConsole
             .AddColumns("model", "battles", "raw %", "length-controlled %", "length coef.", "C");
         foreach (var m in lc.Models)
         {
-            table.AddPlainRow(m.Model, Numbers.Count(m.Rows), Numbers.PercentDigits(m.RawWinRate, m.RawInterval), Numbers.PercentDigits(m.ControlledWinRate, m.ControlledInterval), Numbers.Fixed(m.LengthCoefficient, 3), Numbers.Fixed(m.InversePenalty, 3));
+            table.AddPlainRow(m.Model, Numbers.Count(m.Rows), Numbers.PercentDigitsWithInterval(m.RawWinRate, m.RawInterval), Numbers.PercentDigitsWithInterval(m.ControlledWinRate, m.ControlledInterval), Numbers.Fixed(m.LengthCoefficient, 3), Numbers.Fixed(m.InversePenalty, 3));
         }
 
         console.Write(table);
@@ -68,7 +68,7 @@ public static class BiasReportConsole
         var joint = ConsoleTables.Titled($"joint length+style fit vs {sc.Baseline} (one slope shared by all models: a model's rate depends on the others in the file)").AddColumns("model", "battles", "length+style %");
         foreach (var m in sc.Models)
         {
-            joint.AddPlainRow(m.Model, Numbers.Count(m.Battles), Numbers.PercentDigits(m.ControlledWinRate, m.ControlledInterval));
+            joint.AddPlainRow(m.Model, Numbers.Count(m.Battles), Numbers.PercentDigitsWithInterval(m.ControlledWinRate, m.ControlledInterval));
         }
 
         console.Write(joint);
