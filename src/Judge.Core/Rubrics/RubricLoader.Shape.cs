@@ -1,4 +1,5 @@
 using System.Globalization;
+using Judge.Data;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -71,7 +72,7 @@ public static partial class RubricLoader
 
                 if (!fits(value))
                 {
-                    problems.Add((value.Start.Line, $"'{qualified}' must be {words}, found {Describe(value)}"));
+                    problems.Add((value.Start.Line, $"'{qualified}' must be {words}, found {YamlNodes.Describe(value)}"));
                     continue;
                 }
 
@@ -94,14 +95,6 @@ public static partial class RubricLoader
         }
     }
 
-    private static string Describe(YamlNode node) => node switch
-    {
-        YamlMappingNode => "a section of keys",
-        YamlSequenceNode => "a list",
-        YamlScalarNode { Value: null or "" } => "nothing",
-        YamlScalarNode s => $"'{s.Value}'",
-        _ => node.NodeType.ToString(),
-    };
 
     private static int Distance(string a, string b)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Judge.Data;
 using YamlDotNet.RepresentationModel;
 
 namespace Judge.Runs;
@@ -76,10 +77,10 @@ internal sealed class RunConfigReader(string source)
         keys.TryGetValue(key, out var node) ? node : throw Fail(parent, parentName is null ? key : $"{parentName}.{key}", $"'{key}' is required");
 
     public YamlMappingNode Mapping(YamlNode node, string key) =>
-        node as YamlMappingNode ?? throw Fail(node, key, $"must be a mapping of keys, found {Describe(node)}");
+        node as YamlMappingNode ?? throw Fail(node, key, $"must be a mapping of keys, found {YamlNodes.Describe(node)}");
 
     public string Scalar(YamlNode node, string key) =>
-        node is YamlScalarNode { Value: { Length: > 0 } v } ? v : throw Fail(node, key, $"must be a single value, found {Describe(node)}");
+        node is YamlScalarNode { Value: { Length: > 0 } v } ? v : throw Fail(node, key, $"must be a single value, found {YamlNodes.Describe(node)}");
 
     public string PathValue(YamlNode node, string key) => Resolve(Scalar(node, key));
 
@@ -89,14 +90,14 @@ internal sealed class RunConfigReader(string source)
     {
         YamlScalarNode => [Scalar(node, key)],
         YamlSequenceNode seq => seq.Children.Select(c => Scalar(c, key)).ToList(),
-        _ => throw Fail(node, key, $"must be a value or a list of values, found {Describe(node)}"),
+        _ => throw Fail(node, key, $"must be a value or a list of values, found {YamlNodes.Describe(node)}"),
     };
 
     public List<int> IntList(YamlNode node, string key) => node switch
     {
         YamlScalarNode => [Int(node, key)],
         YamlSequenceNode seq => seq.Children.Select(c => Int(c, key)).ToList(),
-        _ => throw Fail(node, key, $"must be an integer or a list of integers, found {Describe(node)}"),
+        _ => throw Fail(node, key, $"must be an integer or a list of integers, found {YamlNodes.Describe(node)}"),
     };
 
     public List<string> OneOrMany(Dictionary<string, YamlNode> keys, string one, string many, string? parent) =>
@@ -116,7 +117,7 @@ internal sealed class RunConfigReader(string source)
             {
                 YamlScalarNode => [(Scalar(list, key), list)],
                 YamlSequenceNode seq => [.. seq.Children.Select(c => (Scalar(c, key), c))],
-                _ => throw Fail(list, key, $"must be a value or a list of values, found {Describe(list)}"),
+                _ => throw Fail(list, key, $"must be a value or a list of values, found {YamlNodes.Describe(list)}"),
             }
             : [];
     }
@@ -180,12 +181,4 @@ internal sealed class RunConfigReader(string source)
             : throw Fail(node, "options.pairs", $"must be all, baseline:MODEL or labels:FILE, found '{value}'");
     }
 
-    private static string Describe(YamlNode node) => node switch
-    {
-        YamlMappingNode => "a mapping",
-        YamlSequenceNode => "a list",
-        YamlScalarNode { Value: null or "" } => "nothing",
-        YamlScalarNode s => $"'{s.Value}'",
-        _ => node.NodeType.ToString(),
-    };
 }
