@@ -21,10 +21,7 @@ public sealed class ChatClientRegistry
         // Providers register here as they land: openai:, azure:, an OpenAI-compatible base URL, llama:.
         registry.Register("openai", "OpenAI chat model, or any OpenAI-compatible server with ?base_url=http://host/v1[,http://other/v1]; key from OPENAI_API_KEY", spec => HostedChatClients.CreateOpenAI(spec));
         registry.Register("azure", "Azure OpenAI deployment; endpoint from ?endpoint= or AZURE_OPENAI_ENDPOINT, key from AZURE_OPENAI_API_KEY or ?auth=entra", spec => HostedChatClients.CreateAzure(spec));
-        registry.Register(
-            "mock",
-            "mock:SEED — FOR TESTING PIPELINES, NOT FOR JUDGING: seeded made-up verdicts in the rubric's format, no model; ?latency_ms=N&error_rate=F&min=1&max=10&log=FILE",
-            spec => new MockChatClient(spec));
+        registry.Register("mock", MockJudge.Description, MockJudge.CreateChatClient);
         registry.Register("llama", LlamaJudge.Description, LlamaJudge.CreateChatClient);
         return registry;
     }

@@ -108,6 +108,24 @@ public class JudgeFactoryTests
     }
 
     [Fact]
+    public async Task MockJudge_CreatedDirectly_JudgesAsItsSpecDoes()
+    {
+        // The same seed through the library entry point and through a spec: the same made-up verdicts, read by the rubric.
+        var direct = new ChatPairwiseJudge("mock:7", MockJudge.CreateChatClient(7), new FixedRubricSelector(StandardRubrics.Get("pairwise-general")));
+        var bySpec = new ChatPairwiseJudge("mock:7", ChatClientRegistry.CreateDefault().Create(JudgeSpec.Parse("mock:7")), new FixedRubricSelector(StandardRubrics.Get("pairwise-general")));
+
+        foreach (var item in Items())
+        {
+            var a = await direct.JudgeAsync(item);
+            var b = await bySpec.JudgeAsync(item);
+            Assert.Equal(VerdictStatus.Parsed, a.Status);
+            Assert.Equal(b.Winner, a.Winner);
+        }
+
+        Assert.Throws<InputException>(() => MockJudge.CreateChatClient(JudgeSpec.Parse("mock:1?min=5&max=5")));
+    }
+
+    [Fact]
     public void CreatePairwise_UnknownScheme_ThrowsListingAvailableSchemes()
     {
         var ex = Assert.Throws<JudgeUnavailableException>(() =>
