@@ -25,6 +25,7 @@ public static class JudgeCli
         {
             GradingCommands.Compare(console, time),
             GradingCommands.Grade(console, time),
+            InitCommand.Create(console),
             RubricCommands.Create(console),
             AgreementCommand.Create(console),
             PandaLmCommand.Create(console),
