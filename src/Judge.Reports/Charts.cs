@@ -30,7 +30,9 @@ internal static class Charts
             var h = plot.Add.HorizontalLine(t);
             h.LineColor = Colors.Red;
             h.LinePattern = LinePattern.Dashed;
-            h.Text = "threshold";
+            // Named in the legend: a label on the line would sit on the axis and hide its ticks.
+            h.LegendText = $"threshold {Numbers.Value(t)}";
+            plot.ShowLegend(Alignment.UpperRight);
         }
 
         plot.Axes.Bottom.SetTicks(Enumerable.Range(0, bars.Count).Select(i => (double)i).ToArray(), bars.Select(b => b.Label).ToArray());

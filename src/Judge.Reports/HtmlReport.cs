@@ -22,7 +22,7 @@ public static class HtmlReport
         .badge{display:inline-block;padding:.2rem .7rem;border-radius:1rem;font-weight:600;color:#fff}
         .ok{background:#1f8a4c}.fail{background:#c62828}.warn{background:#b26a00}
         .pass{color:#1f8a4c;font-weight:600}.bad{color:#c62828;font-weight:600}
-        .meta{color:#5b6478;font-size:.9rem}.chart svg{max-width:100%;height:auto}
+        .meta{color:#5b6478;font-size:.9rem}.caution{background:#fff4e5;border-left:4px solid #e65100;padding:.4rem .8rem;font-weight:600}.chart svg{max-width:100%;height:auto}
         pre{white-space:pre-wrap;word-break:break-word;background:#f7f8fb;border:1px solid #e3e7ef;padding:.5rem;max-height:24rem;overflow:auto;font-size:.82rem}
         details summary{cursor:pointer;color:#2a5db0}#filters{display:flex;gap:.6rem;align-items:center;margin:.5rem 0}
         #filters input,#filters select{padding:.3rem;font-size:.9rem}#items td{max-width:40rem}
@@ -104,8 +104,13 @@ public static class HtmlReport
     private static void Summary(StringBuilder html, RunResult r)
     {
         var a = r.Analysis;
+        foreach (var caution in ReportText.Cautions(r))
+        {
+            html.Append("<p class=\"caution\">caution: ").Append(E(caution)).Append("</p>\n");
+        }
+
         html.Append("<h2>Summary</h2><table><tr><th>judges</th><td>").AppendJoin("<br>", r.Config.Judges.Select(j => E(j.Text))).Append("</td></tr>");
-        html.Append(Inv($"<tr><th>rubrics</th><td>{E(string.Join(", ", r.Manifest.RubricKeys))}</td></tr>"));
+        html.Append(Inv($"<tr><th>rubrics</th><td>{E(string.Join(", ", ReportText.RubricsJudged(r)))}</td></tr>"));
         html.Append(Inv($"<tr><th>judgments</th><td class=\"num\">{a.Judgments.Values.Sum()} of {r.Manifest.Planned} planned ({r.Config.Options.Repeats} repeat(s))</td></tr>"));
         html.Append(Inv($"<tr><th>by status</th><td>{E(string.Join(", ", a.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key.ToWire()} {s.Value}")))}</td></tr>"));
         html.Append(Inv($"<tr><th>judge calls</th><td class=\"num\">{a.Cost.Calls} recorded; tokens in {a.Cost.InputTokens}, out {a.Cost.OutputTokens}; {ReportText.Cost(a.Cost)}</td></tr>"));

@@ -18,6 +18,11 @@ public static class MarkdownReport
         sb.Append(CultureInfo.InvariantCulture, $"## Judge run: {(r.Outcome == RunOutcome.Passed ? "✅" : "❌")} {r.OutcomeText}\n\n");
         sb.Append(CultureInfo.InvariantCulture, $"Mode **{r.Config.Mode.ToString().ToLowerInvariant()}**, judges {string.Join(", ", r.Config.Judges.Select(j => $"`{Md(j.Text)}`"))}, {a.Judgments.Values.Sum()} judgments");
         sb.Append(CultureInfo.InvariantCulture, $" ({string.Join(", ", a.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key.ToWire()} {s.Value}"))}); error rate {Numbers.Percent(a.ErrorRate)} (max {Numbers.Percent(r.Config.Thresholds.MaxErrorRate)}); {ReportText.Cost(a.Cost)}.\n\n");
+        foreach (var caution in ReportText.Cautions(r))
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"> ⚠️ caution: {Md(caution)}\n\n");
+        }
+
         if (a.Gates.Count > 0)
         {
             sb.Append("| gate | judge | rubric | model | value | threshold | result | detail |\n|---|---|---|---|---|---|---|---|\n");

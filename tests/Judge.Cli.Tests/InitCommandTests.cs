@@ -37,3 +37,46 @@ public sealed class InitCommandTests
         Assert.StartsWith("# A starter `judge run` config", File.ReadAllText(config), StringComparison.Ordinal);
     }
 }
+
+public sealed class CompareReportTests
+{
+    [Fact]
+    public async Task Compare_WithReport_WritesTheReportsOfARun_AndAMockRunSaysItsVerdictsAreMadeUp()
+    {
+        var sample = Paths.Sample;
+        var answers = Directory.GetFiles(Path.Combine(sample, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal).ToArray();
+        var folder = Paths.Temp("reports");
+
+        var (exit, output) = await CliRunner.RunAsync(
+            ["compare", "-q", Path.Combine(sample, "question.jsonl"), "-a", .. answers, "--judge", "mock:3",
+             "--out", Paths.Temp("m.jsonl"), "--report", folder]);
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("caution:", output, StringComparison.Ordinal);
+        foreach (var file in new[] { "report.html", "summary.md", "junit.xml", "verdicts.csv" })
+        {
+            Assert.True(File.Exists(Path.Combine(folder, file)), $"{file} missing");
+        }
+
+        Assert.Contains("makes its verdicts up", File.ReadAllText(Path.Combine(folder, "summary.md")), StringComparison.Ordinal);
+        Assert.Contains("makes its verdicts up", File.ReadAllText(Path.Combine(folder, "report.html")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Compare_WithAReportPathThatIsAFile_IsRefusedBeforeAnythingIsJudged()
+    {
+        var sample = Paths.Sample;
+        var file = Paths.Temp("not-a-folder");
+        File.WriteAllText(file, "x");
+        var outPath = Paths.Temp("never.jsonl");
+
+        var (exit, output) = await CliRunner.RunAsync(
+            ["compare", "-q", Path.Combine(sample, "question.jsonl"), "-a", Path.Combine(sample, "model_answer", "assistant-tiny.jsonl"), Path.Combine(sample, "model_answer", "assistant-large.jsonl"),
+             "--judge", "mock:3", "--out", outPath, "--report", file]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("--report", output, StringComparison.Ordinal);
+        Assert.False(File.Exists(outPath));
+        Assert.Equal("x", File.ReadAllText(file));
+    }
+}

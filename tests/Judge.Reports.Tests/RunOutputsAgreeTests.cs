@@ -130,6 +130,32 @@ public class RunOutputsAgreeTests
     }
 
     [Fact]
+    public void EveryRendering_CarriesTheSameCautions()
+    {
+        // A mock judge and an interval over 12 units: both said before any figure, in every rendering.
+        var result = Result();
+        result = result with
+        {
+            Analysis = result.Analysis with { WinRates = [.. result.Analysis.WinRates.Select(w => w with { Ci = RateCi with { Clusters = 12 } })] },
+        };
+
+        var cautions = ReportText.Cautions(result);
+
+        Assert.Equal(2, cautions.Count);
+        Assert.Contains("mock:judge makes its verdicts up", cautions[0], StringComparison.Ordinal);
+        Assert.Contains("2 intervals (win rate of model, win rate of model against base): only 12 independent units resampled", cautions[1], StringComparison.Ordinal);
+        var console = string.Join(' ', Console(result).Split((char[])[' ', '\n', '\r'], StringSplitOptions.RemoveEmptyEntries));
+        foreach (var caution in cautions)
+        {
+            Assert.Contains(caution, console, StringComparison.Ordinal);
+            Assert.Contains(caution, MarkdownReport.Render(result), StringComparison.Ordinal);
+            Assert.Contains(System.Net.WebUtility.HtmlEncode(caution), HtmlReport.Render(result), StringComparison.Ordinal);
+        }
+
+        Assert.Empty(ReportText.Cautions(result with { Config = result.Config with { Judges = [JudgeSpec.Parse("openai:gpt-4o")] }, Analysis = Result().Analysis }));
+    }
+
+    [Fact]
     public void ConsoleSummary_At80Columns_FitsTheTerminal()
     {
         using var console = new TestConsole(80);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Judge.Judging;
+using Judge.Reports;
 using Judge.Reports.Terminal;
 using Judge.Runs;
 using Judge.Verdicts;
@@ -39,6 +40,8 @@ internal static class GradingCommands
 
         public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress and no summary; only errors." };
 
+        public Option<string?> Report { get; } = new("--report") { Description = "Also write the run's reports into this folder, as judge run does: report.html, summary.md, junit.xml, verdicts.csv." };
+
         public Option<int> Concurrency { get; } = new Option<int>("--concurrency") { Description = "Items judged at once.", DefaultValueFactory = _ => 4 }.AtLeastOne();
 
         public Option<string?> Columns { get; } = new("--columns") { Description = "Column map for CSV inputs: field=Column,… (fields: question_id, category, model_id, turn1, turn2, …, question, answer)." };
@@ -67,7 +70,7 @@ internal static class GradingCommands
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Questions, Answers, References, Rubric, Judge, Turn, Seed, Limit, Out, Resume, Overwrite, Quiet, Concurrency, Columns, RubricsDir, MaxTokens, Verdict, DryRun, ExpectedOutputTokens, Prices, NoCache, Refresh })
+            foreach (var option in new Option[] { Questions, Answers, References, Rubric, Judge, Turn, Seed, Limit, Out, Resume, Overwrite, Quiet, Report, Concurrency, Columns, RubricsDir, MaxTokens, Verdict, DryRun, ExpectedOutputTokens, Prices, NoCache, Refresh })
             {
                 command.Add(option);
             }
@@ -126,6 +129,12 @@ internal static class GradingCommands
             }
 
             var files = RunFiles.BesideResults(config.Output);
+            var reportFolder = parse.GetValue(Report) is { } folder ? Path.GetFullPath(folder) : null;
+            if (reportFolder is not null && File.Exists(reportFolder))
+            {
+                throw new InputException(reportFolder, null, "--report", "is a file; give a folder for the reports");
+            }
+
             var start = CommonOptions.Start(parse.GetValue(Resume), parse.GetValue(Overwrite), RunStart.ReplaceFinished);
             var quiet = parse.GetValue(Quiet);
             var result = await EngineRuns.ExecuteAsync(console, time, parse, config, files, start, quiet, cancellationToken).ConfigureAwait(false);
@@ -139,6 +148,15 @@ internal static class GradingCommands
             {
                 RunSummaryConsole.Write(console, result, showGates: false);
                 console.MarkupLineInterpolated($"results: {request.OutputAsGiven}");
+            }
+
+            if (reportFolder is not null)
+            {
+                var reports = ReportWriter.WriteAll(result, reportFolder);
+                if (!quiet)
+                {
+                    console.MarkupLineInterpolated($"reports: {reports.Html}, {reports.Markdown}, {reports.JUnit}, {reports.Csv}");
+                }
             }
 
             if (result.Analysis.ErrorRateExceeded)

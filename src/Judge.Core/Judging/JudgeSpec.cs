@@ -29,6 +29,12 @@ public sealed partial record JudgeSpec
     public bool RunsLocally => Facts.Local;
 
     /// <summary>
+    /// Whether the judge's verdicts are made up, reading no answer for meaning (<c>mock:</c>, for testing pipelines):
+    /// every figure and gate of its run is meaningless, and reports say so.
+    /// </summary>
+    public bool MakesUpVerdicts => Facts.MadeUp;
+
+    /// <summary>
     /// The model-catalogue name the target gives (<c>llama:NAME</c>: a target that looks like a name, with no file of that
     /// name), or <see langword="null"/> for a file or a scheme without a catalogue.
     /// </summary>
@@ -235,14 +241,14 @@ public sealed partial record JudgeSpec
     /// <summary>What callers need to know of a scheme, said once: the one table of scheme facts.</summary>
     private SchemeFacts Facts => Scheme switch
     {
-        "replay" => new(Replays: true, Local: false, TargetIsFile: true, Catalogue: false, HasBatchApi: false),
-        "llama" => new(Replays: false, Local: true, TargetIsFile: true, Catalogue: true, HasBatchApi: false),
-        "mock" => new(Replays: false, Local: true, TargetIsFile: false, Catalogue: false, HasBatchApi: false),
-        "openai" or "azure" => new(Replays: false, Local: false, TargetIsFile: false, Catalogue: false, HasBatchApi: true),
+        "replay" => new(Replays: true, Local: false, TargetIsFile: true, Catalogue: false, HasBatchApi: false, MadeUp: false),
+        "llama" => new(Replays: false, Local: true, TargetIsFile: true, Catalogue: true, HasBatchApi: false, MadeUp: false),
+        "mock" => new(Replays: false, Local: true, TargetIsFile: false, Catalogue: false, HasBatchApi: false, MadeUp: true),
+        "openai" or "azure" => new(Replays: false, Local: false, TargetIsFile: false, Catalogue: false, HasBatchApi: true, MadeUp: false),
         _ => default,
     };
 
-    private readonly record struct SchemeFacts(bool Replays, bool Local, bool TargetIsFile, bool Catalogue, bool HasBatchApi);
+    private readonly record struct SchemeFacts(bool Replays, bool Local, bool TargetIsFile, bool Catalogue, bool HasBatchApi, bool MadeUp);
 
     private InputException OutOfRange(string key, string value, string allowed) =>
         new(null, null, "judge spec", $"option '{key}={Redact(value)}' in '{Text}' is not allowed: {key} must be {allowed}");

@@ -18,6 +18,11 @@ public static class RunSummaryConsole
     {
         ArgumentNullException.ThrowIfNull(console);
         ArgumentNullException.ThrowIfNull(result);
+        foreach (var caution in ReportText.Cautions(result))
+        {
+            console.MarkupLineInterpolated($"[yellow]caution:[/] {caution}");
+        }
+
         Counts(console, result);
         var a = result.Analysis;
         var groups = a.WinRates.Select(w => (w.Judge, w.Rubric)).Concat(a.Scores.Select(s => (s.Judge, s.Rubric))).Distinct().ToList();
