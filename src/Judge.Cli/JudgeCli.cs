@@ -21,24 +21,7 @@ public static class JudgeCli
     /// <param name="cancellationToken">Stops the run; what was judged so far stays in the results file.</param>
     public static async Task<int> RunAsync(string[] args, IAnsiConsole console, TimeProvider time, CancellationToken cancellationToken = default)
     {
-        var root = new RootCommand("Judge: LLM-as-judge grading with position-swap and verdict auditing.")
-        {
-            GradingCommands.Compare(console, time),
-            GradingCommands.Grade(console, time),
-            InitCommand.Create(console),
-            RubricCommands.Create(console),
-            AgreementCommand.Create(console),
-            PandaLmCommand.Create(console),
-            BiasCommands.Bias(console),
-            JudgesCommand.Create(console),
-            AgreementScoresCommand.Create(console),
-            RunCommand.Create(console, time),
-            BatchCommands.Create(console, time),
-            RunCommand.CreateMerge(console),
-            ModelCommands.Create(console),
-            FeedbackCommands.Create(console, time),
-        };
-
+        var root = CreateRoot(console, time);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -88,6 +71,31 @@ public static class JudgeCli
             console.MarkupLineInterpolated($"[red]internal error:[/] {ex.GetType().Name}: {ex.Message} (set JUDGE_DEBUG=1 for the stack trace)");
             return ExitCodes.JudgeError;
         }
+    }
+
+    /// <summary>Every command of the <c>judge</c> tool, with the grouped help behind each <c>--help</c>.</summary>
+    internal static RootCommand CreateRoot(IAnsiConsole console, TimeProvider time)
+    {
+        var root = new RootCommand("Judge: LLM-as-judge grading with position-swap and verdict auditing.")
+        {
+            GradingCommands.Compare(console, time),
+            GradingCommands.Grade(console, time),
+            InitCommand.Create(console),
+            RubricCommands.Create(console),
+            AgreementCommand.Create(console),
+            PandaLmCommand.Create(console),
+            BiasCommands.Bias(console),
+            JudgesCommand.Create(console),
+            AgreementScoresCommand.Create(console),
+            RunCommand.Create(console, time),
+            BatchCommands.Create(console, time),
+            RunCommand.CreateMerge(console),
+            ModelCommands.Create(console),
+            FeedbackCommands.Create(console, time),
+        };
+
+        Help.Install(root, console.Profile.Width);
+        return root;
     }
 
     /// <summary>Routes System.CommandLine's help and messages through the Spectre console.</summary>
