@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Judge.Cli.Commands;
+using Judge.Reports.Terminal;
 using Spectre.Console;
 
 namespace Judge.Cli;
@@ -71,6 +72,21 @@ public static class JudgeCli
             console.MarkupLineInterpolated($"[red]internal error:[/] {ex.GetType().Name}: {ex.Message} (set JUDGE_DEBUG=1 for the stack trace)");
             return ExitCodes.JudgeError;
         }
+    }
+
+    /// <summary>
+    /// Lays out what the commands write: on a terminal, tables fitted to its width; to a pipe or a file
+    /// (<paramref name="redirected"/>), whole lines (no wrapping inside paths and numbers) and tables as plain aligned
+    /// text without box drawing.
+    /// </summary>
+    internal static void Configure(IAnsiConsole console, bool redirected)
+    {
+        if (redirected)
+        {
+            console.Profile.Width = 4096;
+        }
+
+        ConsoleLayout.Install(console, plain: redirected);
     }
 
     /// <summary>Every command of the <c>judge</c> tool, with the grouped help behind each <c>--help</c>.</summary>

@@ -14,10 +14,6 @@ Console.CancelKeyPress += (_, e) =>
 };
 
 var console = AnsiConsole.Console;
-if (Console.IsOutputRedirected)
-{
-    // Logs and pipes get whole lines: no wrapping at 80 columns inside paths and numbers.
-    console.Profile.Width = 4096;
-}
+JudgeCli.Configure(console, redirected: Console.IsOutputRedirected);
 
 return await JudgeCli.RunAsync(args, console, stop.Token).ConfigureAwait(false);

@@ -7,7 +7,15 @@ internal static class CliRunner
 {
     public static Task<(int Exit, string Output)> RunAsync(params string[] args) => RunAsync(CancellationToken.None, args);
 
-    public static async Task<(int Exit, string Output)> RunAsync(CancellationToken cancellationToken, params string[] args)
+    public static Task<(int Exit, string Output)> RunAsync(CancellationToken cancellationToken, params string[] args) => Run(200, args, cancellationToken);
+
+    /// <summary>Runs as into a pipe or a file: plain text, whole lines.</summary>
+    public static Task<(int Exit, string Output)> RunPipedAsync(params string[] args) => Run(null, args, CancellationToken.None);
+
+    /// <summary>Runs on a terminal <paramref name="columns"/> wide.</summary>
+    public static Task<(int Exit, string Output)> RunAtWidthAsync(int columns, params string[] args) => Run(columns, args, CancellationToken.None);
+
+    private static async Task<(int Exit, string Output)> Run(int? columns, string[] args, CancellationToken cancellationToken)
     {
         var writer = new StringWriter();
         var console = AnsiConsole.Create(new AnsiConsoleSettings
@@ -17,7 +25,8 @@ internal static class CliRunner
             Interactive = InteractionSupport.No,
             Out = new AnsiConsoleOutput(writer),
         });
-        console.Profile.Width = 200;
+        console.Profile.Width = columns ?? 80;
+        JudgeCli.Configure(console, redirected: columns is null);
         var exit = await JudgeCli.RunAsync(args, console, cancellationToken);
         return (exit, writer.ToString());
     }

@@ -117,6 +117,8 @@ internal sealed class LiveProgress(IAnsiConsole console, bool quiet)
             {
                 lock (_lock)
                 {
+                    // The last frame on the screen is the last count, not whatever the display's timer last drew.
+                    ctx.Refresh();
                     _context = null;
                 }
             }

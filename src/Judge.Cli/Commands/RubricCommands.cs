@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Judge.Reports.Terminal;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
@@ -22,7 +23,7 @@ internal static class RubricCommands
                 table.AddColumn(new TableColumn(column).NoWrap());
             }
 
-            // Titles only fit a wide terminal; `judge rubrics show ID` always has them.
+            // Titles only fit a wide terminal (or a pipe); `judge rubrics show ID` always has them.
             var withTitle = console.Profile.Width >= 120;
             if (withTitle)
             {
@@ -81,10 +82,10 @@ internal static class RubricCommands
 
             if (r.System.Text.Length > 0)
             {
-                console.Write(new Panel(Markup.Escape(r.System.Text.TrimEnd())).Header("system").Expand());
+                console.Write(new TextBlock("system", r.System.Text.TrimEnd()));
             }
 
-            console.Write(new Panel(Markup.Escape(r.Prompt.Text.TrimEnd())).Header("prompt").Expand());
+            console.Write(new TextBlock("prompt", r.Prompt.Text.TrimEnd()));
             return ExitCodes.Ok;
         });
 

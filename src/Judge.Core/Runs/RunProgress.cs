@@ -23,18 +23,19 @@ internal sealed class RunProgress(int total, TimeProvider time, decimal earlierC
     public void Add(VerdictStatus status, IReadOnlyList<JudgeCall> calls) => Add(status == VerdictStatus.Parsed, CostTotals.Of(calls));
 
     /// <summary>Counts one finished unit of work: whether it gave a verdict, and its calls with their tokens and costs.</summary>
+    /// <remarks>
+    /// Observers are told under the counter's lock, so they see the counts in the order they were made: a display
+    /// never ends on an earlier snapshot that lost a race with the last one (19/20 shown after 20/20).
+    /// </remarks>
     public void Add(bool withVerdict, CostTotals calls)
     {
-        RunProgressSnapshot snapshot;
         lock (_lock)
         {
             _done++;
             _withoutVerdict += withVerdict ? 0 : 1;
             _calls = _calls.Add(calls);
-            snapshot = Snapshot();
+            Changed?.Invoke(Snapshot());
         }
-
-        Changed?.Invoke(snapshot);
     }
 
     public RunProgressSnapshot Snapshot()
