@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the README's screenshots from the code as it is: docs/report-screenshot.png is the HTML report of
+# Regenerates the docs' screenshots from the code as it is: docs/report-screenshot.png is the HTML report of
 # examples/judge.yaml, rendered by headless Chromium (Debian's chromium package). Run from anywhere:
 #   bash scripts/screenshots.sh
 set -euo pipefail

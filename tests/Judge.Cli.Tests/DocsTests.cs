@@ -38,6 +38,91 @@ public sealed partial class DocsTests
         Assert.True(missing is null, $"{name}: the page shows a line the command no longer prints:\n  {missing}\n--- printed ---\n{output}");
     }
 
+    /// <summary>
+    /// A code sample on a page is a compiled, tested file: every block marked <c>&lt;!-- snippet: PATH --&gt;</c> must
+    /// show that file exactly (the README's .NET example is examples/Judge.Examples.Tests/ReadmeSample.cs).
+    /// </summary>
+    [Fact]
+    public void Snippets_ShowTheirCompiledFileUnchanged()
+    {
+        var checkedAny = false;
+        foreach (var page in DocExample.Pages())
+        {
+            var lines = File.ReadAllLines(page);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                if (SnippetMarker().Match(lines[i]) is not { Success: true } marker)
+                {
+                    continue;
+                }
+
+                var file = Path.Combine(Paths.RepoRoot, marker.Groups["path"].Value);
+                Assert.True(File.Exists(file), $"{Path.GetFileName(page)}:{i + 1}: the snippet's file {file} does not exist");
+                var open = i + 1;
+                var close = Array.FindIndex(lines, open + 1, l => l.StartsWith("```", StringComparison.Ordinal));
+                Assert.True(lines[open].StartsWith("```", StringComparison.Ordinal) && close > open, $"{Path.GetFileName(page)}:{i + 1}: a snippet marker must be followed by a fenced block");
+                var shown = string.Join('\n', lines[(open + 1)..close]);
+                var source = File.ReadAllText(file).ReplaceLineEndings("\n").TrimEnd();
+                Assert.True(shown == source, $"{Path.GetFileName(page)}:{i + 1}: the block differs from {marker.Groups["path"].Value}; copy the file into the page");
+                checkedAny = true;
+            }
+        }
+
+        Assert.True(checkedAny, "no snippet marker found: the README's .NET example is no longer checked");
+    }
+
+    /// <summary>Every relative link on a page points at a file that exists and, with <c>#anchor</c>, at a heading it has.</summary>
+    [Fact]
+    public void Links_PointAtFilesAndHeadingsThatExist()
+    {
+        var broken = new List<string>();
+        foreach (var page in DocExample.Pages())
+        {
+            var lines = File.ReadAllLines(page);
+            for (var i = 0; i < lines.Length; i++)
+            {
+                foreach (Match link in Link().Matches(lines[i]))
+                {
+                    var target = link.Groups["file"].Value;
+                    if (target.Contains("://", StringComparison.Ordinal) || target.StartsWith("mailto:", StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+
+                    var file = target.Length == 0 ? page : Path.GetFullPath(Path.Combine(Path.GetDirectoryName(page)!, target));
+                    if (!File.Exists(file) && !Directory.Exists(file))
+                    {
+                        broken.Add($"{Path.GetFileName(page)}:{i + 1}: {target} does not exist");
+                    }
+                    else if (link.Groups["anchor"].Success && !Anchors(file).Contains(link.Groups["anchor"].Value))
+                    {
+                        broken.Add($"{Path.GetFileName(page)}:{i + 1}: {Path.GetFileName(file)} has no heading #{link.Groups["anchor"].Value}");
+                    }
+                }
+            }
+        }
+
+        Assert.True(broken.Count == 0, string.Join('\n', broken));
+    }
+
+    /// <summary>The anchors GitHub gives a Markdown file's headings (outside code fences).</summary>
+    private static HashSet<string> Anchors(string file)
+    {
+        var anchors = new HashSet<string>(StringComparer.Ordinal);
+        var fenced = false;
+        foreach (var line in File.ReadLines(file))
+        {
+            fenced ^= line.StartsWith("```", StringComparison.Ordinal);
+            if (!fenced && Heading().Match(line) is { Success: true } heading)
+            {
+                var text = heading.Groups["text"].Value.Trim().ToLowerInvariant();
+                anchors.Add(AnchorDrop().Replace(text, string.Empty).Replace(' ', '-'));
+            }
+        }
+
+        return anchors;
+    }
+
     [Fact]
     public void FirstMissing_AChangedFigure_IsFound()
     {
@@ -140,11 +225,15 @@ public sealed partial class DocsTests
 
         private static string Fold(string line) => Spaces().Replace(line.Trim(), " ");
 
-        private static List<DocExample> Read()
-        {
-            var pages = new[] { Path.Combine(Paths.RepoRoot, "README.md") }
+        /// <summary>README.md and every page under docs/.</summary>
+        public static IEnumerable<string> Pages() =>
+            new[] { Path.Combine(Paths.RepoRoot, "README.md") }
                 .Concat(Directory.Exists(Path.Combine(Paths.RepoRoot, "docs")) ? Directory.GetFiles(Path.Combine(Paths.RepoRoot, "docs"), "*.md") : [])
                 .Order(StringComparer.Ordinal);
+
+        private static List<DocExample> Read()
+        {
+            var pages = Pages();
             var examples = new List<DocExample>();
             foreach (var page in pages)
             {
@@ -190,4 +279,16 @@ public sealed partial class DocsTests
         [GeneratedRegex(@"\s+")]
         private static partial Regex Spaces();
     }
+
+    [GeneratedRegex(@"\]\((?<file>[^)#\s]*)(?:#(?<anchor>[^)\s]+))?\)")]
+    private static partial Regex Link();
+
+    [GeneratedRegex(@"^#{1,6} (?<text>.+)$")]
+    private static partial Regex Heading();
+
+    [GeneratedRegex(@"[^\p{L}\p{N} _-]")]
+    private static partial Regex AnchorDrop();
+
+    [GeneratedRegex(@"^<!-- snippet: (?<path>[^ ]+) -->$")]
+    private static partial Regex SnippetMarker();
 }

@@ -44,6 +44,21 @@ internal static class RunConfigs
 public class RunCommandTests
 {
     [Fact]
+    public async Task Run_DryRun_EstimatesTheConfigsCallsAndWritesNothing()
+    {
+        var config = RunConfigs.Write("grade", "openai:gpt-4o", "options:\n  turns: [1]\n");
+
+        var (exit, output) = await CliRunner.RunAsync("run", config, "--dry-run");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("dry run: nothing was sent", output, StringComparison.Ordinal);
+        // 6 questions x 3 models, turn 1: one call each, priced at gpt-4o's price.
+        Assert.Matches(@"│ 18 +│", output);
+        Assert.Contains("$", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(RunConfigs.Out(config)), "a dry run wrote its output folder");
+    }
+
+    [Fact]
     public async Task Run_LlamaModelName_IsLookedUpInTheCatalogueNotBesideTheConfig()
     {
         var config = RunConfigs.Write("compare", "llama:no-such-model", string.Empty);

@@ -5,7 +5,7 @@ namespace Judge.Tests;
 
 /// <summary>
 /// The folders of Judge.Core follow the flow, and nothing lower refers upward: read from the source's
-/// <c>using</c> directives and qualified names, the way the README's "Architecture" section draws it.
+/// <c>using</c> directives and qualified names, the way docs/architecture.md draws it.
 /// </summary>
 public sealed partial class ArchitectureTests
 {
@@ -58,7 +58,7 @@ public sealed partial class ArchitectureTests
         {
             var text = File.ReadAllText(file);
             var own = Namespace().Match(text).Groups["ns"].Value;
-            Assert.True(rank.ContainsKey(own), $"{file}: namespace {own} is not a layer; add it to Layers and to the README's Architecture section");
+            Assert.True(rank.ContainsKey(own), $"{file}: namespace {own} is not a layer; add it to Layers and to docs/architecture.md");
             foreach (var target in References(text))
             {
                 if (rank.TryGetValue(target, out var r) && r > rank[own])

@@ -24,6 +24,8 @@ internal static class RunCommand
         var limit = new Option<int?>("--limit") { Description = "Judge at most this many items per turn (overrides options.limit)." }.AtLeastOne();
         var concurrency = new Option<int?>("--concurrency") { Description = "Items judged at once (overrides options.concurrency)." }.AtLeastOne();
         var seed = new Option<int?>("--seed") { Description = "Seed (overrides options.seed)." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Render every prompt of the config's run and estimate calls, tokens and cost; call no judge, write nothing." };
+        var expectedOutputTokens = new Option<int>("--expected-output-tokens") { Description = "Tokens a judge is assumed to write per call, for --dry-run.", DefaultValueFactory = _ => 200 }.AtLeastOne();
         var shard = new Option<string?>("--shard") { Description = "Judge only shard K of N (K/N, 1-based): a deterministic split of the plan by item, for CI matrices; combine the shards' folders with `judge merge`." };
 
         var command = import
@@ -33,7 +35,7 @@ internal static class RunCommand
             }
             : new Command("run", "Run an evaluation from a config file: judge, gate on thresholds, write reports. Resumable with --resume.")
             {
-                config, resume, overwrite, quiet, json, outDir, judges, repeat, limit, concurrency, seed, shard,
+                config, resume, overwrite, quiet, json, outDir, judges, repeat, limit, concurrency, seed, shard, dryRun, expectedOutputTokens,
             };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,6 +53,13 @@ internal static class RunCommand
                 Judges = parse.GetValue(judges) is { Length: > 0 } j ? CommonOptions.JudgeSpecs(j) : loaded.Judges,
                 Output = parse.GetValue(outDir) is { } o ? Path.GetFullPath(o) : loaded.Output,
             };
+            if (!import && parse.GetValue(dryRun))
+            {
+                var estimate = new RunEngine(new Providers.JudgeFactory()).Estimate(run, CommonOptions.LoadRubrics(run.RubricsDir), parse.GetValue(expectedOutputTokens));
+                RunEstimateConsole.Write(console, estimate);
+                return ExitCodes.Ok;
+            }
+
             var start = CommonOptions.Start(parse.GetValue(resume), parse.GetValue(overwrite), RunStart.New);
             var jsonOut = parse.GetValue(json);
             var quietOut = parse.GetValue(quiet) || jsonOut;

@@ -8,7 +8,7 @@ namespace Judge.Verdicts;
 /// One line of a judgments file and the same record in memory: judges return these, the run engine writes them as
 /// they are, and statistics, reports, replay and import read them back. Its <c>type</c> field says which:
 /// <c>call</c> (<see cref="JudgeCall"/>), <c>pairwise</c> (<see cref="PairwiseVerdict"/>) or <c>absolute</c>
-/// (<see cref="AbsoluteVerdict"/>). The README documents every field.
+/// (<see cref="AbsoluteVerdict"/>). docs/file-formats.md documents every field.
 /// </summary>
 [JsonPolymorphic(TypeDiscriminatorPropertyName = "type")]
 [JsonDerivedType(typeof(JudgeCall), "call")]

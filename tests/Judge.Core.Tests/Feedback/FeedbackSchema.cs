@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace Judge.Tests.Feedback;
 
-/// <summary>The export schema documented in the README, checked field by field.</summary>
+/// <summary>The export schema documented in docs/feedback.md, checked field by field.</summary>
 internal static class FeedbackSchema
 {
     private static readonly string[] Descriptions = ["orig_score1_description", "orig_score2_description", "orig_score3_description", "orig_score4_description", "orig_score5_description"];
