@@ -131,7 +131,7 @@ public static class HtmlReport
         html.Append("<table><tr><th>gate</th><th>judge</th><th>rubric</th><th>model</th><th>value</th><th>threshold</th><th>result</th><th>detail</th></tr>");
         foreach (var g in a.Gates)
         {
-            html.Append(Inv($"<tr><td>{E(g.Name)}</td><td>{E(g.Judge ?? "")}</td><td>{E(g.Rubric ?? "")}</td><td>{E(g.Model ?? "")}</td><td class=\"num\">{Numbers.Value(g.Value)}</td><td class=\"num\">{Numbers.Value(g.Threshold)}</td><td class=\"{(g.Passed ? "pass" : "bad")}\">{(g.Passed ? "pass" : "FAIL")}</td><td>{E(g.Detail)}</td></tr>"));
+            html.Append(Inv($"<tr><td>{E(g.Name)}</td><td>{E(g.Judge ?? "")}</td><td>{E(g.Rubric ?? "")}</td><td>{E(g.Model ?? "")}</td><td class=\"num\">{Numbers.Gate(g, g.Value)}</td><td class=\"num\">{Numbers.Gate(g, g.Threshold)}</td><td class=\"{(g.Passed ? "pass" : "bad")}\">{(g.Passed ? "pass" : "FAIL")}</td><td>{E(g.Detail)}</td></tr>"));
         }
 
         html.Append("</table>\n");

@@ -28,7 +28,7 @@ public static class MarkdownReport
             sb.Append("| gate | judge | rubric | model | value | threshold | result | detail |\n|---|---|---|---|---|---|---|---|\n");
             foreach (var g in a.Gates)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"| {g.Name} | `{Md(g.Judge ?? "")}` | {Md(g.Rubric ?? "")} | {Md(g.Model ?? "")} | {Numbers.Value(g.Value)} | {Numbers.Value(g.Threshold)} | {(g.Passed ? "✅ pass" : "❌ fail")} | {Md(g.Detail)} |\n");
+                sb.Append(CultureInfo.InvariantCulture, $"| {g.Name} | `{Md(g.Judge ?? "")}` | {Md(g.Rubric ?? "")} | {Md(g.Model ?? "")} | {Numbers.Gate(g, g.Value)} | {Numbers.Gate(g, g.Threshold)} | {(g.Passed ? "✅ pass" : "❌ fail")} | {Md(g.Detail)} |\n");
             }
 
             sb.Append(CultureInfo.InvariantCulture, $"\nGates compare the {(r.Config.Thresholds.GateOn == GateOn.LowerBound ? "lower bound of the bootstrap interval" : "point estimate")}.\n\n");

@@ -34,7 +34,7 @@ public class RunOutputsAgreeTests
                 new WinRateAggregate(Judge, RunAnalysis.StandardRubrics, "model", "base", 17, 16, 8, 6, 2, without, 0.5625, RateCi),
             ],
             Scores = [new ScoreAggregate(Judge, RunAnalysis.StandardRubrics, "graded", 17, 16, without, 6.125, MeanCi, 0.5625, RateCi, [6, 7])],
-            Gates = [new GateResult("min_win_rate", Judge, RunAnalysis.StandardRubrics, "model", 0.5625, 0.5, true, "win rate against base (point estimate) 0.563 >= 0.5 over 16 items; without verdict 1 unparsed")],
+            Gates = [new GateResult("min_win_rate", Judge, RunAnalysis.StandardRubrics, "model", 0.5625, 0.5, true, "win rate against base (point estimate) 56.3 % >= 50.0 % over 16 items; without verdict 1 unparsed") { IsShare = true }],
         };
         var config = new RunConfig
         {
@@ -98,7 +98,7 @@ public class RunOutputsAgreeTests
         Assert.Equal(0.5625, score.GetProperty("pass_rate").GetDouble());
         Assert.Equal(0.5625, gate.GetProperty("value").GetDouble());
 
-        // The same values as people see them: 56.3 %, [0.5 %, 81.3 %], 6.13 [5.13, 7.13], gate value 0.563.
+        // The same values as people see them: 56.3 %, [0.5 %, 81.3 %], 6.13 [5.13, 7.13]; a rate's gate in percent too.
         var percent = Numbers.Percent(rate.GetProperty("rate").GetDouble());
         var interval = Numbers.PercentInterval(rate.GetProperty("interval").GetProperty("lower").GetDouble(), rate.GetProperty("interval").GetProperty("upper").GetDouble());
         var mean = Numbers.Fixed(score.GetProperty("mean").GetDouble());
@@ -125,7 +125,12 @@ public class RunOutputsAgreeTests
 
         foreach (var name in new[] { "summary.md", "report.html" })
         {
-            Assert.Contains(Numbers.Value(gate.GetProperty("value").GetDouble()), outputs[name], StringComparison.Ordinal);
+            // One unit per table: the win-rate gate's value and threshold are percentages like the win rates beside them.
+            Assert.Contains("56.3 %", outputs[name], StringComparison.Ordinal);
+            Assert.Contains("50.0 %", outputs[name], StringComparison.Ordinal);
+            Assert.DoesNotContain("0.563", outputs[name], StringComparison.Ordinal);
+            Assert.DoesNotContain(">0.5<", outputs[name], StringComparison.Ordinal);
+            Assert.DoesNotContain("| 0.5 |", outputs[name], StringComparison.Ordinal);
         }
     }
 

@@ -16,7 +16,7 @@ public sealed partial class FeedbackPipeline
         var path = Path.Combine(_out, FileOf(stage));
         if (!File.Exists(path))
         {
-            throw new InputException(path, null, null, $"not found: run the {stage.ToString().ToLowerInvariant()} stage first");
+            throw new InputException(path, null, null, $"not found: run the {stage.ToString().ToLowerInvariant()} stage first (--stages {stage.ToString().ToLowerInvariant()}, or leave out --stages to run every stage)");
         }
 
         var list = new List<T>();

@@ -49,6 +49,9 @@ public sealed record GateResult(string Name, string? Judge, string? Rubric, stri
 {
     /// <summary>Whether the gate could not be evaluated at all (nothing to measure): a failure of its own kind.</summary>
     public bool Unmeasured => Value is null;
+
+    /// <summary>Whether the value and threshold are shares of 1 (a pass rate, a win rate), written as percentages everywhere.</summary>
+    public bool IsShare { get; init; }
 }
 
 /// <summary>How stable one item's verdicts were across repeats.</summary>

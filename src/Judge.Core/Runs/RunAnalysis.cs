@@ -319,23 +319,23 @@ public sealed record RunAnalysis
         var lower = t.GateOn == GateOn.LowerBound;
         var how = lower ? $"lower bound of the {t.Confidence.ToString("0 %", CultureInfo.InvariantCulture)} bootstrap interval" : "point estimate";
         bool Gated(string model) => t.Models.Count == 0 ? model != t.Baseline : t.Models.Contains(model, StringComparer.Ordinal);
-        static string F(double? v) => v?.ToString("0.###", CultureInfo.InvariantCulture) ?? "n/a";
-
-        void Add(string name, string judge, string rubric, string model, double? point, ConfidenceInterval? ci, double threshold, string what, int measured, MissingVerdicts missing)
+        void Add(string name, string judge, string rubric, string model, double? point, ConfidenceInterval? ci, double threshold, string what, int measured, MissingVerdicts missing, bool share)
         {
+            // Value and threshold in the gate's unit, as every report writes them: a rate as a percentage.
+            string F(double? v) => share ? NumberText.Percent(v, 1) : NumberText.Value(v);
             var value = lower ? ci?.Lower : point;
             var passed = value is double v && v >= threshold;
             var detail = value is null
                 ? $"{what} of {model} [{rubric}]: nothing to measure ({measured} items with a verdict, without verdict {missing})"
                 : $"{what} of {model} [{rubric}] ({how}) {F(value)} {(passed ? ">=" : "<")} {F(threshold)} over {measured} items; without verdict {missing}";
-            gates.Add(new GateResult(name, judge, rubric, model, value, threshold, passed, detail));
+            gates.Add(new GateResult(name, judge, rubric, model, value, threshold, passed, detail) { IsShare = share });
         }
 
-        void Nothing(string name, double threshold)
+        void Nothing(string name, double threshold, bool share)
         {
             if (!gates.Any(g => g.Name == name))
             {
-                gates.Add(new GateResult(name, null, null, null, null, threshold, false, $"{name}: nothing was judged for the models it gates"));
+                gates.Add(new GateResult(name, null, null, null, null, threshold, false, $"{name}: nothing was judged for the models it gates") { IsShare = share });
             }
         }
 
@@ -343,23 +343,23 @@ public sealed record RunAnalysis
         {
             if (t.MinMeanScore is double minMean)
             {
-                Add("min_mean_score", s.Judge, s.Rubric, s.Model, s.Mean, s.MeanCi, minMean, "mean score", s.Scored, s.Missing);
+                Add("min_mean_score", s.Judge, s.Rubric, s.Model, s.Mean, s.MeanCi, minMean, "mean score", s.Scored, s.Missing, share: false);
             }
 
             if (t.MinPassRate is double minPass)
             {
-                Add("min_pass_rate", s.Judge, s.Rubric, s.Model, s.PassRate, s.PassCi, minPass, $"pass rate (score >= {F(t.PassMark)})", s.Scored, s.Missing);
+                Add("min_pass_rate", s.Judge, s.Rubric, s.Model, s.PassRate, s.PassCi, minPass, $"pass rate (score >= {NumberText.Value(t.PassMark)})", s.Scored, s.Missing, share: true);
             }
         }
 
         if (t.MinMeanScore is double mm)
         {
-            Nothing("min_mean_score", mm);
+            Nothing("min_mean_score", mm, share: false);
         }
 
         if (t.MinPassRate is double mp)
         {
-            Nothing("min_pass_rate", mp);
+            Nothing("min_pass_rate", mp, share: true);
         }
 
         if (t.MinWinRate is double minWin && t.Baseline is { } baseline)
@@ -369,17 +369,17 @@ public sealed record RunAnalysis
                 var models = group.Where(w => w.Opponent is null).Select(w => w.Model).Where(Gated).ToList();
                 if (!group.Any(w => w.Opponent == baseline))
                 {
-                    gates.Add(new GateResult("min_win_rate", group.Key.Judge, group.Key.Rubric, baseline, null, minWin, false, $"no pair against the baseline {baseline} was judged [{group.Key.Rubric}]"));
+                    gates.Add(new GateResult("min_win_rate", group.Key.Judge, group.Key.Rubric, baseline, null, minWin, false, $"no pair against the baseline {baseline} was judged [{group.Key.Rubric}]") { IsShare = true });
                 }
 
                 foreach (var model in models)
                 {
                     var w = group.FirstOrDefault(w => w.Model == model && w.Opponent == baseline);
-                    Add("min_win_rate", group.Key.Judge, group.Key.Rubric, model, w?.Rate, w?.Ci, minWin, $"win rate against {baseline}", w?.WithVerdict ?? 0, w?.Missing ?? MissingVerdicts.None);
+                    Add("min_win_rate", group.Key.Judge, group.Key.Rubric, model, w?.Rate, w?.Ci, minWin, $"win rate against {baseline}", w?.WithVerdict ?? 0, w?.Missing ?? MissingVerdicts.None, share: true);
                 }
             }
 
-            Nothing("min_win_rate", minWin);
+            Nothing("min_win_rate", minWin, share: true);
         }
 
         return gates;

@@ -87,7 +87,7 @@ public sealed partial class RunEngine
             var manifest = RunManifest.Read(files.Manifest);
             if (manifest.FinishedAt is null)
             {
-                throw new InputException(files.Manifest, null, "finished_at", "the shard is unfinished; resume it first");
+                throw new InputException(files.Manifest, null, "finished_at", "the shard is unfinished; finish it first with the command that ran it plus --resume");
             }
 
             manifests.Add(manifest);

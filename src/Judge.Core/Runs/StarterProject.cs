@@ -42,7 +42,7 @@ public static class StarterProject
         var present = Existing(root);
         if (present.Count > 0 && !overwrite)
         {
-            throw new InputException(root, null, null, $"already holds {Describe(present)}; nothing was written (give another folder, or overwrite them)");
+            throw new InputException(root, null, null, $"already holds {Describe(present)}; nothing was written (give another folder, or --overwrite to replace them)");
         }
 
         foreach (var (file, path) in Targets(root))

@@ -95,7 +95,7 @@ public static class HumanRaters
 
         var held = human.Select(h => h.Rater).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
         var shown = string.Join(", ", held.Take(8)) + (held.Count > 8 ? $", … ({held.Count} in all)" : string.Empty);
-        throw new InputException(source, null, "raters", $"no human vote is by {Describe(prefix)}; the labels hold raters {shown}; choose raters by prefix, or all");
+        throw new InputException(source, null, "raters", $"no human vote is by {Describe(prefix)}; the labels hold raters {shown}; choose them with --human-raters PREFIX or --human-raters all (data.human_raters in a run config)");
     }
 }
 

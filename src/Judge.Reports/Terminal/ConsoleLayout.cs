@@ -53,6 +53,12 @@ public sealed class ConsoleLayout : IRenderHook
                 case Table table:
                     yield return Fit(table, options);
                     break;
+                case Grid grid when Plain:
+                    yield return new Text(PlainText(grid, options));
+                    break;
+                case Markup or Text or Paragraph when !Plain:
+                    yield return new Reflowed(renderable);
+                    break;
                 case TextBlock block when Plain:
                     yield return new Text($"{block.Title}:\n{block.Body}\n\n");
                     break;
@@ -168,8 +174,7 @@ public sealed class ConsoleLayout : IRenderHook
     private static string PlainText(Table table, RenderOptions options)
     {
         var cells = Cells(table, options).Select(row => row.Select(cell => cell.Replace('\n', ' ').TrimEnd()).ToArray()).ToList();
-        var columns = table.Columns.Count;
-        var widths = Enumerable.Range(0, columns).Select(c => cells.Max(row => CellWidth(row[c]))).ToArray();
+        var widths = Enumerable.Range(0, table.Columns.Count).Select(c => cells.Max(row => CellWidth(row[c]))).ToArray();
         var text = new StringBuilder();
         if (table.Title is { } title)
         {
@@ -177,13 +182,37 @@ public sealed class ConsoleLayout : IRenderHook
         }
 
         var lines = table.ShowHeaders ? cells.Take(1).Append(widths.Select(w => new string('-', w)).ToArray()).Concat(cells.Skip(1)) : cells.Skip(1);
-        foreach (var row in lines)
+        return text.Append(Aligned(lines.ToList(), table.Columns.Select(c => c.Alignment).ToArray())).ToString();
+    }
+
+    /// <summary>A grid (label and value columns) as aligned plain lines: a value's own line breaks continue under its column.</summary>
+    private static string PlainText(Grid grid, RenderOptions options)
+    {
+        var columns = grid.Columns.Count;
+        var rows = new List<string[]>();
+        foreach (var row in grid.Rows)
+        {
+            var cells = row.Select(cell => TextOf(cell, options).Split('\n')).Concat(Enumerable.Repeat(new[] { string.Empty }, columns)).Take(columns).ToArray();
+            var height = cells.Max(c => c.Length);
+            rows.AddRange(Enumerable.Range(0, height).Select(line => cells.Select(c => line < c.Length ? c[line] : string.Empty).ToArray()));
+        }
+
+        return Aligned(rows, grid.Columns.Select(c => c.Alignment).ToArray());
+    }
+
+    /// <summary>Rows of cells as lines: columns two spaces apart, each as wide as its widest cell, no trailing spaces.</summary>
+    private static string Aligned(List<string[]> rows, Justify?[] alignment)
+    {
+        var columns = alignment.Length;
+        var widths = Enumerable.Range(0, columns).Select(c => rows.Count == 0 ? 0 : rows.Max(row => CellWidth(row[c]))).ToArray();
+        var text = new StringBuilder();
+        foreach (var row in rows)
         {
             var line = new StringBuilder();
             for (var c = 0; c < columns; c++)
             {
                 var pad = new string(' ', widths[c] - CellWidth(row[c]));
-                line.Append(c == 0 ? string.Empty : "  ").Append(table.Columns[c].Alignment == Justify.Right ? pad + row[c] : row[c] + pad);
+                line.Append(c == 0 ? string.Empty : "  ").Append(alignment[c] == Justify.Right ? pad + row[c] : row[c] + pad);
             }
 
             text.Append(line.ToString().TrimEnd()).Append('\n');
@@ -192,7 +221,6 @@ public sealed class ConsoleLayout : IRenderHook
         return text.ToString();
     }
 
-    /// <summary>The text of every cell, headers first, lines joined by newlines.</summary>
     private static List<string[]> Cells(Table table, RenderOptions options) =>
         table.Rows.Select(row => row.Select(cell => TextOf(cell, options)).Concat(Enumerable.Repeat(string.Empty, table.Columns.Count)).Take(table.Columns.Count).ToArray())
             .Prepend(table.Columns.Select(c => TextOf(c.Header, options)).ToArray())
@@ -210,6 +238,126 @@ public sealed class ConsoleLayout : IRenderHook
     }
 
     private static int CellWidth(string text) => new Segment(text).CellCount();
+
+    /// <summary>
+    /// A line of prose wrapped at spaces that do not hold a value together: never between a number and its unit
+    /// (<c>66.0 %</c>), inside an interval in brackets (<c>[63.0 %, 68.8 %]</c>) or around <c>=</c> (<c>886/1343 = 66.0 %</c>).
+    /// A value wider than the terminal is wrapped at its own spaces, and a word wider than that is cut.
+    /// </summary>
+    private sealed class Reflowed(IRenderable inner) : IRenderable
+    {
+        public Measurement Measure(RenderOptions options, int maxWidth) => inner.Measure(options, maxWidth);
+
+        public IEnumerable<Segment> Render(RenderOptions options, int maxWidth)
+        {
+            var line = new List<(char Char, Style Style)>();
+            var first = true;
+            foreach (var segment in inner.Render(options, Unbounded).Append(Segment.LineBreak))
+            {
+                if (!segment.IsLineBreak)
+                {
+                    line.AddRange(segment.Text.Select(c => (c, segment.Style)));
+                    continue;
+                }
+
+                foreach (var wrapped in Wrap(line, maxWidth))
+                {
+                    if (!first)
+                    {
+                        yield return Segment.LineBreak;
+                    }
+
+                    first = false;
+                    foreach (var run in Runs(wrapped))
+                    {
+                        yield return run;
+                    }
+                }
+
+                line.Clear();
+            }
+        }
+
+        private static IEnumerable<List<(char Char, Style Style)>> Wrap(List<(char Char, Style Style)> line, int width)
+        {
+            var text = new string(line.Select(c => c.Char).ToArray()).TrimEnd();
+            if (CellWidth(text) <= width)
+            {
+                yield return line.Take(text.Length).ToList();
+                yield break;
+            }
+
+            var breakable = Breakable(text, holdValues: true);
+            var start = 0;
+            while (start < text.Length)
+            {
+                if (CellWidth(text[start..]) <= width)
+                {
+                    yield return line.Skip(start).Take(text.Length - start).ToList();
+                    yield break;
+                }
+
+                // The last breakable space that leaves the line within the width; else the first one (a value wider
+                // than the line), at a space inside it if need be; else a cut.
+                var end = LastBreak(breakable, text, start, width) ?? LastBreak(Breakable(text, holdValues: false), text, start, width) ?? Math.Min(text.Length, start + width);
+                yield return line.Skip(start).Take(end - start).ToList();
+                start = end;
+                while (start < text.Length && text[start] == ' ')
+                {
+                    start++;
+                }
+            }
+        }
+
+        private static int? LastBreak(bool[] breakable, string text, int start, int width)
+        {
+            int? found = null;
+            for (var i = start + 1; i < text.Length && CellWidth(text[start..i]) <= width; i++)
+            {
+                if (breakable[i])
+                {
+                    found = i;
+                }
+            }
+
+            return found;
+        }
+
+        /// <summary>Whether the line may break at each space (the space is dropped).</summary>
+        private static bool[] Breakable(string text, bool holdValues)
+        {
+            var breakable = new bool[text.Length];
+            var depth = 0;
+            for (var i = 0; i < text.Length; i++)
+            {
+                depth += text[i] switch { '[' => 1, ']' => -1, _ => 0 };
+                depth = Math.Max(depth, 0);
+                if (text[i] != ' ' || i == 0 || text[i - 1] == ' ')
+                {
+                    continue;
+                }
+
+                var next = i + 1 < text.Length ? text[i + 1] : ' ';
+                var held = text[i - 1] is '=' || next is '%' or '=' || (depth > 0 && text[i - 1] != ';');
+                breakable[i] = !holdValues || !held;
+            }
+
+            return breakable;
+        }
+
+        private static IEnumerable<Segment> Runs(List<(char Char, Style Style)> line)
+        {
+            var start = 0;
+            for (var i = 1; i <= line.Count; i++)
+            {
+                if (i == line.Count || !line[i].Style.Equals(line[start].Style))
+                {
+                    yield return new Segment(new string(line.Skip(start).Take(i - start).Select(c => c.Char).ToArray()), line[start].Style);
+                    start = i;
+                }
+            }
+        }
+    }
 }
 
 /// <summary>A titled block of text: a panel on a terminal, the title and the text as they are in a pipe or a file.</summary>

@@ -76,7 +76,7 @@ public sealed class JudgeRun
         }
         else if (judges.Count > 1)
         {
-            throw new InputException(path, null, "judge", $"holds verdicts of several judges ({string.Join(", ", judges.Take(8))}); pick one with a judge name");
+            throw new InputException(path, null, "judge", $"holds verdicts of several judges ({string.Join(", ", judges.Take(8))}); pick one with --judge-name NAME");
         }
 
         var costs = new Dictionary<string, double>(StringComparer.Ordinal);
