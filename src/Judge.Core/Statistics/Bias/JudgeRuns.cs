@@ -218,8 +218,8 @@ public static class JudgeComparison
     }
 }
 
-/// <summary>Source-generated JSON for the bias and judge-choice reports: snake_case, indented, NaN as a literal.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+/// <summary>Source-generated JSON for the bias and judge-choice reports: snake_case, indented, NaN and ±∞ as null (<see cref="NonFiniteAsNull"/>).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, Converters = [typeof(NonFiniteAsNull)])]
 [JsonSerializable(typeof(JudgeComparisonReport))]
 [JsonSerializable(typeof(BiasReport))]
 internal sealed partial class BiasJsonContext : JsonSerializerContext;
