@@ -235,7 +235,8 @@ public static class HtmlReport
             html.Append(Inv($"<tr><th>accuracy, B shown first</th><td class=\"num\">{Cell(o.WithTies.Ba)}</td><td class=\"num\">{Cell(o.WithoutTies.Ba)}</td></tr>"));
             html.Append(Inv($"<tr><th>mean of the two orders</th><td class=\"num\">{Numbers.Percent(o.WithTies.Mean)}</td><td class=\"num\">{Numbers.Percent(o.WithoutTies.Mean)}</td></tr>"));
             html.Append(Inv($"<tr><th>correct in both orders</th><td class=\"num\">{Cell(o.WithTies.BothOrders)}</td><td class=\"num\">{Cell(o.WithoutTies.BothOrders)}</td></tr>"));
-            html.Append(Inv($"<tr><th>positional consistency</th><td class=\"num\">{Cell(o.PositionalConsistency)}</td><td></td></tr></table>"));
+            html.Append(Inv($"<tr><th>positional consistency (items with both verdicts)</th><td class=\"num\">{Cell(o.PositionalConsistency)}</td><td></td></tr>"));
+            html.Append(Inv($"<tr><th>positional agreement, publishers' (all items; both missing agree)</th><td class=\"num\">{Cell(o.PositionalAgreementAllItems)}</td><td></td></tr></table>"));
         }
 
         html.Append("<table><tr><th>judge \\ human</th>");

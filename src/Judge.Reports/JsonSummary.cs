@@ -186,8 +186,8 @@ public static class JsonSummary
 
         w.WriteStartObject(name);
         w.WriteNumber("level", ci.Level);
-        w.WriteNumber("lower", ci.Lower);
-        w.WriteNumber("upper", ci.Upper);
+        Number(w, "lower", ci.Lower);
+        Number(w, "upper", ci.Upper);
         w.WriteEndObject();
     }
 

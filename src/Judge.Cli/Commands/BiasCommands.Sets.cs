@@ -11,7 +11,7 @@ internal static partial class BiasCommands
     private static Command DifficultyCommand(IAnsiConsole console)
     {
         var judgments = new Option<string>("--judgments") { Description = "A reference panel's verdicts against the baseline (Judge judgments file or MT-Bench pairwise JSONL).", Required = true };
-        var answers = new Option<string[]>("--answers", "-a") { Description = "The judged answers (for the lengths); repeat for each file.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var answers = new Option<string[]>("--answers", "-a") { Description = "The judged answers (for the lengths); repeat for each file. Default: the answer texts the file carries through its layout (alpaca-eval, llmbar, pandalm-human).", AllowMultipleArgumentsPerToken = true };
         var baseline = new Option<string>("--baseline") { Description = "The baseline every panel model was compared with.", Required = true };
         var turn = new Option<int?>("--turn", "-t") { Description = "This turn only (default: all)." };
         var excludeTies = new Option<bool>("--exclude-ties") { Description = "Leave ties out (default: a tie is half a win)." };
@@ -28,7 +28,9 @@ internal static partial class BiasCommands
             var path = parse.GetValue(judgments)!;
             var run = JudgeRun.Load(path, parse.GetValue(judgeName), layout: layouts.Judge(parse)).ForTurn(parse.GetValue(turn));
             var b = parse.GetValue(baseline)!;
-            var rows = LengthControl.RowsFromVerdicts(run.Labels, ReadAnswers(parse.GetValue(answers))!, b, parse.GetValue(excludeTies) ? TieHandling.Exclude : TieHandling.Half, out var skipped, out _);
+            var texts = run.AnswerTextsOr(ReadAnswers(parse.GetValue(answers)))
+                ?? throw new InputException(path, null, "--answers", "the lengths need the answers: give --answers, or a layout that carries the answer texts (answer_a, answer_b)");
+            var rows = LengthControl.RowsFromVerdicts(run.Labels, texts, b, parse.GetValue(excludeTies) ? TieHandling.Exclude : TieHandling.Half, out var skipped, out _);
             if (rows.Count == 0)
             {
                 throw new InputException(path, null, "--baseline", $"no verdict involves the baseline '{b}' with both answers known");

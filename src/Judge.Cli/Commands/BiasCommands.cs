@@ -52,7 +52,7 @@ internal static partial class BiasCommands
             var run = JudgeRun.FromImport(imported, name, allowNoPairwise: true);
             var absolute = imported.Absolute.Where(a => name is null || a.Judge == name).ToList();
             var questionList = parse.GetValue(questions) is { } q ? DataFiles.ReadQuestions(q) : null;
-            var answerTexts = ReadAnswers(parse.GetValue(answers)) ?? (imported.Answers.Count > 0 ? new AnswerTexts(imported.Answers) : null);
+            var answerTexts = run.AnswerTextsOr(ReadAnswers(parse.GetValue(answers)));
             var reference = parse.GetValue(human) is { } h
                 ? Reference(console, ReferenceLabels.ReadFile(h, layouts.Human(parse), Statistics.HumanRaters.Parse(parse.GetValue(raters))), quiet: parse.GetValue(format) == "json")
                 : [];

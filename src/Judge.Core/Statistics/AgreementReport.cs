@@ -304,7 +304,7 @@ internal static class AgreementBootstrap
     }
 }
 
-/// <summary>Source-generated JSON metadata for the statistics reports: snake_case, indented.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+/// <summary>Source-generated JSON metadata for the statistics reports: snake_case, indented, NaN and ±∞ as null (<see cref="NonFiniteAsNull"/>).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, Converters = [typeof(NonFiniteAsNull)])]
 [JsonSerializable(typeof(AgreementReport))]
 internal sealed partial class StatisticsJsonContext : JsonSerializerContext;

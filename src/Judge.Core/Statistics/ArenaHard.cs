@@ -77,7 +77,14 @@ public sealed class ArenaHardOptions
 /// <param name="Score">The predicted win rate against the baseline, in [0, 1] (Arena-Hard prints it ×100); ½ for the baseline.</param>
 /// <param name="Interval">Percentile bootstrap interval of the score.</param>
 /// <param name="Rating">The Bradley-Terry rating on the Elo scale (400 per factor 10 of odds), the baseline at 1000.</param>
-public sealed record ArenaScore(string Model, int Games, double Score, ConfidenceInterval? Interval, double Rating);
+public sealed record ArenaScore(string Model, int Games, double Score, ConfidenceInterval? Interval, double Rating)
+{
+    /// <summary>
+    /// Whether the rating exists against the baseline (<see cref="Ratings.Bounds"/>): when the model's results are
+    /// one-sided its <see cref="Rating"/> is ±∞ (score 1 or 0) or NaN (undetermined), never a number set by the iteration cap.
+    /// </summary>
+    public RatingBound Bound { get; init; }
+}
 
 /// <summary>The result of <see cref="ArenaHard.Compute"/>.</summary>
 /// <param name="Baseline">The anchor model.</param>
@@ -87,7 +94,7 @@ public sealed record ArenaScore(string Model, int Games, double Score, Confidenc
 /// <param name="StrongGames">Games with a strong verdict (weighted <see cref="ArenaHardOptions.StrongWeight"/>).</param>
 /// <param name="StrongWeight">The weight of a strong verdict.</param>
 /// <param name="StyleCoefficients">The style coefficients (per standard deviation of each feature) when style control was on; otherwise empty.</param>
-/// <param name="Converged">Whether the point fit converged (it does not when a model wins or loses every game: the estimate does not exist).</param>
+/// <param name="Converged">Whether the point fit of the models with finite ratings converged.</param>
 public sealed record ArenaHardResult(string Baseline, IReadOnlyList<ArenaScore> Models, IReadOnlyList<string> NotConnected, int SelfBattles, int StrongGames, double StrongWeight, IReadOnlyDictionary<string, double> StyleCoefficients, bool Converged)
 {
     /// <summary>The result as indented snake_case JSON.</summary>
@@ -218,11 +225,16 @@ public static class ArenaHard
         }
 
         var (x, y, w) = Design(games, models, index, styleCount, options.StrongWeight);
-        var penalties = new double[models.Length + styleCount];
-        var point = LogisticRegression.Fit(x, y, penalties, w);
-        var beta = point.Coefficients;
+        var coded = new CodedGames(
+            games.Select(g => index.TryGetValue(g.ModelA, out var i) ? i : models.Length).ToArray(),
+            games.Select(g => index.TryGetValue(g.ModelB, out var i) ? i : models.Length).ToArray(),
+            y,
+            models.Length);
+        var all = Enumerable.Range(0, games.Count).ToArray();
+        var point = FitFinite(x, y, w, coded, all, styleCount);
+        var beta = point.Beta;
 
-        var intervals = options.Rounds > 0 ? Intervals(x, y, w, penalties, models.Length, options) : new ConfidenceInterval?[models.Length];
+        var intervals = options.Rounds > 0 ? Intervals(x, y, w, coded, styleCount, options) : new ConfidenceInterval?[models.Length];
 
         var played = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var g in games)
@@ -232,7 +244,7 @@ public static class ArenaHard
         }
 
         var scale = 400 / Math.Log(10);
-        var scores = models.Select((m, i) => new ArenaScore(m, played[m], LogisticRegression.Sigmoid(beta[i]), intervals[i], 1000 + (scale * beta[i])))
+        var scores = models.Select((m, i) => new ArenaScore(m, played[m], Score(beta[i]), intervals[i], 1000 + (scale * beta[i])) { Bound = point.Bounds[i] })
             .Append(new ArenaScore(options.Baseline, played[options.Baseline], 0.5, null, 1000))
             .OrderByDescending(s => s.Score).ThenBy(s => s.Model, StringComparer.Ordinal)
             .ToArray();
@@ -244,6 +256,56 @@ public static class ArenaHard
 
         return new ArenaHardResult(options.Baseline, scores, notConnected, selfBattles, games.Count(g => g.Level is 0 or 4), options.StrongWeight, style, point.Converged);
     }
+
+    /// <summary>σ(β), with an unbounded rating's score at 1 or 0 and an undetermined one NaN.</summary>
+    private static double Score(double beta) => double.IsNaN(beta) ? double.NaN : LogisticRegression.Sigmoid(beta);
+
+    /// <summary>
+    /// Fits the games <paramref name="rows"/> (indices into the design, repeats allowed) on the models whose
+    /// ratings exist against the baseline (<see cref="Ratings.Bounds"/>); the others get β = +∞, −∞ or NaN,
+    /// so no score is set by the iteration cap.
+    /// </summary>
+    private static FiniteFit FitFinite(double[][] x, double[] y, double[] w, CodedGames coded, int[] rows, int styleCount)
+    {
+        var models = coded.Models;
+        var bounds = Ratings.Bounds(models + 1, rows.Select(r => coded.A[r]).ToArray(), rows.Select(r => coded.B[r]).ToArray(), rows.Select(r => coded.ScoreA[r]).ToArray(), models);
+        var columns = Enumerable.Range(0, models).Where(m => bounds[m] == RatingBound.Finite).Concat(Enumerable.Range(models, styleCount)).ToArray();
+        var kept = rows.Where(r => bounds[coded.A[r]] == RatingBound.Finite && bounds[coded.B[r]] == RatingBound.Finite).ToArray();
+        var beta = new double[models + styleCount];
+        var converged = true;
+        if (kept.Length > 0 && columns.Length > 0)
+        {
+            var fit = LogisticRegression.Fit(
+                kept.Select(r => columns.Select(c => x[r][c]).ToArray()).ToArray(),
+                kept.Select(r => y[r]).ToArray(),
+                new double[columns.Length],
+                kept.Select(r => w[r]).ToArray());
+            for (var c = 0; c < columns.Length; c++)
+            {
+                beta[columns[c]] = fit.Coefficients[c];
+            }
+
+            converged = fit.Converged;
+        }
+
+        for (var m = 0; m < models; m++)
+        {
+            beta[m] = bounds[m] switch
+            {
+                RatingBound.Finite => beta[m],
+                RatingBound.UnboundedAbove => double.PositiveInfinity,
+                RatingBound.UnboundedBelow => double.NegativeInfinity,
+                _ => double.NaN,
+            };
+        }
+
+        return new FiniteFit(beta, bounds, converged);
+    }
+
+    /// <summary>Each game's models as indices (the baseline is <see cref="Models"/>) and A's credit.</summary>
+    private sealed record CodedGames(int[] A, int[] B, double[] ScoreA, int Models);
+
+    private sealed record FiniteFit(double[] Beta, RatingBound[] Bounds, bool Converged);
 
     /// <summary>
     /// Each game's features (model A's indicator − model B's, the baseline's column dropped; style standardised),
@@ -291,43 +353,43 @@ public static class ArenaHard
     }
 
     /// <summary>Percentile bootstrap intervals of every model's score, the games resampled and the fit repeated.</summary>
-    private static ConfidenceInterval?[] Intervals(double[][] x, double[] y, double[] w, double[] penalties, int models, ArenaHardOptions options)
+    private static ConfidenceInterval?[] Intervals(double[][] x, double[] y, double[] w, CodedGames coded, int styleCount, ArenaHardOptions options)
     {
         var games = y.Length;
+        var models = coded.Models;
         var intervals = new ConfidenceInterval?[models];
         Bootstrap.Validate(games, options.Rounds, options.ConfidenceLevel);
         var random = new Random(options.Seed);
-        var samples = Enumerable.Range(0, models).Select(_ => new double[options.Rounds]).ToArray();
-        var dx = new double[games][];
-        var dy = new double[games];
-        var dw = new double[games];
+        var samples = Enumerable.Range(0, models).Select(_ => new List<double>(options.Rounds)).ToArray();
+        var rows = new int[games];
         for (var r = 0; r < options.Rounds; r++)
         {
             for (var i = 0; i < games; i++)
             {
-                var j = random.Next(games);
-                dx[i] = x[j];
-                dy[i] = y[j];
-                dw[i] = w[j];
+                rows[i] = random.Next(games);
             }
 
-            var fit = LogisticRegression.Fit(dx, dy, penalties, dw);
+            var fit = FitFinite(x, y, w, coded, rows, styleCount);
             for (var m = 0; m < models; m++)
             {
-                samples[m][r] = LogisticRegression.Sigmoid(fit.Coefficients[m]);
+                // A model no drawn game ties to the baseline says nothing on this round.
+                if (!double.IsNaN(fit.Beta[m]))
+                {
+                    samples[m].Add(Score(fit.Beta[m]));
+                }
             }
         }
 
         for (var m = 0; m < models; m++)
         {
-            intervals[m] = Bootstrap.FromSamples(samples[m], options.ConfidenceLevel, options.Rounds, options.Seed) with { Clusters = games };
+            intervals[m] = Bootstrap.FromSamples(samples[m].ToArray(), options.ConfidenceLevel, options.Rounds, options.Seed) with { Clusters = games };
         }
 
         return intervals;
     }
 }
 
-/// <summary>Source-generated JSON for Arena-Hard results: snake_case, indented, NaN as a literal (as the bias reports write it).</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+/// <summary>Source-generated JSON for Arena-Hard results: snake_case, indented, NaN and ±∞ as null (<see cref="NonFiniteAsNull"/>).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, Converters = [typeof(NonFiniteAsNull)])]
 [JsonSerializable(typeof(ArenaHardResult))]
 internal sealed partial class ArenaJsonContext : JsonSerializerContext;

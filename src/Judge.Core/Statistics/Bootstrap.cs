@@ -102,7 +102,10 @@ public static class Bootstrap
         return new ConfidenceInterval(level, Quantile(samples, alpha), Quantile(samples, 1 - alpha), resamples, seed);
     }
 
-    /// <summary>The <paramref name="p"/>-quantile of sorted values, interpolating linearly; NaN when empty.</summary>
+    /// <summary>
+    /// The <paramref name="p"/>-quantile of sorted values, interpolating linearly; NaN when empty. Between an
+    /// infinite and a finite value the infinite one is returned (−∞ below, +∞ above).
+    /// </summary>
     public static double Quantile(ReadOnlySpan<double> sorted, double p)
     {
         if (sorted.Length == 0)
@@ -113,7 +116,19 @@ public static class Bootstrap
         var position = p * (sorted.Length - 1);
         var lo = (int)Math.Floor(position);
         var hi = Math.Min(lo + 1, sorted.Length - 1);
-        return sorted[lo] + ((position - lo) * (sorted[hi] - sorted[lo]));
+        var fraction = position - lo;
+        if (fraction == 0 || sorted[lo] == sorted[hi])
+        {
+            return sorted[lo];
+        }
+
+        // An unbounded statistic (a rating running off to ±∞) stays unbounded rather than becoming NaN (∞ − ∞).
+        if (double.IsInfinity(sorted[lo]) || double.IsInfinity(sorted[hi]))
+        {
+            return double.IsNegativeInfinity(sorted[lo]) ? sorted[lo] : sorted[hi];
+        }
+
+        return sorted[lo] + (fraction * (sorted[hi] - sorted[lo]));
     }
 
     internal static void Validate(int count, int resamples, double level)

@@ -15,7 +15,8 @@ public static class Correlation
     {
         CheckPaired(x, y);
         var n = x.Count;
-        if (n < 2 || HasNaN(x) || HasNaN(y))
+        // A constant list has no variation: checked exactly, since its floating-point mean can differ from its values by an ulp (r ≈ 1e-16 then).
+        if (n < 2 || HasNaN(x) || HasNaN(y) || IsConstant(x) || IsConstant(y))
         {
             return double.NaN;
         }
@@ -230,6 +231,19 @@ public static class Correlation
         }
 
         return ranks;
+    }
+
+    private static bool IsConstant(IReadOnlyList<double> values)
+    {
+        for (var i = 1; i < values.Count; i++)
+        {
+            if (values[i] != values[0])
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool HasNaN(IReadOnlyList<double> values)

@@ -22,7 +22,7 @@ public static class Krippendorff
     /// α = 1 − Dₒ / Dₑ computed from the coincidence matrix: every unit rated by mᵤ ≥ 2 raters
     /// contributes each ordered pair of its values with weight 1 / (mᵤ − 1); units with fewer than two
     /// ratings are not pairable and are ignored. <paramref name="units"/> has one row per unit and one
-    /// cell per rater; <see langword="null"/> marks a missing rating. Returns NaN when fewer than two
+    /// cell per rater; <see langword="null"/> or NaN marks a missing rating. Returns NaN when fewer than two
     /// values are pairable or all pairable values are equal (no expected disagreement).
     /// </summary>
     public static double Alpha(IReadOnlyList<IReadOnlyList<double?>> units, MeasurementLevel level)
@@ -32,7 +32,7 @@ public static class Krippendorff
         {
             foreach (var v in unit)
             {
-                if (v is double d)
+                if (v is double d && !double.IsNaN(d))
                 {
                     values.Add(d);
                 }
@@ -54,7 +54,7 @@ public static class Krippendorff
             present.Clear();
             foreach (var v in unit)
             {
-                if (v is double d)
+                if (v is double d && !double.IsNaN(d))
                 {
                     present.Add(index[d]);
                 }

@@ -28,7 +28,16 @@ public sealed record OrderAgreementReport(
     int WithoutVerdictBa,
     OrderFigures WithTies,
     OrderFigures WithoutTies,
-    AgreementCount PositionalConsistency);
+    AgreementCount PositionalConsistency)
+{
+    /// <summary>
+    /// Positional agreement as benchmark publishers that report it over their whole set compute it: an item agrees when
+    /// its two orders gave the same verdict or both gave none, over every item judged in both orders. Beside
+    /// <see cref="PositionalConsistency"/> (Judge's own, over items with a verdict in both orders) it counts a judge that
+    /// fails in both orders as consistent; the two differ whenever an order is without a verdict.
+    /// </summary>
+    public AgreementCount PositionalAgreementAllItems { get; init; } = new(0, 0);
+}
 
 /// <summary>
 /// Per-order metrics of a judge whose items were judged in both presentation orders (its call
@@ -71,7 +80,7 @@ public static class OrderAgreement
 
         var both = new Dictionary<(string, string, string, int), (PairOutcome? Ab, PairOutcome? Ba)>();
         var probes = new List<PairwiseLabel>();
-        int single = 0, missingAb = 0, missingBa = 0, consistent = 0, bothParsed = 0;
+        int single = 0, missingAb = 0, missingBa = 0, consistent = 0, bothParsed = 0, bothMissing = 0;
         foreach (var item in items)
         {
             if (!orders.TryGetValue((item.Item, item.Repeat), out var pair) || (pair.Ab is null && pair.Ba is null))
@@ -108,6 +117,10 @@ public static class OrderAgreement
                 bothParsed++;
                 consistent += ab == ba ? 1 : 0;
             }
+            else if (ab is null && ba is null)
+            {
+                bothMissing++;
+            }
 
             both[key] = (ab, ba);
             probes.Add(probe);
@@ -135,7 +148,10 @@ public static class OrderAgreement
             return new OrderFigures(abFigure, baFigure, mean, new AgreementCount(counts[protocol, 2, 0], counts[protocol, 2, 1]));
         }
 
-        return new OrderAgreementReport(both.Count, single, missingAb, missingBa, Figures(0), Figures(1), new AgreementCount(consistent, bothParsed));
+        return new OrderAgreementReport(both.Count, single, missingAb, missingBa, Figures(0), Figures(1), new AgreementCount(consistent, bothParsed))
+        {
+            PositionalAgreementAllItems = new AgreementCount(consistent + bothMissing, both.Count),
+        };
     }
 
     private static void Tally(int[,,] counts, int figure, PairOutcome human, PairOutcome? a, PairOutcome? b, bool correct)

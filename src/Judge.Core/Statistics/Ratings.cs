@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using Judge.Data;
 
 namespace Judge.Statistics;
@@ -37,6 +38,37 @@ public sealed record ModelRating(string Model, double Rating, ConfidenceInterval
     /// 0 when every model is connected. Ratings are comparable only within one component.
     /// </summary>
     public int Component { get; init; }
+
+    /// <summary>
+    /// Whether the rating exists (<see cref="RatingBound.Finite"/>) or runs off without bound because the
+    /// model's results against the others are one-sided (see <see cref="Ratings.Bounds"/>); then
+    /// <see cref="Rating"/> is +∞, −∞ or NaN (undetermined), never a number set by an iteration cap.
+    /// </summary>
+    public RatingBound Bound { get; init; }
+}
+
+/// <summary>Whether a Bradley-Terry rating exists, or which way it runs off when it does not (JSON: snake_case names).</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<RatingBound>))]
+public enum RatingBound
+{
+    /// <summary>The maximum-likelihood rating exists (finite).</summary>
+    [JsonStringEnumMemberName("finite")]
+    Finite,
+
+    /// <summary>
+    /// The model (with the models it never lost to) earned every point against the rest: its rating grows
+    /// without bound (+∞); only a lower bound is known.
+    /// </summary>
+    [JsonStringEnumMemberName("unbounded_above")]
+    UnboundedAbove,
+
+    /// <summary>The model earned no point against the rest: its rating falls without bound (−∞).</summary>
+    [JsonStringEnumMemberName("unbounded_below")]
+    UnboundedBelow,
+
+    /// <summary>One-sided results on both sides: neither above nor below the reference models, its rating is undetermined (NaN).</summary>
+    [JsonStringEnumMemberName("undetermined")]
+    Undetermined,
 }
 
 /// <summary>
@@ -136,27 +168,219 @@ public static class Ratings
     /// Bradley-Terry strengths by Hunter's (2004) MM iteration, a tie counting as half a win for each
     /// side: pᵢ ← Wᵢ / Σⱼ nᵢⱼ / (pᵢ + pⱼ), then rescaled to geometric mean 1, until no strength
     /// changes by more than <paramref name="tolerance"/> (relative). The rating reported is
-    /// <c>400·log10(p) + 1000</c>, on the Elo scale. A model that never wins even half a game has
-    /// strength 0 and rating −∞: the maximum-likelihood estimate does not exist for it. When the
-    /// comparison graph falls apart, each component is centred on its own (geometric mean 1) and its
-    /// models carry its <see cref="ModelRating.Component"/>: ratings in different components are not
-    /// comparable. Self-battles are left out.
+    /// <c>400·log10(p) + 1000</c>, on the Elo scale. When results are one-sided (a model wins, or loses,
+    /// every game against some others) the maximum-likelihood estimate does not exist: those models
+    /// carry their <see cref="ModelRating.Bound"/> (see <see cref="Bounds"/>) and a rating of +∞, −∞ or
+    /// NaN, and the others are fitted on the games among themselves, so no figure depends on the
+    /// iteration cap. When the comparison graph falls apart, each component is centred on its own
+    /// (geometric mean 1) and its models carry its <see cref="ModelRating.Component"/>: ratings in
+    /// different components are not comparable. Self-battles are left out.
     /// </summary>
     public static IReadOnlyList<ModelRating> BradleyTerry(IReadOnlyList<PairwiseLabel> battles, int maxIterations = 10_000, double tolerance = 1e-10)
     {
         var (models, a, b, score) = Encode(battles);
         var k = models.Length;
+        var component = Components(k, a, b);
+        var bound = Bounds(k, a, b, score, -1);
+        var p = Strengths(k, a, b, score, component, bound, maxIterations, tolerance);
+        var rank = ComponentRanks(models, component);
+        return models.Select((m, i) => new ModelRating(m, bound[i] switch
+        {
+            RatingBound.Finite => (400 * Math.Log10(p[i])) + 1000,
+            RatingBound.UnboundedAbove => double.PositiveInfinity,
+            RatingBound.UnboundedBelow => double.NegativeInfinity,
+            _ => double.NaN,
+        }, null) { Component = rank[component[i]], Bound = bound[i] }).ToArray();
+    }
+
+    /// <summary>
+    /// Which ratings exist. Within each connected component of the comparison graph, model i points at
+    /// model j when i earned any credit (a win or a tie) against j; the maximum-likelihood ratings
+    /// exist only when every model reaches every other that way (Zermelo, Ford 1957). Otherwise the
+    /// reference models are the strongly connected set of <paramref name="anchor"/> (or, without one,
+    /// the largest set; ties to the one with the first model): the models they reach but that never
+    /// reach them are <see cref="RatingBound.UnboundedBelow"/>, those that reach them but are never
+    /// reached <see cref="RatingBound.UnboundedAbove"/>, the rest <see cref="RatingBound.Undetermined"/>.
+    /// With an anchor, models outside the anchor's component are undetermined too.
+    /// </summary>
+    internal static RatingBound[] Bounds(int models, int[] a, int[] b, double[] scoreA, int anchor)
+    {
+        var forward = new List<int>[models];
+        var backward = new List<int>[models];
+        for (var i = 0; i < models; i++)
+        {
+            forward[i] = [];
+            backward[i] = [];
+        }
+
+        var seen = new HashSet<(int, int)>();
+        void Edge(int from, int to)
+        {
+            if (seen.Add((from, to)))
+            {
+                forward[from].Add(to);
+                backward[to].Add(from);
+            }
+        }
+
+        for (var i = 0; i < a.Length; i++)
+        {
+            if (scoreA[i] > 0)
+            {
+                Edge(a[i], b[i]);
+            }
+
+            if (scoreA[i] < 1)
+            {
+                Edge(b[i], a[i]);
+            }
+        }
+
+        var strong = StronglyConnected(models, forward, backward);
+        var component = Components(models, a, b);
+        var result = new RatingBound[models];
+        var componentCount = models == 0 ? 0 : component.Max() + 1;
+        for (var c = 0; c < componentCount; c++)
+        {
+            var members = Enumerable.Range(0, models).Where(i => component[i] == c).ToArray();
+            if (anchor >= 0 && component[anchor] != c)
+            {
+                // Nothing ties these models to the anchor: relative to it their ratings are undetermined.
+                foreach (var i in members)
+                {
+                    result[i] = RatingBound.Undetermined;
+                }
+
+                continue;
+            }
+
+            if (members.Select(i => strong[i]).Distinct().Count() <= 1)
+            {
+                continue;
+            }
+
+            var reference = anchor >= 0
+                ? strong[anchor]
+                : members.GroupBy(i => strong[i]).OrderByDescending(g => g.Count()).ThenBy(g => g.Min()).First().Key;
+            var starts = members.Where(i => strong[i] == reference).ToArray();
+            var below = Reach(models, starts, forward);
+            var above = Reach(models, starts, backward);
+            foreach (var i in members.Where(i => strong[i] != reference))
+            {
+                result[i] = below[i] ? RatingBound.UnboundedBelow : above[i] ? RatingBound.UnboundedAbove : RatingBound.Undetermined;
+            }
+        }
+
+        return result;
+    }
+
+    private static bool[] Reach(int models, int[] starts, List<int>[] edges)
+    {
+        var reached = new bool[models];
+        var stack = new Stack<int>(starts);
+        foreach (var s in starts)
+        {
+            reached[s] = true;
+        }
+
+        while (stack.Count > 0)
+        {
+            foreach (var next in edges[stack.Pop()])
+            {
+                if (!reached[next])
+                {
+                    reached[next] = true;
+                    stack.Push(next);
+                }
+            }
+        }
+
+        return reached;
+    }
+
+    /// <summary>Strongly connected set per model (Kosaraju, iterative): labels 0, 1, ….</summary>
+    private static int[] StronglyConnected(int models, List<int>[] forward, List<int>[] backward)
+    {
+        var finished = new List<int>(models);
+        var visited = new bool[models];
+        var stack = new Stack<(int Node, int Next)>();
+        for (var root = 0; root < models; root++)
+        {
+            if (visited[root])
+            {
+                continue;
+            }
+
+            visited[root] = true;
+            stack.Push((root, 0));
+            while (stack.Count > 0)
+            {
+                var (node, next) = stack.Pop();
+                if (next < forward[node].Count)
+                {
+                    stack.Push((node, next + 1));
+                    var child = forward[node][next];
+                    if (!visited[child])
+                    {
+                        visited[child] = true;
+                        stack.Push((child, 0));
+                    }
+                }
+                else
+                {
+                    finished.Add(node);
+                }
+            }
+        }
+
+        var label = Enumerable.Repeat(-1, models).ToArray();
+        var count = 0;
+        for (var f = finished.Count - 1; f >= 0; f--)
+        {
+            if (label[finished[f]] >= 0)
+            {
+                continue;
+            }
+
+            var pending = new Stack<int>();
+            pending.Push(finished[f]);
+            label[finished[f]] = count;
+            while (pending.Count > 0)
+            {
+                foreach (var previous in backward[pending.Pop()])
+                {
+                    if (label[previous] < 0)
+                    {
+                        label[previous] = count;
+                        pending.Push(previous);
+                    }
+                }
+            }
+
+            count++;
+        }
+
+        return label;
+    }
+
+    /// <summary>The MM strengths of the finite models, fitted on the games among them; 1 for the others.</summary>
+    private static double[] Strengths(int k, int[] a, int[] b, double[] score, int[] component, RatingBound[] bound, int maxIterations, double tolerance)
+    {
         var wins = new double[k];
         var games = new double[k, k];
         for (var i = 0; i < a.Length; i++)
         {
+            if (bound[a[i]] != RatingBound.Finite || bound[b[i]] != RatingBound.Finite)
+            {
+                continue;
+            }
+
             wins[a[i]] += score[i];
             wins[b[i]] += 1 - score[i];
             games[a[i], b[i]]++;
             games[b[i], a[i]]++;
         }
 
-        var component = Components(k, a, b);
         var componentCount = k == 0 ? 0 : component.Max() + 1;
         var logSum = new double[componentCount];
         var positive = new int[componentCount];
@@ -183,7 +407,7 @@ public static class Ratings
             Array.Clear(positive);
             for (var i = 0; i < k; i++)
             {
-                if (next[i] > 0)
+                if (bound[i] == RatingBound.Finite)
                 {
                     logSum[component[i]] += Math.Log(next[i]);
                     positive[component[i]]++;
@@ -198,7 +422,7 @@ public static class Ratings
             double change = 0;
             for (var i = 0; i < k; i++)
             {
-                var v = next[i] / scale[component[i]];
+                var v = bound[i] == RatingBound.Finite ? next[i] / scale[component[i]] : 1;
                 change = Math.Max(change, Math.Abs(v - p[i]) / Math.Max(p[i], 1e-300));
                 p[i] = v;
             }
@@ -209,8 +433,7 @@ public static class Ratings
             }
         }
 
-        var rank = ComponentRanks(models, component);
-        return models.Select((m, i) => new ModelRating(m, (400 * Math.Log10(p[i])) + 1000, null) { Component = rank[component[i]] }).ToArray();
+        return p;
     }
 
     /// <summary>
@@ -235,6 +458,9 @@ public static class Ratings
         }
 
         Bootstrap.Validate(a.Length, options.BootstrapResamples, options.ConfidenceLevel);
+
+        // Resampled battles are drawn from a canonical order, so the result does not depend on the order of the file's lines.
+        (a, b, score) = Canonical(a, b, score, CanonicalOrder(battles.Where(x => !IsSelfBattle(x)).ToArray()));
         var random = new Random(options.Seed);
         var samples = new double[models.Length][];
         for (var m = 0; m < models.Length; m++)
@@ -263,6 +489,20 @@ public static class Ratings
             return new ModelRating(m, Bootstrap.Quantile(samples[i], 0.5), interval) { Component = rank[componentOf[i]] };
         }).ToArray();
     }
+
+    /// <summary>
+    /// The battles' indices in one canonical order (question, turn, models, outcome, ordinal), which
+    /// every resampling procedure draws from so that no result depends on the order of the input lines.
+    /// </summary>
+    internal static int[] CanonicalOrder(IReadOnlyList<PairwiseLabel> battles) =>
+        Enumerable.Range(0, battles.Count)
+            .OrderBy(i => battles[i].QuestionId, StringComparer.Ordinal).ThenBy(i => battles[i].Turn)
+            .ThenBy(i => battles[i].ModelA, StringComparer.Ordinal).ThenBy(i => battles[i].ModelB, StringComparer.Ordinal)
+            .ThenBy(i => battles[i].Winner).ThenBy(i => battles[i].Rater, StringComparer.Ordinal)
+            .ToArray();
+
+    private static (int[] A, int[] B, double[] Score) Canonical(int[] a, int[] b, double[] score, int[] order) =>
+        (order.Select(i => a[i]).ToArray(), order.Select(i => b[i]).ToArray(), order.Select(i => score[i]).ToArray());
 
     private static double[] RunElo(int models, int[] a, int[] b, double[] score, int[]? order, EloOptions options)
     {

@@ -21,10 +21,25 @@ public static partial class VerdictImport
         public ImportedVerdicts Read()
         {
             var index = 0;
+            var unseen = layout.CheckedFields
+                .SelectMany(f => (f == "winner" ? layout.Source(f)!.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : [layout.Source(f)!]).Select(s => (Field: f, Source: s)))
+                .ToList();
+            (int Line, string Keys)? first = null;
+            var fileJudge = Path.GetFileNameWithoutExtension(path);
             foreach (var (line, text) in Jsonl.ReadLines(path))
             {
                 using var doc = Jsonl.Parse(path, line, text);
-                ReadRow(new Row(path, line, index++, doc.RootElement, layout), line);
+                var root = doc.RootElement;
+                first ??= (line, root.ValueKind == JsonValueKind.Object ? string.Join(", ", root.EnumerateObject().Select(p => p.Name).Take(12)) : root.ValueKind.ToString().ToLowerInvariant());
+                var at = index;
+                unseen.RemoveAll(u => PairwiseLayout.Resolve(root, u.Source, at) is not null);
+                ReadRow(new Row(path, line, index++, root, layout, fileJudge), line);
+            }
+
+            if (first is { } f && unseen.Count > 0)
+            {
+                var (field, source) = unseen[0];
+                throw new InputException(path, f.Line, source == field ? field : $"{source} ({field})", $"'{source}' resolves in no record of the file, so every {field} would be missing; the first record (line {f.Line}) has: {f.Keys}");
             }
 
             _items.AddRange(_groups.Select(Combine));
@@ -77,7 +92,7 @@ public static partial class VerdictImport
             var error = row.ErrorText();
             var winnerSources = layout.Source("winner")?.Split('|', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [];
             var votes = winnerSources.Length > 1
-                ? winnerSources.Select(s => (Rater: item.Judge.Length > 0 ? $"{item.Judge}/{s}" : s, Source: (string?)s)).ToArray()
+                ? winnerSources.Select(s => (Rater: layout.Source("judge") is not null && item.Judge.Length > 0 ? $"{item.Judge}/{s}" : s, Source: (string?)s)).ToArray()
                 : [(Rater: item.Judge, Source: winnerSources.FirstOrDefault())];
             foreach (var (rater, source) in votes)
             {
@@ -231,7 +246,7 @@ public static partial class VerdictImport
         public bool Strong => Text?.Strong == true;
     }
 
-    private readonly struct Row(string path, int line, int index, JsonElement root, PairwiseLayout layout)
+    private readonly struct Row(string path, int line, int index, JsonElement root, PairwiseLayout layout, string fileJudge)
     {
         private InputException Error(string field, string problem) => new(path, line, Name(field), problem);
 
@@ -279,9 +294,13 @@ public static partial class VerdictImport
                 : throw Error("turn", $"expected a turn number from 1, found {text}");
         }
 
-        /// <summary>The judge: a string, a number, or an array of strings (FastChat writes [model, prompt]) joined with '/'.</summary>
+        /// <summary>
+        /// The judge: a string, a number, or an array of strings (FastChat writes [model, prompt]) joined with '/'; the file's
+        /// name (without extension) when the layout maps no judge, so several files read through one layout stay apart.
+        /// </summary>
         public string Judge() => Get("judge") switch
         {
+            null when layout.Source("judge") is null => fileJudge,
             null => string.Empty,
             { ValueKind: JsonValueKind.String } v => v.GetString()!,
             { ValueKind: JsonValueKind.Number } v => v.GetRawText(),

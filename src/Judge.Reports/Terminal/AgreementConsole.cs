@@ -72,7 +72,8 @@ public static class AgreementConsole
         orders.AddPlainRow("accuracy, B shown first (BA)", Figure(o.WithTies.Ba), Figure(o.WithoutTies.Ba));
         orders.AddPlainRow("mean of the two orders", Numbers.Percent(o.WithTies.Mean), Numbers.Percent(o.WithoutTies.Mean));
         orders.AddPlainRow("correct in both orders", Figure(o.WithTies.BothOrders), Figure(o.WithoutTies.BothOrders));
-        orders.AddPlainRow("positional consistency", Figure(o.PositionalConsistency), string.Empty);
+        orders.AddPlainRow("positional consistency (items with both verdicts)", Figure(o.PositionalConsistency), string.Empty);
+        orders.AddPlainRow("positional agreement, publishers' (all items; both missing agree)", Figure(o.PositionalAgreementAllItems), string.Empty);
         console.Write(orders);
         console.MarkupLineInterpolated($"orders without a verdict (counted as wrong): AB {o.WithoutVerdictAb}, BA {o.WithoutVerdictBa}; items judged in one order only (left out): {o.SingleOrderItems}");
     }

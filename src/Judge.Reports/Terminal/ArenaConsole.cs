@@ -18,7 +18,7 @@ public static class ArenaConsole
         var table = ConsoleTables.Titled($"Arena-Hard scores vs {result.Baseline}{(style ? ", style-controlled" : string.Empty)}").AddColumns("model", "games", "score %", "interval", "rating");
         foreach (var m in result.Models)
         {
-            table.AddPlainRow(m.Model, Numbers.Count(m.Games), Numbers.PercentDigits(m.Score), m.Interval is { } ci ? $"[{Numbers.PercentDigits(ci.Lower)}, {Numbers.PercentDigits(ci.Upper)}]" : "-", Numbers.Whole(m.Rating));
+            table.AddPlainRow(m.Model, Numbers.Count(m.Games), Numbers.PercentDigits(m.Score), m.Interval is { } ci ? $"[{Numbers.PercentDigits(ci.Lower)}, {Numbers.PercentDigits(ci.Upper)}]" : "-", RatingText.Value(m.Rating, m.Bound));
         }
 
         console.Write(table);
@@ -42,9 +42,14 @@ public static class ArenaConsole
             console.MarkupLineInterpolated($"[yellow]never compared, directly or through others, with {result.Baseline} (no score): {string.Join(", ", result.NotConnected)}[/]");
         }
 
+        if (RatingText.Warning($"ratings against {result.Baseline}", result.Models.Select(m => (m.Model, m.Bound))) is { } warning)
+        {
+            console.MarkupLineInterpolated($"[yellow]{warning}[/]");
+        }
+
         if (!result.Converged)
         {
-            console.MarkupLine("[yellow]the fit did not converge: a model won or lost every game, so its rating does not exist (it runs off towards ±infinity)[/]");
+            console.MarkupLine("[yellow]the fit did not converge; treat the ratings with caution[/]");
         }
     }
 }

@@ -91,6 +91,11 @@ public static class BiasReportConsole
         }
 
         console.Write(ratings);
+        if (RatingText.Warning("Bradley-Terry", r.BradleyTerry.Select(x => (x.Model, x.Bound))) is { } warning)
+        {
+            console.MarkupLineInterpolated($"[yellow]{warning}[/]");
+        }
+
         if (r.Graph.SelfBattles > 0)
         {
             console.MarkupLineInterpolated($"self-battles (a model against itself): {r.Graph.SelfBattles}, left out of every rating");
@@ -174,5 +179,5 @@ public static class BiasReportConsole
 
     private static string Rating(ModelRating? rating) => rating is null
         ? Numbers.NotAvailable
-        : $"{Numbers.Whole(rating.Rating)}{(rating.Interval is { } ci ? $" [{Numbers.Whole(ci.Lower)}, {Numbers.Whole(ci.Upper)}]" : string.Empty)}";
+        : $"{RatingText.Value(rating.Rating, rating.Bound)}{(rating.Interval is { } ci ? $" [{RatingText.End(ci.Lower, v => Numbers.Whole(v))}, {RatingText.End(ci.Upper, v => Numbers.Whole(v))}]" : string.Empty)}";
 }

@@ -35,6 +35,7 @@ public static class JudgeComparisonConsole
             Line("  mean of the two orders", j => j.Agreement.Orders is { } o ? $"{Numbers.Percent(o.WithTies.Mean)} (without ties {Numbers.Percent(o.WithoutTies.Mean)})" : Numbers.NotAvailable);
             Line("correct in both orders", j => Fig(j.Agreement.Orders?.WithTies.BothOrders));
             Line("positional consistency", j => Fig(j.Agreement.Orders?.PositionalConsistency));
+            Line("  publishers' (all items; both missing agree)", j => Fig(j.Agreement.Orders?.PositionalAgreementAllItems));
         }
 
         if (r.Judges.Any(j => j.Agreement.JudgeDuplicatesDropped is > 0))

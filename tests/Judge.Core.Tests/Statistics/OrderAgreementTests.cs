@@ -36,6 +36,21 @@ public class OrderAgreementTests
 
     private static PairwiseLabel Vote(string q, PairOutcome winner, string rater = "h") => new(q, "x", "y", winner, rater, 1);
 
+    // q1 consistent, q2 inconsistent, q3 one order without a verdict, q4 neither order with one.
+    // Judge's consistency: 1 of the 2 items with both verdicts. The publishers' positional agreement counts q4
+    // (both missing) as agreeing and divides by all 4 items: (1 + 1) / 4.
+    [Fact]
+    public void Compute_BothOrdersMissing_AgreeInThePublishersDefinitionOnly()
+    {
+        PairwiseVerdict[] items = [Item("1"), Item("2"), Item("3"), Item("4")];
+        JudgeCall[] calls = [Call("1", "AB", "first"), Call("1", "BA", "second"), Call("2", "AB", "first"), Call("2", "BA", "first"), Call("3", "AB", "tie"), Call("3", "BA", null), Call("4", "AB", null), Call("4", "BA", null)];
+
+        var r = OrderAgreement.Compute(items, calls, [Vote("1", PairOutcome.A)], AllRaters)!;
+
+        Assert.Equal((1, 2), (r.PositionalConsistency.Agree, r.PositionalConsistency.Total));
+        Assert.Equal((2, 4), (r.PositionalAgreementAllItems.Agree, r.PositionalAgreementAllItems.Total));
+    }
+
     // q1: AB first (x), BA second (x): x both times; human x. Both orders right, consistent.
     // q2: AB first (x), BA first (y): the first shown wins; human y. AB wrong, BA right, inconsistent.
     // q3: AB tie, BA no verdict; human x. Both wrong; not in consistency (one order has no verdict).

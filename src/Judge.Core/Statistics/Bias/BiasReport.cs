@@ -199,8 +199,7 @@ public sealed record BiasReport(
         }
 
         // A canonical order, so the interval does not depend on the order of the file's lines.
-        battles = battles.OrderBy(b => b.QuestionId, StringComparer.Ordinal).ThenBy(b => b.Turn).ThenBy(b => b.ModelA, StringComparer.Ordinal)
-            .ThenBy(b => b.ModelB, StringComparer.Ordinal).ThenBy(b => b.Winner).ToArray();
+        battles = Ratings.CanonicalOrder(battles).Select(i => battles[i]).ToArray();
         var samples = point.ToDictionary(p => p.Model, _ => new List<double>(), StringComparer.Ordinal);
         var random = new Random(options.Seed);
         var draw = new PairwiseLabel[battles.Count];
@@ -213,7 +212,11 @@ public sealed record BiasReport(
 
             foreach (var rating in Ratings.BradleyTerry(draw, maxIterations: 2000, tolerance: 1e-8))
             {
-                samples[rating.Model].Add(rating.Rating);
+                // An undetermined rating (NaN) says nothing on this draw; an unbounded one (±∞) stays in the percentiles.
+                if (!double.IsNaN(rating.Rating))
+                {
+                    samples[rating.Model].Add(rating.Rating);
+                }
             }
         }
 

@@ -46,6 +46,9 @@ public sealed class JudgeRun
     /// <summary>Records dropped because they repeated an earlier one exactly.</summary>
     public int DuplicatesDropped { get; private init; }
 
+    /// <summary>The answer texts the file carries (a layout's <c>answer_a</c>/<c>answer_b</c>, turn 1); empty when it has none.</summary>
+    public IReadOnlyList<ModelAnswer> Answers { get; private init; } = [];
+
     /// <summary>
     /// Reads a verdict file through <see cref="VerdictImport"/> (a judgments file, MT-Bench JSONL, CSV,
     /// or any JSONL / JSON array through <paramref name="layout"/>). When it holds several judges,
@@ -90,7 +93,7 @@ public sealed class JudgeRun
 
         var name = judgeName ?? judges.FirstOrDefault(j => j.Length > 0) ?? System.IO.Path.GetFileNameWithoutExtension(path);
         var calls = imported.IsJudgmentsFile || imported.Calls.Count > 0 ? imported.Calls.ToList() : null;
-        return new JudgeRun(path, name, imported.Labels(), imported.Items.ToList(), calls, costs) { DuplicatesDropped = imported.DuplicatesDropped };
+        return new JudgeRun(path, name, imported.Labels(), imported.Items.ToList(), calls, costs) { DuplicatesDropped = imported.DuplicatesDropped, Answers = imported.Answers };
     }
 
     /// <summary>This run restricted to one turn (items by their turn, calls by their item).</summary>
@@ -105,8 +108,14 @@ public sealed class JudgeRun
         var keys = items?.Select(r => r.Item).ToHashSet(StringComparer.Ordinal);
         var calls = keys is null ? null : Calls?.Where(c => keys.Contains(c.Item)).ToList();
         var costs = keys is null ? new Dictionary<string, double>(CostByItem, StringComparer.Ordinal) : CostByItem.Where(kv => keys.Contains(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        return new JudgeRun(Path, Name, Labels.Where(l => l.Turn == t).ToList(), items, calls, costs) { DuplicatesDropped = DuplicatesDropped };
+        return new JudgeRun(Path, Name, Labels.Where(l => l.Turn == t).ToList(), items, calls, costs) { DuplicatesDropped = DuplicatesDropped, Answers = Answers };
     }
+
+    /// <summary>
+    /// The answer texts to measure lengths with: <paramref name="given"/> (the command's <c>--answers</c>) when there are
+    /// any, else the texts the file itself carries through its layout (<c>answer_a</c>/<c>answer_b</c>), else <see langword="null"/>.
+    /// </summary>
+    public AnswerTexts? AnswerTextsOr(AnswerTexts? given) => given ?? (Answers.Count > 0 ? new AnswerTexts(Answers) : null);
 }
 
 /// <summary>One judge's row of the judge-choice table.</summary>
@@ -194,7 +203,7 @@ public static class JudgeComparison
                 run.Calls is null ? null : position!.ParseFailureRate,
                 flip,
                 position,
-                answers is null ? null : PositionBias.PrefersLonger(run.Labels, answers),
+                run.AnswerTextsOr(answers) is { } texts ? PositionBias.PrefersLonger(run.Labels, texts) : null,
                 cost,
                 cost is double c && judgments > 0 ? c / judgments * 1000 : null,
                 seconds));
@@ -218,8 +227,8 @@ public static class JudgeComparison
     }
 }
 
-/// <summary>Source-generated JSON for the bias and judge-choice reports: snake_case, indented, NaN as a literal.</summary>
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)]
+/// <summary>Source-generated JSON for the bias and judge-choice reports: snake_case, indented, NaN and ±∞ as null (<see cref="NonFiniteAsNull"/>).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, Converters = [typeof(NonFiniteAsNull)])]
 [JsonSerializable(typeof(JudgeComparisonReport))]
 [JsonSerializable(typeof(BiasReport))]
 internal sealed partial class BiasJsonContext : JsonSerializerContext;
