@@ -6,9 +6,15 @@ namespace Judge.Reports;
 internal static class Charts
 {
     /// <summary>Bars with their confidence interval drawn as a line over each bar.</summary>
-    public static string BarsWithIntervals(string title, string yLabel, IReadOnlyList<(string Label, double Value, double? Lower, double? Upper)> bars, double? threshold = null, double? yMax = null)
+    public static string BarsWithIntervals(string title, string yLabel, IReadOnlyList<(string Label, double Value, double? Lower, double? Upper)> bars, double? threshold = null, double? yMax = null, bool percent = false)
     {
         using var plot = new Plot();
+        if (percent)
+        {
+            // Shares on a percent axis, as the tables beside the chart write them.
+            plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { LabelFormatter = v => Numbers.Percent(v, 0) };
+        }
+
         plot.Title(title);
         plot.YLabel(yLabel);
         var palette = new ScottPlot.Palettes.Category10();
@@ -31,7 +37,7 @@ internal static class Charts
             h.LineColor = Colors.Red;
             h.LinePattern = LinePattern.Dashed;
             // Named in the legend: a label on the line would sit on the axis and hide its ticks.
-            h.LegendText = $"threshold {Numbers.Value(t)}";
+            h.LegendText = $"threshold {(percent ? Numbers.Percent(t, 0) : Numbers.Value(t))}";
             plot.ShowLegend(Alignment.UpperRight);
         }
 

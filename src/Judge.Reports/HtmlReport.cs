@@ -18,7 +18,7 @@ public static class HtmlReport
         body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0 auto;max-width:1200px;padding:1rem 2rem;color:#1d2330;background:#fff}
         h1{margin-bottom:.2rem}h2{border-bottom:2px solid #e3e7ef;padding-bottom:.3rem;margin-top:2rem}
         table{border-collapse:collapse;margin:.6rem 0;font-size:.92rem}th,td{border:1px solid #d9dee8;padding:.3rem .6rem;text-align:left;vertical-align:top}
-        th{background:#f3f5f9}.num{text-align:right;font-variant-numeric:tabular-nums}
+        th{background:#f3f5f9}.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
         .badge{display:inline-block;padding:.2rem .7rem;border-radius:1rem;font-weight:600;color:#fff}
         .ok{background:#1f8a4c}.fail{background:#c62828}.warn{background:#b26a00}
         .pass{color:#1f8a4c;font-weight:600}.bad{color:#c62828;font-weight:600}
@@ -209,7 +209,7 @@ public static class HtmlReport
             if (against.Count > 0)
             {
                 var bars = against.Select(w => (w.Model, w.Rate!.Value, w.Ci?.Lower, w.Ci?.Upper)).ToList();
-                html.Append("<div class=\"chart\">").Append(Charts.BarsWithIntervals($"Win rate against {baseline}", "win rate", bars, r.Config.Thresholds.MinWinRate, 1)).Append("</div>\n");
+                html.Append("<div class=\"chart\">").Append(Charts.BarsWithIntervals($"Win rate against {baseline}", "win rate", bars, r.Config.Thresholds.MinWinRate, 1, percent: true)).Append("</div>\n");
             }
         }
     }
