@@ -93,6 +93,21 @@ public sealed class JudgeFactory : IJudgeFactory
             return;
         }
 
+        if (HostedBatches.Wanted(spec))
+        {
+            // A judge in batch mode is built here, with this factory's environment, not by the registry.
+            if (spec.Scheme == "azure")
+            {
+                HostedChatClients.CheckAzure(spec, _environment);
+            }
+            else
+            {
+                HostedChatClients.CheckOpenAI(spec, _environment);
+            }
+
+            return;
+        }
+
         if (!_registry.Contains(spec.Scheme))
         {
             throw UnknownScheme(spec);
