@@ -61,6 +61,12 @@ public static class JudgeCli
             console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
             return ExitCodes.JudgeError;
         }
+        catch (IOException ex) when (IsDiskFull(ex))
+        {
+            // Not the user's input: the machine ran out of room. What was written is kept and the run can be resumed.
+            console.MarkupLineInterpolated($"[red]error:[/] the disk is full: {ex.Message}; free space, then resume with --resume");
+            return ExitCodes.JudgeError;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             console.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
@@ -73,6 +79,10 @@ public static class JudgeCli
             return ExitCodes.JudgeError;
         }
     }
+
+    /// <summary>Whether an I/O error is a full disk or quota (ENOSPC, EDQUOT; ERROR_DISK_FULL, ERROR_HANDLE_DISK_FULL).</summary>
+    internal static bool IsDiskFull(IOException ex) =>
+        (ex.HResult & 0xFFFF) is 28 or 122 or 0x70 or 0x27 || ex.InnerException is IOException inner && IsDiskFull(inner);
 
     /// <summary>
     /// Lays out what the commands write: on a terminal, tables fitted to its width; to a pipe or a file

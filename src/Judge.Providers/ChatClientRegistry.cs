@@ -11,7 +11,7 @@ namespace Judge.Providers;
 /// </summary>
 public sealed class ChatClientRegistry
 {
-    private readonly Dictionary<string, (string Description, Func<JudgeSpec, IChatClient> Create)> _schemes = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, (string Description, Func<JudgeSpec, IChatClient> Create, Action<JudgeSpec>? Check)> _schemes = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The registry with every scheme this build ships.</summary>
     public static ChatClientRegistry CreateDefault()
@@ -19,18 +19,42 @@ public sealed class ChatClientRegistry
         var registry = new ChatClientRegistry();
 
         // Providers register here as they land: openai:, azure:, an OpenAI-compatible base URL, llama:.
-        registry.Register("openai", "OpenAI chat model, or any OpenAI-compatible server with ?base_url=http://host/v1[,http://other/v1]; key from OPENAI_API_KEY", spec => HostedChatClients.CreateOpenAI(spec));
-        registry.Register("azure", "Azure OpenAI deployment; endpoint from ?endpoint= or AZURE_OPENAI_ENDPOINT, key from AZURE_OPENAI_API_KEY or ?auth=entra", spec => HostedChatClients.CreateAzure(spec));
-        registry.Register("mock", MockJudge.Description, MockJudge.CreateChatClient);
-        registry.Register("llama", LlamaJudge.Description, LlamaJudge.CreateChatClient);
+        registry.Register("openai", "OpenAI chat model, or any OpenAI-compatible server with ?base_url=http://host/v1[,http://other/v1]; key from OPENAI_API_KEY", spec => HostedChatClients.CreateOpenAI(spec), spec => HostedChatClients.CheckOpenAI(spec, null));
+        registry.Register("azure", "Azure OpenAI deployment; endpoint from ?endpoint= or AZURE_OPENAI_ENDPOINT, key from AZURE_OPENAI_API_KEY or ?auth=entra", spec => HostedChatClients.CreateAzure(spec), spec => HostedChatClients.CheckAzure(spec, null));
+        registry.Register("mock", MockJudge.Description, MockJudge.CreateChatClient, spec => MockJudge.CreateChatClient(spec).Dispose());
+        registry.Register("llama", LlamaJudge.Description, LlamaJudge.CreateChatClient, LlamaJudge.Check);
         return registry;
     }
 
-    /// <summary>Adds or replaces a scheme.</summary>
+    /// <summary>Adds or replaces a scheme whose specs are checked only by building their client.</summary>
     public ChatClientRegistry Register(string scheme, string description, Func<JudgeSpec, IChatClient> create)
     {
-        _schemes[scheme] = (description, create);
+        _schemes[scheme] = (description, create, null);
         return this;
+    }
+
+    /// <summary>Adds or replaces a scheme with a check of its specs that builds nothing (see <see cref="Check"/>).</summary>
+    public ChatClientRegistry Register(string scheme, string description, Func<JudgeSpec, IChatClient> create, Action<JudgeSpec> check)
+    {
+        _schemes[scheme] = (description, create, check);
+        return this;
+    }
+
+    /// <summary>
+    /// Checks a spec as creating its client would (options, credentials, files) without loading a model, opening a cache
+    /// or calling anything; a scheme registered without a check is not checked here.
+    /// </summary>
+    /// <exception cref="InputException">The spec is unusable.</exception>
+    /// <exception cref="JudgeUnavailableException">The scheme is not registered, or what it needs is not set up.</exception>
+    public void Check(JudgeSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (!_schemes.TryGetValue(spec.Scheme, out var entry))
+        {
+            throw new JudgeUnavailableException($"judge scheme '{spec.Scheme}' is not available in this build");
+        }
+
+        entry.Check?.Invoke(spec);
     }
 
     /// <summary>The registered schemes with a one-line description each, sorted.</summary>

@@ -78,6 +78,44 @@ public sealed class JudgeFactory : IJudgeFactory
         return new ChatAbsoluteJudge(spec.Text, Wrap(spec, CreateChatClient(spec, options.BatchAnswers), options), options.Rubrics, options.Chat);
     }
 
+    /// <inheritdoc/>
+    public void Check(JudgeSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Scheme == "replay")
+        {
+            spec.RequireKnownOptions(ReplayOptions);
+            if (!File.Exists(spec.Target))
+            {
+                throw new InputException(spec.Target, null, "judge spec", $"the recorded verdicts '{spec.Text}' replays are not there");
+            }
+
+            return;
+        }
+
+        if (HostedBatches.Wanted(spec))
+        {
+            // A judge in batch mode is built here, with this factory's environment, not by the registry.
+            if (spec.Scheme == "azure")
+            {
+                HostedChatClients.CheckAzure(spec, _environment);
+            }
+            else
+            {
+                HostedChatClients.CheckOpenAI(spec, _environment);
+            }
+
+            return;
+        }
+
+        if (!_registry.Contains(spec.Scheme))
+        {
+            throw UnknownScheme(spec);
+        }
+
+        _registry.Check(spec);
+    }
+
     private static IChatClient Wrap(JudgeSpec spec, IChatClient client, JudgeBuildOptions options) =>
         options.WrapClient is { } wrap ? wrap(spec.Text, client) : client;
 
@@ -134,11 +172,16 @@ public sealed class JudgeFactory : IJudgeFactory
             return _registry.Create(spec);
         }
 
+        throw UnknownScheme(spec);
+    }
+
+    private JudgeUnavailableException UnknownScheme(JudgeSpec spec)
+    {
         var known = string.Join(", ", Schemes.Select(s => s.Scheme));
         var planned = spec.Scheme is "llama" or "openai" or "azure"
             ? $"; '{spec.Scheme}:' judges are planned but not in this build"
             : string.Empty;
-        throw new JudgeUnavailableException($"unknown judge scheme '{spec.Scheme}' in '{spec.Text}'; available: {known}{planned}");
+        return new JudgeUnavailableException($"unknown judge scheme '{spec.Scheme}' in '{spec.Text}'; available: {known}{planned}");
     }
 
     private static PositionSwapJudge Swapped(JudgeSpec spec, IChatClient client, JudgeBuildOptions options) =>

@@ -40,6 +40,11 @@ internal sealed partial class MockChatClient : IChatClient
     public MockChatClient(JudgeSpec spec, TimeProvider? time = null)
     {
         _spec = spec;
+        if (!int.TryParse(spec.Target, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+        {
+            throw new InputException(null, null, "judge spec", $"'{spec.Text}': the mock judge's target is its seed, a whole number (e.g. mock:1), not '{spec.Target}'");
+        }
+
         spec.RequireKnownOptions(KnownOptions);
         _latencyMs = spec.IntOption("latency_ms", 0, 0, 600_000);
         _errorRate = spec.DoubleOption("error_rate", 0, 1) ?? 0;

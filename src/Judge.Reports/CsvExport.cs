@@ -29,6 +29,15 @@ public static class CsvExport
 
     private static string Int(int? v) => v?.ToString(CultureInfo.InvariantCulture) ?? "";
 
-    private static string Quote(string field) =>
-        field.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + field.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : field;
+    /// <summary>
+    /// A field as CSV: quoted where it must be, and a field a spreadsheet would run as a formula (it starts with =, +, -,
+    /// @, tab or carriage return, as a model id may) prefixed with an apostrophe, so opening the file runs nothing.
+    /// </summary>
+    private static string Quote(string field)
+    {
+        var safe = field.Length > 0 && field[0] is '=' or '+' or '-' or '@' or '\t' or '\r' && !double.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out _)
+            ? "'" + field
+            : field;
+        return safe.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + safe.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : safe;
+    }
 }

@@ -16,7 +16,7 @@ public static class MarkdownReport
         var a = r.Analysis;
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"## Judge run: {(r.Outcome == RunOutcome.Passed ? "✅" : "❌")} {r.OutcomeText}\n\n");
-        sb.Append(CultureInfo.InvariantCulture, $"Mode **{r.Config.Mode.ToString().ToLowerInvariant()}**, judges {string.Join(", ", r.Config.Judges.Select(j => $"`{Md(j.Text)}`"))}, {a.Judgments.Values.Sum()} judgments");
+        sb.Append(CultureInfo.InvariantCulture, $"Mode **{r.Config.Mode.ToString().ToLowerInvariant()}**, judges {string.Join(", ", r.Config.Judges.Select(j => $"{Md(j.Text)}"))}, {a.Judgments.Values.Sum()} judgments");
         sb.Append(CultureInfo.InvariantCulture, $" ({string.Join(", ", a.ByStatus.OrderBy(s => s.Key).Select(s => $"{s.Key.ToWire()} {s.Value}"))}); error rate {Numbers.Percent(a.ErrorRate)} (max {Numbers.Percent(r.Config.Thresholds.MaxErrorRate)}); {ReportText.Cost(a.Cost)}.\n\n");
         foreach (var caution in ReportText.Cautions(r))
         {
@@ -28,7 +28,7 @@ public static class MarkdownReport
             sb.Append("| gate | judge | rubric | model | value | threshold | result | detail |\n|---|---|---|---|---|---|---|---|\n");
             foreach (var g in a.Gates)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"| {g.Name} | `{Md(g.Judge ?? "")}` | {Md(g.Rubric ?? "")} | {Md(g.Model ?? "")} | {Numbers.Gate(g, g.Value)} | {Numbers.Gate(g, g.Threshold)} | {(g.Passed ? "✅ pass" : "❌ fail")} | {Md(g.Detail)} |\n");
+                sb.Append(CultureInfo.InvariantCulture, $"| {g.Name} | {Md(g.Judge ?? "")} | {Md(g.Rubric ?? "")} | {Md(g.Model ?? "")} | {Numbers.Gate(g, g.Value)} | {Numbers.Gate(g, g.Threshold)} | {(g.Passed ? "✅ pass" : "❌ fail")} | {Md(g.Detail)} |\n");
             }
 
             sb.Append(CultureInfo.InvariantCulture, $"\nGates compare the {(r.Config.Thresholds.GateOn == GateOn.LowerBound ? "lower bound of the bootstrap interval" : "point estimate")}.\n\n");
@@ -39,7 +39,7 @@ public static class MarkdownReport
             sb.Append("| judge | rubric | model | answers | scored | without verdict | mean | CI | pass rate |\n|---|---|---|---|---|---|---|---|---|\n");
             foreach (var s in a.Scores)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"| `{Md(s.Judge)}` | {Md(s.Rubric)} | {Md(s.Model)} | {s.Items} | {s.Scored} | {s.Missing} | {Numbers.Fixed(s.Mean)} | {Numbers.Interval(s.MeanCi)} | {Numbers.Percent(s.PassRate)} |\n");
+                sb.Append(CultureInfo.InvariantCulture, $"| {Md(s.Judge)} | {Md(s.Rubric)} | {Md(s.Model)} | {s.Items} | {s.Scored} | {s.Missing} | {Numbers.Fixed(s.Mean)} | {Numbers.Interval(s.MeanCi)} | {Numbers.Percent(s.PassRate)} |\n");
             }
 
             sb.Append('\n');
@@ -50,7 +50,7 @@ public static class MarkdownReport
             sb.Append("| judge | rubric | model | opponent | pairs | with verdict | without verdict | win rate (ties ½) | CI |\n|---|---|---|---|---|---|---|---|---|\n");
             foreach (var w in a.WinRates)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"| `{Md(w.Judge)}` | {Md(w.Rubric)} | {Md(w.Model)} | {Md(w.Opponent ?? "all")} | {w.Items} | {w.WithVerdict} | {w.Missing} | {Numbers.Percent(w.Rate)} | {Numbers.PercentInterval(w.Ci)} |\n");
+                sb.Append(CultureInfo.InvariantCulture, $"| {Md(w.Judge)} | {Md(w.Rubric)} | {Md(w.Model)} | {Md(w.Opponent ?? "all")} | {w.Items} | {w.WithVerdict} | {w.Missing} | {Numbers.Percent(w.Rate)} | {Numbers.PercentInterval(w.Ci)} |\n");
             }
 
             sb.Append('\n');
@@ -73,5 +73,27 @@ public static class MarkdownReport
         return sb.ToString();
     }
 
-    private static string Md(string text) => text.Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal);
+    /// <summary>
+    /// Text from the run (model ids, judge specs, rubric names, messages) as inert Markdown: HTML special characters as
+    /// entities, the Markdown punctuation that acts mid-line (emphasis, links, code, tables) backslash-escaped, line breaks and control characters as spaces, so nothing a model
+    /// id holds can open a tag, a link, an image or a code span, or break a table row.
+    /// </summary>
+    internal static string Md(string text)
+    {
+        var sb = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            _ = c switch
+            {
+                '&' => sb.Append("&amp;"),
+                '<' => sb.Append("&lt;"),
+                '>' => sb.Append("&gt;"),
+                '\\' or '`' or '*' or '_' or '[' or ']' or '|' or '~' => sb.Append('\\').Append(c),
+                _ when char.IsControl(c) => sb.Append(' '),
+                _ => sb.Append(c),
+            };
+        }
+
+        return sb.ToString();
+    }
 }

@@ -20,7 +20,8 @@ public class RunOutputsAgreeTests
     private static readonly ConfidenceInterval RateCi = new(0.95, 0.005, 0.8125, 1000, 0);
     private static readonly ConfidenceInterval MeanCi = new(0.95, 5.125, 7.125, 1000, 0);
 
-    private static RunResult Result()
+    /// <summary>The run on rounding edges; <paramref name="model"/> names the compared model (for escaping tests).</summary>
+    internal static RunResult Result(string model = "model")
     {
         var without = new MissingVerdicts(1, 0, 0, 0);
         var analysis = new RunAnalysis
@@ -30,11 +31,11 @@ public class RunOutputsAgreeTests
             ByStatus = new Dictionary<VerdictStatus, int> { [VerdictStatus.Parsed] = 16, [VerdictStatus.Unparsed] = 1 },
             WinRates =
             [
-                new WinRateAggregate(Judge, RunAnalysis.StandardRubrics, "model", null, 17, 16, 8, 6, 2, without, 0.5625, RateCi),
-                new WinRateAggregate(Judge, RunAnalysis.StandardRubrics, "model", "base", 17, 16, 8, 6, 2, without, 0.5625, RateCi),
+                new WinRateAggregate(Judge, RunAnalysis.StandardRubrics, model, null, 17, 16, 8, 6, 2, without, 0.5625, RateCi),
+                new WinRateAggregate(Judge, RunAnalysis.StandardRubrics, model, "base", 17, 16, 8, 6, 2, without, 0.5625, RateCi),
             ],
             Scores = [new ScoreAggregate(Judge, RunAnalysis.StandardRubrics, "graded", 17, 16, without, 6.125, MeanCi, 0.5625, RateCi, [6, 7])],
-            Gates = [new GateResult("min_win_rate", Judge, RunAnalysis.StandardRubrics, "model", 0.5625, 0.5, true, "win rate against base (point estimate) 56.3 % >= 50.0 % over 16 items; without verdict 1 unparsed") { IsShare = true }],
+            Gates = [new GateResult("min_win_rate", Judge, RunAnalysis.StandardRubrics, model, 0.5625, 0.5, true, "win rate against base (point estimate) 56.3 % >= 50.0 % over 16 items; without verdict 1 unparsed") { IsShare = true }],
         };
         var config = new RunConfig
         {

@@ -20,8 +20,9 @@ internal static class BatchCommands
         {
             var loaded = RunConfigLoader.LoadFile(parse.GetValue(config)!);
             var run = parse.GetValue(judges) is { Length: > 0 } j ? loaded with { Judges = CommonOptions.JudgeSpecs(j) } : loaded;
-            var lines = await new RunEngine(new Providers.JudgeFactory(), time).ExportBatchAsync(run, CommonOptions.LoadRubrics(run.RubricsDir), cancellationToken).ConfigureAwait(false);
             var path = Path.GetFullPath(parse.GetValue(output)!);
+            OutputPaths.Check([(path, "--out")], RunEngine.InputsOf(run));
+            var lines = await new RunEngine(new Providers.JudgeFactory(), time).ExportBatchAsync(run, CommonOptions.LoadRubrics(run.RubricsDir), cancellationToken).ConfigureAwait(false);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             await File.WriteAllBytesAsync(path, lines, cancellationToken).ConfigureAwait(false);
             console.MarkupLineInterpolated($"{lines.Count(b => b == (byte)'\n')} requests written to {path}; run them, then: judge batch import {parse.GetValue(config)} RESULTS.jsonl");

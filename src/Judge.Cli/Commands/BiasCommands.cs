@@ -49,6 +49,11 @@ internal static partial class BiasCommands
             var path = parse.GetValue(judgments)!;
             var name = parse.GetValue(judgeName);
             var imported = VerdictImport.Read(path, layouts.Judge(parse));
+            if (imported.Items.Count == 0 && imported.Absolute.Count == 0)
+            {
+                throw new InputException(path, null, "--judgments", "holds no verdicts (the file is empty, or no record is a pairwise or absolute judgment)");
+            }
+
             var run = JudgeRun.FromImport(imported, name, allowNoPairwise: true);
             var absolute = imported.Absolute.Where(a => name is null || a.Judge == name).ToList();
             var questionList = parse.GetValue(questions) is { } q ? DataFiles.ReadQuestions(q) : null;

@@ -58,7 +58,7 @@ internal static class CommonOptions
     /// <summary>A start's refusal in the words of the flags that would let it go ahead.</summary>
     public static InputException Refused(Runs.RunStartRefusal refusal)
     {
-        var remedies = refusal.Allowed.Select(a => a == Runs.RunStart.Resume ? "give --resume to finish it" : "--overwrite to start again");
+        var remedies = refusal.Allowed.Select(a => a == Runs.RunStart.Resume ? "give --resume to keep it and judge only what is missing" : "--overwrite to start again");
         return new InputException(refusal.Path, null, refusal.Field, $"{refusal.Problem}; {string.Join(" or ", remedies)}");
     }
 

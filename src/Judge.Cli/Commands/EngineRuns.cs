@@ -22,9 +22,11 @@ internal static class EngineRuns
     };
 
     /// <summary>Runs the engine with progress on the console; <see langword="null"/> when the user stopped it (already reported).</summary>
-    public static async Task<RunResult?> ExecuteAsync(IAnsiConsole console, TimeProvider time, ParseResult parse, RunConfig config, RunFiles files, RunStart start, bool quiet, CancellationToken cancellationToken, string? batchResults = null)
+    public static async Task<RunResult?> ExecuteAsync(IAnsiConsole console, TimeProvider time, ParseResult parse, RunConfig config, RunFiles files, RunStart start, bool quiet, string outputKey, CancellationToken cancellationToken, string? batchResults = null)
     {
-        // Refused before any model is pulled or judge built: a refused command touches nothing.
+        // Refused before any model is pulled or judge built: a refused command touches nothing. An output that is an
+        // input is said first: resuming or overwriting it is never the remedy.
+        OutputPaths.Check(OutputPaths.Of(files, outputKey), RunEngine.InputsOf(config));
         if (RunStartRule.Check(start, files) is { } refused)
         {
             throw CommonOptions.Refused(refused);

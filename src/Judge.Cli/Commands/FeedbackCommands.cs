@@ -53,7 +53,7 @@ internal static class FeedbackCommands
                 IncludeSeeds = parse.GetValue(includeSeeds),
                 InstructionsPerRubric = Positive(parse.GetValue(instructions), "--instructions-per-rubric"),
                 ResponsesPerLevel = Positive(parse.GetValue(responses), "--responses-per-level"),
-                ScoreTolerance = Math.Max(0, parse.GetValue(tolerance)),
+                ScoreTolerance = parse.GetValue(tolerance) is >= 0 and <= 4 and var tol ? tol : throw new InputException(null, null, "--tolerance", $"must be from 0 to 4 (score levels 1-5), not {parse.GetValue(tolerance)}"),
                 DuplicateThreshold = parse.GetValue(threshold) is var t and >= 0 and <= 1 ? t : throw new InputException(null, null, "--dedupe-threshold", "must lie between 0 and 1"),
                 Balance = !parse.GetValue(noBalance),
                 Seed = parse.GetValue(seed),

@@ -36,7 +36,7 @@ internal static class GradingCommands
 
         public Option<bool> Resume { get; } = new("--resume") { Description = "Finish an interrupted run into the same --out: keep its judgments, judge only what is missing, reuse answers already paid for." };
 
-        public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace an unfinished run in --out instead of resuming it (a finished one is replaced anyway)." };
+        public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace the run in --out, finished or not, instead of refusing or resuming it (paying again for what it judged)." };
 
         public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress and no summary; only errors." };
 
@@ -135,9 +135,9 @@ internal static class GradingCommands
                 throw new InputException(reportFolder, null, "--report", "is a file; give a folder for the reports");
             }
 
-            var start = CommonOptions.Start(parse.GetValue(Resume), parse.GetValue(Overwrite), RunStart.ReplaceFinished);
+            var start = CommonOptions.Start(parse.GetValue(Resume), parse.GetValue(Overwrite), RunStart.New);
             var quiet = parse.GetValue(Quiet);
-            var result = await EngineRuns.ExecuteAsync(console, time, parse, config, files, start, quiet, cancellationToken).ConfigureAwait(false);
+            var result = await EngineRuns.ExecuteAsync(console, time, parse, config, files, start, quiet, "--out", cancellationToken).ConfigureAwait(false);
             if (result is null)
             {
                 return EngineRuns.Interrupted;

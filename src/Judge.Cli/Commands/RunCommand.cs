@@ -64,7 +64,7 @@ internal static class RunCommand
             var jsonOut = parse.GetValue(json);
             var quietOut = parse.GetValue(quiet) || jsonOut;
             var files = RunFiles.InFolder(run.Output);
-            var result = await EngineRuns.ExecuteAsync(console, time, parse, run, files, start, quietOut, cancellationToken, import ? parse.GetValue(results) : null).ConfigureAwait(false);
+            var result = await EngineRuns.ExecuteAsync(console, time, parse, run, files, start, quietOut, parse.GetValue(outDir) is null ? "output" : "--out", cancellationToken, import ? parse.GetValue(results) : null).ConfigureAwait(false);
             if (result is null)
             {
                 return EngineRuns.Interrupted;

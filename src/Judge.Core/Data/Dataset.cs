@@ -126,10 +126,16 @@ public static class DataFiles
     public static bool IsCsv(string path) => path.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".tsv", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads questions from JSONL or CSV.</summary>
+    /// <exception cref="InputException">The file is unreadable, malformed, or holds no question.</exception>
     public static List<Question> ReadQuestions(string path, CsvColumnMap? map = null) =>
-        IsCsv(path) ? CsvInput.ReadQuestions(path, map ?? new CsvColumnMap()) : MtBenchFiles.ReadQuestions(path);
+        NotEmpty(IsCsv(path) ? CsvInput.ReadQuestions(path, map ?? new CsvColumnMap()) : MtBenchFiles.ReadQuestions(path), path, "questions");
 
     /// <summary>Reads answers from JSONL or CSV.</summary>
+    /// <exception cref="InputException">The file is unreadable, malformed, or holds no answer.</exception>
     public static List<ModelAnswer> ReadAnswers(string path, CsvColumnMap? map = null, string? defaultModelId = null) =>
-        IsCsv(path) ? CsvInput.ReadAnswers(path, map ?? new CsvColumnMap(), defaultModelId) : MtBenchFiles.ReadAnswers(path, defaultModelId);
+        NotEmpty(IsCsv(path) ? CsvInput.ReadAnswers(path, map ?? new CsvColumnMap(), defaultModelId) : MtBenchFiles.ReadAnswers(path, defaultModelId), path, defaultModelId == "reference" ? "reference answers" : "answers");
+
+    /// <summary>A data file that holds nothing is a mistake (a wrong path, a file not yet written), named, never an empty run.</summary>
+    private static List<T> NotEmpty<T>(List<T> records, string path, string what) =>
+        records.Count > 0 ? records : throw new InputException(path, null, null, $"holds no {what} (the file is empty)");
 }

@@ -150,7 +150,15 @@ internal static partial class Jsonl
         foreach (var (line, text) in ReadLines(path))
         {
             using var doc = Parse(path, line, text);
-            results.Add(map(new JsonlRecord(path, line, doc.RootElement)));
+            try
+            {
+                results.Add(map(new JsonlRecord(path, line, doc.RootElement)));
+            }
+            catch (InvalidOperationException ex) when (ex.Message.Contains("UTF-16", StringComparison.Ordinal))
+            {
+                // System.Text.Json accepts "\ud800" when parsing and refuses it only when the string is read.
+                throw new InputException(path, line, null, "holds a string with a lone UTF-16 surrogate escape (e.g. \\ud800 without its pair); such text is not Unicode", ex);
+            }
         }
 
         return results;
@@ -236,11 +244,38 @@ internal static class StrictUtf8
 
         try
         {
+            RefuseUtf16(path);
             return new StreamReader(path, Encoding, detectEncodingFromByteOrderMarks: true);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new InputException(path, null, null, ex is FileNotFoundException or DirectoryNotFoundException ? "file not found" : ex.Message, ex);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a file that starts with a UTF-16 or UTF-32 byte-order mark: the data files are UTF-8 (with or without its
+    /// mark), and a file in another encoding is named, not read as something else.
+    /// </summary>
+    public static void RefuseUtf16(string path)
+    {
+        Span<byte> head = stackalloc byte[4];
+        int read;
+        using (var stream = File.OpenRead(path))
+        {
+            read = stream.ReadAtLeast(head, 4, throwOnEndOfStream: false);
+        }
+
+        var start = head[..read];
+        var encoding = start switch
+        {
+            [0xFF, 0xFE, 0x00, 0x00, ..] or [0x00, 0x00, 0xFE, 0xFF, ..] => "UTF-32",
+            [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..] => "UTF-16",
+            _ => null,
+        };
+        if (encoding is not null)
+        {
+            throw new InputException(path, 1, null, $"is {encoding} (it starts with a {encoding} byte-order mark); save the file as UTF-8");
         }
     }
 

@@ -24,6 +24,17 @@ public interface IJudgeFactory
     /// asks for none or its provider has no batch service. Builds nothing that calls a model.
     /// </summary>
     IBatchJudge? Batch(JudgeSpec spec) => null;
+
+    /// <summary>
+    /// Checks a spec as building its judge would — options, credentials, the files it reads — without loading a model,
+    /// opening a cache or calling anything, so a run refuses a bad judge before it creates or truncates any output.
+    /// Default: nothing is checked (the judge is checked when it is built).
+    /// </summary>
+    /// <exception cref="InputException">The spec is unusable.</exception>
+    /// <exception cref="JudgeUnavailableException">The judge cannot be built here (unknown scheme, no key).</exception>
+    void Check(JudgeSpec spec)
+    {
+    }
 }
 
 /// <summary>What a judge is built with besides its spec.</summary>

@@ -93,6 +93,13 @@ public sealed partial record JudgeSpec
                 options[key] = Uri.UnescapeDataString(pair[(eq + 1)..]);
             }
 
+            // The spec is the judge id every result, journal and manifest records, so a credential must never ride in it,
+            // accepted or refused: refused here, for every scheme, and its value shown nowhere (Redact masks it).
+            if (options.Keys.FirstOrDefault(IsSecretLike) is { } secret)
+            {
+                throw new InputException(null, null, "judge spec", $"option '{secret}' in '{shown}' looks like a credential; keys are read only from environment variables (OPENAI_API_KEY, AZURE_OPENAI_API_KEY), never from the judge spec");
+            }
+
             rest = rest[..query];
         }
 
@@ -111,7 +118,22 @@ public sealed partial record JudgeSpec
     public static string Redact(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return EncodedUserInfo().Replace(UserInfo().Replace(text, "${scheme}"), "${scheme}");
+        var masked = SecretOption().Replace(text, m => IsSecretLike(Uri.UnescapeDataString(m.Groups["key"].Value)) ? $"{m.Groups["key"].Value}=***" : m.Value);
+        return EncodedUserInfo().Replace(UserInfo().Replace(masked, "${scheme}"), "${scheme}");
+    }
+
+    /// <summary>
+    /// Whether an option name looks like a credential (<c>key</c>, <c>api_key</c>, <c>token</c>, <c>password</c>, <c>secret</c>…):
+    /// such an option is refused by <see cref="Parse"/> and its value masked by <see cref="Redact"/>.
+    /// </summary>
+    public static bool IsSecretLike(string optionName)
+    {
+        ArgumentNullException.ThrowIfNull(optionName);
+        var name = optionName.Trim().ToLowerInvariant().Replace("-", "_", StringComparison.Ordinal);
+        return name is "key" or "apikey" or "auth_token" or "bearer" or "authorization" or "credential" or "credentials"
+            || (name.EndsWith("_key", StringComparison.Ordinal) && name != "cache_key")
+            || name.Contains("token", StringComparison.Ordinal) && name is not ("max_tokens" or "tokens" or "max_output_tokens" or "expected_output_tokens")
+            || name.Contains("password", StringComparison.Ordinal) || name.Contains("secret", StringComparison.Ordinal) || name is "pwd" or "passwd";
     }
 
     /// <summary>
@@ -261,6 +283,9 @@ public sealed partial record JudgeSpec
             (false, true) => $"of at least {min}",
             _ => $"from {min} to {max}",
         };
+
+    [GeneratedRegex(@"(?<=[?&])(?<key>[^=&?#\s]+)=[^&#\s]*", RegexOptions.CultureInvariant)]
+    private static partial Regex SecretOption();
 
     [GeneratedRegex(@"(?<scheme>[A-Za-z][A-Za-z0-9+.\-]*://)[^/?#@\s&]*@", RegexOptions.CultureInvariant)]
     private static partial Regex UserInfo();

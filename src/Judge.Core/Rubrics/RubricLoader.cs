@@ -114,6 +114,12 @@ public static partial class RubricLoader
             throw Fail($"'output.tag' must hold '{{verdict}}' exactly once, found {slots} in '{tag}'");
         }
 
+        if (string.IsNullOrWhiteSpace(tag.Replace("{verdict}", string.Empty, StringComparison.Ordinal)))
+        {
+            // A bare slot would make any word of the judge's output a verdict.
+            throw Fail($"'output.tag' needs marker text around '{{verdict}}' (e.g. \"[[{{verdict}}]]\" or \"[RESULT] {{verdict}}\"), not '{tag}' alone");
+        }
+
         var labels = ValidateLabels(d.Output.Labels ?? [], mode, scale, Fail);
         var (system, prompt) = ParseTemplates(d, Fail);
         CheckPlaceholders(system, prompt, mode, turns, usesReference, scale, Fail);

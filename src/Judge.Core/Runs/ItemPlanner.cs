@@ -15,6 +15,11 @@ internal static class ItemPlanner
     public static ItemPlan<AbsoluteItem> Absolute(Dataset data, int turn, IReadOnlyList<string>? models = null)
     {
         CheckTurn(data, turn);
+        if (models?.FirstOrDefault(m => !data.Models.Contains(m, StringComparer.Ordinal)) is { } unknown)
+        {
+            throw new InputException(null, null, "models", $"no answers by model '{unknown}' in the data; models with answers: {string.Join(", ", data.Models)}");
+        }
+
         var items = new List<AbsoluteItem>();
         var skipped = new List<string>();
         foreach (var q in data.Questions)
@@ -117,6 +122,13 @@ internal static class ItemPlanner
             CheckAnswerTurn(answerA, turn);
             CheckAnswerTurn(answerB, turn);
             items.Add(new PairwiseItem(data.Question(l.QuestionId), answerA, answerB, turn, data.Reference(l.QuestionId)));
+        }
+
+        if (items.Count == 0 && seen.Count > 0)
+        {
+            // Not one labelled pair is in the data: the labels are of other models (or questions), not a run to start.
+            var named = seen.SelectMany(s => new[] { s.Item2, s.Item3 }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
+            throw new InputException(null, null, "pairs", $"no labelled pair at turn {turn} has answers from both its models; the labels name {string.Join(", ", named.Take(8))}{(named.Count > 8 ? ", …" : string.Empty)}; models with answers: {string.Join(", ", data.Models)}");
         }
 
         return new ItemPlan<PairwiseItem>(items, skipped);

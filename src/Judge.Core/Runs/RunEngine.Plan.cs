@@ -72,7 +72,7 @@ public sealed partial class RunEngine
         {
             "all" => ItemPlanner.AllPairs(data, turn),
             _ when pairSpec.StartsWith("baseline:", StringComparison.Ordinal) => ItemPlanner.AllPairs(data, turn, pairSpec["baseline:".Length..]),
-            _ when pairSpec.StartsWith("labels:", StringComparison.Ordinal) => ItemPlanner.LabelledPairs(data, VerdictImport.ReadLabels(pairSpec["labels:".Length..]), turn),
+            _ when pairSpec.StartsWith("labels:", StringComparison.Ordinal) => LabelledPairs(data, pairSpec["labels:".Length..], turn),
             _ => throw new InputException(config.SourcePath, null, "pairs", $"'{pairSpec}' is not all, baseline:MODEL or labels:FILE"),
         };
         IReadOnlyList<PairwiseItem> items = plan.Items;
@@ -88,6 +88,19 @@ public sealed partial class RunEngine
 
         skipped?.AddRange(plan.Skipped);
         return Limit(items, o.Limit).Where(i => InShard(i.Key, o.Shard)).ToList();
+    }
+
+    /// <summary>The pairs a labels file names; a file none of whose pairs is in the data is an error naming it.</summary>
+    private static ItemPlan<PairwiseItem> LabelledPairs(Dataset data, string path, int turn)
+    {
+        try
+        {
+            return ItemPlanner.LabelledPairs(data, VerdictImport.ReadLabels(path), turn);
+        }
+        catch (InputException ex) when (ex.Path is null)
+        {
+            throw new InputException(path, null, ex.Field, ex.Problem, ex);
+        }
     }
 
     /// <summary>A grade pass's answers: every model's, or those of the models asked for.</summary>

@@ -40,6 +40,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         var data = LoadData(config);
         CheckGatedModels(config, data);
         var plan = Plan(config, data, rubrics);
+        CheckBeforeWriting(config, files);
         var decision = RunStartRule.Decide(start, files, plan.Hash, plan.Count, config.Hash);
         foreach (var note in plan.Notes.Concat(decision.Notes))
         {
@@ -69,6 +70,49 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
 
         manifest.Update(m => m with { FinishedAt = _time.GetUtcNow() });
         return Result(config, files, manifest.Current, data, plan, progress.Snapshot()) with { JournalServed = runner.Journal.Served };
+    }
+
+    /// <summary>
+    /// Everything a run could still refuse, checked before any of its files is created or truncated: its outputs are no
+    /// input and no folder (<see cref="OutputPaths"/>), every judge spec builds (<see cref="IJudgeFactory.Check"/>), and the
+    /// human labels it will compare with hold votes by raters that count. A refused run leaves every file as it was.
+    /// </summary>
+    /// <exception cref="InputException">Something is unusable; nothing was touched.</exception>
+    public void CheckBeforeWriting(RunConfig config, RunFiles files)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(files);
+        OutputPaths.Check(OutputPaths.Of(files, "output"), InputsOf(config));
+        foreach (var spec in config.Judges.DistinctBy(s => s.Text))
+        {
+            judges.Check(spec);
+        }
+
+        if (config.Mode == RunMode.Compare && config.Data.HumanLabels is { } labels)
+        {
+            var human = VerdictImport.ReadLabels(labels, config.Data.HumanPairwiseLayout);
+            if (human.Count == 0)
+            {
+                throw new InputException(labels, null, "data.human_labels", "holds no labels");
+            }
+
+            HumanRaters.EnsureAnyMatch(human, config.Data.HumanRaters, labels);
+        }
+    }
+
+    /// <summary>Every file a run reads: its config, data, labels, prices, rubric files and the files its judges read.</summary>
+    public static IReadOnlyList<string> InputsOf(RunConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var o = config.Options;
+        IEnumerable<string?> inputs =
+        [
+            config.SourcePath, config.Data.Questions, .. config.Data.Answers, config.Data.References, config.Data.HumanLabels, o.Prices,
+            o.Pairs is { } pairs && pairs.StartsWith("labels:", StringComparison.Ordinal) ? pairs["labels:".Length..] : null,
+            .. config.Rubrics.Where(File.Exists),
+            .. config.Judges.SelectMany(j => new[] { File.Exists(j.Target) ? j.Target : null, j.Option("prices"), j.Option("schema"), j.Option("grammar") }),
+        ];
+        return inputs.OfType<string>().Where(File.Exists).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>Every model named by a gate must have answers in the data.</summary>

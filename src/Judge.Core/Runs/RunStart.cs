@@ -98,7 +98,12 @@ public static class RunStartRule
     private static RunStartRefusal? Refusal(RunStart start, RunFiles files, RunManifest? previous) => start switch
     {
         RunStart.New when previous is not null || File.Exists(files.Judgments) =>
-            new RunStartRefusal(Path.GetDirectoryName(files.Manifest), null, previous is null ? $"{files.Judgments} holds judgments" : "the output already holds a run", [RunStart.Resume, RunStart.Overwrite]),
+            new RunStartRefusal(Path.GetDirectoryName(files.Manifest), null, previous switch
+            {
+                null => $"{files.Judgments} holds judgments",
+                { FinishedAt: null } => $"the output already holds an unfinished run ({previous.Planned} judgments planned)",
+                _ => $"the output already holds a finished run ({previous.Planned} judgments)",
+            }, [RunStart.Resume, RunStart.Overwrite]),
         RunStart.ReplaceFinished when previous is { FinishedAt: null } =>
             new RunStartRefusal(files.Judgments, null, $"holds an unfinished run ({previous.Planned} judgments planned)", [RunStart.Resume, RunStart.Overwrite]),
         _ => null,

@@ -73,8 +73,11 @@ public static partial class VerdictImport
     /// does, except that a vote without a usable label is an <see cref="InputException"/> naming its
     /// line and field: a reference label has no "failed" state. A judgments file gives its verdicts.
     /// </summary>
-    public static List<PairwiseLabel> ReadLabels(string path, PairwiseLayout? layout = null, CsvColumnMap? columns = null) =>
-        ReadReference(path, layout, columns).Labels();
+    public static List<PairwiseLabel> ReadLabels(string path, PairwiseLayout? layout = null, CsvColumnMap? columns = null)
+    {
+        var labels = ReadReference(path, layout, columns).Labels();
+        return labels.Count > 0 ? labels : throw new InputException(path, null, null, "holds no labels (the file is empty, or no record is a pairwise vote)");
+    }
 
     /// <summary>Reads reference labels as <see cref="ReadLabels"/> does, keeping what was read (e.g. the duplicates dropped).</summary>
     public static ImportedVerdicts ReadReference(string path, PairwiseLayout? layout = null, CsvColumnMap? columns = null) =>

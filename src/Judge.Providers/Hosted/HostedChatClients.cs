@@ -32,8 +32,6 @@ namespace Judge.Providers.Hosted;
 /// </summary>
 public static class HostedChatClients
 {
-    private static readonly string[] SecretOptionNames = ["key", "api_key", "apikey", "api-key", "token", "password", "secret"];
-
     /// <summary>The spec options an <c>openai:</c> judge takes.</summary>
     public static IReadOnlyList<string> OpenAIOptions { get; } =
         ["base_url", "rpm", "tpm", "concurrency", "adaptive", "attempts", "timeout", "deadline", "cache", "cache_mode", "seed", "max_tokens", "temperature", "format", "schema", "logprobs", "prices", .. HostedBatches.Options];
@@ -46,7 +44,27 @@ public static class HostedChatClients
     /// <param name="spec">The judge spec.</param>
     /// <param name="options">Resilience settings; spec options override them. Defaults when <see langword="null"/>.</param>
     /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when <see langword="null"/>.</param>
-    public static IChatClient CreateOpenAI(JudgeSpec spec, HostedJudgeOptions? options = null, Func<string, string?>? environment = null)
+    public static IChatClient CreateOpenAI(JudgeSpec spec, HostedJudgeOptions? options = null, Func<string, string?>? environment = null) =>
+        HostedJudges.BuildOpenAI(OpenAIOptionsOf(spec, options, environment));
+
+    /// <summary>
+    /// Checks an <c>openai:</c> spec as <see cref="CreateOpenAI"/> would (options, credentials, files it reads) without
+    /// building a client, opening its cache or calling anything: a run checks its judges before it touches its output.
+    /// </summary>
+    /// <param name="spec">The judge spec.</param>
+    /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when <see langword="null"/>.</param>
+    /// <exception cref="InputException">An option is unknown, out of range or names an unusable file.</exception>
+    /// <exception cref="JudgeUnavailableException">No key or endpoint is set.</exception>
+    public static void CheckOpenAI(JudgeSpec spec, Func<string, string?>? environment) => _ = OpenAIOptionsOf(spec, null, environment);
+
+    /// <summary>Checks an <c>azure:</c> spec as <see cref="CreateAzure"/> would, building nothing (see <see cref="CheckOpenAI"/>).</summary>
+    /// <param name="spec">The judge spec.</param>
+    /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when <see langword="null"/>.</param>
+    /// <exception cref="InputException">An option is unknown, out of range or names an unusable file.</exception>
+    /// <exception cref="JudgeUnavailableException">No key or endpoint is set.</exception>
+    public static void CheckAzure(JudgeSpec spec, Func<string, string?>? environment) => _ = AzureOptionsOf(spec, null, environment, check: true);
+
+    private static OpenAIJudgeOptions OpenAIOptionsOf(JudgeSpec spec, HostedJudgeOptions? options, Func<string, string?>? environment)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var env = environment ?? Environment.GetEnvironmentVariable;
@@ -66,14 +84,17 @@ public static class HostedChatClients
         }
 
         // The same composition as a judge built in code: the spec only fills in the options.
-        return HostedJudges.BuildOpenAI(FromSpec(new OpenAIJudgeOptions { Model = spec.Target, Endpoints = urls, ApiKey = key, Resilience = Settings(spec, options) }, spec));
+        return FromSpec(new OpenAIJudgeOptions { Model = spec.Target, Endpoints = urls, ApiKey = key, Resilience = Settings(spec, options) }, spec);
     }
 
     /// <summary>Creates an <c>azure:</c> judge (the target is the deployment name).</summary>
     /// <param name="spec">The judge spec.</param>
     /// <param name="options">Resilience settings; spec options override them. Defaults when <see langword="null"/>.</param>
     /// <param name="environment">Reads environment variables; <see cref="Environment.GetEnvironmentVariable(string)"/> when <see langword="null"/>.</param>
-    public static IChatClient CreateAzure(JudgeSpec spec, HostedJudgeOptions? options = null, Func<string, string?>? environment = null)
+    public static IChatClient CreateAzure(JudgeSpec spec, HostedJudgeOptions? options = null, Func<string, string?>? environment = null) =>
+        HostedJudges.BuildAzure(AzureOptionsOf(spec, options, environment, check: false));
+
+    private static AzureJudgeOptions AzureOptionsOf(JudgeSpec spec, HostedJudgeOptions? options, Func<string, string?>? environment, bool check)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var env = environment ?? Environment.GetEnvironmentVariable;
@@ -98,11 +119,12 @@ public static class HostedChatClients
             Model = spec.Target,
             Endpoints = urls,
             ApiKey = entra ? null : key,
-            Credential = entra ? new DefaultAzureCredential() : null,
+            // A check builds no credential: signing in is the run's business.
+            Credential = entra && !check ? new DefaultAzureCredential() : null,
             ApiVersion = spec.Option("api_version") ?? env("AZURE_OPENAI_API_VERSION"),
             Resilience = Settings(spec, options),
         };
-        return HostedJudges.BuildAzure(FromSpec(azure, spec));
+        return FromSpec(azure, spec);
     }
 
     /// <summary>The spec's cache, prices and request defaults, set on options the spec path built.</summary>
@@ -234,7 +256,7 @@ public static class HostedChatClients
     private static void RejectSecrets(JudgeSpec spec)
     {
         // The spec ends up in results and logs as the judge id, so a key must never ride in it. The value is not echoed.
-        if (spec.Options.Keys.FirstOrDefault(k => SecretOptionNames.Contains(k, StringComparer.OrdinalIgnoreCase)) is { } name)
+        if (spec.Options.Keys.FirstOrDefault(JudgeSpec.IsSecretLike) is { } name)
         {
             throw new InputException(null, null, "judge spec", $"option '{name}' looks like a credential; keys are read only from environment variables (OPENAI_API_KEY, AZURE_OPENAI_API_KEY), never from the judge spec");
         }

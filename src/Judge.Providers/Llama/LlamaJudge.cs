@@ -23,6 +23,20 @@ public static class LlamaJudge
         return LlamaChatClient.Create(options);
     }
 
+    /// <summary>
+    /// Checks a <c>llama:</c> spec (its options, and that its model file is there) without loading anything, so a run
+    /// refuses a bad judge before it touches its output.
+    /// </summary>
+    /// <exception cref="InputException">An option is unknown or out of range, or the model file is missing.</exception>
+    public static void Check(JudgeSpec spec)
+    {
+        var options = LlamaOptions.FromSpec(spec);
+        if (!File.Exists(options.ModelPath))
+        {
+            throw new InputException(options.ModelPath, null, "judge spec", $"the model of '{spec?.Text}' is not there");
+        }
+    }
+
     /// <summary>Creates the chat client for a <c>llama:</c> spec.</summary>
     public static IChatClient CreateChatClient(JudgeSpec spec) => CreateChatClient(LlamaOptions.FromSpec(spec));
 }

@@ -76,7 +76,7 @@ public class RunEngineTests
     }
 
     [Fact]
-    public async Task RunAsync_LimitLeavesNothing_NothingJudgedIsNeverAPass()
+    public async Task RunAsync_GradedModelWithoutAnswers_RefusedBeforeAnyFileIsWritten()
     {
         using var dir = new TempDir();
         var config = GradeConfig(dir.Path, "single-general") with
@@ -87,13 +87,12 @@ public class RunEngineTests
         var data = RunEngine.LoadData(config);
         var emptied = config with { Data = config.Data with { Answers = [Path.Combine(TestPaths.Sample, "model_answer", "assistant-small.jsonl")] } };
 
-        var result = await new RunEngine(new ScriptedJudges((_, _) => "[[9]]")).RunAsync(emptied, RunFiles.InFolder(dir.Path), RunStart.New, Library);
+        var refused = await Assert.ThrowsAsync<InputException>(() => new RunEngine(new ScriptedJudges((_, _) => "[[9]]")).RunAsync(emptied, RunFiles.InFolder(dir.Path), RunStart.New, Library));
 
         Assert.Contains("assistant-large", data.Models);
-        Assert.True(result.Analysis.NothingJudged);
-        Assert.Equal(RunOutcome.GatesFailed, result.Outcome);
-        Assert.Contains(result.Analysis.Gates, g => g.Name == "judged" && !g.Passed);
-        Assert.Contains(result.Analysis.Gates, g => g.Name == "min_mean_score" && !g.Passed && g.Unmeasured);
+        Assert.Equal("models", refused.Field);
+        Assert.Contains("no answers by model 'assistant-large'", refused.Problem, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }
 
     [Fact]

@@ -1,0 +1,80 @@
+namespace Judge.Runs;
+
+/// <summary>
+/// The one check of where a command may write, made before it creates or truncates anything: no output may be (or
+/// resolve through a link to) a file the command reads, nor name an existing folder where a file goes. Every command
+/// that writes files asks it — <c>compare</c>, <c>grade</c>, <c>run</c>, <c>batch</c>, <c>feedback generate</c> — so a
+/// typo such as <c>--out questions.jsonl</c> is refused with the inputs untouched.
+/// </summary>
+public static class OutputPaths
+{
+    private static readonly StringComparison PathComparison = OperatingSystem.IsWindows() || OperatingSystem.IsMacOS()
+        ? StringComparison.OrdinalIgnoreCase
+        : StringComparison.Ordinal;
+
+    /// <summary>Refuses outputs that are inputs, or files whose path is an existing folder.</summary>
+    /// <param name="outputs">The files the command will write, each with the option or key that named it.</param>
+    /// <param name="inputs">The files the command reads.</param>
+    /// <exception cref="InputException">An output is an input or a folder; it names the output, the input and the key.</exception>
+    public static void Check(IEnumerable<(string Path, string Key)> outputs, IEnumerable<string> inputs)
+    {
+        ArgumentNullException.ThrowIfNull(outputs);
+        ArgumentNullException.ThrowIfNull(inputs);
+        var read = inputs.Where(i => !string.IsNullOrEmpty(i)).Select(i => (Given: i, Real: Real(i))).ToList();
+        foreach (var (path, key) in outputs)
+        {
+            if (Directory.Exists(path))
+            {
+                throw new InputException(path, null, key, "is a folder; give a file path");
+            }
+
+            var real = Real(path);
+            if (read.FirstOrDefault(i => string.Equals(i.Real, real, PathComparison)) is { Given: { } input })
+            {
+                throw new InputException(path, null, key, string.Equals(Path.GetFullPath(input), Path.GetFullPath(path), PathComparison)
+                    ? "is an input of this command; writing there would destroy it: give another output path"
+                    : $"resolves to the input {input}; writing there would destroy it: give another output path");
+            }
+        }
+    }
+
+    /// <summary>A run's outputs: its judgments, journal and manifest, named by <paramref name="key"/>.</summary>
+    public static IEnumerable<(string Path, string Key)> Of(RunFiles files, string key)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        return [(files.Judgments, key), (files.Journal, key), (files.Manifest, key)];
+    }
+
+    /// <summary>The path a file is reached by: absolute, its folder and the file itself resolved through links.</summary>
+    private static string Real(string path)
+    {
+        var full = Path.GetFullPath(path);
+        try
+        {
+            var folder = Path.GetDirectoryName(full);
+            if (folder is not null && Directory.Exists(folder))
+            {
+                full = Path.Combine(RealFolder(folder), Path.GetFileName(full));
+            }
+
+            return File.Exists(full) && File.ResolveLinkTarget(full, returnFinalTarget: true) is { } target ? Path.GetFullPath(target.FullName) : full;
+        }
+        catch (IOException)
+        {
+            return full;
+        }
+    }
+
+    /// <summary>A folder with every link among its ancestors resolved.</summary>
+    private static string RealFolder(string folder)
+    {
+        var parent = Path.GetDirectoryName(folder);
+        if (parent is null)
+        {
+            return folder;
+        }
+
+        var real = Path.Combine(RealFolder(parent), Path.GetFileName(folder));
+        return Directory.ResolveLinkTarget(real, returnFinalTarget: true)?.FullName ?? real;
+    }
+}
