@@ -36,6 +36,16 @@ public abstract record JudgmentRecord
 
     /// <summary>What became of the call or the item: whether a verdict was read, and if not, why.</summary>
     public abstract VerdictStatus Status { get; init; }
+
+    /// <summary>
+    /// How sure the judge was of this verdict, in [0, 1], as <see cref="ConfidenceSource"/> measured it; absent
+    /// (<see langword="null"/>) when no source gave one (a verdict read from text without token probabilities, a
+    /// file written before confidences were recorded, a record without a verdict). Never a default.
+    /// </summary>
+    public double? Confidence { get; init; }
+
+    /// <summary>Where <see cref="Confidence"/> came from: one of <see cref="VerdictConfidence"/>'s sources (<c>logits</c>, <c>logprobs</c>, <c>orders</c>, …).</summary>
+    public string? ConfidenceSource { get; init; }
 }
 
 /// <summary>
@@ -107,15 +117,17 @@ public sealed record JudgeCall : JudgmentRecord
     public string? Error { get; init; }
 
     /// <summary>
-    /// For a verdict read from logits (<see cref="Method"/> <c>logits</c>): each allowed label's probability,
-    /// renormalised over the labels. <see langword="null"/> for verdicts read from text.
+    /// Each allowed label's probability, renormalised over the labels: for a verdict read from logits
+    /// (<see cref="Method"/> <c>logits</c>), or for a text verdict whose API returned token log-probabilities at
+    /// the verdict token (<see cref="JudgmentRecord.ConfidenceSource"/> <c>logprobs</c>; labels absent from the
+    /// API's top list are absent here). <see langword="null"/> otherwise.
     /// </summary>
     public IReadOnlyDictionary<string, double>? Probabilities { get; init; }
 
     /// <summary>For a verdict read from logits on an absolute rubric: Σ p·score over <see cref="Probabilities"/>.</summary>
     public double? ExpectedScore { get; init; }
 
-    /// <summary>For a verdict read from logits: the probability the model gave the labels at all, before renormalising.</summary>
+    /// <summary>With <see cref="Probabilities"/>: the probability the model gave the labels at all, before renormalising.</summary>
     public double? LabelMass { get; init; }
 
     /// <summary>
