@@ -160,4 +160,47 @@ public sealed class ConfidenceTests
         Assert.Equal((0.0, "orders"), (inconsistent.Confidence!.Value, inconsistent.ConfidenceSource));
         Assert.Equal((1.0, "orders"), (consistent.Confidence!.Value, consistent.ConfidenceSource));
     }
+
+    private static PairwiseVerdict Vote(string judge, PairOutcome? winner, bool reversed = false) => new()
+    {
+        Item = "q|1|a|b",
+        Judge = judge,
+        Rubric = "r@1",
+        QuestionId = "q",
+        Turn = 1,
+        ModelA = reversed ? "b" : "a",
+        ModelB = reversed ? "a" : "b",
+        Winner = winner,
+        Status = winner is null ? VerdictStatus.Error : VerdictStatus.Parsed,
+    };
+
+    [Fact]
+    public void PanelVotes_Majority_ConfidenceIsTheVoteShareCountingFailedMembersAgainst()
+    {
+        // Three of four members chose model a (one of them saw the pair reversed and said B); one failed.
+        var panel = PanelVotes.Combine("panel", [Vote("x", PairOutcome.A), Vote("y", PairOutcome.B, reversed: true), Vote("z", PairOutcome.A), Vote("w", null)]);
+
+        Assert.Equal((PairOutcome.A, VerdictStatus.Parsed), (panel.Winner, panel.Status));
+        Assert.Equal((0.75, "panel"), (panel.Confidence!.Value, panel.ConfidenceSource));
+        Assert.Equal("panel", panel.Judge);
+    }
+
+    [Fact]
+    public void PanelVotes_EvenSplit_IsAnInconsistentTieWithNoVoteForIt()
+    {
+        var panel = PanelVotes.Combine("panel", [Vote("x", PairOutcome.A), Vote("y", PairOutcome.B)]);
+
+        Assert.Equal(PairOutcome.InconsistentTie, panel.Winner);
+        Assert.Equal(0.0, panel.Confidence);
+    }
+
+    [Fact]
+    public void PanelVotes_NoMemberVerdict_NoVerdictNoConfidence()
+    {
+        var panel = PanelVotes.Combine("panel", [Vote("x", null), Vote("y", null)]);
+
+        Assert.Equal(VerdictStatus.Error, panel.Status);
+        Assert.Null(panel.Winner);
+        Assert.Null(panel.Confidence);
+    }
 }
