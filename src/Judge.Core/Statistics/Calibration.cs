@@ -158,6 +158,9 @@ public sealed record CalibrationFile
     /// <summary>The agreement on all decided calibration items; <see langword="null"/> when none were decided.</summary>
     public double? EmpiricalAgreement => Stages.Sum(s => s.Decided) is var d && d > 0 ? (double)Stages.Sum(s => s.Agreeing) / d : null;
 
+    /// <summary>Each stage's threshold in cascade order (<see langword="null"/> where none was certified), for building a cascade judge.</summary>
+    public IReadOnlyList<double?> Thresholds() => [.. Stages.Select(s => s.Threshold)];
+
     /// <summary>Whether at least one stage has a certified threshold.</summary>
     public bool Certified => Stages.Any(s => s.Threshold is not null);
 

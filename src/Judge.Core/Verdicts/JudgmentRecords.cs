@@ -149,7 +149,31 @@ public abstract record ItemVerdict : JudgmentRecord
     /// <summary>The calls behind the verdict, in the order written (none for a replay of combined verdicts). On disk they are the call lines before it.</summary>
     [JsonIgnore]
     public IReadOnlyList<JudgeCall> Calls { get; init; } = [];
+
+    /// <summary>
+    /// For a cascade's verdict: every stage that judged the item, in order, with its verdict, confidence and threshold;
+    /// absent for any other judge.
+    /// </summary>
+    public IReadOnlyList<CascadeStep>? Cascade { get; init; }
+
+    /// <summary>For a cascade's verdict: the 1-based stage that decided it; absent when no stage did (abstained, or unguaranteed) or for any other judge.</summary>
+    public int? Stage { get; init; }
+
+    /// <summary>
+    /// For a cascade's verdict: whether a calibrated stage decided it (its agreement guaranteed); <see langword="false"/> for
+    /// the last stage's verdict kept without reaching its threshold (<c>on_abstain: last</c>). Absent for any other judge.
+    /// </summary>
+    public bool? Guaranteed { get; init; }
 }
+
+/// <summary>One stage of a cascade on one item: what its judge said, how sure it was, and whether that was enough.</summary>
+/// <param name="Judge">The stage's judge id.</param>
+/// <param name="Status">The stage verdict's status.</param>
+/// <param name="Verdict">Its verdict: a winner (<c>model_a</c>, <c>model_b</c>, <c>tie</c>, …) or a score; absent without one.</param>
+/// <param name="Confidence">Its confidence; absent when it had none.</param>
+/// <param name="Threshold">The stage's calibrated threshold; absent when calibration certified none (the stage never decides).</param>
+/// <param name="Decided">Whether the stage decided the item (a verdict with confidence at least the threshold).</param>
+public sealed record CascadeStep(string Judge, VerdictStatus Status, string? Verdict, double? Confidence, double? Threshold, bool Decided);
 
 /// <summary>The verdict on one pairwise item (both orders combined), with the calls that produced it.</summary>
 public sealed record PairwiseVerdict : ItemVerdict
