@@ -13,12 +13,12 @@ internal sealed class Help(int width) : SynchronousCommandLineAction
     /// <summary>The groups options are listed under, in order; an option not named here is listed under "other".</summary>
     private static readonly (string Group, string[] Options)[] Groups =
     [
-        ("input", ["--questions", "--answers", "--references", "--columns", "--judgments", "--human", "--layout", "--map", "--human-layout", "--human-map", "--prometheus", "--reference", "--seeds", "--prompts", "--difficulty", "--gamed"]),
+        ("input", ["--questions", "--answers", "--references", "--columns", "--judgments", "--human", "--layout", "--map", "--human-layout", "--human-map", "--prometheus", "--reference", "--seeds", "--prompts", "--difficulty", "--gamed", "--confidence"]),
         ("judge", ["--judge", "--judges", "--rubric", "--rubrics-dir", "--verdict", "--max-tokens", "--swap", "--on-disagreement", "--no-cache", "--refresh", "--prices", "--generator", "--second-judge", "--judge-name", "--judge-family", "--families"]),
         ("what to judge", ["--turn", "--pairs", "--models", "--limit", "--shard", "--stages", "--from", "--until", "--rubrics", "--rubrics-per-call", "--include-seeds", "--instructions-per-rubric", "--responses-per-level"]),
         ("output", ["--out", "--report", "--format", "--json", "--quiet"]),
         ("run control", ["--resume", "--overwrite", "--retry-errors", "--concurrency", "--repeat", "--seed", "--dry-run", "--expected-output-tokens", "--rpm"]),
-        ("statistics", ["--human-raters", "--resamples", "--rounds", "--level", "--bootstrap-cluster", "--baseline", "--exclude-ties", "--style", "--strong-weight", "--tolerance", "--dedupe-threshold", "--no-balance"]),
+        ("statistics", ["--human-raters", "--resamples", "--rounds", "--level", "--bootstrap-cluster", "--baseline", "--exclude-ties", "--style", "--strong-weight", "--tolerance", "--target", "--delta", "--grid", "--dedupe-threshold", "--no-balance"]),
     ];
 
     /// <summary>The sections of a help text, in order.</summary>
@@ -52,6 +52,11 @@ internal sealed class Help(int width) : SynchronousCommandLineAction
         ["judge bias arena"] = ["judge bias arena --judgments out/compare.jsonl --baseline gpt-4-0314 --rounds 100"],
         ["judge bias verbosity-set"] = ["judge bias verbosity-set -q question.jsonl -a answers/*.jsonl --out verbosity"],
         ["judge judges"] = ["judge judges --judgments gpt4_pair_judgments.jsonl --judgments out/compare.jsonl --human human_judgments.jsonl"],
+        ["judge calibrate"] =
+        [
+            "judge calibrate --judgments gpt4_pair_judgments.jsonl --confidence orders --human human_judgments.jsonl --target 0.7",
+            "judge calibrate --judgments cheap.jsonl --judgments strong.jsonl --human human_judgments.jsonl --target 0.85 --delta 0.1 --out calibration.json",
+        ],
         ["judge agreement-scores"] = ["judge agreement-scores --prometheus mt_bench_eval.json", "judge agreement-scores --judgments out/grade.jsonl --reference other/grade.jsonl"],
         ["judge run"] = ["judge run judge.yaml", "judge run judge.yaml --resume --json"],
         ["judge batch export"] = ["judge batch export judge.yaml --out requests.jsonl"],

@@ -112,6 +112,7 @@ public static class JudgeCli
             PandaLmCommand.Create(console),
             BiasCommands.Bias(console),
             JudgesCommand.Create(console),
+            CalibrateCommand.Create(console),
             AgreementScoresCommand.Create(console),
             RunCommand.Create(console, time),
             BatchCommands.Create(console, time),

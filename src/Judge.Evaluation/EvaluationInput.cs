@@ -106,6 +106,7 @@ internal static class MetricFacts
         VerdictStatus.Unparsed => $"the judge's verdict could not be read, so there is no score: {problem ?? "no verdict found"}",
         VerdictStatus.OutOfRange => $"the judge's verdict lies outside what the rubric offers, so there is no score: {problem ?? "out of range"}",
         VerdictStatus.Dropped => $"no verdict: {problem ?? "dropped"}",
+        VerdictStatus.Abstained => $"no verdict: the judge abstained, not confident enough to decide: {problem ?? "abstained"}",
         _ => $"the judge call failed, so there is no score: {problem ?? "unknown error"}",
     });
 

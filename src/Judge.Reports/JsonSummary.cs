@@ -173,6 +173,7 @@ public static class JsonSummary
         w.WriteNumber(VerdictStatus.OutOfRange.ToWire(), missing.OutOfRange);
         w.WriteNumber(VerdictStatus.Dropped.ToWire(), missing.Dropped);
         w.WriteNumber(VerdictStatus.Error.ToWire(), missing.Error);
+        w.WriteNumber(VerdictStatus.Abstained.ToWire(), missing.Abstained);
         w.WriteEndObject();
     }
 

@@ -60,6 +60,9 @@ public class LogitVerdictsTests
         Assert.Equal("logits", call.Method);
         Assert.Equal("[[B]]", call.RawOutput);
         Assert.Equal(0.7, call.Probabilities!["B"]);
+        // The confidence is the chosen label's probability, on the call and on the item's verdict.
+        Assert.Equal((0.7, "logits"), (call.Confidence, call.ConfidenceSource));
+        Assert.Equal((0.7, "logits"), (judgment.Confidence, judgment.ConfidenceSource));
         Assert.Equal(0, client.TextCalls);
         Assert.Equal(("[[", 3), (client.LastRequest!.VerdictPrefix, client.LastRequest.Labels.Count));
     }

@@ -431,6 +431,24 @@ public sealed class HostedProviderTests
     }
 
     [Fact]
+    public async Task GradeAsync_EndpointReturnsLogprobs_VerdictCarriesTheLabelProbability()
+    {
+        // The endpoint writes "[[7]]" with top_logprobs at the verdict token 7: -0.1, 8: -2.4, "[": -3 (no label).
+        // Renormalised over the scale's labels: P(7) = e^-0.1 / (e^-0.1 + e^-2.4) = 0.90484 / (0.90484 + 0.09072) = 0.90888.
+        var logprobs = JsonNode.Parse("""{"content":[{"token":"[[","logprob":-0.01,"bytes":null,"top_logprobs":[]},{"token":"7","logprob":-0.1,"bytes":null,"top_logprobs":[{"token":"7","logprob":-0.1,"bytes":null},{"token":"8","logprob":-2.4,"bytes":null},{"token":"[","logprob":-3,"bytes":null}]},{"token":"]]","logprob":0,"bytes":null,"top_logprobs":[]}]}""");
+        using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("Fine. [[7]]", logprobs: logprobs));
+        using var client = TestHosted.OpenAI(server, "&logprobs=3&max_tokens=64");
+
+        var verdict = await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
+
+        Assert.Equal(7, verdict.Score);
+        Assert.Equal(Math.Exp(-0.1) / (Math.Exp(-0.1) + Math.Exp(-2.4)), verdict.Confidence!.Value, 12);
+        Assert.Equal(0.90888, verdict.Confidence.Value, 5);
+        Assert.Equal("logprobs", verdict.ConfidenceSource);
+        Assert.Equal(["7", "8"], Assert.Single(verdict.Calls).Probabilities!.Keys.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task JsonSchemaOption_IsSentAsStructuredOutput()
     {
         var schema = Path.Combine(Path.GetTempPath(), $"verdict-{Guid.NewGuid():N}.json");

@@ -118,8 +118,13 @@ internal static class ChatCall
         var response = await client.GetResponseAsync(prompt.Messages, chatOptions, cancellationToken).ConfigureAwait(false);
         var raw = response.Text;
         var parsed = VerdictParser.Parse(rubric, raw, prompt.CandidateTexts);
+        var tokens = parsed.Status == VerdictStatus.Parsed ? VerdictTokenProbabilities.Read(response, rubric, parsed.Verdict) : null;
         return call with
         {
+            Probabilities = tokens?.Probabilities,
+            LabelMass = tokens?.LabelMass,
+            Confidence = tokens?.Confidence,
+            ConfidenceSource = tokens is null ? null : VerdictConfidence.LogProbs,
             RawOutput = raw,
             Status = parsed.Status,
             Verdict = parsed.Verdict,
@@ -170,6 +175,8 @@ internal static class ChatCall
             Score = parsed.Score,
             Choice = parsed.Choice,
             Probabilities = result.Probabilities,
+            Confidence = result.Probabilities.TryGetValue(result.Verdict, out var p) ? p : null,
+            ConfidenceSource = result.Probabilities.ContainsKey(result.Verdict) ? VerdictConfidence.Logits : null,
             ExpectedScore = LogitVerdicts.ExpectedScore(rubric, result.Probabilities),
             LabelMass = result.LabelMass,
             InputTokens = result.PromptTokens,
@@ -237,6 +244,8 @@ public sealed class ChatPairwiseJudge : IPairwiseJudge
             Rubric = rubric.Key,
             Calls = [call],
             Error = call.Error,
+            Confidence = call.Status == VerdictStatus.Parsed ? call.Confidence : null,
+            ConfidenceSource = call.Status == VerdictStatus.Parsed ? call.ConfidenceSource : null,
         };
     }
 }
@@ -282,6 +291,8 @@ public sealed class ChatAbsoluteJudge : IAbsoluteJudge
             Rubric = rubric.Key,
             Calls = [call],
             Error = call.Error,
+            Confidence = call.Status == VerdictStatus.Parsed ? call.Confidence : null,
+            ConfidenceSource = call.Status == VerdictStatus.Parsed ? call.ConfidenceSource : null,
         };
     }
 }

@@ -85,6 +85,8 @@ public sealed class RecordedPairwiseJudge : IPairwiseJudge
                 Winner = winner,
                 // The file combined both orders: an inconsistent tie is a flip, anything else agreed.
                 Flipped = winner == PairOutcome.InconsistentTie,
+                Confidence = winner == PairOutcome.InconsistentTie ? 0 : 1,
+                ConfidenceSource = VerdictConfidence.Orders,
                 Error = null,
             };
         }

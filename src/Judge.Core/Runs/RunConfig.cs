@@ -69,6 +69,12 @@ public sealed record RunConfig
     /// </summary>
     public required IReadOnlyList<JudgeSpec> Judges { get; init; }
 
+    /// <summary>
+    /// When the config names a calibration (<c>calibration:</c>), the judges are not judged side by side but form one
+    /// cascade in the order given, each stage deciding at its calibrated threshold; <see langword="null"/> otherwise.
+    /// </summary>
+    public RunCascade? Cascade { get; init; }
+
     /// <summary>How items are judged.</summary>
     public RunOptions Options { get; init; } = new();
 
@@ -219,4 +225,20 @@ public sealed record RunThresholds
 
     /// <summary>Whether any quality gate is set.</summary>
     public bool Any => MinMeanScore is not null || MinPassRate is not null || MinWinRate is not null;
+}
+
+/// <summary>A run's judges as one cascade: the calibration file it was given and what it says.</summary>
+/// <param name="Calibration">The calibration file (absolute path).</param>
+/// <param name="Thresholds">Each stage's threshold, in judge order; <see langword="null"/> where the calibration certified none.</param>
+/// <param name="OnAbstain">What an item no stage decides becomes.</param>
+/// <param name="Guarantee">The agreement the calibration guarantees on decided items (its target).</param>
+/// <param name="Delta">The risk that the guarantee fails.</param>
+public sealed record RunCascade(string Calibration, IReadOnlyList<double?> Thresholds, Judging.AbstainPolicy OnAbstain, double Guarantee, double Delta)
+{
+    /// <summary>The cascade's judge id, recorded with every verdict: <c>cascade:</c> and the stages' specs joined by <c> &gt; </c>.</summary>
+    public static string IdOf(IReadOnlyList<JudgeSpec> judges)
+    {
+        ArgumentNullException.ThrowIfNull(judges);
+        return "cascade:" + string.Join(" > ", judges.Select(j => j.Text));
+    }
 }

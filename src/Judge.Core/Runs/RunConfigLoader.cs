@@ -13,7 +13,7 @@ namespace Judge.Runs;
 /// </summary>
 public static class RunConfigLoader
 {
-    private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "options", "thresholds", "output"];
+    private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "calibration", "on_abstain", "options", "thresholds", "output"];
     private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "human_raters", "human_layout", "human_map", "columns"];
     private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing", "prices", "max_tokens", "verdict", "batch"];
     private static readonly string[] PricingKeys = ["input_per_million", "output_per_million"];
@@ -88,6 +88,7 @@ public static class RunConfigLoader
         var options = top.TryGetValue("options", out var optionsNode) ? ReadOptions(reader, optionsNode, mode) : new RunOptions();
         var thresholds = top.TryGetValue("thresholds", out var thresholdsNode) ? ReadThresholds(reader, thresholdsNode, mode) : new RunThresholds();
         var judges = ReadJudges(reader, top, options.Batch);
+        var cascade = ReadCascade(reader, top, judges, mode, options.Batch);
         var output = reader.Try(() => top.TryGetValue("output", out var outNode) ? reader.PathValue(outNode, "output") : reader.Resolve("out/judge-run"), string.Empty);
         var rubricsDir = reader.Try(() => top.TryGetValue("rubrics_dir", out var rd) ? reader.PathValue(rd, "rubrics_dir") : null, null);
         reader.ThrowIfAny();
@@ -101,10 +102,61 @@ public static class RunConfigLoader
             Rubrics = rubrics,
             RubricsDir = rubricsDir,
             Judges = judges,
+            Cascade = cascade,
             Options = options,
             Thresholds = thresholds,
             Output = output,
         };
+    }
+
+    /// <summary>
+    /// <c>calibration:</c> (a <c>judge calibrate</c> file with one stage per judge, of the run's mode) and <c>on_abstain:</c>
+    /// (<c>abstain</c>, the default, or <c>last</c>): the judges become one cascade.
+    /// </summary>
+    private static RunCascade? ReadCascade(RunConfigReader reader, Dictionary<string, YamlNode> top, List<JudgeSpec> judges, RunMode? mode, bool batch)
+    {
+        if (!top.TryGetValue("calibration", out var node))
+        {
+            if (top.TryGetValue("on_abstain", out var stray))
+            {
+                reader.Errors.Add(reader.Fail(stray, "on_abstain", "applies only to a cascade: name its calibration file with calibration:"));
+            }
+
+            return null;
+        }
+
+        return reader.Try<RunCascade?>(
+            () =>
+            {
+                var path = reader.PathValue(node, "calibration");
+                var calibration = Statistics.CalibrationFile.Load(path);
+                if (calibration.Stages.Count != judges.Count)
+                {
+                    throw reader.Fail(node, "calibration", $"{path} calibrates {calibration.Stages.Count} stage(s), but the config names {judges.Count} judge(s); name one judge per stage, in the calibration's order");
+                }
+
+                var expected = mode == RunMode.Compare ? "pairwise" : "absolute";
+                if (mode is not null && !string.Equals(calibration.Mode, expected, StringComparison.Ordinal))
+                {
+                    throw reader.Fail(node, "calibration", $"{path} calibrates {calibration.Mode} verdicts, but this run's mode needs {expected}");
+                }
+
+                if (batch)
+                {
+                    throw reader.Fail(node, "calibration", "a cascade decides per item which stage to call next, so it cannot run in batch mode (options.batch: off)");
+                }
+
+                var onAbstain = top.TryGetValue("on_abstain", out var policy)
+                    ? reader.Scalar(policy, "on_abstain") switch
+                    {
+                        "abstain" => Judging.AbstainPolicy.Abstain,
+                        "last" => Judging.AbstainPolicy.LastUnguaranteed,
+                        var other => throw reader.Fail(policy, "on_abstain", $"must be abstain or last, found '{other}'"),
+                    }
+                    : Judging.AbstainPolicy.Abstain;
+                return new RunCascade(path, calibration.Thresholds(), onAbstain, calibration.Target, calibration.Delta);
+            },
+            null);
     }
 
     private static RunData ReadData(RunConfigReader reader, Dictionary<string, YamlNode> top, YamlMappingNode root)

@@ -39,9 +39,11 @@ public sealed partial class RunEngine
         var notes = new List<string>();
         var o = config.Options;
         var rubricChoices = config.Rubrics.Count == 0 ? [null] : config.Rubrics.Cast<string?>().ToList();
-        foreach (var spec in config.Judges)
+        // A cascade is one judge to the plan: one pass per rubric, repeat and turn, under the cascade's id.
+        var planned = config.Cascade is null ? config.Judges.Select(j => (Id: j.Text, Spec: j)).ToList() : [(RunCascade.IdOf(config.Judges), config.Judges[0])];
+        foreach (var (id, spec) in planned)
         {
-            var recorded = config.Mode == RunMode.Compare ? judges.Recorded(spec) : null;
+            var recorded = config.Mode == RunMode.Compare && config.Cascade is null ? judges.Recorded(spec) : null;
             foreach (var rubric in rubricChoices)
             {
                 IRubricSelector selector = rubric is null ? new StandardRubricSelector(rubrics) : new FixedRubricSelector(rubrics.Get(rubric));
@@ -51,7 +53,7 @@ public sealed partial class RunEngine
                     var first = r == 1 && rubric == rubricChoices[0];
                     foreach (var turn in o.Turns)
                     {
-                        var pass = new RunPass(spec.Text, spec, rubric, o.Repeats > 1 ? r : null, turn, selector, null, null);
+                        var pass = new RunPass(id, spec, rubric, o.Repeats > 1 ? r : null, turn, selector, null, null);
                         passes.Add(config.Mode == RunMode.Compare
                             ? pass with { Pairs = PairsOf(config, data, turn, recorded, first ? skipped : null, first ? notes : null) }
                             : pass with { Answers = AnswersOf(config, data, turn, first ? skipped : null) });

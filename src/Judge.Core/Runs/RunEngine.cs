@@ -175,6 +175,12 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
             {
                 var answers = batchAnswers.GetValueOrDefault(pass.Judge);
                 var build = BuildOptions(config, pass, (judge, client) => runner.Client(judge, client), answers);
+                if (config.Cascade is { } cascade)
+                {
+                    await JudgeCascadeAsync(config, cascade, pass, writer, runner, progress, prices, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 var sink = new RunSink(writer, pass.Repeat, progress, new CallPricer(prices, pass.Spec), answers);
                 if (pass.Pairs is { } pairs)
                 {
@@ -192,6 +198,28 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                     await GradingRunner.RunAsync(pass.Answers!, judge, sink, new GradingRunOptions { Concurrency = config.Options.Concurrency }, cancellationToken).ConfigureAwait(false);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Judges a pass through the cascade: each stage built as its judge alone would be (its own cache key, journal and
+    /// price), so only the items a stage escalates reach the next, and each call is priced at its own stage's price.
+    /// </summary>
+    private async Task JudgeCascadeAsync(RunConfig config, RunCascade cascade, RunPass pass, JudgmentsWriter writer, CallRunner runner, RunProgress progress, PriceTable? prices, CancellationToken cancellationToken)
+    {
+        var pricers = config.Judges.ToDictionary(j => j.Text, j => new CallPricer(prices, j), StringComparer.Ordinal);
+        var sink = new RunSink(writer, pass.Repeat, progress, new CallPricer(prices, pass.Spec), null, pricers);
+        var options = new GradingRunOptions { Concurrency = config.Options.Concurrency };
+        JudgeBuildOptions Build(JudgeSpec spec) => BuildOptions(config, pass with { Judge = spec.Text, Spec = spec }, (judge, client) => runner.Client(judge, client), null);
+        if (pass.Pairs is { } pairs)
+        {
+            var stages = config.Judges.Select((spec, i) => new CascadeStage<IPairwiseJudge>(judges.CreatePairwise(spec, Build(spec)).Judge, cascade.Thresholds[i])).ToList();
+            await GradingRunner.RunAsync(pairs, new CascadePairwiseJudge(pass.Judge, stages, cascade.OnAbstain), sink, options, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var stages = config.Judges.Select((spec, i) => new CascadeStage<IAbsoluteJudge>(judges.CreateAbsolute(spec, Build(spec)), cascade.Thresholds[i])).ToList();
+            await GradingRunner.RunAsync(pass.Answers!, new CascadeAbsoluteJudge(pass.Judge, stages, cascade.OnAbstain), sink, options, cancellationToken).ConfigureAwait(false);
         }
     }
 

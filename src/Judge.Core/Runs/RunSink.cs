@@ -7,7 +7,8 @@ namespace Judge.Runs;
 /// Writes a pass's judgments, each item's calls then its verdict, with their repeat index and each call's cost
 /// (<see cref="CallPricer"/>: at the batch price when its batch answered it), and counts each in the progress.
 /// </summary>
-internal sealed class RunSink(JudgmentsWriter writer, int? repeat, RunProgress progress, CallPricer pricer, BatchAnswers? batch) : IJudgmentSink
+/// <remarks>A cascade's calls are priced by the pricer of the stage judge that made them, where <paramref name="byJudge"/> has one.</remarks>
+internal sealed class RunSink(JudgmentsWriter writer, int? repeat, RunProgress progress, CallPricer pricer, BatchAnswers? batch, IReadOnlyDictionary<string, CallPricer>? byJudge = null) : IJudgmentSink
 {
     public async ValueTask WriteAsync(ItemVerdict verdict, CancellationToken cancellationToken = default)
     {
@@ -18,5 +19,5 @@ internal sealed class RunSink(JudgmentsWriter writer, int? repeat, RunProgress p
     }
 
     private decimal? Cost(JudgeCall call) =>
-        pricer.CostOf(call.Model, call.InputTokens, call.OutputTokens, batch?.Answered(BatchRequestLine.IdOf(call.Item, call.Order, repeat, call.PromptHash)) == true);
+        (byJudge?.GetValueOrDefault(call.Judge) ?? pricer).CostOf(call.Model, call.InputTokens, call.OutputTokens, batch?.Answered(BatchRequestLine.IdOf(call.Item, call.Order, repeat, call.PromptHash)) == true);
 }

@@ -26,6 +26,13 @@ internal static class BothOrders
     {
         ArgumentNullException.ThrowIfNull(ab);
         ArgumentNullException.ThrowIfNull(ba);
+        var combined = Decide(ab, ba, onDisagreement);
+        var (confidence, source) = VerdictConfidence.OfOrders(ab, ba, combined);
+        return combined with { Confidence = confidence, ConfidenceSource = source };
+    }
+
+    private static PairwiseVerdict Decide(PairwiseVerdict ab, PairwiseVerdict ba, DisagreementPolicy onDisagreement)
+    {
         var calls = ab.Calls.Concat(ba.Calls).ToList();
         var baseline = ab with { Calls = calls };
         if (ab.Status != VerdictStatus.Parsed || ba.Status != VerdictStatus.Parsed)

@@ -36,6 +36,16 @@ public abstract record JudgmentRecord
 
     /// <summary>What became of the call or the item: whether a verdict was read, and if not, why.</summary>
     public abstract VerdictStatus Status { get; init; }
+
+    /// <summary>
+    /// How sure the judge was of this verdict, in [0, 1], as <see cref="ConfidenceSource"/> measured it; absent
+    /// (<see langword="null"/>) when no source gave one (a verdict read from text without token probabilities, a
+    /// file written before confidences were recorded, a record without a verdict). Never a default.
+    /// </summary>
+    public double? Confidence { get; init; }
+
+    /// <summary>Where <see cref="Confidence"/> came from: one of <see cref="VerdictConfidence"/>'s sources (<c>logits</c>, <c>logprobs</c>, <c>orders</c>, …).</summary>
+    public string? ConfidenceSource { get; init; }
 }
 
 /// <summary>
@@ -107,15 +117,17 @@ public sealed record JudgeCall : JudgmentRecord
     public string? Error { get; init; }
 
     /// <summary>
-    /// For a verdict read from logits (<see cref="Method"/> <c>logits</c>): each allowed label's probability,
-    /// renormalised over the labels. <see langword="null"/> for verdicts read from text.
+    /// Each allowed label's probability, renormalised over the labels: for a verdict read from logits
+    /// (<see cref="Method"/> <c>logits</c>), or for a text verdict whose API returned token log-probabilities at
+    /// the verdict token (<see cref="JudgmentRecord.ConfidenceSource"/> <c>logprobs</c>; labels absent from the
+    /// API's top list are absent here). <see langword="null"/> otherwise.
     /// </summary>
     public IReadOnlyDictionary<string, double>? Probabilities { get; init; }
 
     /// <summary>For a verdict read from logits on an absolute rubric: Σ p·score over <see cref="Probabilities"/>.</summary>
     public double? ExpectedScore { get; init; }
 
-    /// <summary>For a verdict read from logits: the probability the model gave the labels at all, before renormalising.</summary>
+    /// <summary>With <see cref="Probabilities"/>: the probability the model gave the labels at all, before renormalising.</summary>
     public double? LabelMass { get; init; }
 
     /// <summary>
@@ -137,7 +149,31 @@ public abstract record ItemVerdict : JudgmentRecord
     /// <summary>The calls behind the verdict, in the order written (none for a replay of combined verdicts). On disk they are the call lines before it.</summary>
     [JsonIgnore]
     public IReadOnlyList<JudgeCall> Calls { get; init; } = [];
+
+    /// <summary>
+    /// For a cascade's verdict: every stage that judged the item, in order, with its verdict, confidence and threshold;
+    /// absent for any other judge.
+    /// </summary>
+    public IReadOnlyList<CascadeStep>? Cascade { get; init; }
+
+    /// <summary>For a cascade's verdict: the 1-based stage that decided it; absent when no stage did (abstained, or unguaranteed) or for any other judge.</summary>
+    public int? Stage { get; init; }
+
+    /// <summary>
+    /// For a cascade's verdict: whether a calibrated stage decided it (its agreement guaranteed); <see langword="false"/> for
+    /// the last stage's verdict kept without reaching its threshold (<c>on_abstain: last</c>). Absent for any other judge.
+    /// </summary>
+    public bool? Guaranteed { get; init; }
 }
+
+/// <summary>One stage of a cascade on one item: what its judge said, how sure it was, and whether that was enough.</summary>
+/// <param name="Judge">The stage's judge id.</param>
+/// <param name="Status">The stage verdict's status.</param>
+/// <param name="Verdict">Its verdict: a winner (<c>model_a</c>, <c>model_b</c>, <c>tie</c>, …) or a score; absent without one.</param>
+/// <param name="Confidence">Its confidence; absent when it had none.</param>
+/// <param name="Threshold">The stage's calibrated threshold; absent when calibration certified none (the stage never decides).</param>
+/// <param name="Decided">Whether the stage decided the item (a verdict with confidence at least the threshold).</param>
+public sealed record CascadeStep(string Judge, VerdictStatus Status, string? Verdict, double? Confidence, double? Threshold, bool Decided);
 
 /// <summary>The verdict on one pairwise item (both orders combined), with the calls that produced it.</summary>
 public sealed record PairwiseVerdict : ItemVerdict

@@ -4,7 +4,8 @@ namespace Judge.Verdicts;
 
 /// <summary>
 /// Items without a verdict, by why: unparsed, out of range, dropped (the two orders disagreed under
-/// the drop policy) and error (the judge failed). Shown beside every rate and mean they are left out of.
+/// the drop policy), error (the judge failed) and abstained (a selective judge or cascade was not confident
+/// enough). Shown beside every rate and mean they are left out of.
 /// </summary>
 /// <param name="Unparsed">The judge answered but no verdict could be read.</param>
 /// <param name="OutOfRange">A verdict was read outside the rubric's scale or labels.</param>
@@ -15,14 +16,17 @@ public sealed record MissingVerdicts(int Unparsed, int OutOfRange, int Dropped, 
     /// <summary>None missing.</summary>
     public static MissingVerdicts None { get; } = new(0, 0, 0, 0);
 
+    /// <summary>A selective judge or cascade was not confident enough to decide.</summary>
+    public int Abstained { get; init; }
+
     /// <summary>Items without a verdict, all reasons.</summary>
-    public int Total => Unparsed + OutOfRange + Dropped + Error;
+    public int Total => Unparsed + OutOfRange + Dropped + Error + Abstained;
 
     /// <summary>Counts the statuses of items that have no verdict (a parsed status counts nowhere).</summary>
     public static MissingVerdicts Count(IEnumerable<VerdictStatus> statuses)
     {
         ArgumentNullException.ThrowIfNull(statuses);
-        int u = 0, o = 0, d = 0, e = 0;
+        int u = 0, o = 0, d = 0, e = 0, a = 0;
         foreach (var s in statuses)
         {
             switch (s)
@@ -31,10 +35,11 @@ public sealed record MissingVerdicts(int Unparsed, int OutOfRange, int Dropped, 
                 case VerdictStatus.OutOfRange: o++; break;
                 case VerdictStatus.Dropped: d++; break;
                 case VerdictStatus.Error: e++; break;
+                case VerdictStatus.Abstained: a++; break;
             }
         }
 
-        return new MissingVerdicts(u, o, d, e);
+        return new MissingVerdicts(u, o, d, e) { Abstained = a };
     }
 
     /// <summary>Why an item has no verdict in any of its repeats: the status of its first repeat.</summary>
@@ -48,7 +53,7 @@ public sealed record MissingVerdicts(int Unparsed, int OutOfRange, int Dropped, 
             return "none";
         }
 
-        var parts = new[] { ("unparsed", Unparsed), ("out of range", OutOfRange), ("dropped", Dropped), ("error", Error) }
+        var parts = new[] { ("unparsed", Unparsed), ("out of range", OutOfRange), ("dropped", Dropped), ("error", Error), ("abstained", Abstained) }
             .Where(p => p.Item2 > 0).Select(p => string.Create(CultureInfo.InvariantCulture, $"{p.Item1} {p.Item2}"));
         return string.Create(CultureInfo.InvariantCulture, $"{Total} ({string.Join(", ", parts)})");
     }

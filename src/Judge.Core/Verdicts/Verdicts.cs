@@ -4,7 +4,7 @@ namespace Judge.Verdicts;
 
 /// <summary>
 /// What became of a judge call or an item: the one definition every count, rate, gate and report
-/// uses. Written as <c>parsed</c>, <c>unparsed</c>, <c>out_of_range</c>, <c>dropped</c> or <c>error</c>.
+/// uses. Written as <c>parsed</c>, <c>unparsed</c>, <c>out_of_range</c>, <c>dropped</c>, <c>error</c> or <c>abstained</c>.
 /// </summary>
 [JsonConverter(typeof(JsonStringEnumConverter<VerdictStatus>))]
 public enum VerdictStatus
@@ -28,18 +28,22 @@ public enum VerdictStatus
     /// <summary>The judge could not be called or gave no answer (network, quota, a missing replay record).</summary>
     [JsonStringEnumMemberName("error")]
     Error,
+
+    /// <summary>A selective judge or cascade was not confident enough to decide: no stage's confidence reached its calibrated threshold.</summary>
+    [JsonStringEnumMemberName("abstained")]
+    Abstained,
 }
 
 /// <summary>The wire spelling of <see cref="VerdictStatus"/>, for reports and messages.</summary>
 public static class VerdictStatuses
 {
     /// <summary>Every status, in the order reports list them.</summary>
-    public static IReadOnlyList<VerdictStatus> All { get; } = [VerdictStatus.Parsed, VerdictStatus.Unparsed, VerdictStatus.OutOfRange, VerdictStatus.Dropped, VerdictStatus.Error];
+    public static IReadOnlyList<VerdictStatus> All { get; } = [VerdictStatus.Parsed, VerdictStatus.Unparsed, VerdictStatus.OutOfRange, VerdictStatus.Dropped, VerdictStatus.Error, VerdictStatus.Abstained];
 
     /// <summary>The statuses of an item without a verdict, in the order reports list them.</summary>
-    public static IReadOnlyList<VerdictStatus> WithoutVerdict { get; } = [VerdictStatus.Unparsed, VerdictStatus.OutOfRange, VerdictStatus.Dropped, VerdictStatus.Error];
+    public static IReadOnlyList<VerdictStatus> WithoutVerdict { get; } = [VerdictStatus.Unparsed, VerdictStatus.OutOfRange, VerdictStatus.Dropped, VerdictStatus.Error, VerdictStatus.Abstained];
 
-    /// <summary><c>parsed</c>, <c>unparsed</c>, <c>out_of_range</c>, <c>dropped</c> or <c>error</c>.</summary>
+    /// <summary><c>parsed</c>, <c>unparsed</c>, <c>out_of_range</c>, <c>dropped</c>, <c>error</c> or <c>abstained</c>.</summary>
     public static string ToWire(this VerdictStatus status) => status switch
     {
         VerdictStatus.Parsed => "parsed",
@@ -47,6 +51,7 @@ public static class VerdictStatuses
         VerdictStatus.OutOfRange => "out_of_range",
         VerdictStatus.Dropped => "dropped",
         VerdictStatus.Error => "error",
+        VerdictStatus.Abstained => "abstained",
         _ => throw new ArgumentOutOfRangeException(nameof(status)),
     };
 

@@ -13,7 +13,7 @@ namespace Judge.Providers.Hosted;
 public static class LogProbabilities
 {
     /// <summary>The additional-property key.</summary>
-    public const string Key = "judge.logprobs";
+    public const string Key = Judge.Judging.VerdictTokenProbabilities.PropertyKey;
 
     internal static void Copy(ChatResponse response)
     {

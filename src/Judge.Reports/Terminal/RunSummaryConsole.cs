@@ -40,7 +40,7 @@ public static class RunSummaryConsole
     {
         var a = r.Analysis;
         string Status(VerdictStatus status) => Numbers.Count(a.ByStatus.GetValueOrDefault(status));
-        var status = new Table().AddColumns("items", "parsed", "unparsed", "out of range", "dropped", "error", "calls");
+        var status = new Table().AddColumns("items", "parsed", "unparsed", "out of range", "dropped", "error", "abstained", "calls");
         status.AddRow(
             Numbers.Count(a.Judgments.Values.Sum()),
             Status(VerdictStatus.Parsed),
@@ -48,6 +48,7 @@ public static class RunSummaryConsole
             Status(VerdictStatus.OutOfRange),
             Status(VerdictStatus.Dropped),
             Status(VerdictStatus.Error),
+            Status(VerdictStatus.Abstained),
             Numbers.Count(a.Cost.Calls));
         console.Write(status);
         if (r.Progress.Done > 0 || r.JournalServed > 0 || r.Manifest.ResumedAt.Count > 0)
