@@ -6,6 +6,7 @@ using Judge.Benchmarks.Statistics;
 //   agreement [judgments resamples repetitions]  `judge agreement` with a bootstrap (benchmarks/README.md); the default
 //   hosted [--quick]                              the hosted-judge stack against a loopback server (benchmarks/HOSTED.md)
 //   tau-b [n]                                     Kendall's tau-b, Knight's O(n log n) against the O(n²) definition
+//   agreement-files JUDGE HUMAN                   `judge agreement`'s phases on two files, timed once each, with peak memory
 //   bias-report                                   `bias report` on 8,855 synthetic verdicts: time and peak RSS
 //   batch [judgments]                             a 10,000-judgment run in batch mode against the loopback batch fake
 // Usage: dotnet run -c Release --project benchmarks/Judge.Benchmarks -- MODE [arguments]
@@ -13,6 +14,7 @@ return args switch
 {
     ["hosted", ..] => await HostedBenchmark.RunAsync(args[1..]).ConfigureAwait(false),
     ["agreement", ..] => AgreementBenchmark.Run(args[1..]),
+    ["agreement-files", ..] => AgreementFilesBenchmark.Run(args[1..]),
     ["tau-b", ..] => StatisticsBenchmark.TauB(args[1..]),
     ["bias-report", ..] => StatisticsBenchmark.BiasReport(args[1..]),
     ["batch", ..] => await BatchBenchmark.RunAsync(args[1..]).ConfigureAwait(false),

@@ -123,7 +123,7 @@ public class BiasCommandTests
         Assert.True(exit == 0, output);
         Assert.Contains("1200 games (one battle per verdict: the file merges both orders)", output);
         Assert.Matches(@"gpt-3\.5-turbo\s*│ 400\s*│ 50\.0\s*│ -\s*│ 1000", output);
-        Assert.Contains("20 rounds of the games", output);
+        Assert.Contains("20 rounds resampling 80 questions (each with all its games, both orders together)", output);
 
         (exit, output) = await CliRunner.RunAsync("bias", "arena", "--judgments", Gpt4, "--baseline", "gpt-3.5-turbo", "--strong-weight", "0");
         Assert.Equal(ExitCodes.UsageOrInput, exit);

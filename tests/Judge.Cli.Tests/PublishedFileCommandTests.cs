@@ -74,3 +74,32 @@ public class PublishedFileCommandTests
         Assert.Contains("Bradley-Terry: top earned every point against the rest", System.Text.RegularExpressions.Regex.Replace(text, @"\s+", " "), StringComparison.Ordinal);
     }
 }
+
+/// <summary><c>judge judges</c> over several files read through one layout.</summary>
+public class JudgesPerFileTests
+{
+    [Fact]
+    public async Task Judges_TwoFilesThroughALayoutWithoutJudge_EachNamedByItsFileAndCompared()
+    {
+        // PandaLM's GPT-3.5 results as published, and a second judge that always answers "1", both through the pandalm
+        // layout against the three annotators of testset-v1.json. Before, both were "pandalm-judge" and the judge-by-judge
+        // table was empty.
+        var published = Path.Combine(Paths.Shared, "datasets", "pandalm", "gpt-3.5-turbo-testset-v1.json");
+        var constant = Paths.Temp("always-first.json");
+        await File.WriteAllTextAsync(constant, "[" + string.Join(",", Enumerable.Range(0, 999).Select(i => string.Create(CultureInfo.InvariantCulture, $$"""{"idx": {{i}}, "gpt_result": "1"}"""))) + "]");
+
+        var (exit, text) = await CliRunner.RunAsync(
+            ["judges", "--judgments", published, "--judgments", constant, "--layout", "pandalm", "--human", Path.Combine(Paths.Shared, "datasets", "pandalm", "testset-v1.json"), "--human-layout", "pandalm-human", "--human-raters", "all", "--resamples", "0", "--format", "json"]);
+
+        Assert.True(exit == 0, text);
+        using var doc = System.Text.Json.JsonDocument.Parse(text);
+        Assert.Equal(["gpt-3.5-turbo-testset-v1", "always-first"], doc.RootElement.GetProperty("judges").EnumerateArray().Select(j => j.GetProperty("judge").GetString()));
+        var matrix = doc.RootElement.GetProperty("matrix");
+        Assert.Equal(2, matrix.GetArrayLength());
+
+        // Both judged the same 999 items; GPT-3.5 answered "1" on some of its 974 parsed ones, so they agree on fewer than all.
+        var agreement = matrix[0].GetProperty("agreement");
+        Assert.Equal(974, agreement.GetProperty("total").GetInt32());
+        Assert.InRange(agreement.GetProperty("agree").GetInt32(), 1, 973);
+    }
+}

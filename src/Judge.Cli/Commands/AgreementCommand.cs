@@ -25,7 +25,7 @@ internal static class AgreementCommand
         var level = new Option<double>("--level") { Description = "Confidence level of the interval.", DefaultValueFactory = _ => 0.95 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
         var columns = new Option<string?>("--columns") { Description = "Column map for CSV label files: field=Column,…" };
-        var cluster = new Option<string>("--bootstrap-cluster") { Description = "What the bootstrap resamples as one unit: verdict (a judge verdict with all the human votes on it; the default) or question.", DefaultValueFactory = _ => "verdict" };
+        var cluster = new Option<string>("--bootstrap-cluster") { Description = "What the bootstrap resamples as one unit: question (every vote on one question; the default) or verdict (a judge verdict with the human votes on it; too narrow when questions drive agreement).", DefaultValueFactory = _ => "question" };
         cluster.AcceptOnlyFromAmong("verdict", "question");
         var layouts = new LayoutOptions();
 

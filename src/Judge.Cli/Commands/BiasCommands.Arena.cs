@@ -20,13 +20,15 @@ internal static partial class BiasCommands
         var rounds = new Option<int>("--rounds") { Description = "Bootstrap rounds for the intervals (0: none).", DefaultValueFactory = _ => 100 };
         var level = new Option<double>("--level") { Description = "Confidence level of the intervals.", DefaultValueFactory = _ => 0.95 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
+        var resample = new Option<string>("--resample") { Description = "What a bootstrap round resamples: question (a question with all its games, both orders together; the default), game (each game with its weight), or arena-hard (Arena-Hard-Auto's code: a strong game as weight rows drawn independently; reproduces its published intervals).", DefaultValueFactory = _ => "question" };
+        resample.AcceptOnlyFromAmong("question", "game", "arena-hard");
         var style = new Option<bool>("--style") { Description = "Style control: add length, header, list and bold differences to the fit (needs --answers)." };
         var answers = new Option<string[]>("--answers", "-a") { Description = "The judged answers, for --style; repeat for each file.", AllowMultipleArgumentsPerToken = true };
         var format = Format();
         var layouts = new LayoutOptions();
         var command = new Command("arena", "Arena-Hard-style scores: each game its own battle, strong verdicts weighted, Bradley-Terry anchored at the baseline, win rate against it with percentile bootstrap intervals.")
         {
-            judgments, baseline, turn, judgeName, strong, rounds, level, seed, style, answers, format,
+            judgments, baseline, turn, judgeName, strong, rounds, level, seed, resample, style, answers, format,
         };
         AddAll(command, layouts.JudgeOnly);
         command.SetAction(parse =>
@@ -42,6 +44,12 @@ internal static partial class BiasCommands
             if (parse.GetValue(level) is var l && !(l > 0 && l < 1))
             {
                 throw new InputException(null, null, "--level", $"must lie strictly between 0 and 1, found {l.ToString(CultureInfo.InvariantCulture)}");
+            }
+
+            var resampling = parse.GetValue(resample) switch { "game" => ArenaResampling.Game, "arena-hard" => ArenaResampling.ArenaHardRows, _ => ArenaResampling.Question };
+            if (resampling == ArenaResampling.ArenaHardRows && w != Math.Floor(w))
+            {
+                throw new InputException(null, null, "--strong-weight", $"--resample arena-hard writes a strong game as weight rows: give a whole number, found {w.ToString(CultureInfo.InvariantCulture)}");
             }
 
             if (parse.GetValue(rounds) < 0)
@@ -75,6 +83,7 @@ internal static partial class BiasCommands
                 ConfidenceLevel = parse.GetValue(level),
                 Seed = parse.GetValue(seed),
                 StyleControl = parse.GetValue(style),
+                Resampling = resampling,
             });
             if (parse.GetValue(format) == "json")
             {

@@ -30,6 +30,7 @@ internal static partial class BiasCommands
         var difficulty = new Option<string?>("--difficulty") { Description = "A frozen instruction difficulty file (from `judge bias difficulty`) for the length-controlled rates (default: the minimal form, length term only)." };
         var gamed = new Option<string[]>("--gamed") { Description = "A model whose answers are gamed (verbose/concise) versions of the baseline's: its battles with the baseline pin the length slope (weight 0.1 each) and count nowhere else; repeat for each.", AllowMultipleArgumentsPerToken = true };
         var excludeTies = new Option<bool>("--exclude-ties") { Description = "Leave ties out of raw and controlled win rates (default: a tie is half a win)." };
+        var lcFolds = LengthControlFoldsOption();
         var judgeFamily = new Option<string?>("--judge-family") { Description = "The judge's model family (openai, anthropic, llama, google, …) for self-preference; needs --human." };
         var families = new Option<string?>("--families") { Description = "Family overrides: model=family,… (default families come from model-name prefixes)." };
         var human = new Option<string?>("--human") { Description = "Reference pairwise labels for self-preference: human labels, or another judge's verdicts (MT-Bench JSONL or a Judge judgments file)." };
@@ -41,7 +42,7 @@ internal static partial class BiasCommands
         var layouts = new LayoutOptions();
         var command = new Command("report", "Raw vs length-controlled win rates, position and length preferences, self-preference, ratings, verbosity attack and mean scores.")
         {
-            judgments, questions, answers, baseline, turn, style, difficulty, gamed, excludeTies, judgeFamily, families, human, raters, judgeName, resamples, seed, format,
+            judgments, questions, answers, baseline, turn, style, difficulty, gamed, excludeTies, lcFolds, judgeFamily, families, human, raters, judgeName, resamples, seed, format,
         };
         AddAll(command, layouts.All);
         command.SetAction(parse =>
@@ -79,6 +80,7 @@ internal static partial class BiasCommands
                 Difficulty = parse.GetValue(difficulty) is { } d ? InstructionDifficulty.ReadFor(d, run, parse.GetValue(turn), parse.GetValue(baseline)) : null,
                 GamedBaselineModels = parse.GetValue(gamed) ?? [],
                 Ties = parse.GetValue(excludeTies) ? TieHandling.Exclude : TieHandling.Half,
+                LengthControlFolds = parse.GetValue(lcFolds) == "sorted" ? LengthControlFolds.Sorted : LengthControlFolds.AlpacaEval,
                 JudgeFamily = parse.GetValue(judgeFamily),
                 FamilyOverrides = ParseFamilies(parse.GetValue(families)),
                 ModelResamples = parse.GetValue(resamples),
@@ -101,6 +103,14 @@ internal static partial class BiasCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The <c>--lc-folds</c> option: how the length-controlled penalty is cross-validated.</summary>
+    private static Option<string> LengthControlFoldsOption()
+    {
+        var option = new Option<string>("--lc-folds") { Description = "Cross-validation of the length-controlled penalty: alpaca-eval (AlpacaEval 2's GroupKFold on the rows as given, per-fold losses averaged; the default) or sorted (rows sorted by instruction, fold by position, pooled loss; independent of line order).", DefaultValueFactory = _ => "alpaca-eval" };
+        option.AcceptOnlyFromAmong("alpaca-eval", "sorted");
+        return option;
     }
 
     /// <summary>The reference labels, saying whose human votes they are unless <paramref name="quiet"/>.</summary>

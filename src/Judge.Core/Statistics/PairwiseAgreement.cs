@@ -29,8 +29,12 @@ public sealed class AgreementOptions
     /// <summary>The bootstrap seed; equal seeds give equal intervals. Default 0.</summary>
     public int Seed { get; set; }
 
-    /// <summary>What the bootstrap resamples as one unit. Default <see cref="AgreementCluster.Verdict"/>: a judge verdict with all the human votes on it.</summary>
-    public AgreementCluster BootstrapCluster { get; set; } = AgreementCluster.Verdict;
+    /// <summary>
+    /// What the bootstrap resamples as one unit. Default <see cref="AgreementCluster.Question"/>: every vote on one question
+    /// (all its pairs and turns), which covers its level when questions drive agreement; verdict clusters do not (76-85 %
+    /// for a nominal 95 % in the simulation of <c>QuestionEffectCoverageTests</c>).
+    /// </summary>
+    public AgreementCluster BootstrapCluster { get; set; } = AgreementCluster.Question;
 
     /// <summary>Whether a human vote passes the rater and turn filters.</summary>
     public bool AcceptsHuman(PairwiseLabel label) =>

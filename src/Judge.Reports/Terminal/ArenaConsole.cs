@@ -24,7 +24,13 @@ public static class ArenaConsole
         console.Write(table);
         if (result.Models.FirstOrDefault(m => m.Interval is not null)?.Interval is { } any)
         {
-            console.MarkupLineInterpolated($"intervals: {Numbers.Percent(any.Level, 0)} percentile bootstrap, {any.Resamples} rounds of the games, seed {any.Seed}");
+            var units = result.Resampling switch
+            {
+                ArenaResampling.Question => $"{result.ResampledUnits} questions (each with all its games, both orders together)",
+                ArenaResampling.Game => $"{result.ResampledUnits} games (each order on its own, with its weight)",
+                _ => $"{result.ResampledUnits} rows (Arena-Hard-Auto's procedure: a strong game as x{Numbers.Value(result.StrongWeight)} rows drawn independently)",
+            };
+            console.MarkupLineInterpolated($"intervals: {Numbers.Percent(any.Level, 0)} percentile bootstrap, {any.Resamples} rounds resampling {units}, seed {any.Seed}");
         }
 
         if (style)

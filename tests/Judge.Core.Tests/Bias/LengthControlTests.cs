@@ -95,13 +95,24 @@ public class LengthControlTests
 
         var alone = LengthControl.Compute(alpha, options).Single();
         var together = LengthControl.Compute(all, options).Single(m => m.Model == "alpha");
-        var shuffled = LengthControl.Compute(all.OrderBy(_ => random.Next()).ToList(), options).Single(m => m.Model == "alpha");
-        var withoutGamma = LengthControl.Compute(all.Where(r => r.Model != "gamma").Reverse().ToList(), options).Single(m => m.Model == "alpha");
+
+        // AlpacaEval's folds (the default) follow the model's own rows as given: other models' rows interleaved or
+        // removed change nothing while alpha's rows keep their order.
+        var interleaved = all.Select((r, i) => (r, Key: r.Model == "alpha" ? i : random.Next(all.Count))).OrderBy(x => x.Key).ThenBy(x => x.r.Model == "alpha" ? 0 : 1).Select(x => x.r).ToList();
+        Assert.Equal(alpha, interleaved.Where(r => r.Model == "alpha"));
+        var mixed = LengthControl.Compute(interleaved, options).Single(m => m.Model == "alpha");
+        var withoutGamma = LengthControl.Compute(all.Where(r => r.Model != "gamma").ToList(), options).Single(m => m.Model == "alpha");
 
         // Records compare every field, intervals included: exactly equal, not merely close.
         Assert.Equal(alone, together);
-        Assert.Equal(alone, shuffled);
+        Assert.Equal(alone, mixed);
         Assert.Equal(alone, withoutGamma);
+
+        // Judge's sorted folds are independent of every order, alpha's own rows included.
+        options.CrossValidation = LengthControlFolds.Sorted;
+        var sortedAlone = LengthControl.Compute(alpha, options).Single();
+        Assert.Equal(sortedAlone, LengthControl.Compute(all.OrderBy(_ => random.Next()).ToList(), options).Single(m => m.Model == "alpha"));
+        Assert.Equal(sortedAlone, LengthControl.Compute(all.Where(r => r.Model != "gamma").Reverse().ToList(), options).Single(m => m.Model == "alpha"));
         Assert.NotNull(alone.ControlledInterval);
         Assert.True(alone.ControlledInterval!.Contains(alone.ControlledWinRate));
         Assert.Equal(difficulty.Count, alone.Instructions);

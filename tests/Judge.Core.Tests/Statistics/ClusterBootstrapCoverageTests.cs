@@ -134,7 +134,7 @@ public class ClusterBootstrapCoverageTests
             }
         }
 
-        var options = new AgreementOptions { BootstrapResamples = 300, Seed = 9 };
+        var options = new AgreementOptions { BootstrapResamples = 300, Seed = 9, BootstrapCluster = AgreementCluster.Verdict };
         var first = AgreementReport.Compute(judge, human, options);
         var shuffled = AgreementReport.Compute(judge.OrderBy(_ => random.Next()).ToList(), human.OrderBy(_ => random.Next()).ToList(), options);
 

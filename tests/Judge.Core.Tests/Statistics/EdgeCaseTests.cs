@@ -218,3 +218,56 @@ public class EdgeCaseTests
         Assert.Equal(1.5, Bootstrap.Quantile(sorted, 0.5));
     }
 }
+
+/// <summary>What the Arena-Hard bootstrap resamples: questions by default, games or Arena-Hard's own rows as options.</summary>
+public class ArenaResamplingTests
+{
+    /// <summary>
+    /// m against base on 300 questions, both orders judged. The two orders of a question agree (the judge sees the same
+    /// answers): m wins both with probability 0.6, else loses both; a tenth of the verdicts are strong.
+    /// </summary>
+    private static List<ArenaBattle> CorrelatedOrders()
+    {
+        var random = new Random(4);
+        var games = new List<ArenaBattle>();
+        for (var q = 0; q < 300; q++)
+        {
+            var mWins = random.NextDouble() < 0.6;
+            var strong = random.NextDouble() < 0.1;
+            games.Add(new ArenaBattle($"q{q:D3}", "base", "m", mWins ? PairOutcome.B : PairOutcome.A) { Strong = strong });
+            games.Add(new ArenaBattle($"q{q:D3}", "m", "base", mWins ? PairOutcome.A : PairOutcome.B) { Strong = strong });
+        }
+
+        return games;
+    }
+
+    private static double Width(ArenaHardResult r) => r.Models.Single(m => m.Model == "m").Interval is { } ci ? ci.Upper - ci.Lower : double.NaN;
+
+    [Fact]
+    public void Compute_CorrelatedOrders_QuestionResamplingByDefaultAndWiderThanGames()
+    {
+        var games = CorrelatedOrders();
+
+        var byQuestion = ArenaHard.Compute(games, new ArenaHardOptions { Baseline = "base", Rounds = 200, Seed = 1 });
+        var byGame = ArenaHard.Compute(games, new ArenaHardOptions { Baseline = "base", Rounds = 200, Seed = 1, Resampling = ArenaResampling.Game });
+        var byRow = ArenaHard.Compute(games, new ArenaHardOptions { Baseline = "base", Rounds = 200, Seed = 1, Resampling = ArenaResampling.ArenaHardRows });
+
+        Assert.Equal((ArenaResampling.Question, 300), (byQuestion.Resampling, byQuestion.ResampledUnits));
+        Assert.Equal(600, byGame.ResampledUnits);
+        Assert.Equal(600 + (2 * byGame.StrongGames), byRow.ResampledUnits);
+
+        // Both orders always agree, so a question carries one game's information twice: resampling games treats it as two,
+        // and the interval is about √2 too narrow; Arena-Hard's rows, with strong games as 3 independent rows, narrower still.
+        Assert.InRange(Width(byQuestion) / Width(byGame), 1.2, 1.7);
+        Assert.True(Width(byRow) < Width(byGame), $"rows {Width(byRow)} vs games {Width(byGame)}");
+        Assert.Equal(byQuestion.Models.Select(m => m.Score), byGame.Models.Select(m => m.Score));
+    }
+
+    [Fact]
+    public void Compute_ArenaHardRowsWithFractionalStrongWeight_IsRefused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => ArenaHard.Compute(CorrelatedOrders(), new ArenaHardOptions { Baseline = "base", StrongWeight = 2.5, Resampling = ArenaResampling.ArenaHardRows }));
+
+        Assert.Contains("whole number", error.Message, StringComparison.Ordinal);
+    }
+}

@@ -32,6 +32,9 @@ public sealed class BiasReportOptions
     /// <summary>How ties enter the controlled win rates. Default <see cref="TieHandling.Half"/>.</summary>
     public TieHandling Ties { get; set; } = TieHandling.Half;
 
+    /// <summary>How the length-controlled fit's penalty is cross-validated. Default <see cref="LengthControlFolds.AlpacaEval"/>.</summary>
+    public LengthControlFolds LengthControlFolds { get; set; } = LengthControlFolds.AlpacaEval;
+
     /// <summary>The judge's model family for self-preference; <see langword="null"/> (the default) skips it.</summary>
     public string? JudgeFamily { get; set; }
 
@@ -136,6 +139,7 @@ public sealed record BiasReport(
             {
                 Difficulty = options.Difficulty,
                 GamedBaseline = gamed,
+                CrossValidation = options.LengthControlFolds,
                 BootstrapResamples = options.ModelResamples,
                 ConfidenceLevel = options.ConfidenceLevel,
                 Seed = options.Seed,

@@ -26,6 +26,26 @@ public sealed record LengthControlRow(string Instruction, string Model, double B
 /// <param name="Preference">P(the gamed answer beats the baseline's), in [0, 1].</param>
 public sealed record GamedBaselineRow(string Instruction, double BaselineLength, double GamedLength, double Preference);
 
+/// <summary>How length control's cross-validation over the penalty assigns folds and scores them.</summary>
+public enum LengthControlFolds
+{
+    /// <summary>
+    /// AlpacaEval 2's protocol (<c>glm_winrate.py</c>: scikit-learn's <c>LogisticRegressionCV</c> with <c>GroupKFold</c>, each
+    /// row its own group): rows in the order given (the model's rows, then the gamed baseline rows), row i of n in fold
+    /// (n − 1 − i) mod k (GroupKFold deals equal-sized groups from the last, each to the lightest fold; this takes NumPy's
+    /// argsort of the equal sizes as the identity, which its unstable sort does not promise on every machine); each fold's
+    /// loss is its rows' mean weighted soft log loss, and the penalty with the least mean over folds wins (the first on a tie).
+    /// The folds follow the input's row order.
+    /// </summary>
+    AlpacaEval,
+
+    /// <summary>
+    /// Judge's earlier protocol: rows sorted by instruction (then lengths and preference), fold = position mod k, and the
+    /// loss pooled over all held-out rows (Σ w·loss / Σ w). Independent of the input's row order.
+    /// </summary>
+    Sorted,
+}
+
 /// <summary>Settings for <see cref="LengthControl"/>. Mutable; safe to share once set up.</summary>
 public sealed class LengthControlOptions
 {
@@ -49,6 +69,12 @@ public sealed class LengthControlOptions
 
     /// <summary>Cross-validation folds (rows are the groups). Default 5.</summary>
     public int Folds { get; set; } = 5;
+
+    /// <summary>
+    /// How the penalty's cross-validation assigns folds and scores them. Default <see cref="LengthControlFolds.AlpacaEval"/>:
+    /// AlpacaEval 2's protocol.
+    /// </summary>
+    public LengthControlFolds CrossValidation { get; set; } = LengthControlFolds.AlpacaEval;
 
     /// <summary>Bootstrap resamples of each model's instructions (0: no intervals). Default 200.</summary>
     public int BootstrapResamples { get; set; } = 200;
@@ -95,8 +121,8 @@ public sealed record LengthControlReport(string Baseline, IReadOnlyList<ModelLen
 /// difficulty of the instruction (when given); and an indicator, 1 on the model's rows and 0 on the
 /// gamed baseline rows (weight <see cref="LengthControlOptions.GamedWeight"/> each). The target is
 /// the soft preference; the fit is L1-penalised logistic regression with C chosen by
-/// <see cref="LengthControlOptions.Folds"/>-fold cross-validation on the soft log-loss (rows in a
-/// fixed order: sorted by instruction, fold = position mod folds). The LC rate is the mean over the
+/// <see cref="LengthControlOptions.Folds"/>-fold cross-validation on the soft log-loss, by default with
+/// AlpacaEval's folds and per-fold averaging (<see cref="LengthControlFolds"/>). The LC rate is the mean over the
 /// model's instructions of σ(β_model + β_difficulty·d_q): the prediction with the length feature at 0.
 /// Pure and thread-safe.
 /// </summary>
@@ -171,8 +197,9 @@ public static class LengthControl
 
     /// <summary>
     /// Fits one model. Only <paramref name="rows"/> of <paramref name="model"/> are used (others are
-    /// ignored), in a canonical order, so the result depends neither on other models nor on the order
-    /// of the input.
+    /// ignored), so the result never depends on other models. The fit and its intervals use a canonical order; the
+    /// penalty's folds follow the order given under AlpacaEval's protocol (the default), and a canonical one under
+    /// <see cref="LengthControlFolds.Sorted"/>.
     /// </summary>
     /// <exception cref="ArgumentException">No row of the model, a preference outside [0, 1], or an instruction without a difficulty.</exception>
     public static ModelLengthControl FitModel(string model, IReadOnlyList<LengthControlRow> rows, LengthControlOptions options)
@@ -222,7 +249,21 @@ public static class LengthControl
 
         // Cross-validation over C: rows (model rows, then gamed rows) take folds by position.
         var all = new Design(modelX.Concat(gamedX).ToArray(), mine.Select(r => r.Preference).Concat(gamed.Select(g => g.Preference)).ToArray(), Enumerable.Repeat(1.0, mine.Length).Concat(Enumerable.Repeat(options.GamedWeight, gamed.Length)).ToArray());
-        var bestC = ChoosePenalty(all, options);
+        double bestC;
+        if (options.CrossValidation == LengthControlFolds.AlpacaEval)
+        {
+            // AlpacaEval's folds follow its rows as given: the model's rows in input order, then the gamed rows.
+            var given = rows.Where(r => string.Equals(r.Model, model, StringComparison.Ordinal)).ToArray();
+            var givenX = given.Select(r => Features(LengthFeature(r.BaselineLength - r.ModelLength, scale), r.Instruction, true))
+                .Concat(options.GamedBaseline.Select(g => Features(LengthFeature(g.BaselineLength - g.GamedLength, gamedScale), g.Instruction, false)))
+                .ToArray();
+            var inOrder = new Design(givenX, given.Select(r => r.Preference).Concat(options.GamedBaseline.Select(g => g.Preference)).ToArray(), Enumerable.Repeat(1.0, given.Length).Concat(Enumerable.Repeat(options.GamedWeight, options.GamedBaseline.Count)).ToArray());
+            bestC = ChoosePenaltyAlpacaEval(inOrder, options);
+        }
+        else
+        {
+            bestC = ChoosePenalty(all, options);
+        }
 
         var point = LogisticRegression.FitL1(all.X, all.Y, 1 / bestC, all.W);
         var controlled = Controlled(point.Coefficients, instructionDifficulty, withDifficulty);
@@ -283,6 +324,51 @@ public static class LengthControl
                     bestLoss = mean;
                     bestC = c;
                 }
+            }
+        }
+
+        return bestC;
+    }
+
+    /// <summary>
+    /// AlpacaEval's choice of C (<see cref="LengthControlFolds.AlpacaEval"/>): row i of n in fold (n − 1 − i) mod k; a fold's
+    /// loss is the mean over its rows of w·loss; the C with the least mean over folds (the first on a tie).
+    /// </summary>
+    private static double ChoosePenaltyAlpacaEval(Design all, LengthControlOptions options)
+    {
+        var bestC = options.InversePenalties.Count > 0 ? options.InversePenalties[0] : throw new ArgumentException("no inverse penalty to try", nameof(options));
+        if (options.InversePenalties.Count <= 1)
+        {
+            return bestC;
+        }
+
+        var n = all.Count;
+        var folds = Math.Clamp(options.Folds, 2, n);
+        var bestLoss = double.PositiveInfinity;
+        foreach (var c in options.InversePenalties)
+        {
+            double sum = 0;
+            var scored = 0;
+            for (var f = 0; f < folds; f++)
+            {
+                var fold = f;
+                var train = all.Where(i => (n - 1 - i) % folds != fold);
+                var test = all.Where(i => (n - 1 - i) % folds == fold);
+                if (test.Count == 0)
+                {
+                    continue;
+                }
+
+                var fit = LogisticRegression.FitL1(train.X, train.Y, 1 / c, train.W);
+                sum += LogisticRegression.LogLoss(test.X, test.Y, test.W, fit.Coefficients) / test.Count;
+                scored++;
+            }
+
+            var mean = sum / scored;
+            if (mean < bestLoss - 1e-12)
+            {
+                bestLoss = mean;
+                bestC = c;
             }
         }
 
