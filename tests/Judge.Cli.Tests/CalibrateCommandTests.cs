@@ -119,3 +119,43 @@ public class CalibrateCommandTests
         Assert.Equal(40, stage.GetProperty("agreeing").GetInt32());
     }
 }
+
+/// <summary>A cascade run from the command line: replayed verdicts first (swap consistency as confidence), a mock judge second.</summary>
+public class CascadeRunCommandTests
+{
+    [Fact]
+    public async Task Run_CascadeConfig_DecidesConsistentPairs_AbstainsTheRest_ReportsAndGatesTheGuarantee()
+    {
+        var config = RunConfigs.Write("compare", RunConfigs.Replay, string.Empty, humanLabels: true);
+        var folder = Path.GetDirectoryName(config)!;
+        var calibration = Path.Combine(folder, "calibration.json");
+        // A calibration as judge calibrate writes it: the replayed judge decides at confidence 1, the mock judge never.
+        File.WriteAllText(calibration, """
+            {"target":0.7,"delta":0.1,"mode":"pairwise","confidence":"orders,recorded","items":500,"unlabelled":0,
+             "stages":[{"judge":"replay","items":500,"without_confidence":0,"delta":0.05,"threshold":1,"guaranteed_agreement":0.7,"decided":400,"agreeing":320,"minimum_decided":9,"tests":[]},
+                       {"judge":"mock","items":100,"without_confidence":100,"delta":0.05,"decided":0,"agreeing":0,"minimum_decided":9,"tests":[],"refusal":"no item reaching this stage has a confidence"}]}
+            """);
+        File.WriteAllText(config, File.ReadAllText(config)
+            .Replace($"judges: [\"{RunConfigs.Replay}\"]", $"judges: [\"{RunConfigs.Replay}\", \"mock:seed=1\"]\ncalibration: calibration.json", StringComparison.Ordinal)
+            + "\nthresholds:\n  min_guaranteed_agreement: 0.7\n  min_coverage: 0.5\n");
+
+        var (exit, output) = await CliRunner.RunAsync("run", config, "--json");
+
+        Assert.True(exit == 0, output);
+        using var doc = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
+        var cascade = doc.RootElement.GetProperty("cascade");
+        var verdicts = RunConfigs.Verdicts(config);
+        // The sample's recorded file has one inconsistent tie among its 18 pairs of turn 1 (question 5, small vs tiny): it
+        // goes on to the mock judge, which has no confidence, and is abstained; the other 17 are decided by the replay.
+        var abstained = verdicts.Where(v => v.GetProperty("status").GetString() == "abstained").ToList();
+        Assert.Equal("5", Assert.Single(abstained).GetProperty("question_id").GetString());
+        Assert.Equal(18, cascade.GetProperty("items").GetInt32());
+        Assert.Equal(17, cascade.GetProperty("decided").GetInt32());
+        Assert.Equal(1, cascade.GetProperty("abstained").GetInt32());
+        Assert.Equal(1, doc.RootElement.GetProperty("by_status").GetProperty("abstained").GetInt32());
+        Assert.Equal(0.7, cascade.GetProperty("guaranteed_agreement").GetDouble());
+        Assert.Equal(1, cascade.GetProperty("stages")[1].GetProperty("reached").GetInt32());
+        Assert.All(doc.RootElement.GetProperty("gates").EnumerateArray(), g => Assert.True(g.GetProperty("passed").GetBoolean()));
+        Assert.All(verdicts.Where(v => v.GetProperty("status").GetString() == "parsed"), v => Assert.Equal(1, v.GetProperty("stage").GetInt32()));
+    }
+}

@@ -224,7 +224,13 @@ public sealed record RunThresholds
     public bool JUnitPerItem { get; init; }
 
     /// <summary>Whether any quality gate is set.</summary>
-    public bool Any => MinMeanScore is not null || MinPassRate is not null || MinWinRate is not null;
+    public bool Any => MinMeanScore is not null || MinPassRate is not null || MinWinRate is not null || MinGuaranteedAgreement is not null || MinCoverage is not null;
+
+    /// <summary>A cascade run passes only when its calibration guarantees at least this agreement. Default: no gate.</summary>
+    public double? MinGuaranteedAgreement { get; init; }
+
+    /// <summary>A cascade run passes only when at least this share of its items was decided. Default: no gate.</summary>
+    public double? MinCoverage { get; init; }
 }
 
 /// <summary>A run's judges as one cascade: the calibration file it was given and what it says.</summary>

@@ -17,7 +17,7 @@ public static class RunConfigLoader
     private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "human_raters", "human_layout", "human_map", "columns"];
     private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing", "prices", "max_tokens", "verdict", "batch"];
     private static readonly string[] PricingKeys = ["input_per_million", "output_per_million"];
-    private static readonly string[] ThresholdKeys = ["gate_on", "confidence", "resamples", "max_error_rate", "min_mean_score", "pass_mark", "min_pass_rate", "baseline", "min_win_rate", "models", "junit_per_item"];
+    private static readonly string[] ThresholdKeys = ["gate_on", "confidence", "resamples", "max_error_rate", "min_mean_score", "pass_mark", "min_pass_rate", "baseline", "min_win_rate", "min_guaranteed_agreement", "min_coverage", "models", "junit_per_item"];
 
     /// <summary>Loads a config file.</summary>
     public static RunConfig LoadFile(string path)
@@ -89,6 +89,17 @@ public static class RunConfigLoader
         var thresholds = top.TryGetValue("thresholds", out var thresholdsNode) ? ReadThresholds(reader, thresholdsNode, mode) : new RunThresholds();
         var judges = ReadJudges(reader, top, options.Batch);
         var cascade = ReadCascade(reader, top, judges, mode, options.Batch);
+        if (cascade is null && !top.ContainsKey("calibration") && thresholdsNode is YamlMappingNode gates)
+        {
+            foreach (var key in new[] { "min_guaranteed_agreement", "min_coverage" })
+            {
+                var at = gates.Children.FirstOrDefault(c => c.Key is YamlScalarNode k && k.Value == key).Key;
+                if (at is not null)
+                {
+                    reader.Errors.Add(reader.Fail(at, $"thresholds.{key}", "gates a cascade: name its calibration file with calibration:"));
+                }
+            }
+        }
         var output = reader.Try(() => top.TryGetValue("output", out var outNode) ? reader.PathValue(outNode, "output") : reader.Resolve("out/judge-run"), string.Empty);
         var rubricsDir = reader.Try(() => top.TryGetValue("rubrics_dir", out var rd) ? reader.PathValue(rd, "rubrics_dir") : null, null);
         reader.ThrowIfAny();
@@ -294,6 +305,8 @@ public static class RunConfigLoader
             MinPassRate = reader.Try(() => th.TryGetValue("min_pass_rate", out var pr) ? reader.Fraction(pr, "thresholds.min_pass_rate") : (double?)null, null),
             Baseline = reader.Try(() => th.TryGetValue("baseline", out var b) ? reader.Scalar(b, "thresholds.baseline") : null, null),
             MinWinRate = reader.Try(() => th.TryGetValue("min_win_rate", out var wr) ? reader.Fraction(wr, "thresholds.min_win_rate") : (double?)null, null),
+            MinGuaranteedAgreement = reader.Try(() => th.TryGetValue("min_guaranteed_agreement", out var ga) ? reader.Fraction(ga, "thresholds.min_guaranteed_agreement") : (double?)null, null),
+            MinCoverage = reader.Try(() => th.TryGetValue("min_coverage", out var mc) ? reader.Fraction(mc, "thresholds.min_coverage") : (double?)null, null),
             Models = reader.Try(() => th.TryGetValue("models", out var tm) ? reader.StringList(tm, "thresholds.models") : [], []),
             JUnitPerItem = reader.Try(() => th.TryGetValue("junit_per_item", out var jp) && reader.Bool(jp, "thresholds.junit_per_item"), false),
         };

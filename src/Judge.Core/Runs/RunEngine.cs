@@ -184,6 +184,15 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
     {
         var records = JudgmentsReader.Read(files.Judgments);
         var analysis = RunAnalysis.Compute(records, config);
+        if (analysis.Cascade is { } cascade && config.Mode == RunMode.Compare && config.Data.HumanLabels is { } labels)
+        {
+            // Realised agreement of the decided verdicts, counted as the calibration counts it (human majority per item).
+            var decided = records.OfType<PairwiseVerdict>().Where(v => v.Stage is not null && (v.Repeat ?? 1) == 1);
+            var human = VerdictImport.ReadLabels(labels, config.Data.HumanPairwiseLayout);
+            var units = CalibrationUnits.Pairwise(decided, human, new AgreementOptions { HumanRaterPrefix = config.Data.HumanRaters }).Units;
+            analysis = analysis with { Cascade = cascade with { RealisedAgreement = new AgreementCount(units.Count(u => u.Agrees), units.Count) } };
+        }
+
         return new RunResult
         {
             Config = config,

@@ -24,6 +24,11 @@ public static class RunSummaryConsole
         }
 
         Counts(console, result);
+        foreach (var line in ReportText.Cascade(result))
+        {
+            console.MarkupLineInterpolated($"{line}");
+        }
+
         var a = result.Analysis;
         var groups = a.WinRates.Select(w => (w.Judge, w.Rubric)).Concat(a.Scores.Select(s => (s.Judge, s.Rubric))).Distinct().ToList();
         foreach (var (judge, rubric) in groups)
