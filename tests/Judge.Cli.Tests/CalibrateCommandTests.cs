@@ -47,6 +47,19 @@ public class CalibrateCommandTests
     }
 
     [Fact]
+    public async Task Judges_ConfidenceOrders_ShowsAgreementByDecileAndEce()
+    {
+        // 1241 consistent verdicts (confidence 1) agree on 947 = 76.3 %; 210 inconsistent ones (0) on 78 = 37.1 %.
+        // ECE = 1241/1451 · (1 - 0.7631) + 210/1451 · 0.3714 = 0.2026 + 0.0538 = 0.256.
+        var (exit, output) = await CliRunner.RunAsync("judges", "--judgments", Gpt4, "--human", Human, "--confidence", "orders", "--resamples", "0");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("0.256 over 1451", output, StringComparison.Ordinal);
+        Assert.Contains("76.3 % of 1241 (conf 1.00)", output, StringComparison.Ordinal);
+        Assert.Contains("37.1 % of 210 (conf 0.00)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Calibrate_NoThresholdMeetsTheTarget_RefusesWithTheReasonAndWritesNothing()
     {
         var outPath = Paths.Temp("refused.json");
