@@ -172,3 +172,31 @@ public class CascadeRunCommandTests
         Assert.All(verdicts.Where(v => v.GetProperty("status").GetString() == "parsed"), v => Assert.Equal(1, v.GetProperty("stage").GetInt32()));
     }
 }
+
+/// <summary>A panel run from the command line: the recorded judge and two mock judges vote on every pair.</summary>
+public class PanelRunCommandTests
+{
+    [Fact]
+    public async Task Run_PanelConfig_EveryPairGetsTheMajorityWithItsVoteShare_AndEveryMembersCalls()
+    {
+        var config = RunConfigs.Write("compare", RunConfigs.Replay, string.Empty);
+        File.WriteAllText(config, File.ReadAllText(config)
+            .Replace($"judges: [\"{RunConfigs.Replay}\"]", $"judges: [\"{RunConfigs.Replay}\", \"mock:seed=1\", \"mock:seed=2\"]\npanel: majority", StringComparison.Ordinal));
+
+        var (exit, output) = await CliRunner.RunAsync("run", config);
+
+        Assert.True(exit == 0, output);
+        var verdicts = RunConfigs.Verdicts(config);
+        Assert.Equal(18, verdicts.Count);
+        var id = $"panel:{RunConfigs.Replay} + mock:seed=1 + mock:seed=2";
+        Assert.All(verdicts, v => Assert.Equal(id, v.GetProperty("judge").GetString()));
+        Assert.All(verdicts, v => Assert.Equal("panel", v.GetProperty("confidence_source").GetString()));
+        // Three members: the winner's vote share is 1/3, 2/3 or 1; a three-way split (A, B, tie) is an inconsistent tie
+        // that no member voted for, share 0.
+        Assert.All(verdicts, v => Assert.Contains(Math.Round(v.GetProperty("confidence").GetDouble() * 3), new[] { 0.0, 1.0, 2.0, 3.0 }));
+        Assert.All(verdicts.Where(v => v.GetProperty("confidence").GetDouble() == 0), v => Assert.Equal("tie (inconsistent)", v.GetProperty("winner").GetString()));
+        // The replayed judge makes no calls; each mock judges both orders of every pair: 18 × 2 × 2 calls.
+        var calls = File.ReadLines(Path.Combine(RunConfigs.Out(config), "judgments.jsonl")).Count(l => l.Contains("\"type\":\"call\"", StringComparison.Ordinal));
+        Assert.Equal(72, calls);
+    }
+}

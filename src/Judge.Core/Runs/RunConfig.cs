@@ -75,6 +75,12 @@ public sealed record RunConfig
     /// </summary>
     public RunCascade? Cascade { get; init; }
 
+    /// <summary>
+    /// When the config says <c>panel:</c>, the judges are not judged side by side but vote as one panel on every item
+    /// (<see cref="Judging.PanelPairwiseJudge"/>, <see cref="Judging.PanelAbsoluteJudge"/>); <see langword="null"/> otherwise.
+    /// </summary>
+    public RunPanel? Panel { get; init; }
+
     /// <summary>How items are judged.</summary>
     public RunOptions Options { get; init; } = new();
 
@@ -246,5 +252,17 @@ public sealed record RunCascade(string Calibration, IReadOnlyList<double?> Thres
     {
         ArgumentNullException.ThrowIfNull(judges);
         return "cascade:" + string.Join(" > ", judges.Select(j => j.Text));
+    }
+}
+
+/// <summary>A run's judges as one panel.</summary>
+/// <param name="Score">How an absolute panel combines its members' scores (a pairwise panel takes the majority).</param>
+public sealed record RunPanel(Judging.PanelScore Score)
+{
+    /// <summary>The panel's judge id: <c>panel:</c> and the members' specs joined by <c> + </c>.</summary>
+    public static string IdOf(IReadOnlyList<JudgeSpec> judges)
+    {
+        ArgumentNullException.ThrowIfNull(judges);
+        return "panel:" + string.Join(" + ", judges.Select(j => j.Text));
     }
 }

@@ -13,7 +13,7 @@ namespace Judge.Runs;
 /// </summary>
 public static class RunConfigLoader
 {
-    private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "calibration", "on_abstain", "options", "thresholds", "output"];
+    private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "calibration", "on_abstain", "panel", "options", "thresholds", "output"];
     private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "human_raters", "human_layout", "human_map", "columns"];
     private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing", "prices", "max_tokens", "verdict", "batch"];
     private static readonly string[] PricingKeys = ["input_per_million", "output_per_million"];
@@ -89,6 +89,7 @@ public static class RunConfigLoader
         var thresholds = top.TryGetValue("thresholds", out var thresholdsNode) ? ReadThresholds(reader, thresholdsNode, mode) : new RunThresholds();
         var judges = ReadJudges(reader, top, options.Batch);
         var cascade = ReadCascade(reader, top, judges, mode, options.Batch);
+        var panel = ReadPanel(reader, top, mode, cascade is not null || top.ContainsKey("calibration"), options.Batch);
         if (cascade is null && !top.ContainsKey("calibration") && thresholdsNode is YamlMappingNode gates)
         {
             foreach (var key in new[] { "min_guaranteed_agreement", "min_coverage" })
@@ -114,6 +115,7 @@ public static class RunConfigLoader
             RubricsDir = rubricsDir,
             Judges = judges,
             Cascade = cascade,
+            Panel = panel,
             Options = options,
             Thresholds = thresholds,
             Output = output,
@@ -166,6 +168,40 @@ public static class RunConfigLoader
                     }
                     : Judging.AbstainPolicy.Abstain;
                 return new RunCascade(path, calibration.Thresholds(), onAbstain, calibration.Target, calibration.Delta);
+            },
+            null);
+    }
+
+    /// <summary><c>panel:</c> majority (compare), or median or mean (grade): the judges vote as one panel.</summary>
+    private static RunPanel? ReadPanel(RunConfigReader reader, Dictionary<string, YamlNode> top, RunMode? mode, bool cascade, bool batch)
+    {
+        if (!top.TryGetValue("panel", out var node))
+        {
+            return null;
+        }
+
+        return reader.Try<RunPanel?>(
+            () =>
+            {
+                if (cascade)
+                {
+                    throw reader.Fail(node, "panel", "cannot be combined with calibration: in a config; build a panel stage of a cascade from code");
+                }
+
+                if (batch)
+                {
+                    throw reader.Fail(node, "panel", "a panel runs its members live; it cannot run in batch mode (options.batch: off)");
+                }
+
+                var value = reader.Scalar(node, "panel");
+                return (mode, value) switch
+                {
+                    (RunMode.Compare, "majority") => new RunPanel(Judging.PanelScore.Median),
+                    (RunMode.Grade, "median") => new RunPanel(Judging.PanelScore.Median),
+                    (RunMode.Grade, "mean") => new RunPanel(Judging.PanelScore.Mean),
+                    (RunMode.Compare, _) => throw reader.Fail(node, "panel", $"must be majority in compare mode, found '{value}'"),
+                    _ => throw reader.Fail(node, "panel", $"must be median or mean in grade mode, found '{value}'"),
+                };
             },
             null);
     }

@@ -137,6 +137,12 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                     continue;
                 }
 
+                if (config.Panel is { } panel)
+                {
+                    await JudgePanelAsync(config, panel, pass, writer, runner, progress, prices, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 var sink = new RunSink(writer, pass.Repeat, progress, new CallPricer(prices, pass.Spec), answers);
                 if (pass.Pairs is { } pairs)
                 {
@@ -176,6 +182,25 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         {
             var stages = config.Judges.Select((spec, i) => new CascadeStage<IAbsoluteJudge>(judges.CreateAbsolute(spec, Build(spec)), cascade.Thresholds[i])).ToList();
             await GradingRunner.RunAsync(pass.Answers!, new CascadeAbsoluteJudge(pass.Judge, stages, cascade.OnAbstain), sink, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Judges a pass through the panel: every member judges every item as it alone would; each call priced at its member's price.</summary>
+    private async Task JudgePanelAsync(RunConfig config, RunPanel panel, RunPass pass, JudgmentsWriter writer, CallRunner runner, RunProgress progress, PriceTable? prices, CancellationToken cancellationToken)
+    {
+        var pricers = config.Judges.ToDictionary(j => j.Text, j => new CallPricer(prices, j), StringComparer.Ordinal);
+        var sink = new RunSink(writer, pass.Repeat, progress, new CallPricer(prices, pass.Spec), null, pricers);
+        var options = new GradingRunOptions { Concurrency = config.Options.Concurrency };
+        JudgeBuildOptions Build(JudgeSpec spec) => BuildOptions(config, pass with { Judge = spec.Text, Spec = spec }, (judge, client) => runner.Client(judge, client), null);
+        if (pass.Pairs is { } pairs)
+        {
+            var members = config.Judges.Select(spec => judges.CreatePairwise(spec, Build(spec)).Judge).ToList();
+            await GradingRunner.RunAsync(pairs, new PanelPairwiseJudge(pass.Judge, members), sink, options, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var members = config.Judges.Select(spec => judges.CreateAbsolute(spec, Build(spec))).ToList();
+            await GradingRunner.RunAsync(pass.Answers!, new PanelAbsoluteJudge(pass.Judge, members, panel.Score), sink, options, cancellationToken).ConfigureAwait(false);
         }
     }
 
