@@ -124,6 +124,17 @@ public sealed class CascadeRunTests
     }
 
     [Fact]
+    public void Estimate_Cascade_IsPerStage_AnUpperBoundWithEveryStageOnEveryItem()
+    {
+        using var dir = new TempDir();
+        var config = Config(dir.Path, WriteCalibration(dir.Path, 0.9, 0.85));
+
+        var estimate = new RunEngine(new TableFactory()).Estimate(config, TestRuns.Library);
+
+        Assert.Equal([("scripted:cheap", 18L), ("scripted:strong", 18L)], estimate.Judges.Select(j => (j.Judge, j.Calls)));
+    }
+
+    [Fact]
     public async Task Load_CalibrationStagesDoNotMatchJudges_NamesTheKeyAndCounts()
     {
         using var dir = new TempDir();
