@@ -109,6 +109,17 @@ public static class HtmlReport
             html.Append("<p class=\"caution\">caution: ").Append(E(caution)).Append("</p>\n");
         }
 
+        if (ReportText.Cascade(r) is { Count: > 0 } cascade)
+        {
+            html.Append("<h2>Cascade</h2><ul>");
+            foreach (var line in cascade)
+            {
+                html.Append("<li>").Append(E(line)).Append("</li>");
+            }
+
+            html.Append("</ul>\n");
+        }
+
         html.Append("<h2>Summary</h2><table><tr><th>judges</th><td>").AppendJoin("<br>", r.Config.Judges.Select(j => E(j.Text))).Append("</td></tr>");
         html.Append(Inv($"<tr><th>rubrics</th><td>{E(string.Join(", ", ReportText.RubricsJudged(r)))}</td></tr>"));
         html.Append(Inv($"<tr><th>judgments</th><td class=\"num\">{a.Judgments.Values.Sum()} of {r.Manifest.Planned} planned ({r.Config.Options.Repeats} repeat(s))</td></tr>"));

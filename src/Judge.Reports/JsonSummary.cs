@@ -51,6 +51,11 @@ public static class JsonSummary
 
             w.WriteNumber("calls", a.Cost.Calls);
             w.WriteNumber("priced_calls", a.Cost.PricedCalls);
+            if (a.Cascade is { } cascade)
+            {
+                Cascade(w, cascade);
+            }
+
             Gates(w, a.Gates);
             WinRates(w, a.WinRates);
             Scores(w, a.Scores);
@@ -163,6 +168,58 @@ public static class JsonSummary
         }
 
         w.WriteEndArray();
+    }
+
+    private static void Cascade(Utf8JsonWriter w, CascadeSummary c)
+    {
+        w.WriteStartObject("cascade");
+        w.WriteString("calibration", c.Calibration);
+        Number(w, "guaranteed_agreement", c.GuaranteedAgreement);
+        w.WriteNumber("delta", c.Delta);
+        w.WriteNumber("items", c.Items);
+        w.WriteNumber("decided", c.Decided);
+        w.WriteNumber("coverage", c.Coverage);
+        w.WriteNumber("abstained", c.Abstained);
+        w.WriteNumber("unguaranteed", c.Unguaranteed);
+        w.WriteStartArray("stages");
+        foreach (var s in c.Stages)
+        {
+            w.WriteStartObject();
+            w.WriteString("judge", s.Judge);
+            Number(w, "threshold", s.Threshold);
+            w.WriteNumber("reached", s.Reached);
+            w.WriteNumber("decided", s.Decided);
+            w.WriteNumber("share", s.Share);
+            if (s.CostUsd is decimal cost)
+            {
+                w.WriteNumber("cost_usd", cost);
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+        if (c.CostPer1000 is decimal per)
+        {
+            w.WriteNumber("cost_per_1000_usd", per);
+        }
+
+        if (c.StrongestAlonePer1000 is decimal strongest)
+        {
+            w.WriteNumber("strongest_alone_per_1000_usd", strongest);
+        }
+
+        w.WriteBoolean("costs_more_than_strongest", c.CostsMoreThanStrongest);
+        if (c.RealisedAgreement is { } realised)
+        {
+            w.WriteStartObject("realised_agreement");
+            w.WriteNumber("agree", realised.Agree);
+            w.WriteNumber("total", realised.Total);
+            Number(w, "rate", realised.Rate);
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
     }
 
     private static void Missing(Utf8JsonWriter w, MissingVerdicts missing)

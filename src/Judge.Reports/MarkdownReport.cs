@@ -23,6 +23,17 @@ public static class MarkdownReport
             sb.Append(CultureInfo.InvariantCulture, $"> ⚠️ caution: {Md(caution)}\n\n");
         }
 
+        if (ReportText.Cascade(r) is { Count: > 0 } cascade)
+        {
+            sb.Append("**Cascade**\n\n");
+            foreach (var line in cascade)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"- {Md(line)}\n");
+            }
+
+            sb.Append('\n');
+        }
+
         if (a.Gates.Count > 0)
         {
             sb.Append("| gate | judge | rubric | model | value | threshold | result | detail |\n|---|---|---|---|---|---|---|---|\n");

@@ -36,6 +36,47 @@ public static class ReportText
     }
 
     /// <summary>
+    /// A cascade run's lines, the same in the console, <c>summary.md</c> and <c>report.html</c>: the guarantee, the coverage,
+    /// the share each stage decided, the cost per 1,000 judgments against the strongest judge alone, and the realised
+    /// agreement where labels exist. Empty for a run without a cascade.
+    /// </summary>
+    public static IReadOnlyList<string> Cascade(RunResult r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        if (r.Analysis.Cascade is not { } c)
+        {
+            return [];
+        }
+
+        var lines = new List<string>
+        {
+            c.GuaranteedAgreement is double g
+                ? $"guarantee: agreement with humans at least {Numbers.Percent(g)} on decided items, with probability {Numbers.Percent(1 - c.Delta)} (calibration {c.Calibration})"
+                : $"guarantee: none, the calibration certified no stage ({c.Calibration})",
+            $"coverage: {Numbers.Percent(c.Coverage)} ({Numbers.Count(c.Decided)} of {Numbers.Count(c.Items)} decided; {Numbers.Count(c.Abstained)} abstained{(c.Unguaranteed > 0 ? $", {Numbers.Count(c.Unguaranteed)} kept unguaranteed" : string.Empty)})",
+        };
+        for (var i = 0; i < c.Stages.Count; i++)
+        {
+            var s = c.Stages[i];
+            var threshold = s.Threshold is double t ? $"threshold {t.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}" : "never decides";
+            lines.Add($"stage {i + 1} {s.Judge} ({threshold}): reached {Numbers.Count(s.Reached)}, decided {Numbers.Count(s.Decided)} ({Numbers.Percent(s.Share)} of items){(s.CostUsd is decimal cost ? $", {Numbers.Dollars(cost)}" : string.Empty)}");
+        }
+
+        if (c.CostPer1000 is decimal per)
+        {
+            var strongest = c.StrongestAlonePer1000 is decimal s ? $" against {Numbers.Dollars(s)} for the strongest judge alone (estimated from the items it judged)" : string.Empty;
+            lines.Add($"cost per 1,000 judgments: {Numbers.Dollars(per)}{strongest}{(c.CostsMoreThanStrongest ? "; the cascade costs MORE than the strongest judge alone" : string.Empty)}");
+        }
+
+        if (c.RealisedAgreement is { Total: > 0 } realised)
+        {
+            lines.Add($"realised agreement on decided items: {Numbers.Percent(realised.Rate)} ({Numbers.Count(realised.Agree)} of {Numbers.Count(realised.Total)} with a human label)");
+        }
+
+        return lines;
+    }
+
+    /// <summary>
     /// The rubrics the run's verdicts were recorded under, as their records name them (a replayed judge's are
     /// <c>recorded:LABEL</c>), in order of first appearance; the planned ones when nothing was judged.
     /// </summary>

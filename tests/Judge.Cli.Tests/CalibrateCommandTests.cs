@@ -47,6 +47,19 @@ public class CalibrateCommandTests
     }
 
     [Fact]
+    public async Task Judges_ConfidenceOrders_ShowsAgreementByDecileAndEce()
+    {
+        // 1241 consistent verdicts (confidence 1) agree on 947 = 76.3 %; 210 inconsistent ones (0) on 78 = 37.1 %.
+        // ECE = 1241/1451 · (1 - 0.7631) + 210/1451 · 0.3714 = 0.2026 + 0.0538 = 0.256.
+        var (exit, output) = await CliRunner.RunAsync("judges", "--judgments", Gpt4, "--human", Human, "--confidence", "orders", "--resamples", "0");
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("0.256 over 1451", output, StringComparison.Ordinal);
+        Assert.Contains("76.3 % of 1241 (conf 1.00)", output, StringComparison.Ordinal);
+        Assert.Contains("37.1 % of 210 (conf 0.00)", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Calibrate_NoThresholdMeetsTheTarget_RefusesWithTheReasonAndWritesNothing()
     {
         var outPath = Paths.Temp("refused.json");
@@ -117,5 +130,73 @@ public class CalibrateCommandTests
         Assert.Equal(0.9, stage.GetProperty("threshold").GetDouble());
         Assert.Equal(40, stage.GetProperty("decided").GetInt32());
         Assert.Equal(40, stage.GetProperty("agreeing").GetInt32());
+    }
+}
+
+/// <summary>A cascade run from the command line: replayed verdicts first (swap consistency as confidence), a mock judge second.</summary>
+public class CascadeRunCommandTests
+{
+    [Fact]
+    public async Task Run_CascadeConfig_DecidesConsistentPairs_AbstainsTheRest_ReportsAndGatesTheGuarantee()
+    {
+        var config = RunConfigs.Write("compare", RunConfigs.Replay, string.Empty, humanLabels: true);
+        var folder = Path.GetDirectoryName(config)!;
+        var calibration = Path.Combine(folder, "calibration.json");
+        // A calibration as judge calibrate writes it: the replayed judge decides at confidence 1, the mock judge never.
+        File.WriteAllText(calibration, """
+            {"target":0.7,"delta":0.1,"mode":"pairwise","confidence":"orders,recorded","items":500,"unlabelled":0,
+             "stages":[{"judge":"replay","items":500,"without_confidence":0,"delta":0.05,"threshold":1,"guaranteed_agreement":0.7,"decided":400,"agreeing":320,"minimum_decided":9,"tests":[]},
+                       {"judge":"mock","items":100,"without_confidence":100,"delta":0.05,"decided":0,"agreeing":0,"minimum_decided":9,"tests":[],"refusal":"no item reaching this stage has a confidence"}]}
+            """);
+        File.WriteAllText(config, File.ReadAllText(config)
+            .Replace($"judges: [\"{RunConfigs.Replay}\"]", $"judges: [\"{RunConfigs.Replay}\", \"mock:1\"]\ncalibration: calibration.json", StringComparison.Ordinal)
+            + "\nthresholds:\n  min_guaranteed_agreement: 0.7\n  min_coverage: 0.5\n");
+
+        var (exit, output) = await CliRunner.RunAsync("run", config, "--json");
+
+        Assert.True(exit == 0, output);
+        using var doc = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
+        var cascade = doc.RootElement.GetProperty("cascade");
+        var verdicts = RunConfigs.Verdicts(config);
+        // The sample's recorded file has one inconsistent tie among its 18 pairs of turn 1 (question 5, small vs tiny): it
+        // goes on to the mock judge, which has no confidence, and is abstained; the other 17 are decided by the replay.
+        var abstained = verdicts.Where(v => v.GetProperty("status").GetString() == "abstained").ToList();
+        Assert.Equal("5", Assert.Single(abstained).GetProperty("question_id").GetString());
+        Assert.Equal(18, cascade.GetProperty("items").GetInt32());
+        Assert.Equal(17, cascade.GetProperty("decided").GetInt32());
+        Assert.Equal(1, cascade.GetProperty("abstained").GetInt32());
+        Assert.Equal(1, doc.RootElement.GetProperty("by_status").GetProperty("abstained").GetInt32());
+        Assert.Equal(0.7, cascade.GetProperty("guaranteed_agreement").GetDouble());
+        Assert.Equal(1, cascade.GetProperty("stages")[1].GetProperty("reached").GetInt32());
+        Assert.All(doc.RootElement.GetProperty("gates").EnumerateArray(), g => Assert.True(g.GetProperty("passed").GetBoolean()));
+        Assert.All(verdicts.Where(v => v.GetProperty("status").GetString() == "parsed"), v => Assert.Equal(1, v.GetProperty("stage").GetInt32()));
+    }
+}
+
+/// <summary>A panel run from the command line: the recorded judge and two mock judges vote on every pair.</summary>
+public class PanelRunCommandTests
+{
+    [Fact]
+    public async Task Run_PanelConfig_EveryPairGetsTheMajorityWithItsVoteShare_AndEveryMembersCalls()
+    {
+        var config = RunConfigs.Write("compare", RunConfigs.Replay, string.Empty);
+        File.WriteAllText(config, File.ReadAllText(config)
+            .Replace($"judges: [\"{RunConfigs.Replay}\"]", $"judges: [\"{RunConfigs.Replay}\", \"mock:1\", \"mock:2\"]\npanel: majority", StringComparison.Ordinal));
+
+        var (exit, output) = await CliRunner.RunAsync("run", config);
+
+        Assert.True(exit == 0, output);
+        var verdicts = RunConfigs.Verdicts(config);
+        Assert.Equal(18, verdicts.Count);
+        var id = $"panel:{RunConfigs.Replay} + mock:1 + mock:2";
+        Assert.All(verdicts, v => Assert.Equal(id, v.GetProperty("judge").GetString()));
+        Assert.All(verdicts, v => Assert.Equal("panel", v.GetProperty("confidence_source").GetString()));
+        // Three members: the winner's vote share is 1/3, 2/3 or 1; a three-way split (A, B, tie) is an inconsistent tie
+        // that no member voted for, share 0.
+        Assert.All(verdicts, v => Assert.Contains(Math.Round(v.GetProperty("confidence").GetDouble() * 3), new[] { 0.0, 1.0, 2.0, 3.0 }));
+        Assert.All(verdicts.Where(v => v.GetProperty("confidence").GetDouble() == 0), v => Assert.Equal("tie (inconsistent)", v.GetProperty("winner").GetString()));
+        // The replayed judge makes no calls; each mock judges both orders of every pair: 18 × 2 × 2 calls.
+        var calls = File.ReadLines(Path.Combine(RunConfigs.Out(config), "judgments.jsonl")).Count(l => l.Contains("\"type\":\"call\"", StringComparison.Ordinal));
+        Assert.Equal(72, calls);
     }
 }

@@ -449,6 +449,27 @@ public sealed class HostedProviderTests
     }
 
     [Fact]
+    public async Task Cascade_OfTwoHostedJudges_EscalatesOnlyWhatTheCheapOneIsUnsureOf()
+    {
+        // The cheap endpoint is sure of answer 1 (P(7) = 0.909) and unsure of answer 2 (P(7) = e^-0.5 / (e^-0.5 + e^-1) = 0.622);
+        // the strong endpoint is sure of everything. Thresholds 0.9 and 0.9: answer 2 goes on, answer 1 stops at the cheap judge.
+        static JsonNode Tokens(double seven, double eight) => JsonNode.Parse($$"""{"content":[{"token":"[[","logprob":-0.01,"bytes":null,"top_logprobs":[]},{"token":"7","logprob":{{seven}},"bytes":null,"top_logprobs":[{"token":"7","logprob":{{seven}},"bytes":null},{"token":"8","logprob":{{eight}},"bytes":null}]},{"token":"]]","logprob":0,"bytes":null,"top_logprobs":[]}]}""")!;
+        using var cheapServer = LoopbackOpenAIServer.Start(r => ServerReply.Completion("[[7]]", logprobs: r.Body.Contains("Answer number 1.", StringComparison.Ordinal) ? Tokens(-0.1, -2.4) : Tokens(-0.5, -1)));
+        using var strongServer = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("[[7]]", logprobs: Tokens(-0.01, -5)));
+        using var cheap = TestHosted.OpenAI(cheapServer, "&logprobs=2", model: "gpt-4o-mini");
+        using var strong = TestHosted.OpenAI(strongServer, "&logprobs=2");
+        var cascade = new CascadeAbsoluteJudge("cascade", [new CascadeStage<IAbsoluteJudge>(TestHosted.Judge(cheap), 0.9), new CascadeStage<IAbsoluteJudge>(TestHosted.Judge(strong), 0.9)]);
+
+        var sure = await cascade.GradeAsync(TestHosted.Item(1));
+        var unsure = await cascade.GradeAsync(TestHosted.Item(2));
+
+        Assert.Equal((1, 7.0), (sure.Stage!.Value, sure.Score!.Value));
+        Assert.Equal((2, 7.0), (unsure.Stage!.Value, unsure.Score!.Value));
+        Assert.Equal(Math.Exp(-0.5) / (Math.Exp(-0.5) + Math.Exp(-1)), unsure.Cascade![0].Confidence!.Value, 12);
+        Assert.Equal((2, 1), (cheapServer.RequestCount, strongServer.RequestCount));
+    }
+
+    [Fact]
     public async Task JsonSchemaOption_IsSentAsStructuredOutput()
     {
         var schema = Path.Combine(Path.GetTempPath(), $"verdict-{Guid.NewGuid():N}.json");

@@ -22,10 +22,12 @@ internal static class JudgesCommand
         var resamples = new Option<int>("--resamples") { Description = "Bootstrap resamples for the agreement intervals (0: none).", DefaultValueFactory = _ => 1000 };
         var seed = new Option<int>("--seed") { Description = "Bootstrap seed.", DefaultValueFactory = _ => 0 };
         var format = BiasCommands.Format();
+        var confidence = new Option<string>("--confidence") { Description = "Which confidence the ECE and decile rows read: recorded (each verdict's own) or orders (swap consistency of a both-orders file).", DefaultValueFactory = _ => "recorded" };
+        confidence.AcceptOnlyFromAmong("recorded", "orders");
         var layouts = new LayoutOptions();
         var command = new Command("judges", "Choose a judge: per judge, agreement with humans, parse failures, flip rate, P(first), P(longer), cost and time; and judge-by-judge agreement.")
         {
-            judgments, human, turn, questions, answers, raters, resamples, seed, format,
+            judgments, human, turn, questions, answers, raters, resamples, seed, format, confidence,
         };
         BiasCommands.AddAll(command, layouts.All);
         command.SetAction(parse =>
@@ -45,13 +47,13 @@ internal static class JudgesCommand
                 answerTexts = new AnswerTexts(answerList);
             }
 
-            var report = JudgeComparison.Compute(runs, humanLabels, new AgreementOptions
+            var report = JudgeComparison.ComputeWith(runs, humanLabels, new AgreementOptions
             {
                 HumanRaterPrefix = Statistics.HumanRaters.Parse(parse.GetValue(raters)),
                 Turn = parse.GetValue(turn),
                 BootstrapResamples = parse.GetValue(resamples),
                 Seed = parse.GetValue(seed),
-            }, answerTexts);
+            }, answerTexts, parse.GetValue(confidence) == "orders" ? CalibrationConfidence.Orders : CalibrationConfidence.Recorded);
             if (parse.GetValue(format) == "json")
             {
                 console.Profile.Out.Writer.WriteLine(report.ToJson());

@@ -52,6 +52,9 @@ public sealed record RunAnalysis
     /// <summary>Gates, in config order; a run that judged nothing has a failed <c>judged</c> gate.</summary>
     public IReadOnlyList<GateResult> Gates { get; init; } = [];
 
+    /// <summary>For a cascade run: its guarantee, coverage, stages and cost; <see langword="null"/> otherwise.</summary>
+    public CascadeSummary? Cascade { get; init; }
+
     /// <summary>What the calls cost, earlier invocations included.</summary>
     public CostTotals Cost { get; init; } = CostTotals.None;
 
@@ -84,7 +87,35 @@ public sealed record RunAnalysis
     public static RunAnalysis Compute(IReadOnlyList<JudgmentRecord> records, RunConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        return Compute(records, config.Mode, config.Options, config.Thresholds, config.Rubrics.Count > 0);
+        var analysis = Compute(records, config.Mode, config.Options, config.Thresholds, config.Rubrics.Count > 0);
+        return config.Cascade is { } cascade ? WithCascade(analysis, CascadeSummary.Of(records, cascade, config.Judges), config.Thresholds) : analysis;
+    }
+
+    /// <summary>The analysis with a cascade's summary and its gates (<c>min_guaranteed_agreement</c>, <c>min_coverage</c>).</summary>
+    public static RunAnalysis WithCascade(RunAnalysis analysis, CascadeSummary cascade, RunThresholds thresholds)
+    {
+        ArgumentNullException.ThrowIfNull(analysis);
+        ArgumentNullException.ThrowIfNull(cascade);
+        ArgumentNullException.ThrowIfNull(thresholds);
+        static string F(double? v) => v?.ToString("0.###", CultureInfo.InvariantCulture) ?? "n/a";
+        var gates = analysis.Gates.Where(g => g.Name is not "min_guaranteed_agreement" and not "min_coverage").ToList();
+        if (thresholds.MinGuaranteedAgreement is double g)
+        {
+            var value = cascade.GuaranteedAgreement;
+            var passed = value >= g;
+            gates.Add(new GateResult("min_guaranteed_agreement", null, null, null, value, g, passed, value is null
+                ? "guaranteed agreement: the calibration certified no stage"
+                : $"guaranteed agreement {F(value)} (with probability {F(1 - cascade.Delta)}) {(passed ? ">=" : "<")} {F(g)}"));
+        }
+
+        if (thresholds.MinCoverage is double c)
+        {
+            var passed = cascade.Items > 0 && cascade.Coverage >= c;
+            gates.Add(new GateResult("min_coverage", null, null, null, cascade.Items == 0 ? null : cascade.Coverage, c, passed,
+                $"coverage {F(cascade.Coverage)} ({cascade.Decided} of {cascade.Items} decided, {cascade.Abstained} abstained) {(passed ? ">=" : "<")} {F(c)}"));
+        }
+
+        return analysis with { Cascade = cascade, Gates = gates };
     }
 
     /// <summary>Computes the analysis of <paramref name="records"/>.</summary>

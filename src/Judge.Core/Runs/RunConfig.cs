@@ -75,6 +75,12 @@ public sealed record RunConfig
     /// </summary>
     public RunCascade? Cascade { get; init; }
 
+    /// <summary>
+    /// When the config says <c>panel:</c>, the judges are not judged side by side but vote as one panel on every item
+    /// (<see cref="Judging.PanelPairwiseJudge"/>, <see cref="Judging.PanelAbsoluteJudge"/>); <see langword="null"/> otherwise.
+    /// </summary>
+    public RunPanel? Panel { get; init; }
+
     /// <summary>How items are judged.</summary>
     public RunOptions Options { get; init; } = new();
 
@@ -224,7 +230,13 @@ public sealed record RunThresholds
     public bool JUnitPerItem { get; init; }
 
     /// <summary>Whether any quality gate is set.</summary>
-    public bool Any => MinMeanScore is not null || MinPassRate is not null || MinWinRate is not null;
+    public bool Any => MinMeanScore is not null || MinPassRate is not null || MinWinRate is not null || MinGuaranteedAgreement is not null || MinCoverage is not null;
+
+    /// <summary>A cascade run passes only when its calibration guarantees at least this agreement. Default: no gate.</summary>
+    public double? MinGuaranteedAgreement { get; init; }
+
+    /// <summary>A cascade run passes only when at least this share of its items was decided. Default: no gate.</summary>
+    public double? MinCoverage { get; init; }
 }
 
 /// <summary>A run's judges as one cascade: the calibration file it was given and what it says.</summary>
@@ -240,5 +252,17 @@ public sealed record RunCascade(string Calibration, IReadOnlyList<double?> Thres
     {
         ArgumentNullException.ThrowIfNull(judges);
         return "cascade:" + string.Join(" > ", judges.Select(j => j.Text));
+    }
+}
+
+/// <summary>A run's judges as one panel.</summary>
+/// <param name="Score">How an absolute panel combines its members' scores (a pairwise panel takes the majority).</param>
+public sealed record RunPanel(Judging.PanelScore Score)
+{
+    /// <summary>The panel's judge id: <c>panel:</c> and the members' specs joined by <c> + </c>.</summary>
+    public static string IdOf(IReadOnlyList<JudgeSpec> judges)
+    {
+        ArgumentNullException.ThrowIfNull(judges);
+        return "panel:" + string.Join(" + ", judges.Select(j => j.Text));
     }
 }

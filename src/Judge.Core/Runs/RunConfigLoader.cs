@@ -13,11 +13,11 @@ namespace Judge.Runs;
 /// </summary>
 public static class RunConfigLoader
 {
-    private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "calibration", "on_abstain", "options", "thresholds", "output"];
+    private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "calibration", "on_abstain", "panel", "options", "thresholds", "output"];
     private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "human_raters", "human_layout", "human_map", "columns"];
     private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing", "prices", "max_tokens", "verdict", "batch"];
     private static readonly string[] PricingKeys = ["input_per_million", "output_per_million"];
-    private static readonly string[] ThresholdKeys = ["gate_on", "confidence", "resamples", "max_error_rate", "min_mean_score", "pass_mark", "min_pass_rate", "baseline", "min_win_rate", "models", "junit_per_item"];
+    private static readonly string[] ThresholdKeys = ["gate_on", "confidence", "resamples", "max_error_rate", "min_mean_score", "pass_mark", "min_pass_rate", "baseline", "min_win_rate", "min_guaranteed_agreement", "min_coverage", "models", "junit_per_item"];
 
     /// <summary>Loads a config file.</summary>
     public static RunConfig LoadFile(string path)
@@ -89,6 +89,18 @@ public static class RunConfigLoader
         var thresholds = top.TryGetValue("thresholds", out var thresholdsNode) ? ReadThresholds(reader, thresholdsNode, mode) : new RunThresholds();
         var judges = ReadJudges(reader, top, options.Batch);
         var cascade = ReadCascade(reader, top, judges, mode, options.Batch);
+        var panel = ReadPanel(reader, top, mode, cascade is not null || top.ContainsKey("calibration"), options.Batch);
+        if (cascade is null && !top.ContainsKey("calibration") && thresholdsNode is YamlMappingNode gates)
+        {
+            foreach (var key in new[] { "min_guaranteed_agreement", "min_coverage" })
+            {
+                var at = gates.Children.FirstOrDefault(c => c.Key is YamlScalarNode k && k.Value == key).Key;
+                if (at is not null)
+                {
+                    reader.Errors.Add(reader.Fail(at, $"thresholds.{key}", "gates a cascade: name its calibration file with calibration:"));
+                }
+            }
+        }
         var output = reader.Try(() => top.TryGetValue("output", out var outNode) ? reader.PathValue(outNode, "output") : reader.Resolve("out/judge-run"), string.Empty);
         var rubricsDir = reader.Try(() => top.TryGetValue("rubrics_dir", out var rd) ? reader.PathValue(rd, "rubrics_dir") : null, null);
         reader.ThrowIfAny();
@@ -103,6 +115,7 @@ public static class RunConfigLoader
             RubricsDir = rubricsDir,
             Judges = judges,
             Cascade = cascade,
+            Panel = panel,
             Options = options,
             Thresholds = thresholds,
             Output = output,
@@ -155,6 +168,40 @@ public static class RunConfigLoader
                     }
                     : Judging.AbstainPolicy.Abstain;
                 return new RunCascade(path, calibration.Thresholds(), onAbstain, calibration.Target, calibration.Delta);
+            },
+            null);
+    }
+
+    /// <summary><c>panel:</c> majority (compare), or median or mean (grade): the judges vote as one panel.</summary>
+    private static RunPanel? ReadPanel(RunConfigReader reader, Dictionary<string, YamlNode> top, RunMode? mode, bool cascade, bool batch)
+    {
+        if (!top.TryGetValue("panel", out var node))
+        {
+            return null;
+        }
+
+        return reader.Try<RunPanel?>(
+            () =>
+            {
+                if (cascade)
+                {
+                    throw reader.Fail(node, "panel", "cannot be combined with calibration: in a config; build a panel stage of a cascade from code");
+                }
+
+                if (batch)
+                {
+                    throw reader.Fail(node, "panel", "a panel runs its members live; it cannot run in batch mode (options.batch: off)");
+                }
+
+                var value = reader.Scalar(node, "panel");
+                return (mode, value) switch
+                {
+                    (RunMode.Compare, "majority") => new RunPanel(Judging.PanelScore.Median),
+                    (RunMode.Grade, "median") => new RunPanel(Judging.PanelScore.Median),
+                    (RunMode.Grade, "mean") => new RunPanel(Judging.PanelScore.Mean),
+                    (RunMode.Compare, _) => throw reader.Fail(node, "panel", $"must be majority in compare mode, found '{value}'"),
+                    _ => throw reader.Fail(node, "panel", $"must be median or mean in grade mode, found '{value}'"),
+                };
             },
             null);
     }
@@ -294,6 +341,8 @@ public static class RunConfigLoader
             MinPassRate = reader.Try(() => th.TryGetValue("min_pass_rate", out var pr) ? reader.Fraction(pr, "thresholds.min_pass_rate") : (double?)null, null),
             Baseline = reader.Try(() => th.TryGetValue("baseline", out var b) ? reader.Scalar(b, "thresholds.baseline") : null, null),
             MinWinRate = reader.Try(() => th.TryGetValue("min_win_rate", out var wr) ? reader.Fraction(wr, "thresholds.min_win_rate") : (double?)null, null),
+            MinGuaranteedAgreement = reader.Try(() => th.TryGetValue("min_guaranteed_agreement", out var ga) ? reader.Fraction(ga, "thresholds.min_guaranteed_agreement") : (double?)null, null),
+            MinCoverage = reader.Try(() => th.TryGetValue("min_coverage", out var mc) ? reader.Fraction(mc, "thresholds.min_coverage") : (double?)null, null),
             Models = reader.Try(() => th.TryGetValue("models", out var tm) ? reader.StringList(tm, "thresholds.models") : [], []),
             JUnitPerItem = reader.Try(() => th.TryGetValue("junit_per_item", out var jp) && reader.Bool(jp, "thresholds.junit_per_item"), false),
         };

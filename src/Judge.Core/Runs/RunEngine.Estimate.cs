@@ -35,7 +35,12 @@ public sealed partial class RunEngine
         var prices = Prices(config);
         var orders = config.Mode == RunMode.Compare && config.Options.Swap == "both" ? 2 : 1;
         var judges = new List<JudgeEstimate>();
-        foreach (var passes in plan.Passes.GroupBy(p => p.Judge, StringComparer.Ordinal))
+        // A cascade or panel is estimated per member: for a cascade an upper bound (every stage on every item), since which
+        // items escalate is only known once the earlier stages have judged them.
+        var perJudge = config.Cascade is null && config.Panel is null
+            ? plan.Passes
+            : plan.Passes.SelectMany(p => config.Judges.Select(j => p with { Judge = j.Text, Spec = j })).ToList();
+        foreach (var passes in perJudge.GroupBy(p => p.Judge, StringComparer.Ordinal))
         {
             long calls = 0, input = 0;
             foreach (var messages in passes.SelectMany(p => Prompts(p, orders)))

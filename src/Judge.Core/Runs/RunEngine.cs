@@ -181,6 +181,12 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                     continue;
                 }
 
+                if (config.Panel is { } panel)
+                {
+                    await JudgePanelAsync(config, panel, pass, writer, runner, progress, prices, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
+
                 var sink = new RunSink(writer, pass.Repeat, progress, new CallPricer(prices, pass.Spec), answers);
                 if (pass.Pairs is { } pairs)
                 {
@@ -223,11 +229,39 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         }
     }
 
+    /// <summary>Judges a pass through the panel: every member judges every item as it alone would; each call priced at its member's price.</summary>
+    private async Task JudgePanelAsync(RunConfig config, RunPanel panel, RunPass pass, JudgmentsWriter writer, CallRunner runner, RunProgress progress, PriceTable? prices, CancellationToken cancellationToken)
+    {
+        var pricers = config.Judges.ToDictionary(j => j.Text, j => new CallPricer(prices, j), StringComparer.Ordinal);
+        var sink = new RunSink(writer, pass.Repeat, progress, new CallPricer(prices, pass.Spec), null, pricers);
+        var options = new GradingRunOptions { Concurrency = config.Options.Concurrency };
+        JudgeBuildOptions Build(JudgeSpec spec) => BuildOptions(config, pass with { Judge = spec.Text, Spec = spec }, (judge, client) => runner.Client(judge, client), null);
+        if (pass.Pairs is { } pairs)
+        {
+            var members = config.Judges.Select(spec => judges.CreatePairwise(spec, Build(spec)).Judge).ToList();
+            await GradingRunner.RunAsync(pairs, new PanelPairwiseJudge(pass.Judge, members), sink, options, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            var members = config.Judges.Select(spec => judges.CreateAbsolute(spec, Build(spec))).ToList();
+            await GradingRunner.RunAsync(pass.Answers!, new PanelAbsoluteJudge(pass.Judge, members, panel.Score), sink, options, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>A finished run's result, from the judgments file as written: its records, analysis, agreement and outcome.</summary>
     private static RunResult Result(RunConfig config, RunFiles files, RunManifest manifest, Dataset data, RunPlan plan, RunProgressSnapshot progress)
     {
         var records = JudgmentsReader.Read(files.Judgments);
         var analysis = RunAnalysis.Compute(records, config);
+        if (analysis.Cascade is { } cascade && config.Mode == RunMode.Compare && config.Data.HumanLabels is { } labels)
+        {
+            // Realised agreement of the decided verdicts, counted as the calibration counts it (human majority per item).
+            var decided = records.OfType<PairwiseVerdict>().Where(v => v.Stage is not null && (v.Repeat ?? 1) == 1);
+            var human = VerdictImport.ReadLabels(labels, config.Data.HumanPairwiseLayout);
+            var units = CalibrationUnits.Pairwise(decided, human, new AgreementOptions { HumanRaterPrefix = config.Data.HumanRaters }).Units;
+            analysis = analysis with { Cascade = cascade with { RealisedAgreement = new AgreementCount(units.Count(u => u.Agrees), units.Count) } };
+        }
+
         return new RunResult
         {
             Config = config,

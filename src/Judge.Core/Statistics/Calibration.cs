@@ -347,3 +347,40 @@ public static class SelectiveCalibration
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(CalibrationFile))]
 internal sealed partial class CalibrationJsonContext : JsonSerializerContext;
+
+/// <summary>One confidence bin of a judge: its items, their mean confidence and their agreement with the humans.</summary>
+/// <param name="Lower">The bin's lower edge (inclusive).</param>
+/// <param name="Upper">The bin's upper edge (exclusive, but 1 is in the last bin).</param>
+/// <param name="Items">Items whose confidence falls in the bin.</param>
+/// <param name="MeanConfidence">Their mean confidence.</param>
+/// <param name="Agreement">Their agreement with the human labels.</param>
+public sealed record ConfidenceBin(double Lower, double Upper, int Items, double MeanConfidence, double Agreement);
+
+/// <summary>
+/// How well a judge's confidence tracks its agreement with humans: agreement by confidence decile (ten equal-width bins,
+/// empty ones left out) and the expected calibration error, Σ (items in bin / items) · |agreement − mean confidence|.
+/// </summary>
+/// <param name="Items">Items with a confidence and a human label.</param>
+/// <param name="WithoutConfidence">Items with a human label but no confidence (not binned).</param>
+/// <param name="Bins">The non-empty bins, lowest first.</param>
+/// <param name="ExpectedCalibrationError">The ECE, in [0, 1]; 0 for a perfectly calibrated judge.</param>
+public sealed record ConfidenceFit(int Items, int WithoutConfidence, IReadOnlyList<ConfidenceBin> Bins, double ExpectedCalibrationError)
+{
+    /// <summary>The fit of <paramref name="units"/>; <see langword="null"/> when none has a confidence.</summary>
+    public static ConfidenceFit? Of(IReadOnlyList<CalibrationUnit> units)
+    {
+        ArgumentNullException.ThrowIfNull(units);
+        var scored = units.Where(u => u.Confidence is not null).ToList();
+        if (scored.Count == 0)
+        {
+            return null;
+        }
+
+        var bins = scored.GroupBy(u => Math.Min(9, (int)Math.Floor(u.Confidence!.Value * 10)))
+            .OrderBy(g => g.Key)
+            .Select(g => new ConfidenceBin(g.Key / 10.0, (g.Key + 1) / 10.0, g.Count(), g.Average(u => u.Confidence!.Value), g.Average(u => u.Agrees ? 1.0 : 0.0)))
+            .ToList();
+        var ece = bins.Sum(b => (double)b.Items / scored.Count * Math.Abs(b.Agreement - b.MeanConfidence));
+        return new ConfidenceFit(scored.Count, units.Count - scored.Count, bins, ece);
+    }
+}

@@ -47,6 +47,17 @@ public static class JudgeComparisonConsole
         Line("flip rate (orders disagree)", j => Numbers.Ratio(j.Flip.Flipped, j.Flip.Items, j.Flip.Rate));
         Line("P(first position)", j => j.Position?.FirstRate is double first ? Numbers.Ratio(j.Position.First, j.Position.First + j.Position.Second, first) : Numbers.NotAvailable);
         Line("P(longer answer)", j => j.Longer?.Rate is double longer ? Numbers.Ratio(j.Longer.Longer, j.Longer.Decisive, longer) : Numbers.NotAvailable);
+        if (r.Judges.Any(j => j.Confidence is not null))
+        {
+            Line("expected calibration error", j => j.Confidence is { } fit ? $"{Numbers.Fixed(fit.ExpectedCalibrationError, 3)} over {Numbers.Count(fit.Items)}" : "n/a (no confidence)");
+            for (var d = 9; d >= 0; d--)
+            {
+                var decile = d;
+                Line(decile == 9 ? "agreement at confidence 0.9-1" : $"  at {decile / 10.0:0.0}-{(decile + 1) / 10.0:0.0}", j =>
+                    j.Confidence?.Bins.FirstOrDefault(b => (int)Math.Round(b.Lower * 10) == decile) is { } bin ? $"{Numbers.Percent(bin.Agreement)} of {Numbers.Count(bin.Items)} (conf {Numbers.Fixed(bin.MeanConfidence, 2)})" : "-");
+            }
+        }
+
         Line("cost USD per 1,000", j => Numbers.Fixed(j.CostUsdPer1000));
         Line("seconds per 1,000", j => Numbers.Fixed(j.SecondsPer1000, 1));
         console.Write(table);

@@ -24,6 +24,11 @@ public static class RunSummaryConsole
         }
 
         Counts(console, result);
+        foreach (var line in ReportText.Cascade(result))
+        {
+            console.MarkupLineInterpolated($"{line}");
+        }
+
         var a = result.Analysis;
         var groups = a.WinRates.Select(w => (w.Judge, w.Rubric)).Concat(a.Scores.Select(s => (s.Judge, s.Rubric))).Distinct().ToList();
         foreach (var (judge, rubric) in groups)
@@ -40,16 +45,22 @@ public static class RunSummaryConsole
     {
         var a = r.Analysis;
         string Status(VerdictStatus status) => Numbers.Count(a.ByStatus.GetValueOrDefault(status));
-        var status = new Table().AddColumns("items", "parsed", "unparsed", "out of range", "dropped", "error", "abstained", "calls");
-        status.AddRow(
+        // Only a selective judge abstains: the column appears for a cascade run, or when some item abstained.
+        var abstains = a.Cascade is not null || a.ByStatus.GetValueOrDefault(VerdictStatus.Abstained) > 0;
+        string[] columns = ["items", "parsed", "unparsed", "out of range", "dropped", "error", .. abstains ? new[] { "abstained" } : [], "calls"];
+        var status = new Table().AddColumns(columns);
+        string[] row =
+        [
             Numbers.Count(a.Judgments.Values.Sum()),
             Status(VerdictStatus.Parsed),
             Status(VerdictStatus.Unparsed),
             Status(VerdictStatus.OutOfRange),
             Status(VerdictStatus.Dropped),
             Status(VerdictStatus.Error),
-            Status(VerdictStatus.Abstained),
-            Numbers.Count(a.Cost.Calls));
+            .. abstains ? new[] { Status(VerdictStatus.Abstained) } : [],
+            Numbers.Count(a.Cost.Calls),
+        ];
+        status.AddRow(row);
         console.Write(status);
         if (r.Progress.Done > 0 || r.JournalServed > 0 || r.Manifest.ResumedAt.Count > 0)
         {

@@ -77,6 +77,7 @@ public sealed class CascadeRunTests
         Judges = [JudgeSpec.Parse("scripted:cheap"), JudgeSpec.Parse("scripted:strong")],
         Cascade = new RunCascade(calibration, CalibrationFile.Load(calibration).Thresholds(), AbstainPolicy.Abstain, 0.8, 0.1),
         Options = new RunOptions { Concurrency = 1, Prices = WritePrices(folder) },
+        Thresholds = new RunThresholds { MinGuaranteedAgreement = 0.8, MinCoverage = 0.9 },
     };
 
     [Fact]
@@ -103,10 +104,34 @@ public sealed class CascadeRunTests
         Assert.Equal(18 * 0.00012m, calls.Where(c => c.Judge == "scripted:cheap").Sum(c => c.CostUsd));
         Assert.Equal(6 * 0.0012m, calls.Where(c => c.Judge == "scripted:strong").Sum(c => c.CostUsd));
 
+        // The summary: coverage 15/18; cost $0.00936 for 18 items = $0.52 per 1,000, against the strong judge alone at
+        // $0.0072 / 6 items = $1.20 per 1,000. Gates: the guarantee 0.8 passes min 0.8, coverage 0.833 fails min 0.9.
+        var summary = result.Analysis.Cascade!;
+        Assert.Equal((18, 15, 3), (summary.Items, summary.Decided, summary.Abstained));
+        Assert.Equal(15.0 / 18, summary.Coverage, 12);
+        Assert.Equal([(18, 12), (6, 3)], summary.Stages.Select(s => (s.Reached, s.Decided)));
+        Assert.Equal(0.52m, summary.CostPer1000);
+        Assert.Equal(1.2m, summary.StrongestAlonePer1000);
+        Assert.False(summary.CostsMoreThanStrongest);
+        Assert.Equal(0.8, summary.GuaranteedAgreement);
+        Assert.Equal([("min_guaranteed_agreement", true), ("min_coverage", false)], result.Analysis.Gates.Select(g => (g.Name, g.Passed)));
+        Assert.Equal(RunOutcome.GatesFailed, result.Outcome);
+
         // A resumed finished run judges nothing again.
         var again = new TableFactory();
         await new RunEngine(again).RunAsync(config, RunFiles.InFolder(config.Output), RunStart.Resume, TestRuns.Library);
         Assert.Empty(again.Calls);
+    }
+
+    [Fact]
+    public void Estimate_Cascade_IsPerStage_AnUpperBoundWithEveryStageOnEveryItem()
+    {
+        using var dir = new TempDir();
+        var config = Config(dir.Path, WriteCalibration(dir.Path, 0.9, 0.85));
+
+        var estimate = new RunEngine(new TableFactory()).Estimate(config, TestRuns.Library);
+
+        Assert.Equal([("scripted:cheap", 18L), ("scripted:strong", 18L)], estimate.Judges.Select(j => (j.Judge, j.Calls)));
     }
 
     [Fact]

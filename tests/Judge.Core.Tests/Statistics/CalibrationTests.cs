@@ -163,4 +163,18 @@ public sealed class CalibrationTests(ITestOutputHelper output)
         Assert.InRange(coverage.Average(), 0.2, 0.4);
         Assert.InRange(testHalfAgreement.Average(), target - 0.02, 1);
     }
+
+    [Fact]
+    public void ConfidenceFit_HandDerivedDecilesAndEce()
+    {
+        // Bin 0.9-1: confidences 0.95, 1.0 (mean 0.975), one of two agree (0.5): |0.5 - 0.975| = 0.475, weight 2/4.
+        // Bin 0.2-0.3: confidences 0.25, 0.25 (mean 0.25), both disagree (0): |0 - 0.25| = 0.25, weight 2/4.
+        // ECE = 0.5 · 0.475 + 0.5 · 0.25 = 0.3625. The item without confidence is counted apart.
+        var fit = ConfidenceFit.Of([new("a", 0.95, true), new("b", 1.0, false), new("c", 0.25, false), new("d", 0.25, false), new("e", null, true)])!;
+
+        Assert.Equal((4, 1), (fit.Items, fit.WithoutConfidence));
+        Assert.Equal([(0.2, 2, 0.25, 0.0), (0.9, 2, 0.975, 0.5)], fit.Bins.Select(b => (b.Lower, b.Items, b.MeanConfidence, b.Agreement)));
+        Assert.Equal(0.3625, fit.ExpectedCalibrationError, 12);
+        Assert.Null(ConfidenceFit.Of([new("x", null, true)]));
+    }
 }

@@ -141,7 +141,14 @@ public sealed record JudgeRow(
     LongerCounts? Longer,
     double? CostUsd,
     double? CostUsdPer1000,
-    double? SecondsPer1000);
+    double? SecondsPer1000)
+{
+    /// <summary>
+    /// How well the judge's confidence tracks its agreement with the humans (agreement by confidence decile, ECE), each item
+    /// against its human majority as <c>judge calibrate</c> counts it; <see langword="null"/> when no verdict has a confidence.
+    /// </summary>
+    public ConfidenceFit? Confidence { get; init; }
+}
 
 /// <summary>Agreement between two judges on the items both judged (ties are an outcome).</summary>
 /// <param name="JudgeA">The row judge.</param>
@@ -167,7 +174,11 @@ public static class JudgeComparison
     /// <param name="human">Human labels.</param>
     /// <param name="options">Turn, rater filter and bootstrap settings for the agreement with humans (human-vs-human is not computed).</param>
     /// <param name="answers">Answer texts for P(longer), or <see langword="null"/>.</param>
-    public static JudgeComparisonReport Compute(IReadOnlyList<JudgeRun> runs, IReadOnlyList<PairwiseLabel> human, AgreementOptions options, AnswerTexts? answers = null)
+    public static JudgeComparisonReport Compute(IReadOnlyList<JudgeRun> runs, IReadOnlyList<PairwiseLabel> human, AgreementOptions options, AnswerTexts? answers = null) =>
+        ComputeWith(runs, human, options, answers, CalibrationConfidence.Recorded);
+
+    /// <summary>As <see cref="Compute"/>, reading each verdict's confidence as <paramref name="confidence"/> says (for the ECE and decile rows).</summary>
+    public static JudgeComparisonReport ComputeWith(IReadOnlyList<JudgeRun> runs, IReadOnlyList<PairwiseLabel> human, AgreementOptions options, AnswerTexts? answers, CalibrationConfidence confidence)
     {
         ArgumentNullException.ThrowIfNull(options);
         var agreementOptions = new AgreementOptions
@@ -206,7 +217,10 @@ public static class JudgeComparison
                 run.AnswerTextsOr(answers) is { } texts ? PositionBias.PrefersLonger(run.Labels, texts) : null,
                 cost,
                 cost is double c && judgments > 0 ? c / judgments * 1000 : null,
-                seconds));
+                seconds)
+            {
+                Confidence = run.Items is { } verdicts ? ConfidenceFit.Of(CalibrationUnits.Pairwise(verdicts, human, agreementOptions, confidence).Units) : null,
+            });
         }
 
         var matrix = new List<JudgePairAgreement>();
