@@ -74,7 +74,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
 
     /// <summary>
     /// Everything a run could still refuse, checked before any of its files is created or truncated: its outputs are no
-    /// input and no folder (<see cref="OutputPaths"/>), every judge spec builds (<see cref="IJudgeFactory.Check"/>), and the
+    /// input and no folder (<see cref="OutputPaths"/>), its price table reads, every judge spec builds (<see cref="IJudgeFactory.Check"/>), and the
     /// human labels it will compare with hold votes by raters that count. A refused run leaves every file as it was.
     /// </summary>
     /// <exception cref="InputException">Something is unusable; nothing was touched.</exception>
@@ -83,6 +83,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(files);
         OutputPaths.Check(OutputPaths.Of(files, "output"), InputsOf(config));
+        _ = Prices(config);
         foreach (var spec in config.Judges.DistinctBy(s => s.Text))
         {
             judges.Check(spec);
