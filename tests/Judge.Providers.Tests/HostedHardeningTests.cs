@@ -465,3 +465,68 @@ public sealed class MockLogPathTests
         }
     }
 }
+
+/// <summary>A service that is down is named within ~30 s, not retried silently until the call deadline.</summary>
+public sealed class UnreachableEndpointTests
+{
+    private static readonly ChatMessage[] Hello = [new(ChatRole.User, "hello")];
+
+    private static async Task<(Exception Error, TimeSpan Waited, int Attempts)> CallAsync(Func<int, HttpResponseMessage> script, double deadlineMinutes = 10)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var attempts = 0;
+        var handler = new FuncHandler(_ => script(Interlocked.Increment(ref attempts)));
+        var options = new HostedJudgeOptions
+        {
+            TimeProvider = clock,
+            CallDeadline = TimeSpan.FromMinutes(deadlineMinutes),
+            CircuitMinimumThroughput = 100_000,
+            PrimaryHandlerFactory = () => handler,
+        };
+        using var client = HostedChatClients.CreateOpenAI(JudgeSpec.Parse("openai:gpt-4o?base_url=http://127.0.0.1:9/v1"), options, TestHosted.Env());
+        var call = client.GetResponseAsync(Hello);
+        var start = clock.GetUtcNow();
+        for (var step = 0; step < 4_000 && !call.IsCompleted; step++)
+        {
+            var seen = Volatile.Read(ref attempts);
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            SpinWait.SpinUntil(() => call.IsCompleted || Volatile.Read(ref attempts) != seen, TimeSpan.FromMilliseconds(20));
+        }
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => call);
+        return (error, clock.GetUtcNow() - start, Volatile.Read(ref attempts));
+    }
+
+    private static HttpRequestException Refused() =>
+        new(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:9)", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused));
+
+    [Fact]
+    public async Task NeverAnswered_ConnectionRefused_StopsWithin30sNamingEndpointAndError()
+    {
+        var (error, waited, attempts) = await CallAsync(_ => throw Refused());
+
+        var down = Assert.IsType<JudgeUnavailableException>(error);
+        Assert.InRange(waited, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(32));
+        Assert.True(attempts > 3, $"{attempts} attempts");
+        Assert.Contains("127.0.0.1:9", down.Message, StringComparison.Ordinal);
+        Assert.Contains("connection refused", down.Message, StringComparison.Ordinal);
+        Assert.Contains("never answered", down.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnsweredOnce_ThenRefused_KeepsRetryingPastThirtySeconds()
+    {
+        // The first attempt answers 503 (the server is there); connection errors after it are an outage to wait out.
+        var (error, waited, _) = await CallAsync(n => n == 1
+            ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("{\"error\":{\"message\":\"busy\"}}", Encoding.UTF8, "application/json") }
+            : throw Refused(), deadlineMinutes: 2);
+
+        Assert.IsType<ProviderException>(error);
+        Assert.True(waited >= TimeSpan.FromMinutes(2), $"gave up after {waited}");
+    }
+
+    private sealed class FuncHandler(Func<HttpRequestMessage, HttpResponseMessage> script) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => Task.FromResult(script(request));
+    }
+}

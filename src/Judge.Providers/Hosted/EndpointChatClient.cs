@@ -110,8 +110,14 @@ internal sealed class EndpointChatClient : DelegatingChatClient
         }
     }
 
-    internal ProviderException Translate(Exception ex, CallTrace? trace = null)
+    internal Exception Translate(Exception ex, CallTrace? trace = null)
     {
+        // An endpoint given up on stops the run: not an item's error, not something another endpoint could answer.
+        if (ex is JudgeUnavailableException || Endpoint.Unreachable is { } down && ResilienceHandler.IsConnectionError(ex))
+        {
+            return ex as JudgeUnavailableException ?? Endpoint.Unreachable!;
+        }
+
         var name = Endpoint.Name;
         var tried = Tried(trace);
         switch (ex)
