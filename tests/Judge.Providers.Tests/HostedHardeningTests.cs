@@ -505,7 +505,8 @@ public sealed class UnreachableEndpointTests
     {
         var (error, waited, attempts) = await CallAsync(_ => throw Refused());
 
-        var down = Assert.IsType<JudgeUnavailableException>(error);
+        var down = Assert.IsType<JudgeUnreachableException>(error);
+        Assert.Equal("http://127.0.0.1:9/v1", down.Endpoint);
         Assert.InRange(waited, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(32));
         Assert.True(attempts > 3, $"{attempts} attempts");
         Assert.Contains("127.0.0.1:9", down.Message, StringComparison.Ordinal);

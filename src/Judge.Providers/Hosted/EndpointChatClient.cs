@@ -113,9 +113,9 @@ internal sealed class EndpointChatClient : DelegatingChatClient
     internal Exception Translate(Exception ex, CallTrace? trace = null)
     {
         // An endpoint given up on stops the run: not an item's error, not something another endpoint could answer.
-        if (ex is JudgeUnavailableException || Endpoint.Unreachable is { } down && ResilienceHandler.IsConnectionError(ex))
+        if (ex is JudgeUnreachableException || Endpoint.Unreachable is { } down && ResilienceHandler.IsConnectionError(ex))
         {
-            return ex as JudgeUnavailableException ?? Endpoint.Unreachable!;
+            return ex as JudgeUnreachableException ?? Endpoint.Unreachable!;
         }
 
         var name = Endpoint.Name;

@@ -79,7 +79,7 @@ public sealed class HostedJudgeOptions
 
     /// <summary>
     /// How long a judge's only endpoint may fail with connection errors (refused, unresolvable, unreachable) before it has
-    /// ever answered: past this, the call stops retrying and fails with a <see cref="JudgeUnavailableException"/> that names
+    /// ever answered: past this, the call stops retrying and fails with a <see cref="JudgeUnreachableException"/> that names
     /// the endpoint and the error, and every later call fails at once, so a run against a service that is down stops
     /// within this time instead of retrying until <see cref="CallDeadline"/>. An endpoint that has answered once is
     /// retried as before. Default 30 s.

@@ -279,11 +279,11 @@ internal sealed class ResilienceHandler : DelegatingHandler
     /// <summary>
     /// Whether to stop retrying because the endpoint is down: the judge's only endpoint has never answered and has failed
     /// with connection errors for <see cref="HostedJudgeOptions.UnreachableAfter"/>; it is then marked unreachable, and
-    /// every call to it fails at once with a <see cref="JudgeUnavailableException"/> naming it and the error.
+    /// every call to it fails at once with a <see cref="JudgeUnreachableException"/> naming it and the error.
     /// </summary>
     private static bool GivesUp(EndpointState endpoint, HostedJudgeOptions options, Outcome<HttpResponseMessage> outcome)
     {
-        if (outcome.Exception is JudgeUnavailableException)
+        if (outcome.Exception is JudgeUnreachableException)
         {
             return true;
         }
@@ -294,7 +294,8 @@ internal sealed class ResilienceHandler : DelegatingHandler
         }
 
         var seconds = failing.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
-        endpoint.MarkUnreachable(new JudgeUnavailableException(
+        endpoint.MarkUnreachable(new JudgeUnreachableException(
+            endpoint.Name,
             $"{endpoint.Name} never answered: {Innermost(outcome.Exception!).Message} ({ConnectionErrorName(outcome.Exception!)}) on every attempt for {seconds} s; is the server running at that address? Stopped; resume the run once it answers"));
         return true;
     }
@@ -438,13 +439,13 @@ internal sealed class EndpointState : IDisposable
 
     private int _answered;
     private long _firstConnectionFailure;
-    private JudgeUnavailableException? _unreachable;
+    private JudgeUnreachableException? _unreachable;
 
     /// <summary>Whether the endpoint has ever answered (with any HTTP status).</summary>
     public bool Answered => Volatile.Read(ref _answered) == 1;
 
     /// <summary>Set when the endpoint was given up on: it never answered, and connection errors lasted too long.</summary>
-    public JudgeUnavailableException? Unreachable => Volatile.Read(ref _unreachable);
+    public JudgeUnreachableException? Unreachable => Volatile.Read(ref _unreachable);
 
     public void MarkAnswered() => Volatile.Write(ref _answered, 1);
 
@@ -454,7 +455,7 @@ internal sealed class EndpointState : IDisposable
     /// <summary>How long since the first connection error, or <see langword="null"/> when there was none.</summary>
     public TimeSpan? FailingFor(TimeProvider clock) => Interlocked.Read(ref _firstConnectionFailure) is var first and not 0 ? clock.GetElapsedTime(first) : null;
 
-    public void MarkUnreachable(JudgeUnavailableException down) => Interlocked.CompareExchange(ref _unreachable, down, null);
+    public void MarkUnreachable(JudgeUnreachableException down) => Interlocked.CompareExchange(ref _unreachable, down, null);
 
     public void Dispose() => Budget.Dispose();
 }
