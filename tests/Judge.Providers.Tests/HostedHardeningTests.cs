@@ -531,3 +531,24 @@ public sealed class UnreachableEndpointTests
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => Task.FromResult(script(request));
     }
 }
+
+/// <summary>A verdict schema keeps its limits on the wire: the score range travels as an enum, which servers enforce.</summary>
+public sealed class VerdictSchemaOnTheWireTests
+{
+    [Fact]
+    public async Task JsonVerdict_ScoreRange_ReachesTheServerAsAnEnumNotADescription()
+    {
+        using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("{\"score\": 7, \"feedback\": \"fine\"}"));
+        using var client = TestHosted.OpenAI(server);
+        var judge = TestHosted.Judge(client, new ChatJudgeOptions { UseLogitVerdicts = false, ConstrainVerdict = true });
+
+        var grade = await judge.GradeAsync(TestHosted.Item(1));
+
+        var body = Assert.Single(server.Requests).Json!;
+        var score = body["response_format"]!["json_schema"]!["schema"]!["properties"]!["score"]!;
+        Assert.Equal(VerdictStatus.Parsed, grade.Status);
+        Assert.Equal("[1,2,3,4,5,6,7,8,9,10]", score["enum"]!.ToJsonString());
+        Assert.DoesNotContain("minimum", score.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("description", score.ToJsonString(), StringComparison.Ordinal);
+    }
+}
