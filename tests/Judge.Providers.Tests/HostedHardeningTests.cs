@@ -263,8 +263,11 @@ public sealed class HostedHardeningTests : IDisposable
             begin.CommandText = "BEGIN IMMEDIATE; INSERT INTO responses VALUES ('x', '{}', 'x', 'x');";
             begin.ExecuteNonQuery();
 
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             var result = await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
 
+            // Bounded by WriteBusyTimeout (rounded up to the driver's whole second), not the driver's 30 s default.
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the locked write took {watch.Elapsed}");
             Assert.Equal(VerdictStatus.Parsed, result.Status);
             Assert.Equal(7, result.Score);
             var warning = Assert.Single(warnings);
@@ -550,5 +553,23 @@ public sealed class VerdictSchemaOnTheWireTests
         Assert.Equal("[1,2,3,4,5,6,7,8,9,10]", score["enum"]!.ToJsonString());
         Assert.DoesNotContain("minimum", score.ToJsonString(), StringComparison.Ordinal);
         Assert.DoesNotContain("description", score.ToJsonString(), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>A provider's error body is shown on one line: its type and message, not the raw text with line breaks.</summary>
+public sealed class ProviderErrorBodyTests
+{
+    [Theory]
+    [InlineData("{\"error\":{\"code\":400,\"message\":\"request (2504 tokens) exceeds the available context size (2048 tokens), try increasing it\",\"type\":\"exceed_context_size_error\"}}", "exceed_context_size_error: request (2504 tokens) exceeds the available context size (2048 tokens), try increasing it")]
+    [InlineData("{\"error\":\"model 'm' not found\\n\\ntry another\"}", "model 'm' not found try another")]
+    public async Task HttpError_JsonBody_ShownAsTypeAndMessageOnOneLine(string body, string shown)
+    {
+        using var server = LoopbackOpenAIServer.Start(_ => new ServerReply { Status = 400, Body = body, Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" } });
+        using var client = TestHosted.OpenAI(server);
+
+        var error = await Assert.ThrowsAsync<ProviderException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "hello")]));
+
+        Assert.Contains($"HTTP 400 (BadRequest), a permanent failure, not retried: {shown}", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", error.Message, StringComparison.Ordinal);
     }
 }
