@@ -308,6 +308,7 @@ public class BadInputBatteryTests
                 ("--verdict sideways", With(baseArgs, "--verdict", "sideways"), "--verdict must be one of", null),
                 ("--seed abc", With(baseArgs, "--seed", "abc"), "abc", null),
                 ("--resume --overwrite", With(With(baseArgs, "--resume"), "--overwrite"), "cannot be combined with --overwrite", null),
+                ("--retry-errors --overwrite", With(With(baseArgs, "--retry-errors"), "--overwrite"), "--retry-errors", null),
                 ("--no-cache --refresh", With(With(baseArgs, "--no-cache"), "--refresh"), "cannot be combined with --no-cache", null),
                 ("--rubric nosuch", With(baseArgs, "--rubric", "nosuch-rubric"), "nosuch-rubric", null),
                 ("--rubrics-dir missing", With(baseArgs, "--rubrics-dir", "{d}/no-rubrics"), "no-rubrics", null),

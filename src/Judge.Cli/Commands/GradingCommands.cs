@@ -138,7 +138,7 @@ internal static class GradingCommands
                 throw new InputException(reportFolder, null, "--report", "is a file; give a folder for the reports");
             }
 
-            var start = CommonOptions.Start(parse.GetValue(Resume) || config.Options.RetryErrors, parse.GetValue(Overwrite), RunStart.New);
+            var start = CommonOptions.Start(parse.GetValue(Resume), parse.GetValue(Overwrite), config.Options.RetryErrors, RunStart.New);
             var quiet = parse.GetValue(Quiet);
             var result = await EngineRuns.ExecuteAsync(console, time, parse, config, files, start, quiet, "--out", cancellationToken).ConfigureAwait(false);
             if (result is null)

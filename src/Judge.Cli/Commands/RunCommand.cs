@@ -53,7 +53,7 @@ internal static class RunCommand
                 Judges = parse.GetValue(judges) is { Length: > 0 } j ? CommonOptions.JudgeSpecs(j) : loaded.Judges,
                 Output = parse.GetValue(outDir) is { } o ? Path.GetFullPath(o) : loaded.Output,
             };
-            var start = CommonOptions.Start(parse.GetValue(resume) || run.Options.RetryErrors, parse.GetValue(overwrite), RunStart.New);
+            var start = CommonOptions.Start(parse.GetValue(resume) || (loaded.Options.RetryErrors && !parse.GetValue(overwrite)), parse.GetValue(overwrite), parse.GetValue(retryErrors), RunStart.New);
             var jsonOut = parse.GetValue(json);
             var quietOut = parse.GetValue(quiet) || jsonOut;
             var files = RunFiles.InFolder(run.Output);
