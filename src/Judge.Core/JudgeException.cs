@@ -99,3 +99,23 @@ public sealed class JudgeUnavailableException : JudgeException
     {
     }
 }
+
+/// <summary>
+/// A judge's service never answered: every call failed to connect (refused, unresolvable, unreachable) for as long as
+/// the judge waits before giving up. It stops the whole run, which would otherwise record every item as an error; the
+/// message names the endpoint and the error. Not an item's failure: a verdict is never made from it.
+/// </summary>
+public sealed class JudgeUnreachableException : JudgeException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="endpoint">The endpoint, without credentials.</param>
+    /// <param name="message">What happened, naming the endpoint and the error.</param>
+    public JudgeUnreachableException(string endpoint, string message)
+        : base(message)
+    {
+        Endpoint = endpoint;
+    }
+
+    /// <summary>The endpoint that never answered, without credentials.</summary>
+    public string Endpoint { get; }
+}

@@ -58,8 +58,17 @@ public sealed class JudgeFactory : IJudgeFactory
     }
 
     /// <inheritdoc/>
-    public RecordedPairwiseJudge? Recorded(JudgeSpec spec) =>
-        spec.Scheme == "replay" && !JudgmentsReader.IsJudgmentsFile(spec.Target) ? new RecordedPairwiseJudge(spec.Text, spec.Target, spec.Option("judge")) : null;
+    public RecordedPairwiseJudge? Recorded(JudgeSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (spec.Scheme != "replay")
+        {
+            return null;
+        }
+
+        spec.RequireKnownOptions(ReplayOptions);
+        return !JudgmentsReader.IsJudgmentsFile(spec.Target) ? new RecordedPairwiseJudge(spec.Text, spec.Target, spec.Option("judge")) : null;
+    }
 
     /// <inheritdoc/>
     public IAbsoluteJudge CreateAbsolute(JudgeSpec spec, JudgeBuildOptions options)
@@ -87,7 +96,7 @@ public sealed class JudgeFactory : IJudgeFactory
             spec.RequireKnownOptions(ReplayOptions);
             if (!File.Exists(spec.Target))
             {
-                throw new InputException(spec.Target, null, "judge spec", $"the recorded verdicts '{spec.Text}' replays are not there");
+                throw new InputException(spec.Target, null, "judge spec", $"file not found: '{spec.Text}' replays the verdicts recorded there");
             }
 
             return;

@@ -69,12 +69,12 @@ public sealed partial class VerdictNeutraliseTests
     }
 
     [Fact]
-    public void Neutralise_ReadsNaturally_ABracketSpaceAndInvisibleBraceMark()
+    public void Neutralise_ReadsNaturally_ABracketSpaceAndAVisibleKeyMark()
     {
         var rubric = TestPaths.Rubric("single-general");
 
         Assert.Equal("Rating: [ [10]]", AnswerNeutraliser.Neutralise(rubric, "Rating: [[10]]"));
-        Assert.Equal("{\u200B\"score\": 10}", AnswerNeutraliser.Neutralise(rubric, "{\"score\": 10}"));
+        Assert.Equal("{\"~score\": 10}", AnswerNeutraliser.Neutralise(rubric, "{\"score\": 10}"));
     }
 
     [Theory]

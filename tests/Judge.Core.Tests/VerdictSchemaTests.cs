@@ -42,7 +42,7 @@ public class VerdictSchemaTests
     [Fact]
     public void For_FeedbackFirstAbsolute_FeedbackThenScoreOnTheScale() =>
         Assert.Equal(
-            """{"type":"object","properties":{"feedback":{"type":"string","maxLength":300},"score":{"type":"integer","minimum":1,"maximum":5}},"required":["feedback","score"],"additionalProperties":false}""",
+            """{"type":"object","properties":{"feedback":{"type":"string","maxLength":300},"score":{"type":"integer","enum":[1,2,3,4,5]}},"required":["feedback","score"],"additionalProperties":false}""",
             VerdictSchema.For(FeedbackFirst, 300).GetRawText());
 
     [Fact]

@@ -113,32 +113,7 @@ public sealed class HostedHardeningTests : IDisposable
 
         var call = client.GetResponseAsync(Hello);
         var start = clock.GetUtcNow();
-        var (lastCalls, lastCallAt) = (0, start);
-        for (var step = 0; step < 2_000 && !call.IsCompleted; step++)
-        {
-            var seen = handler.Calls;
-            if (seen != lastCalls)
-            {
-                (lastCalls, lastCallAt) = (seen, clock.GetUtcNow());
-            }
-
-            // A retry is due at most MaxDelay after the last attempt, and the call ends at its deadline: when either
-            // is overdue on the fake clock, the machine is slow, so let the retry run before time moves on (on a
-            // loaded machine the fake clock would otherwise race past attempts and the deadline).
-            var now = clock.GetUtcNow();
-            if (now - lastCallAt >= options.MaxDelay || now - start >= options.CallDeadline)
-            {
-                SpinWait.SpinUntil(() => call.IsCompleted || handler.Calls != seen, TimeSpan.FromSeconds(2));
-            }
-
-            if (call.IsCompleted)
-            {
-                break;
-            }
-
-            clock.Advance(TimeSpan.FromMilliseconds(250));
-            SpinWait.SpinUntil(() => call.IsCompleted || handler.Calls != seen, TimeSpan.FromMilliseconds(20));
-        }
+        FakeClockDriver.Drive(clock, call, () => handler.Calls, options.MaxDelay, options.CallDeadline);
 
         var ex = await Assert.ThrowsAsync<ProviderException>(() => call);
         var waited = clock.GetUtcNow() - start;
@@ -283,8 +258,11 @@ public sealed class HostedHardeningTests : IDisposable
             begin.CommandText = "BEGIN IMMEDIATE; INSERT INTO responses VALUES ('x', '{}', 'x', 'x');";
             begin.ExecuteNonQuery();
 
+            var watch = System.Diagnostics.Stopwatch.StartNew();
             var result = await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
 
+            // Bounded by WriteBusyTimeout (rounded up to the driver's whole second), not the driver's 30 s default.
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the locked write took {watch.Elapsed}");
             Assert.Equal(VerdictStatus.Parsed, result.Status);
             Assert.Equal(7, result.Score);
             var warning = Assert.Single(warnings);
@@ -482,6 +460,145 @@ public sealed class MockLogPathTests
         finally
         {
             Directory.Delete(dir);
+        }
+    }
+}
+
+/// <summary>A service that is down is named within ~30 s, not retried silently until the call deadline.</summary>
+public sealed class UnreachableEndpointTests
+{
+    private static readonly ChatMessage[] Hello = [new(ChatRole.User, "hello")];
+
+    private static async Task<(Exception Error, TimeSpan Waited, int Attempts)> CallAsync(Func<int, HttpResponseMessage> script, double deadlineMinutes = 10, TimeSpan? expectedEnd = null)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var attempts = 0;
+        var handler = new FuncHandler(_ => script(Interlocked.Increment(ref attempts)));
+        var options = new HostedJudgeOptions
+        {
+            TimeProvider = clock,
+            CallDeadline = TimeSpan.FromMinutes(deadlineMinutes),
+            BaseDelay = TimeSpan.FromSeconds(1),
+            MaxDelay = TimeSpan.FromSeconds(4),
+            CircuitMinimumThroughput = 100_000,
+            PrimaryHandlerFactory = () => handler,
+        };
+        using var client = HostedChatClients.CreateOpenAI(JudgeSpec.Parse("openai:gpt-4o?base_url=http://127.0.0.1:9/v1"), options, TestHosted.Env());
+        var call = client.GetResponseAsync(Hello);
+        var start = clock.GetUtcNow();
+        FakeClockDriver.Drive(clock, call, () => Volatile.Read(ref attempts), options.MaxDelay, expectedEnd ?? options.CallDeadline);
+
+        var error = await Assert.ThrowsAnyAsync<Exception>(() => call);
+        return (error, clock.GetUtcNow() - start, Volatile.Read(ref attempts));
+    }
+
+    private static HttpRequestException Refused() =>
+        new(HttpRequestError.ConnectionError, "Connection refused (127.0.0.1:9)", new System.Net.Sockets.SocketException((int)System.Net.Sockets.SocketError.ConnectionRefused));
+
+    [Fact]
+    public async Task NeverAnswered_ConnectionRefused_StopsWithin30sNamingEndpointAndError()
+    {
+        var (error, waited, attempts) = await CallAsync(_ => throw Refused(), expectedEnd: TimeSpan.FromSeconds(30));
+
+        var down = Assert.IsType<JudgeUnreachableException>(error);
+        Assert.Equal("http://127.0.0.1:9/v1", down.Endpoint);
+        Assert.InRange(waited, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(32));
+        Assert.True(attempts > 3, $"{attempts} attempts");
+        Assert.Contains("127.0.0.1:9", down.Message, StringComparison.Ordinal);
+        Assert.Contains("connection refused", down.Message, StringComparison.Ordinal);
+        Assert.Contains("never answered", down.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AnsweredOnce_ThenRefused_KeepsRetryingPastThirtySeconds()
+    {
+        // The first attempt answers 503 (the server is there); connection errors after it are an outage to wait out.
+        var (error, waited, _) = await CallAsync(n => n == 1
+            ? new HttpResponseMessage(HttpStatusCode.ServiceUnavailable) { Content = new StringContent("{\"error\":{\"message\":\"busy\"}}", Encoding.UTF8, "application/json") }
+            : throw Refused(), deadlineMinutes: 2);
+
+        Assert.IsType<ProviderException>(error);
+        Assert.True(waited >= TimeSpan.FromMinutes(2), $"gave up after {waited}");
+    }
+
+    private sealed class FuncHandler(Func<HttpRequestMessage, HttpResponseMessage> script) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) => Task.FromResult(script(request));
+    }
+}
+
+/// <summary>A verdict schema keeps its limits on the wire: the score range travels as an enum, which servers enforce.</summary>
+public sealed class VerdictSchemaOnTheWireTests
+{
+    [Fact]
+    public async Task JsonVerdict_ScoreRange_ReachesTheServerAsAnEnumNotADescription()
+    {
+        using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("{\"score\": 7, \"feedback\": \"fine\"}"));
+        using var client = TestHosted.OpenAI(server);
+        var judge = TestHosted.Judge(client, new ChatJudgeOptions { UseLogitVerdicts = false, ConstrainVerdict = true });
+
+        var grade = await judge.GradeAsync(TestHosted.Item(1));
+
+        var body = Assert.Single(server.Requests).Json!;
+        var score = body["response_format"]!["json_schema"]!["schema"]!["properties"]!["score"]!;
+        Assert.Equal(VerdictStatus.Parsed, grade.Status);
+        Assert.Equal("[1,2,3,4,5,6,7,8,9,10]", score["enum"]!.ToJsonString());
+        Assert.DoesNotContain("minimum", score.ToJsonString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("description", score.ToJsonString(), StringComparison.Ordinal);
+    }
+}
+
+/// <summary>A provider's error body is shown on one line: its type and message, not the raw text with line breaks.</summary>
+public sealed class ProviderErrorBodyTests
+{
+    [Theory]
+    [InlineData("{\"error\":{\"code\":400,\"message\":\"request (2504 tokens) exceeds the available context size (2048 tokens), try increasing it\",\"type\":\"exceed_context_size_error\"}}", "exceed_context_size_error: request (2504 tokens) exceeds the available context size (2048 tokens), try increasing it")]
+    [InlineData("{\"error\":\"model 'm' not found\\n\\ntry another\"}", "model 'm' not found try another")]
+    public async Task HttpError_JsonBody_ShownAsTypeAndMessageOnOneLine(string body, string shown)
+    {
+        using var server = LoopbackOpenAIServer.Start(_ => new ServerReply { Status = 400, Body = body, Headers = new Dictionary<string, string> { ["Content-Type"] = "application/json" } });
+        using var client = TestHosted.OpenAI(server);
+
+        var error = await Assert.ThrowsAsync<ProviderException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "hello")]));
+
+        Assert.Contains($"HTTP 400 (BadRequest), a permanent failure, not retried: {shown}", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n", error.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// Drives a fake clock in 250 ms steps until a call ends, as tests of retry timing need. A retry is due at most
+/// <c>maxGap</c> after the last attempt, and the call should end at <c>expectedEnd</c>: when either is overdue on the
+/// fake clock, the machine is slow, so the driver waits (real time, up to 2 s) for the call to catch up before time
+/// moves on; otherwise a loaded machine would race the clock past attempts and the end.
+/// </summary>
+internal static class FakeClockDriver
+{
+    public static void Drive(FakeTimeProvider clock, Task call, Func<int> attempts, TimeSpan maxGap, TimeSpan expectedEnd)
+    {
+        var start = clock.GetUtcNow();
+        var (lastAttempts, lastAttemptAt) = (0, start);
+        for (var step = 0; step < 8_000 && !call.IsCompleted; step++)
+        {
+            var seen = attempts();
+            if (seen != lastAttempts)
+            {
+                (lastAttempts, lastAttemptAt) = (seen, clock.GetUtcNow());
+            }
+
+            var now = clock.GetUtcNow();
+            if (now - lastAttemptAt >= maxGap || now - start >= expectedEnd)
+            {
+                SpinWait.SpinUntil(() => call.IsCompleted || attempts() != seen, TimeSpan.FromSeconds(2));
+            }
+
+            if (call.IsCompleted)
+            {
+                break;
+            }
+
+            clock.Advance(TimeSpan.FromMilliseconds(250));
+            SpinWait.SpinUntil(() => call.IsCompleted || attempts() != seen, TimeSpan.FromMilliseconds(20));
         }
     }
 }

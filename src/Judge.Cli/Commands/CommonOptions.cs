@@ -55,6 +55,15 @@ internal static class CommonOptions
         _ => otherwise,
     };
 
+    /// <summary>
+    /// The start of a command with <c>--retry-errors</c>: a resume that judges again the items recorded as error; with
+    /// <c>--overwrite</c> it is a usage error (overwriting redoes everything anyway).
+    /// </summary>
+    public static Runs.RunStart Start(bool resume, bool overwrite, bool retryErrors, Runs.RunStart otherwise) =>
+        retryErrors && overwrite
+            ? throw new InputException(null, null, "--retry-errors", "cannot be combined with --overwrite (which judges everything again); give --retry-errors alone")
+            : Start(resume || retryErrors, overwrite, otherwise);
+
     /// <summary>A start's refusal in the words of the flags that would let it go ahead.</summary>
     public static InputException Refused(Runs.RunStartRefusal refusal)
     {

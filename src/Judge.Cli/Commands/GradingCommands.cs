@@ -38,6 +38,8 @@ internal static class GradingCommands
 
         public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Replace the run in --out, finished or not, instead of refusing or resuming it (paying again for what it judged)." };
 
+        public Option<bool> RetryErrors { get; } = new("--retry-errors") { Description = "Resume the run in --out, judging again only the items recorded as error (after an outage); every other judgment is kept and not paid for again." };
+
         public Option<bool> Quiet { get; } = new("--quiet") { Description = "No progress and no summary; only errors." };
 
         public Option<string?> Report { get; } = new("--report") { Description = "Also write the run's reports into this folder, as judge run does: report.html, summary.md, junit.xml, verdicts.csv." };
@@ -70,7 +72,7 @@ internal static class GradingCommands
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Questions, Answers, References, Rubric, Judge, Turn, Seed, Limit, Out, Resume, Overwrite, Quiet, Report, Concurrency, Columns, RubricsDir, MaxTokens, Verdict, DryRun, ExpectedOutputTokens, Prices, NoCache, Refresh })
+            foreach (var option in new Option[] { Questions, Answers, References, Rubric, Judge, Turn, Seed, Limit, Out, Resume, Overwrite, RetryErrors, Quiet, Report, Concurrency, Columns, RubricsDir, MaxTokens, Verdict, DryRun, ExpectedOutputTokens, Prices, NoCache, Refresh })
             {
                 command.Add(option);
             }
@@ -112,6 +114,7 @@ internal static class GradingCommands
                     MaxTokens = parse.GetValue(MaxTokens),
                     Verdict = Enum.Parse<VerdictMode>(parse.GetValue(Verdict)!, ignoreCase: true),
                     Prices = parse.GetValue(Prices),
+                    RetryErrors = parse.GetValue(RetryErrors),
                 },
                 Output = parse.GetValue(Out),
             };
@@ -135,7 +138,7 @@ internal static class GradingCommands
                 throw new InputException(reportFolder, null, "--report", "is a file; give a folder for the reports");
             }
 
-            var start = CommonOptions.Start(parse.GetValue(Resume), parse.GetValue(Overwrite), RunStart.New);
+            var start = CommonOptions.Start(parse.GetValue(Resume), parse.GetValue(Overwrite), config.Options.RetryErrors, RunStart.New);
             var quiet = parse.GetValue(Quiet);
             var result = await EngineRuns.ExecuteAsync(console, time, parse, config, files, start, quiet, "--out", cancellationToken).ConfigureAwait(false);
             if (result is null)

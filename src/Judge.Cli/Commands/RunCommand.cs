@@ -16,6 +16,7 @@ internal static class RunCommand
         var results = new Argument<string>("results") { Description = "The output file of an engine that ran the exported requests (OpenAI batch format, e.g. vLLM run_batch -o)." };
         var resume = new Option<bool>("--resume") { Description = "Finish an interrupted run in the output folder: keep its judgments, judge only what is missing." };
         var overwrite = new Option<bool>("--overwrite") { Description = "Start again even if the output folder holds a run (its files are replaced)." };
+        var retryErrors = new Option<bool>("--retry-errors") { Description = "Resume the run in the output folder, judging again only the items recorded as error (options.retry_errors)." };
         var quiet = new Option<bool>("--quiet") { Description = "Print nothing but errors." };
         var json = new Option<bool>("--json") { Description = "Print only a machine-readable JSON summary on stdout." };
         var outDir = new Option<string?>("--out", "-o") { Description = "The output folder (overrides output:)." };
@@ -31,11 +32,11 @@ internal static class RunCommand
         var command = import
             ? new Command("import", "Record an OpenAI-batch-format results file (e.g. from vLLM run_batch over `judge batch export`) as the run of a config, as if its batch-mode judge had been called live; then gate and report as `judge run` does. Requests without an answer there are called live.")
             {
-                config, results, resume, overwrite, quiet, json, outDir, judges, repeat, limit, concurrency, seed,
+                config, results, resume, overwrite, retryErrors, quiet, json, outDir, judges, repeat, limit, concurrency, seed,
             }
             : new Command("run", "Run an evaluation from a config file: judge, gate on thresholds, write reports. Resumable with --resume.")
             {
-                config, resume, overwrite, quiet, json, outDir, judges, repeat, limit, concurrency, seed, shard, dryRun, expectedOutputTokens,
+                config, resume, overwrite, retryErrors, quiet, json, outDir, judges, repeat, limit, concurrency, seed, shard, dryRun, expectedOutputTokens,
             };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,6 +50,7 @@ internal static class RunCommand
                     Concurrency = parse.GetValue(concurrency) ?? loaded.Options.Concurrency,
                     Seed = parse.GetValue(seed) ?? loaded.Options.Seed,
                     Shard = parse.GetValue(shard) is { } k ? RunEngine.ParseShard(k) : loaded.Options.Shard,
+                    RetryErrors = parse.GetValue(retryErrors) || loaded.Options.RetryErrors,
                 },
                 Judges = parse.GetValue(judges) is { Length: > 0 } j ? CommonOptions.JudgeSpecs(j) : loaded.Judges,
                 Output = parse.GetValue(outDir) is { } o ? Path.GetFullPath(o) : loaded.Output,
@@ -60,7 +62,7 @@ internal static class RunCommand
                 return ExitCodes.Ok;
             }
 
-            var start = CommonOptions.Start(parse.GetValue(resume), parse.GetValue(overwrite), RunStart.New);
+            var start = CommonOptions.Start(parse.GetValue(resume) || (loaded.Options.RetryErrors && !parse.GetValue(overwrite)), parse.GetValue(overwrite), parse.GetValue(retryErrors), RunStart.New);
             var jsonOut = parse.GetValue(json);
             var quietOut = parse.GetValue(quiet) || jsonOut;
             var files = RunFiles.InFolder(run.Output);

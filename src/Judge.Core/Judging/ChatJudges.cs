@@ -98,8 +98,9 @@ internal static class ChatCall
                 ? await ScoreFromLogitsAsync(client, scorer, call, rubric, order, prompt, options, cancellationToken).ConfigureAwait(false)
                 : await ParseResponseAsync(client, call, rubric, order, prompt, options, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is not JudgeUnreachableException && (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
+            // A judge whose service never answered (JudgeUnreachableException) stops the run instead: every item would fail.
             call = call with { Error = Describe(ex) };
         }
 

@@ -120,9 +120,9 @@ public static class PromptRenderer
     /// <summary>A candidate turn as the judge is shown it: verdict-like strings neutralised.</summary>
     private static string Shown(Rubric rubric, ModelAnswer answer, int turn) => AnswerNeutraliser.Neutralise(rubric, AnswerTurn(answer, turn));
 
-    /// <summary>The candidate turns as written and as shown (where they differ), for the parser to cut quotations of either.</summary>
+    /// <summary>The candidate turns as written, normalised and as shown (where they differ), for the parser to cut quotations of any.</summary>
     private static List<string> CandidateTurns(Rubric rubric, ModelAnswer answer, int turn) =>
-        [.. answer.Turns.Take(turn).SelectMany(t => new[] { t, AnswerNeutraliser.Neutralise(rubric, t) }).Distinct(StringComparer.Ordinal)];
+        [.. answer.Turns.Take(turn).SelectMany(t => new[] { t, AnswerNeutraliser.Normalise(t), AnswerNeutraliser.Neutralise(rubric, t) }).Distinct(StringComparer.Ordinal)];
 
     private static string Conversation(Rubric rubric, Question question, ModelAnswer answer, int turn, string label)
     {

@@ -17,6 +17,9 @@ internal static class VerdictSchema
     /// <summary>The keys a JSON verdict object may hold its feedback under.</summary>
     internal static readonly string[] FeedbackKeys = ["feedback", "explanation", "reasoning", "rationale", "justification", "comment", "analysis"];
 
+    /// <summary>Scales with fewer points than this are sent as an <c>enum</c> of their scores; wider ones as minimum and maximum.</summary>
+    public const int MaxEnumeratedScores = 101;
+
     /// <summary>The longest feedback the schema allows, whatever the token budget.</summary>
     public const int MaxFeedbackLength = 2000;
 
@@ -98,10 +101,23 @@ internal static class VerdictSchema
 
             w.WriteEndArray();
         }
+        else if (rubric.Scale!.Max - rubric.Scale.Min < MaxEnumeratedScores)
+        {
+            // The scale as an enum, not minimum/maximum: OpenAI-style structured output rewrites those keywords into a
+            // description on the way to the server (which then does not enforce them), while every backend honours enum.
+            w.WriteString("type", "integer");
+            w.WriteStartArray("enum");
+            for (var s = rubric.Scale.Min; s <= rubric.Scale.Max; s++)
+            {
+                w.WriteNumberValue(s);
+            }
+
+            w.WriteEndArray();
+        }
         else
         {
             w.WriteString("type", "integer");
-            w.WriteNumber("minimum", rubric.Scale!.Min);
+            w.WriteNumber("minimum", rubric.Scale.Min);
             w.WriteNumber("maximum", rubric.Scale.Max);
         }
 

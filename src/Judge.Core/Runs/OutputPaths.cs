@@ -28,6 +28,11 @@ public static class OutputPaths
                 throw new InputException(path, null, key, "is a folder; give a file path");
             }
 
+            if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } folder && File.Exists(folder))
+            {
+                throw new InputException(path, null, key, $"cannot be written: {folder} is a file, not a folder");
+            }
+
             var real = Real(path);
             if (read.FirstOrDefault(i => string.Equals(i.Real, real, PathComparison)) is { Given: { } input })
             {

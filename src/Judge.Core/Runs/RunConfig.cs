@@ -156,6 +156,13 @@ public sealed record RunOptions
     /// <summary>How judges give their verdict. Default <see cref="VerdictMode.Auto"/>.</summary>
     public VerdictMode Verdict { get; init; } = VerdictMode.Auto;
 
+    /// <summary>
+    /// On a resume, judge again the items recorded as <c>error</c> (the judge failed: an outage, a timeout), keeping every
+    /// other judgment and paying only for those; config key <c>options.retry_errors</c>, flag <c>--retry-errors</c>.
+    /// Default <see langword="false"/>: a resume keeps error records as they are.
+    /// </summary>
+    public bool RetryErrors { get; init; }
+
     /// <summary>A price table file (YAML/JSON: model: { input, output } in USD per 1M tokens) over the built-in one; <see langword="null"/>: the built-in table.</summary>
     public string? Prices { get; init; }
 

@@ -15,7 +15,7 @@ public static class RunConfigLoader
 {
     private static readonly string[] TopKeys = ["mode", "data", "rubric", "rubrics", "rubrics_dir", "judge", "judges", "calibration", "on_abstain", "panel", "options", "thresholds", "output"];
     private static readonly string[] DataKeys = ["questions", "answers", "references", "human_labels", "human_raters", "human_layout", "human_map", "columns"];
-    private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing", "prices", "max_tokens", "verdict", "batch"];
+    private static readonly string[] OptionKeys = ["turn", "turns", "swap", "on_disagreement", "pairs", "models", "seed", "limit", "concurrency", "repeats", "unstable_variance", "pricing", "prices", "max_tokens", "verdict", "batch", "retry_errors"];
     private static readonly string[] PricingKeys = ["input_per_million", "output_per_million"];
     private static readonly string[] ThresholdKeys = ["gate_on", "confidence", "resamples", "max_error_rate", "min_mean_score", "pass_mark", "min_pass_rate", "baseline", "min_win_rate", "min_guaranteed_agreement", "min_coverage", "models", "junit_per_item"];
 
@@ -323,6 +323,7 @@ public static class RunConfigLoader
             InputPricePerMillion = inputPrice,
             OutputPricePerMillion = outputPrice,
             Batch = reader.Try(() => o.TryGetValue("batch", out var b) && reader.OneOf(b, "options.batch", "on", "off") == "on", false),
+            RetryErrors = reader.Try(() => o.TryGetValue("retry_errors", out var re) && reader.Bool(re, "options.retry_errors"), false),
         };
     }
 

@@ -53,7 +53,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
             ? previous with { FinishedAt = null, ResumedAt = [.. previous.ResumedAt, _time.GetUtcNow()], ConfigHash = config.Hash }
             : plan.Manifest(config, _time.GetUtcNow()));
         using var runner = CallRunner.Open(files.Journal, decision.Resume, manifest.Book, _time, observer.Note);
-        var done = decision.Resume ? Recorded(files, runner, observer) : Replaced(files);
+        var done = decision.Resume ? Recorded(files, runner, observer, config.Options.RetryErrors) : Replaced(files);
         manifest.Save();
 
         var remaining = plan.Passes.Select(p => p.Without(done)).Where(p => p.Count > 0).ToList();
@@ -74,7 +74,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
 
     /// <summary>
     /// Everything a run could still refuse, checked before any of its files is created or truncated: its outputs are no
-    /// input and no folder (<see cref="OutputPaths"/>), every judge spec builds (<see cref="IJudgeFactory.Check"/>), and the
+    /// input and no folder (<see cref="OutputPaths"/>), its price table reads, every judge spec builds (<see cref="IJudgeFactory.Check"/>), and the
     /// human labels it will compare with hold votes by raters that count. A refused run leaves every file as it was.
     /// </summary>
     /// <exception cref="InputException">Something is unusable; nothing was touched.</exception>
@@ -83,6 +83,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(files);
         OutputPaths.Check(OutputPaths.Of(files, "output"), InputsOf(config));
+        _ = Prices(config);
         foreach (var spec in config.Judges.DistinctBy(s => s.Text))
         {
             judges.Check(spec);
@@ -129,7 +130,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
     /// A resume's judgments already recorded, by unit key (with and without their rubric): the file recovered first, a torn
     /// last write or the calls of an unfinished item cut from its end.
     /// </summary>
-    private static HashSet<string> Recorded(RunFiles files, CallRunner runner, RunObserver observer)
+    private static HashSet<string> Recorded(RunFiles files, CallRunner runner, RunObserver observer, bool retryErrors)
     {
         var done = new HashSet<string>(StringComparer.Ordinal);
         if (File.Exists(files.Judgments))
@@ -140,7 +141,8 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                 observer.Note?.Invoke($"recovered: cut {recovered.TruncatedBytes} bytes ({recovered.DroppedLines} lines: a torn last write or calls of an unfinished item) from the end of {files.Judgments}");
             }
 
-            foreach (var r in recovered.Records.Where(r => r is not JudgeCall))
+            var records = retryErrors ? WithoutErrors(files, recovered.Records, observer) : recovered.Records;
+            foreach (var r in records.Where(r => r is not JudgeCall))
             {
                 done.Add(UnitKey(r.Judge, r.Rubric, r.Item, r.Repeat));
                 done.Add(UnitKey(r.Judge, null, r.Item, r.Repeat));
@@ -153,6 +155,28 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         }
 
         return done;
+    }
+
+    /// <summary>
+    /// For <see cref="RunOptions.RetryErrors"/>: the judgments file without the items recorded as <c>error</c> (their
+    /// verdicts and calls), rewritten atomically, so those items are judged again and nothing else is. Their calls failed,
+    /// so the journal holds no paid answer for them; every other item keeps its record and costs nothing.
+    /// </summary>
+    private static IReadOnlyList<JudgmentRecord> WithoutErrors(RunFiles files, IReadOnlyList<JudgmentRecord> records, RunObserver observer)
+    {
+        var failed = records.Where(r => r is ItemVerdict && r.Status == VerdictStatus.Error).Select(r => UnitKey(r.Judge, r.Rubric, r.Item, r.Repeat)).ToHashSet(StringComparer.Ordinal);
+        if (failed.Count == 0)
+        {
+            observer.Note?.Invoke("retry errors: no item is recorded as error; nothing to judge again");
+            return records;
+        }
+
+        var kept = records.Where(r => !failed.Contains(UnitKey(r.Judge, r.Rubric, r.Item, r.Repeat))).ToList();
+        var temp = files.Judgments + ".retry.tmp";
+        File.WriteAllText(temp, string.Concat(kept.Select(r => JudgmentsWriter.ToLine(r) + "\n")), new System.Text.UTF8Encoding(false));
+        File.Move(temp, files.Judgments, overwrite: true);
+        observer.Note?.Invoke($"retry errors: judging again the {failed.Count} items recorded as error; the other {kept.Count(r => r is ItemVerdict)} judgments are kept");
+        return kept;
     }
 
     /// <summary>A start afresh: the journal was opened empty; the judgments of a replaced run go too.</summary>

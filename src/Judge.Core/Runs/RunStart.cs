@@ -83,7 +83,7 @@ public static class RunStartRule
         }
         else if (previous.PlanHash != planHash)
         {
-            throw new InputException(files.Manifest, null, "plan_hash", $"the run there judged a different plan ({previous.Planned} judgments) than this one ({planned}); resume with the settings it started with, or overwrite it");
+            throw new InputException(files.Manifest, null, "plan_hash", $"the run there judged a different plan: {previous.Planned} judgments under other settings (judge, rubric, data, turns, seed or limit) than this one's {planned}; resume with the settings it started with, or overwrite it");
         }
         else if (previous.ConfigHash != configHash)
         {

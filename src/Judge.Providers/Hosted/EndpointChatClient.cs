@@ -110,8 +110,14 @@ internal sealed class EndpointChatClient : DelegatingChatClient
         }
     }
 
-    internal ProviderException Translate(Exception ex, CallTrace? trace = null)
+    internal Exception Translate(Exception ex, CallTrace? trace = null)
     {
+        // An endpoint given up on stops the run: not an item's error, not something another endpoint could answer.
+        if (ex is JudgeUnreachableException || Endpoint.Unreachable is { } down && ResilienceHandler.IsConnectionError(ex))
+        {
+            return ex as JudgeUnreachableException ?? Endpoint.Unreachable!;
+        }
+
         var name = Endpoint.Name;
         var tried = Tried(trace);
         switch (ex)
@@ -126,7 +132,7 @@ internal sealed class EndpointChatClient : DelegatingChatClient
             {
                 var code = (HttpStatusCode)status;
                 var transient = ResilienceHandler.IsTransient(code);
-                var detail = _scrubber.Scrub(cre.Message);
+                var detail = _scrubber.Scrub(ErrorDetail(cre));
                 var message = transient
                     ? $"{name}: HTTP {status} ({code}){tried}: {detail}"
                     : $"{name}: HTTP {status} ({code}), a permanent failure, not retried: {detail}";
@@ -150,6 +156,47 @@ internal sealed class EndpointChatClient : DelegatingChatClient
                 return new ProviderException(ProviderFailure.MalformedResponse, name, $"{name}: the response is not a readable chat completion ({ex.GetType().Name}: {_scrubber.Scrub(ex.Message)})");
         }
     }
+
+    /// <summary>
+    /// What a provider said about an HTTP error, on one line: the JSON error body's type and message (OpenAI's
+    /// <c>{"error": {"type", "message"}}</c>, or a plain <c>{"error": "…"}</c>), else the SDK's message; whitespace and
+    /// line breaks collapsed, at most 400 characters.
+    /// </summary>
+    internal static string ErrorDetail(ClientResultException cre)
+    {
+        string? text = null;
+        try
+        {
+            if (cre.GetRawResponse()?.Content is { } content && content.ToMemory().Length > 0)
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(content.ToMemory());
+                if (doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error))
+                {
+                    text = error.ValueKind switch
+                    {
+                        System.Text.Json.JsonValueKind.String => error.GetString(),
+                        System.Text.Json.JsonValueKind.Object => string.Join(": ", new[] { Text(error, "type") ?? Text(error, "code"), Text(error, "message") }.Where(t => !string.IsNullOrWhiteSpace(t))),
+                        _ => null,
+                    };
+                }
+            }
+        }
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+        {
+            // Not JSON: the SDK's message says what there is.
+        }
+
+        var line = string.Join(' ', (string.IsNullOrWhiteSpace(text) ? cre.Message : text!).Split((char[])['\n', '\r', '\t', ' '], StringSplitOptions.RemoveEmptyEntries));
+        return line.Length <= 400 ? line : line[..399] + "…";
+    }
+
+    private static string? Text(System.Text.Json.JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) ? value.ValueKind switch
+        {
+            System.Text.Json.JsonValueKind.String => value.GetString(),
+            System.Text.Json.JsonValueKind.Number => value.GetRawText(),
+            _ => null,
+        } : null;
 
     private string Tried(CallTrace? trace)
     {

@@ -243,6 +243,7 @@ public static class HostedChatClients
             EnableRetries = o.EnableRetries,
             TimeProvider = o.TimeProvider,
             PrimaryHandlerFactory = o.PrimaryHandlerFactory,
+            UnreachableAfter = o.UnreachableAfter,
         };
         if (copy.MaxAttempts < 1 || copy.MaxConcurrency < 1 || copy.AttemptTimeout <= TimeSpan.Zero || copy.CallDeadline <= TimeSpan.Zero
             || copy.RequestsPerMinute is < 1 || copy.TokensPerMinute is < 1)

@@ -77,6 +77,15 @@ public sealed class HostedJudgeOptions
     /// </summary>
     public bool EnableRetries { get; set; } = true;
 
+    /// <summary>
+    /// How long a judge's only endpoint may fail with connection errors (refused, unresolvable, unreachable) before it has
+    /// ever answered: past this, the call stops retrying and fails with a <see cref="JudgeUnreachableException"/> that names
+    /// the endpoint and the error, and every later call fails at once, so a run against a service that is down stops
+    /// within this time instead of retrying until <see cref="CallDeadline"/>. An endpoint that has answered once is
+    /// retried as before. Default 30 s.
+    /// </summary>
+    public TimeSpan UnreachableAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>The clock for backoff, timeouts and the circuit breaker. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 

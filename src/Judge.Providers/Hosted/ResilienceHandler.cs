@@ -98,6 +98,11 @@ internal sealed class ResilienceHandler : DelegatingHandler
                 static async (ctx, state) =>
                 {
                     var (self, request, body, contentHeaders, uri, tokens, trace) = state;
+                    if (self._endpoint.Unreachable is { } down)
+                    {
+                        return Outcome.FromException<HttpResponseMessage>(down);
+                    }
+
                     try
                     {
                         using var lease = await self._endpoint.Budget.AcquireAsync(tokens, ctx.CancellationToken).ConfigureAwait(false);
@@ -113,6 +118,7 @@ internal sealed class ResilienceHandler : DelegatingHandler
                             },
                             (self, attempt),
                             ctx.CancellationToken).ConfigureAwait(false);
+                        self._endpoint.MarkAnswered();
                         if (response.StatusCode == HttpStatusCode.TooManyRequests)
                         {
                             lease.Throttled();
@@ -126,6 +132,11 @@ internal sealed class ResilienceHandler : DelegatingHandler
                     }
                     catch (Exception ex)
                     {
+                        if (IsConnectionError(ex))
+                        {
+                            self._endpoint.NoteConnectionFailure(self._options.TimeProvider);
+                        }
+
                         return Outcome.FromException<HttpResponseMessage>(ex);
                     }
                 },
@@ -201,6 +212,11 @@ internal sealed class ResilienceHandler : DelegatingHandler
                 MaxDelay = options.MaxDelay,
                 ShouldHandle = args =>
                 {
+                    if (GivesUp(endpoint, options, args.Outcome))
+                    {
+                        return ValueTask.FromResult(false);
+                    }
+
                     if (!IsRetryable(args.Outcome, endpoint.SoleEndpoint, args.Context.CancellationToken))
                     {
                         return ValueTask.FromResult(false);
@@ -221,8 +237,14 @@ internal sealed class ResilienceHandler : DelegatingHandler
                         : args.Outcome.Exception is BrokenCircuitException ? options.CircuitBreakDuration
                         : null;
 
-                    // Polly's own jittered exponential delay, kept inside the deadline.
+                    // Polly's own jittered exponential delay, kept inside the deadline; an endpoint that never answered is
+                    // tried again no later than when it is given up on, so a service that is down is named on time.
                     wait ??= Backoff(options, args.AttemptNumber);
+                    if (!endpoint.Answered && endpoint.SoleEndpoint && endpoint.FailingFor(clock) is { } failing && IsConnectionError(args.Outcome.Exception))
+                    {
+                        wait = Min(wait.Value, options.UnreachableAfter - failing > TimeSpan.Zero ? options.UnreachableAfter - failing : TimeSpan.Zero);
+                    }
+
                     return ValueTask.FromResult<TimeSpan?>(Min(wait.Value, remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero));
                 },
                 OnRetry = args =>
@@ -252,6 +274,58 @@ internal sealed class ResilienceHandler : DelegatingHandler
         });
 
         return builder.Build();
+    }
+
+    /// <summary>
+    /// Whether to stop retrying because the endpoint is down: the judge's only endpoint has never answered and has failed
+    /// with connection errors for <see cref="HostedJudgeOptions.UnreachableAfter"/>; it is then marked unreachable, and
+    /// every call to it fails at once with a <see cref="JudgeUnreachableException"/> naming it and the error.
+    /// </summary>
+    private static bool GivesUp(EndpointState endpoint, HostedJudgeOptions options, Outcome<HttpResponseMessage> outcome)
+    {
+        if (outcome.Exception is JudgeUnreachableException)
+        {
+            return true;
+        }
+
+        if (!endpoint.SoleEndpoint || endpoint.Answered || !IsConnectionError(outcome.Exception) || endpoint.FailingFor(options.TimeProvider) is not { } failing || failing < options.UnreachableAfter)
+        {
+            return false;
+        }
+
+        var seconds = failing.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
+        endpoint.MarkUnreachable(new JudgeUnreachableException(
+            endpoint.Name,
+            $"{endpoint.Name} never answered: {Innermost(outcome.Exception!).Message} ({ConnectionErrorName(outcome.Exception!)}) on every attempt for {seconds} s; is the server running at that address? Stopped; resume the run once it answers"));
+        return true;
+    }
+
+    /// <summary>Whether a failure is the connection itself: refused, unresolvable, unreachable (no HTTP answer of any kind).</summary>
+    internal static bool IsConnectionError(Exception? ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError or HttpRequestError.ProxyTunnelError }
+                || e is SocketException { SocketErrorCode: SocketError.ConnectionRefused or SocketError.HostNotFound or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.NetworkDown or SocketError.TryAgain or SocketError.NoData })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string ConnectionErrorName(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is SocketException s)
+            {
+                return s.SocketErrorCode == SocketError.ConnectionRefused ? "connection refused" : s.SocketErrorCode.ToString();
+            }
+        }
+
+        return ex is HttpRequestException { HttpRequestError: var error } ? error.ToString() : ex.GetType().Name;
     }
 
     /// <summary>Exponential from <see cref="HostedJudgeOptions.BaseDelay"/>, capped, with "equal jitter" (half fixed, half random).</summary>
@@ -362,6 +436,26 @@ internal sealed class EndpointState : IDisposable
     public CircuitBreakerStateProvider Circuit { get; } = new();
 
     public bool IsOpen => Circuit.CircuitState is CircuitState.Open or CircuitState.Isolated;
+
+    private int _answered;
+    private long _firstConnectionFailure;
+    private JudgeUnreachableException? _unreachable;
+
+    /// <summary>Whether the endpoint has ever answered (with any HTTP status).</summary>
+    public bool Answered => Volatile.Read(ref _answered) == 1;
+
+    /// <summary>Set when the endpoint was given up on: it never answered, and connection errors lasted too long.</summary>
+    public JudgeUnreachableException? Unreachable => Volatile.Read(ref _unreachable);
+
+    public void MarkAnswered() => Volatile.Write(ref _answered, 1);
+
+    /// <summary>Notes a connection error; the first one starts the clock of <see cref="FailingFor"/>.</summary>
+    public void NoteConnectionFailure(TimeProvider clock) => Interlocked.CompareExchange(ref _firstConnectionFailure, clock.GetTimestamp(), 0);
+
+    /// <summary>How long since the first connection error, or <see langword="null"/> when there was none.</summary>
+    public TimeSpan? FailingFor(TimeProvider clock) => Interlocked.Read(ref _firstConnectionFailure) is var first and not 0 ? clock.GetElapsedTime(first) : null;
+
+    public void MarkUnreachable(JudgeUnreachableException down) => Interlocked.CompareExchange(ref _unreachable, down, null);
 
     public void Dispose() => Budget.Dispose();
 }

@@ -159,6 +159,10 @@ public sealed class SqliteResponseCache
         {
             using var command = connection.CreateCommand();
             command.CommandText = "INSERT OR REPLACE INTO responses (key, response, checksum, created) VALUES ($key, $response, $checksum, $created)";
+
+            // Microsoft.Data.Sqlite retries a busy database for the command timeout (30 s by default) whatever
+            // PRAGMA busy_timeout says: the write's own bound has to be set here too, or a locked cache stalls each write.
+            command.CommandTimeout = Math.Max(1, (int)Math.Ceiling(WriteBusyTimeout.TotalSeconds));
             command.Parameters.AddWithValue("$key", key);
             command.Parameters.AddWithValue("$response", json);
             command.Parameters.AddWithValue("$checksum", Checksum(json));
@@ -246,6 +250,7 @@ public sealed class SqliteResponseCache
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
             using var pragma = connection.CreateCommand();
             pragma.CommandText = string.Create(CultureInfo.InvariantCulture, $"PRAGMA busy_timeout = {(long)(busyTimeout ?? TimeSpan.FromSeconds(30)).TotalMilliseconds};");
+            pragma.CommandTimeout = Math.Max(1, (int)Math.Ceiling((busyTimeout ?? TimeSpan.FromSeconds(30)).TotalSeconds));
             await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return connection;
         }

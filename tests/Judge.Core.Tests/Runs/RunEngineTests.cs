@@ -76,6 +76,47 @@ public class RunEngineTests
     }
 
     [Fact]
+    public async Task RunAsync_RetryErrors_JudgesAgainOnlyTheItemsRecordedAsErrorAndKeepsTheRest()
+    {
+        using var dir = new TempDir();
+        var baseConfig = GradeConfig(dir.Path, "single-general");
+        var config = baseConfig with { Options = baseConfig.Options with { Concurrency = 1 } };
+        var files = RunFiles.InFolder(dir.Path);
+        var outage = new ScriptedJudges((n, _) => n % 3 == 0 ? throw new HttpRequestException("connection refused") : "[[7]]");
+        var first = await new RunEngine(outage).RunAsync(config, files, RunStart.New, Library);
+        var errors = first.Analysis.ByStatus.GetValueOrDefault(VerdictStatus.Error);
+        var parsed = first.Analysis.ByStatus.GetValueOrDefault(VerdictStatus.Parsed);
+
+        var back = new ScriptedJudges((_, _) => "[[5]]");
+        var second = await new RunEngine(back).RunAsync(config with { Options = config.Options with { RetryErrors = true } }, files, RunStart.Resume, Library);
+
+        var scores = second.Records.OfType<AbsoluteVerdict>().ToList();
+        Assert.True(errors > 0 && parsed > 0, $"{errors} errors, {parsed} parsed");
+        Assert.Equal(errors, back.Calls);
+        Assert.Equal(errors + parsed, scores.Count);
+        Assert.All(scores, s => Assert.Equal(VerdictStatus.Parsed, s.Status));
+        Assert.Equal(parsed, scores.Count(s => s.Score == 7));
+        Assert.Equal(errors, scores.Count(s => s.Score == 5));
+        Assert.DoesNotContain(second.Records.OfType<JudgeCall>(), c => c.Status == VerdictStatus.Error);
+    }
+
+    [Fact]
+    public async Task RunAsync_ResumeWithoutRetryErrors_KeepsErrorRecordsAndCallsNothing()
+    {
+        using var dir = new TempDir();
+        var baseConfig = GradeConfig(dir.Path, "single-general");
+        var config = baseConfig with { Options = baseConfig.Options with { Concurrency = 1 } };
+        var files = RunFiles.InFolder(dir.Path);
+        var first = await new RunEngine(new ScriptedJudges((n, _) => n % 2 == 0 ? throw new HttpRequestException("down") : "[[7]]")).RunAsync(config, files, RunStart.New, Library);
+
+        var back = new ScriptedJudges((_, _) => "[[5]]");
+        var second = await new RunEngine(back).RunAsync(config, files, RunStart.Resume, Library);
+
+        Assert.Equal(0, back.Calls);
+        Assert.Equal(first.Analysis.ByStatus.GetValueOrDefault(VerdictStatus.Error), second.Analysis.ByStatus.GetValueOrDefault(VerdictStatus.Error));
+    }
+
+    [Fact]
     public async Task RunAsync_GradedModelWithoutAnswers_RefusedBeforeAnyFileIsWritten()
     {
         using var dir = new TempDir();

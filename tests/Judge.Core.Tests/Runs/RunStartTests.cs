@@ -66,7 +66,7 @@ public class RunStartTests
             new RunEngine(judges).RunAsync(config with { Options = config.Options with { Limit = 4 } }, files, RunStart.Resume, TestRuns.Library));
 
         Assert.Equal("plan_hash", refused.Field);
-        Assert.Contains("a different plan (3 judgments) than this one (4)", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("a different plan: 3 judgments under other settings (judge, rubric, data, turns, seed or limit) than this one's 4", refused.Message, StringComparison.Ordinal);
         Assert.Equal(0, judges.Calls);
         Assert.Equal(before, TestRuns.Snapshot(dir.Path));
     }
