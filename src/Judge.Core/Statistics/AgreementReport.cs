@@ -100,49 +100,25 @@ public sealed record AgreementReport(
     public static AgreementReport Compute(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options, string? humanSource = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(judge);
         ArgumentNullException.ThrowIfNull(human);
-        HumanRaters.EnsureAnyMatch(human, options.HumanRaterPrefix, humanSource);
-        var matched = PairwiseAgreement.Match(judge, human, options);
-        var counts = PairwiseAgreement.Count(matched);
-        var judgeOutcomes = new int[matched.Count];
-        var humanOutcomes = new int[matched.Count];
-        var inconsistent = 0;
-        for (var i = 0; i < matched.Count; i++)
-        {
-            judgeOutcomes[i] = (int)matched[i].Judge;
-            humanOutcomes[i] = (int)matched[i].Human;
-            inconsistent += matched[i].JudgeInconsistent ? 1 : 0;
-        }
+        var book = new CodeBook();
+        return Compute(CodedLabels.From(judge, book), CodedLabels.From(human, book), options, humanSource);
+    }
 
-        var judgeCount = 0;
-        var unmatched = 0;
-        var humanKeys = new HashSet<(string, string, string, int)>();
-        foreach (var h in human)
-        {
-            if (options.AcceptsHuman(h))
-            {
-                PairwiseAgreement.Normalize(h, out var f, out var s);
-                humanKeys.Add((h.QuestionId, f, s, h.Turn));
-            }
-        }
-
-        foreach (var j in judge)
-        {
-            if (!options.AcceptsTurn(j))
-            {
-                continue;
-            }
-
-            judgeCount++;
-            PairwiseAgreement.Normalize(j, out var f, out var s);
-            unmatched += humanKeys.Contains((j.QuestionId, f, s, j.Turn)) ? 0 : 1;
-        }
-
-        var matrix = Statistics.ConfusionMatrix.FromPairs(judgeOutcomes, humanOutcomes, 3);
+    /// <summary>
+    /// <see cref="Compute(IReadOnlyList{PairwiseLabel}, IReadOnlyList{PairwiseLabel}, AgreementOptions, string?)"/> on
+    /// integer-coded labels of one <see cref="CodeBook"/>: the one computation of the report.
+    /// </summary>
+    internal static AgreementReport Compute(CodedLabels judge, CodedLabels human, AgreementOptions options, string? humanSource)
+    {
+        EnsureAnyMatch(human, options.HumanRaterPrefix, humanSource);
+        var agreement = CodedAgreement.Compute(judge, human, options, options.BootstrapCluster);
+        var matrix = new ConfusionMatrix(agreement.Matrix);
         IntervalFigure? ci = null, ciWithoutTies = null;
-        if (options.BootstrapResamples > 0 && matched.Count > 0)
+        if (options.BootstrapResamples > 0 && agreement.Total > 0)
         {
-            var (withTies, withoutTies) = AgreementBootstrap.Intervals(matched, options.BootstrapCluster, options.Seed, options.BootstrapResamples, options.ConfidenceLevel);
+            var (withTies, withoutTies) = AgreementBootstrap.Intervals(agreement.Clusters, options.Seed, options.BootstrapResamples, options.ConfidenceLevel);
             var by = options.BootstrapCluster == AgreementCluster.Question ? "question" : "verdict";
             ci = IntervalFigure.From("with_ties_rate", withTies) with { ClusteredBy = by };
             ciWithoutTies = IntervalFigure.From("without_ties_rate", withoutTies) with { ClusteredBy = by };
@@ -151,10 +127,10 @@ public sealed record AgreementReport(
         AgreementCounts? hh = null;
         if (options.IncludeHumanAgreement)
         {
-            var h = PairwiseAgreement.HumanVersusHuman(human, options);
-            hh = new AgreementCounts(h.WithTies, h.WithoutTies);
+            hh = CodedAgreement.HumanVersusHuman(human, options);
         }
 
+        var counts = agreement.Counts;
         return new AgreementReport(
             string.IsNullOrEmpty(options.HumanRaterPrefix) ? null : options.HumanRaterPrefix,
             options.Turn,
@@ -164,10 +140,34 @@ public sealed record AgreementReport(
             ci,
             ciWithoutTies,
             new ConfusionFigure("judge", "human", ["first_model", "second_model", "tie"], matrix.Rows),
-            judgeCount,
-            unmatched,
-            inconsistent,
+            agreement.JudgeVerdicts,
+            agreement.Unmatched,
+            agreement.Inconsistent,
             hh);
+    }
+
+    /// <summary>
+    /// <see cref="HumanRaters.EnsureAnyMatch"/> on coded votes: it is asked about one vote per rater the file holds, so
+    /// the rule and the message stay the one definition.
+    /// </summary>
+    private static void EnsureAnyMatch(CodedLabels human, string? prefix, string? source)
+    {
+        var present = new bool[human.Book.Raters.Count];
+        foreach (var r in human.Rater)
+        {
+            present[r] = true;
+        }
+
+        var raters = new List<PairwiseLabel>();
+        for (var r = 0; r < present.Length; r++)
+        {
+            if (present[r])
+            {
+                raters.Add(new PairwiseLabel(string.Empty, string.Empty, string.Empty, PairOutcome.Tie, human.Book.Raters[r], 1));
+            }
+        }
+
+        HumanRaters.EnsureAnyMatch(raters, prefix, source);
     }
 
     /// <summary>The report as indented snake_case JSON.</summary>
