@@ -124,12 +124,6 @@ public sealed record AgreementReport(
             ciWithoutTies = IntervalFigure.From("without_ties_rate", withoutTies) with { ClusteredBy = by };
         }
 
-        AgreementCounts? hh = null;
-        if (options.IncludeHumanAgreement)
-        {
-            hh = CodedAgreement.HumanVersusHuman(human, options);
-        }
-
         var counts = agreement.Counts;
         return new AgreementReport(
             string.IsNullOrEmpty(options.HumanRaterPrefix) ? null : options.HumanRaterPrefix,
@@ -143,7 +137,7 @@ public sealed record AgreementReport(
             agreement.JudgeVerdicts,
             agreement.Unmatched,
             agreement.Inconsistent,
-            hh);
+            agreement.HumanVersusHumanCounts);
     }
 
     /// <summary>
@@ -199,7 +193,7 @@ public enum AgreementCluster
 public readonly record struct ClusterCounts(int Agree, int Total, int AgreeWithoutTies, int TotalWithoutTies);
 
 /// <summary>
-/// The cluster bootstrap behind <see cref="AgreementReport"/>. The matched votes are grouped into
+/// The cluster bootstrap behind <see cref="AgreementReport"/>. The matched votes are grouped (by <see cref="CodedAgreement"/>) into
 /// clusters (<see cref="AgreementCluster"/>), each reduced once to its counts and put in a canonical
 /// order (by question, model pair and turn, ordinal), so the interval does not depend on the order of
 /// the input lines; a resample draws clusters with replacement and takes the ratio of the summed
@@ -211,35 +205,6 @@ public readonly record struct ClusterCounts(int Agree, int Total, int AgreeWitho
 /// </summary>
 internal static class AgreementBootstrap
 {
-    /// <summary>The clusters of <paramref name="votes"/>, in canonical order.</summary>
-    internal static ClusterCounts[] Clusters(IReadOnlyList<MatchedVote> votes, AgreementCluster by = AgreementCluster.Verdict)
-    {
-        ArgumentNullException.ThrowIfNull(votes);
-        var groups = new SortedDictionary<(string Question, string First, string Second, int Turn), int[]>(KeyComparer.Instance);
-        foreach (var v in votes)
-        {
-            var key = by == AgreementCluster.Question ? (v.QuestionId, string.Empty, string.Empty, 0) : (v.QuestionId, v.FirstModel, v.SecondModel, v.Turn);
-            if (!groups.TryGetValue(key, out var c))
-            {
-                groups[key] = c = new int[4];
-            }
-
-            c[0] += v.Agrees ? 1 : 0;
-            c[1]++;
-            if (!v.InvolvesTie)
-            {
-                c[2] += v.Agrees ? 1 : 0;
-                c[3]++;
-            }
-        }
-
-        return groups.Values.Select(c => new ClusterCounts(c[0], c[1], c[2], c[3])).ToArray();
-    }
-
-    /// <summary>Percentile intervals of the with-ties and without-ties agreement rates, resampling clusters of votes.</summary>
-    internal static (ConfidenceInterval WithTies, ConfidenceInterval WithoutTies) Intervals(IReadOnlyList<MatchedVote> votes, AgreementCluster by, int seed, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel) =>
-        Intervals(Clusters(votes, by), seed, resamples, level);
-
     /// <summary>
     /// Percentile intervals from cluster counts (in the order given: pass them in a canonical order).
     /// Each resample draws as many clusters as there are, with replacement; the rate is Σ agree / Σ total.
@@ -291,19 +256,6 @@ internal static class AgreementBootstrap
         }
 
         return Bootstrap.FromSamples(samples.AsSpan(0, kept), level, resamples, seed) with { Clusters = clusters };
-    }
-
-    private sealed class KeyComparer : IComparer<(string Question, string First, string Second, int Turn)>
-    {
-        public static readonly KeyComparer Instance = new();
-
-        public int Compare((string Question, string First, string Second, int Turn) x, (string Question, string First, string Second, int Turn) y)
-        {
-            var c = string.CompareOrdinal(x.Question, y.Question);
-            c = c != 0 ? c : string.CompareOrdinal(x.First, y.First);
-            c = c != 0 ? c : string.CompareOrdinal(x.Second, y.Second);
-            return c != 0 ? c : x.Turn.CompareTo(y.Turn);
-        }
     }
 }
 

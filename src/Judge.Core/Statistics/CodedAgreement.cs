@@ -35,6 +35,9 @@ internal sealed class CodedAgreement
 
     public ClusterCounts[] Clusters { get; private set; } = [];
 
+    /// <summary>Human-vs-human agreement over the same groups, when the options ask for it.</summary>
+    public AgreementCounts? HumanVersusHumanCounts { get; private set; }
+
     public AgreementCounts Counts => new(new AgreementCount(Agree, Total), new AgreementCount(AgreeWithoutTies, TotalWithoutTies));
 
     /// <summary>Judge verdicts against the accepted human votes; <paramref name="judge"/> may be <see langword="null"/> for human votes alone.</summary>
@@ -43,7 +46,7 @@ internal sealed class CodedAgreement
         var book = human.Book;
         var ranks = book.Models.OrdinalRanks();
         var groups = new Groups(human, options, ranks);
-        var result = new CodedAgreement();
+        var result = new CodedAgreement { HumanVersusHumanCounts = options.IncludeHumanAgreement ? Pairs(groups) : null };
         if (judge is null)
         {
             return result;
@@ -105,9 +108,11 @@ internal sealed class CodedAgreement
     }
 
     /// <summary>Human-vs-human agreement: within each group, every two accepted votes by different raters, compared once.</summary>
-    public static AgreementCounts HumanVersusHuman(CodedLabels human, AgreementOptions options)
+    public static AgreementCounts HumanVersusHuman(CodedLabels human, AgreementOptions options) =>
+        Pairs(new Groups(human, options, human.Book.Models.OrdinalRanks()));
+
+    private static AgreementCounts Pairs(Groups groups)
     {
-        var groups = new Groups(human, options, human.Book.Models.OrdinalRanks());
         int agree = 0, total = 0, agreeNoTie = 0, totalNoTie = 0;
         for (var g = 0; g < groups.Head.Count; g++)
         {
