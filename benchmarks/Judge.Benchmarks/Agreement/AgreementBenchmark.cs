@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Judge.Data;
 using Judge.Statistics;
+using Judge.Verdicts;
 
 namespace Judge.Benchmarks.Agreement;
 
@@ -23,13 +24,14 @@ internal static class AgreementBenchmark
 
         var baseline = Time(() => AgreementReport.Compute(judge, human, plain), repetitions);
         var withBootstrap = Time(() => AgreementReport.Compute(judge, human, full), repetitions);
-        var matched = PairwiseAgreement.Match(judge, human, plain);
-        var clusters = AgreementBootstrap.Clusters(matched);
+        var book = new CodeBook();
+        var coded = CodedAgreement.Compute(CodedLabels.From(judge, book), CodedLabels.From(human, book), plain, AgreementCluster.Verdict);
+        var clusters = coded.Clusters;
         var bootstrapOnly = Time(() => AgreementBootstrap.Intervals(clusters, 1, resamples), repetitions);
         var report = AgreementReport.Compute(judge, human, full);
 
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"machine: {Environment.ProcessorCount} logical cores, {Environment.OSVersion}, .NET {Environment.Version}"));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"data: {judgments:N0} judge verdicts, {human.Count:N0} human votes, {matched.Count:N0} matched; {resamples:N0} resamples; {repetitions} timed repetitions after 2 warmups"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"data: {judgments:N0} judge verdicts, {human.Count:N0} human votes, {coded.Total:N0} matched; {resamples:N0} resamples; {repetitions} timed repetitions after 2 warmups"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"agreement: {report.WithTies.Agree}/{report.WithTies.Total} with ties, CI [{report.Ci!.Lower:F4}, {report.Ci.Upper:F4}]"));
         Print("baseline: plain agreement pass (no bootstrap)", baseline);
         Print($"agreement + {resamples:N0}-resample bootstrap", withBootstrap);

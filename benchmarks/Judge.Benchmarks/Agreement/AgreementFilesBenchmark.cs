@@ -27,6 +27,21 @@ internal static class AgreementFilesBenchmark
             clock.Restart();
         }
 
+        // The path `judge agreement` takes on plain MT-Bench JSONL: streamed into integer codes.
+        var book = new CodeBook();
+        var judgeCodes = CodedLabelsReader.TryRead(args[0], null, book) ?? throw new InvalidOperationException("the judge file is not on the streamed path");
+        Phase("streamed: read the judge's file into codes");
+        var humanCodes = CodedLabelsReader.TryRead(args[1], null, book) ?? throw new InvalidOperationException("the human file is not on the streamed path");
+        Phase("streamed: read the human file into codes");
+        AgreementReport.Compute(judgeCodes, humanCodes, new AgreementOptions { BootstrapResamples = 0 }, args[1]);
+        Phase("streamed: agreement, no bootstrap");
+        AgreementReport.Compute(judgeCodes, humanCodes, new AgreementOptions { BootstrapResamples = 1000 }, args[1]);
+        Phase("streamed: agreement + 1,000 question-cluster resamples");
+        judgeCodes = humanCodes = null;
+        GC.Collect();
+        clock.Restart();
+
+        // The baseline, in the same run: the detailed reader (records per line), as before the streamed path.
         var imported = VerdictImport.Read(args[0]);
         Phase("read the judge's file (VerdictImport.Read)");
         var run = JudgeRun.FromImport(imported);
@@ -38,12 +53,8 @@ internal static class AgreementFilesBenchmark
         var options = new AgreementOptions { BootstrapResamples = 0 };
         AgreementReport.Compute(run.Labels, human, options);
         Phase("agreement, no bootstrap (matching, kappa, human vs human)");
-        var matched = PairwiseAgreement.Match(run.Labels, human, options);
-        Phase("matching alone");
-        var clusters = AgreementBootstrap.Clusters(matched, AgreementCluster.Question);
-        Phase("question clusters");
-        AgreementBootstrap.Intervals(clusters, 0, 1000);
-        Phase("1,000 resamples of the question clusters");
+        AgreementReport.Compute(run.Labels, human, new AgreementOptions { BootstrapResamples = 1000 });
+        Phase("agreement + 1,000 question-cluster resamples");
         OrderAgreement.Compute(run.Items ?? [], run.Calls ?? [], human, options);
         Phase("per-order agreement");
         return 0;

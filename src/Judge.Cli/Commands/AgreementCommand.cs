@@ -4,7 +4,7 @@ using Judge.Data;
 using Judge.Reports;
 using Judge.Reports.Terminal;
 using Judge.Statistics;
-using Judge.Verdicts;
+using Judge.Statistics.Bias;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
@@ -41,9 +41,6 @@ internal static class AgreementCommand
         command.SetAction(parse =>
         {
             var map = CsvColumnMap.Parse(parse.GetValue(columns));
-            var run = Statistics.Bias.JudgeRun.Load(parse.GetValue(judgments)!, parse.GetValue(judgeName), layout: layouts.Judge(parse), columns: map);
-            var humanFile = VerdictImport.ReadReference(parse.GetValue(human)!, layouts.Human(parse), map);
-            var humanLabels = humanFile.Labels();
             var options = new AgreementOptions
             {
                 HumanRaterPrefix = HumanRaters.Parse(parse.GetValue(raters)),
@@ -58,13 +55,7 @@ internal static class AgreementCommand
                 throw new InputException(null, null, "--level", $"must lie strictly between 0 and 1, found {options.ConfidenceLevel.ToString(CultureInfo.InvariantCulture)}");
             }
 
-            var report = AgreementReport.Compute(run.Labels, humanLabels, options, parse.GetValue(human)) with
-            {
-                JudgeItemsWithoutVerdict = run.WithoutVerdict,
-                Orders = OrderAgreement.Compute(run.Items ?? [], run.Calls ?? [], humanLabels, options),
-                JudgeDuplicatesDropped = run.DuplicatesDropped,
-                HumanDuplicatesDropped = humanFile.DuplicatesDropped,
-            };
+            var report = AgreementFiles.Compute(parse.GetValue(judgments)!, parse.GetValue(human)!, options, parse.GetValue(judgeName), layouts.Judge(parse), layouts.Human(parse), map);
             switch (parse.GetValue(format))
             {
                 case "json":

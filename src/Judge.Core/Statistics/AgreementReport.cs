@@ -100,61 +100,31 @@ public sealed record AgreementReport(
     public static AgreementReport Compute(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options, string? humanSource = null)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(judge);
         ArgumentNullException.ThrowIfNull(human);
-        HumanRaters.EnsureAnyMatch(human, options.HumanRaterPrefix, humanSource);
-        var matched = PairwiseAgreement.Match(judge, human, options);
-        var counts = PairwiseAgreement.Count(matched);
-        var judgeOutcomes = new int[matched.Count];
-        var humanOutcomes = new int[matched.Count];
-        var inconsistent = 0;
-        for (var i = 0; i < matched.Count; i++)
-        {
-            judgeOutcomes[i] = (int)matched[i].Judge;
-            humanOutcomes[i] = (int)matched[i].Human;
-            inconsistent += matched[i].JudgeInconsistent ? 1 : 0;
-        }
+        var book = new CodeBook();
+        return Compute(CodedLabels.From(judge, book), CodedLabels.From(human, book), options, humanSource);
+    }
 
-        var judgeCount = 0;
-        var unmatched = 0;
-        var humanKeys = new HashSet<(string, string, string, int)>();
-        foreach (var h in human)
-        {
-            if (options.AcceptsHuman(h))
-            {
-                PairwiseAgreement.Normalize(h, out var f, out var s);
-                humanKeys.Add((h.QuestionId, f, s, h.Turn));
-            }
-        }
-
-        foreach (var j in judge)
-        {
-            if (!options.AcceptsTurn(j))
-            {
-                continue;
-            }
-
-            judgeCount++;
-            PairwiseAgreement.Normalize(j, out var f, out var s);
-            unmatched += humanKeys.Contains((j.QuestionId, f, s, j.Turn)) ? 0 : 1;
-        }
-
-        var matrix = Statistics.ConfusionMatrix.FromPairs(judgeOutcomes, humanOutcomes, 3);
+    /// <summary>
+    /// <see cref="Compute(IReadOnlyList{PairwiseLabel}, IReadOnlyList{PairwiseLabel}, AgreementOptions, string?)"/> on
+    /// integer-coded labels of one <see cref="CodeBook"/>: the one computation of the report.
+    /// </summary>
+    internal static AgreementReport Compute(CodedLabels judge, CodedLabels human, AgreementOptions options, string? humanSource)
+    {
+        EnsureAnyMatch(human, options.HumanRaterPrefix, humanSource);
+        var agreement = CodedAgreement.Compute(judge, human, options, options.BootstrapCluster);
+        var matrix = new ConfusionMatrix(agreement.Matrix);
         IntervalFigure? ci = null, ciWithoutTies = null;
-        if (options.BootstrapResamples > 0 && matched.Count > 0)
+        if (options.BootstrapResamples > 0 && agreement.Total > 0)
         {
-            var (withTies, withoutTies) = AgreementBootstrap.Intervals(matched, options.BootstrapCluster, options.Seed, options.BootstrapResamples, options.ConfidenceLevel);
+            var (withTies, withoutTies) = AgreementBootstrap.Intervals(agreement.Clusters, options.Seed, options.BootstrapResamples, options.ConfidenceLevel);
             var by = options.BootstrapCluster == AgreementCluster.Question ? "question" : "verdict";
             ci = IntervalFigure.From("with_ties_rate", withTies) with { ClusteredBy = by };
             ciWithoutTies = IntervalFigure.From("without_ties_rate", withoutTies) with { ClusteredBy = by };
         }
 
-        AgreementCounts? hh = null;
-        if (options.IncludeHumanAgreement)
-        {
-            var h = PairwiseAgreement.HumanVersusHuman(human, options);
-            hh = new AgreementCounts(h.WithTies, h.WithoutTies);
-        }
-
+        var counts = agreement.Counts;
         return new AgreementReport(
             string.IsNullOrEmpty(options.HumanRaterPrefix) ? null : options.HumanRaterPrefix,
             options.Turn,
@@ -164,10 +134,34 @@ public sealed record AgreementReport(
             ci,
             ciWithoutTies,
             new ConfusionFigure("judge", "human", ["first_model", "second_model", "tie"], matrix.Rows),
-            judgeCount,
-            unmatched,
-            inconsistent,
-            hh);
+            agreement.JudgeVerdicts,
+            agreement.Unmatched,
+            agreement.Inconsistent,
+            agreement.HumanVersusHumanCounts);
+    }
+
+    /// <summary>
+    /// <see cref="HumanRaters.EnsureAnyMatch"/> on coded votes: it is asked about one vote per rater the file holds, so
+    /// the rule and the message stay the one definition.
+    /// </summary>
+    private static void EnsureAnyMatch(CodedLabels human, string? prefix, string? source)
+    {
+        var present = new bool[human.Book.Raters.Count];
+        foreach (var r in human.Rater)
+        {
+            present[r] = true;
+        }
+
+        var raters = new List<PairwiseLabel>();
+        for (var r = 0; r < present.Length; r++)
+        {
+            if (present[r])
+            {
+                raters.Add(new PairwiseLabel(string.Empty, string.Empty, string.Empty, PairOutcome.Tie, human.Book.Raters[r], 1));
+            }
+        }
+
+        HumanRaters.EnsureAnyMatch(raters, prefix, source);
     }
 
     /// <summary>The report as indented snake_case JSON.</summary>
@@ -199,7 +193,7 @@ public enum AgreementCluster
 public readonly record struct ClusterCounts(int Agree, int Total, int AgreeWithoutTies, int TotalWithoutTies);
 
 /// <summary>
-/// The cluster bootstrap behind <see cref="AgreementReport"/>. The matched votes are grouped into
+/// The cluster bootstrap behind <see cref="AgreementReport"/>. The matched votes are grouped (by <see cref="CodedAgreement"/>) into
 /// clusters (<see cref="AgreementCluster"/>), each reduced once to its counts and put in a canonical
 /// order (by question, model pair and turn, ordinal), so the interval does not depend on the order of
 /// the input lines; a resample draws clusters with replacement and takes the ratio of the summed
@@ -211,35 +205,6 @@ public readonly record struct ClusterCounts(int Agree, int Total, int AgreeWitho
 /// </summary>
 internal static class AgreementBootstrap
 {
-    /// <summary>The clusters of <paramref name="votes"/>, in canonical order.</summary>
-    internal static ClusterCounts[] Clusters(IReadOnlyList<MatchedVote> votes, AgreementCluster by = AgreementCluster.Verdict)
-    {
-        ArgumentNullException.ThrowIfNull(votes);
-        var groups = new SortedDictionary<(string Question, string First, string Second, int Turn), int[]>(KeyComparer.Instance);
-        foreach (var v in votes)
-        {
-            var key = by == AgreementCluster.Question ? (v.QuestionId, string.Empty, string.Empty, 0) : (v.QuestionId, v.FirstModel, v.SecondModel, v.Turn);
-            if (!groups.TryGetValue(key, out var c))
-            {
-                groups[key] = c = new int[4];
-            }
-
-            c[0] += v.Agrees ? 1 : 0;
-            c[1]++;
-            if (!v.InvolvesTie)
-            {
-                c[2] += v.Agrees ? 1 : 0;
-                c[3]++;
-            }
-        }
-
-        return groups.Values.Select(c => new ClusterCounts(c[0], c[1], c[2], c[3])).ToArray();
-    }
-
-    /// <summary>Percentile intervals of the with-ties and without-ties agreement rates, resampling clusters of votes.</summary>
-    internal static (ConfidenceInterval WithTies, ConfidenceInterval WithoutTies) Intervals(IReadOnlyList<MatchedVote> votes, AgreementCluster by, int seed, int resamples = Bootstrap.DefaultResamples, double level = Bootstrap.DefaultLevel) =>
-        Intervals(Clusters(votes, by), seed, resamples, level);
-
     /// <summary>
     /// Percentile intervals from cluster counts (in the order given: pass them in a canonical order).
     /// Each resample draws as many clusters as there are, with replacement; the rate is Σ agree / Σ total.
@@ -291,19 +256,6 @@ internal static class AgreementBootstrap
         }
 
         return Bootstrap.FromSamples(samples.AsSpan(0, kept), level, resamples, seed) with { Clusters = clusters };
-    }
-
-    private sealed class KeyComparer : IComparer<(string Question, string First, string Second, int Turn)>
-    {
-        public static readonly KeyComparer Instance = new();
-
-        public int Compare((string Question, string First, string Second, int Turn) x, (string Question, string First, string Second, int Turn) y)
-        {
-            var c = string.CompareOrdinal(x.Question, y.Question);
-            c = c != 0 ? c : string.CompareOrdinal(x.First, y.First);
-            c = c != 0 ? c : string.CompareOrdinal(x.Second, y.Second);
-            return c != 0 ? c : x.Turn.CompareTo(y.Turn);
-        }
     }
 }
 

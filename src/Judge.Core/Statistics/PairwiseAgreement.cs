@@ -1,4 +1,5 @@
 using Judge.Data;
+using Judge.Verdicts;
 
 namespace Judge.Statistics;
 
@@ -209,8 +210,12 @@ public static class PairwiseAgreement
     }
 
     /// <summary>Judge-vs-human agreement, with and without ties (see <see cref="Match"/>).</summary>
-    public static AgreementCounts JudgeVersusHuman(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options) =>
-        Count(Match(judge, human, options));
+    public static AgreementCounts JudgeVersusHuman(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var book = new CodeBook();
+        return CodedAgreement.Compute(CodedLabels.From(judge, book), CodedLabels.From(human, book), options, AgreementCluster.Question).Counts;
+    }
 
     /// <summary>
     /// Human-vs-human agreement: within each (question, model pair, turn), every two accepted votes
@@ -218,31 +223,8 @@ public static class PairwiseAgreement
     /// </summary>
     public static AgreementCounts HumanVersusHuman(IReadOnlyList<PairwiseLabel> human, AgreementOptions options)
     {
-        int agree = 0, total = 0, agreeNoTie = 0, totalNoTie = 0;
-        foreach (var votes in Group(human, options.AcceptsHuman).Values)
-        {
-            for (var i = 0; i < votes.Count; i++)
-            {
-                for (var k = i + 1; k < votes.Count; k++)
-                {
-                    if (string.Equals(votes[i].Rater, votes[k].Rater, StringComparison.Ordinal))
-                    {
-                        continue;
-                    }
-
-                    var same = votes[i].Outcome == votes[k].Outcome;
-                    total++;
-                    agree += same ? 1 : 0;
-                    if (votes[i].Outcome != PairOutcome.Tie && votes[k].Outcome != PairOutcome.Tie)
-                    {
-                        totalNoTie++;
-                        agreeNoTie += same ? 1 : 0;
-                    }
-                }
-            }
-        }
-
-        return new AgreementCounts(new AgreementCount(agree, total), new AgreementCount(agreeNoTie, totalNoTie));
+        ArgumentNullException.ThrowIfNull(options);
+        return CodedAgreement.HumanVersusHuman(CodedLabels.From(human, new CodeBook()), options);
     }
 
     private static Dictionary<PairKey, List<(PairOutcome Outcome, string Rater)>> Group(IReadOnlyList<PairwiseLabel> labels, Func<PairwiseLabel, bool> accept)
