@@ -102,6 +102,52 @@ public class CompositeJudgeSpecTests
     }
 
     [Fact]
+    public async Task Compare_PanelAsCascadeStage_OnlyTheEscalatedPairPaysForTheMembers()
+    {
+        var outPath = Paths.Temp("cascade-panel.jsonl");
+        var calibration = Path.Combine(Path.GetDirectoryName(outPath)!, "calibration.json");
+        File.WriteAllText(calibration, Calibration.Replace("\"refusal\":\"no item reaching this stage has a confidence\"", "\"threshold\":0.5", StringComparison.Ordinal));
+
+        var (exit, output) = await CliRunner.RunAsync(Compare($"cascade({RunConfigs.Replay}, panel(mock:1, mock:2))?calibration={calibration}", outPath));
+
+        Assert.True(exit == 0, output);
+        var verdicts = Records(outPath, "pairwise");
+        Assert.Equal(18, verdicts.Count);
+        Assert.All(verdicts, v => Assert.Equal($"cascade:{RunConfigs.Replay} > panel(mock:1, mock:2)", v.GetProperty("judge").GetString()));
+        // Only question 5's inconsistent pair reaches the panel: its two members judge both orders, 4 calls in the whole file.
+        var escalated = Assert.Single(verdicts, v => v.GetProperty("cascade").GetArrayLength() == 2);
+        Assert.Equal("5", escalated.GetProperty("question_id").GetString());
+        var step = escalated.GetProperty("cascade")[1];
+        Assert.Equal("panel:mock:1 + mock:2", step.GetProperty("judge").GetString());
+        Assert.Equal(["mock:1", "mock:1", "mock:2", "mock:2"], Records(outPath, "call").Select(c => c.GetProperty("judge").GetString()).Order());
+        // The panel decides at vote share 0.5 or more (both members agreeing gives 1; a split is an inconsistent tie, share 0).
+        var share = step.GetProperty("confidence").GetDouble();
+        Assert.Equal(share >= 0.5, step.GetProperty("decided").GetBoolean());
+        Assert.Equal(share >= 0.5 ? "parsed" : "abstained", escalated.GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task Run_PanelStageInConfigJudges_WithCalibration_IsACascadeStage()
+    {
+        var config = RunConfigs.Write("compare", RunConfigs.Replay, string.Empty);
+        var calibration = Path.Combine(Path.GetDirectoryName(config)!, "calibration.json");
+        File.WriteAllText(calibration, Calibration);
+        File.WriteAllText(config, File.ReadAllText(config)
+            .Replace($"judges: [\"{RunConfigs.Replay}\"]", $"judges: [\"{RunConfigs.Replay}\", \"panel(mock:1, mock:2)\"]\ncalibration: calibration.json", StringComparison.Ordinal));
+
+        var (exit, output) = await CliRunner.RunAsync("run", config, "--json");
+
+        Assert.True(exit == 0, output);
+        using var doc = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
+        var stages = doc.RootElement.GetProperty("cascade").GetProperty("stages");
+        Assert.Equal("panel(mock:1, mock:2)", stages[1].GetProperty("judge").GetString());
+        Assert.Equal(1, stages[1].GetProperty("reached").GetInt32());
+        Assert.Equal(18, RunConfigs.Verdicts(config).Count);
+        // Only the one escalated pair pays for the panel: two members, both orders.
+        Assert.Equal(4, File.ReadLines(Path.Combine(RunConfigs.Out(config), "judgments.jsonl")).Count(l => l.Contains("\"type\":\"call\"", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task Run_CascadeSpecOverridesTheConfigsJudges()
     {
         var config = RunConfigs.Write("compare", "mock:3", string.Empty);
@@ -128,6 +174,7 @@ public class CompositeJudgeSpecTests
     [InlineData("panel(mock:1, , mock:2)", "has an empty member")]
     [InlineData("panel(mock:1, mock:2) extra", "after its ')'")]
     [InlineData("panel(mock:1, cascade(mock:2, mock:3))", "cannot be a member")]
+    [InlineData("cascade(mock:1, panel(mock:2, mock:3)?vote=mean)?calibration=CAL", "vote must be one of majority")]
     [InlineData("panel(mock:1, nothing)", "is not a judge spec")]
     public async Task Compare_BadCompositeSpec_IsExit2NamingTheProblem_AndWritesNothing(string judge, string expected)
     {

@@ -68,6 +68,9 @@ public sealed partial record JudgeSpec
     /// <summary>Whether the spec is a <c>cascade(…)</c> or <c>panel(…)</c> of other judges (<see cref="Members"/>).</summary>
     public bool IsComposite => Members.Count > 0;
 
+    /// <summary>The single judges the spec calls: itself, or every member of a composite (a panel stage's members too), in order.</summary>
+    public IReadOnlyList<JudgeSpec> Singles => IsComposite ? [.. Members.SelectMany(m => m.Singles)] : [this];
+
     /// <summary>
     /// Parses a spec; a malformed one is an <see cref="InputException"/> that shows the expected form. A composite spec is
     /// <c>cascade(SPEC, SPEC, …)?calibration=FILE</c> or <c>panel(SPEC, SPEC, …)</c>, each member a spec of its own (a comma or

@@ -110,11 +110,6 @@ public sealed record RunConfig
             throw new InputException(null, null, "judge spec", $"'{composite.Text}' must be the only judge: a cascade or panel is one judge of several");
         }
 
-        if (composite.Members.FirstOrDefault(m => m.IsComposite) is { } nested)
-        {
-            throw new InputException(null, null, "judge spec", $"'{nested.Text}' in '{composite.Text}': a panel as a cascade stage is not supported yet");
-        }
-
         if (Options.Batch)
         {
             throw new InputException(null, null, "judge spec", $"'{composite.Text}' runs its judges live; it cannot run in batch mode (options.batch: off)");
@@ -122,9 +117,11 @@ public sealed record RunConfig
 
         if (composite.Scheme == "panel")
         {
-            var vote = composite.ChoiceOption("vote", Mode == RunMode.Compare ? "majority" : "median", Mode == RunMode.Compare ? ["majority"] : ["median", "mean"])!;
-            return this with { Judges = composite.Members, Cascade = null, Panel = new RunPanel(vote == "mean" ? PanelScore.Mean : PanelScore.Median) };
+            return this with { Judges = composite.Members, Cascade = null, Panel = RunPanel.Of(composite, Mode) };
         }
+
+        // A panel stage's vote is checked here, before anything is written.
+        _ = composite.Members.Where(m => m.IsComposite).Select(m => RunPanel.Of(m, Mode)).ToList();
 
         var calibration = composite.Option("calibration")
             ?? throw new InputException(null, null, "judge spec", $"'{composite.Text}' names no calibration; add ?calibration=FILE (from judge calibrate, one stage per judge)");
@@ -329,6 +326,15 @@ public sealed record RunCascade(string Calibration, IReadOnlyList<double?> Thres
 /// <param name="Score">How an absolute panel combines its members' scores (a pairwise panel takes the majority).</param>
 public sealed record RunPanel(Judging.PanelScore Score)
 {
+    /// <summary>The panel a <c>panel(…)?vote=</c> spec asks for in <paramref name="mode"/>: majority (compare), median or mean (grade).</summary>
+    /// <exception cref="InputException">A vote the mode does not take.</exception>
+    public static RunPanel Of(JudgeSpec panel, RunMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(panel);
+        var vote = panel.ChoiceOption("vote", mode == RunMode.Compare ? "majority" : "median", mode == RunMode.Compare ? ["majority"] : ["median", "mean"]);
+        return new RunPanel(vote == "mean" ? Judging.PanelScore.Mean : Judging.PanelScore.Median);
+    }
+
     /// <summary>The panel's judge id: <c>panel:</c> and the members' specs joined by <c> + </c>.</summary>
     public static string IdOf(IReadOnlyList<JudgeSpec> judges)
     {

@@ -103,10 +103,20 @@ public static class RunConfigLoader
         }
         var output = reader.Try(() => top.TryGetValue("output", out var outNode) ? reader.PathValue(outNode, "output") : reader.Resolve("out/judge-run"), string.Empty);
         var rubricsDir = reader.Try(() => top.TryGetValue("rubrics_dir", out var rd) ? reader.PathValue(rd, "rubrics_dir") : null, null);
-        var composite = judges.Any(j => j.IsComposite) && top.TryGetValue(top.ContainsKey("judge") ? "judge" : "judges", out var judgesNode) ? judgesNode : null;
+        // With calibration:, panel(…) entries are cascade stages; otherwise a composite spec is the run's one judge.
+        var stagesOnly = top.ContainsKey("calibration") && judges.All(j => j.Scheme != "cascade" || !j.IsComposite);
+        var composite = !stagesOnly && judges.Any(j => j.IsComposite) && top.TryGetValue(top.ContainsKey("judge") ? "judge" : "judges", out var judgesNode) ? judgesNode : null;
         if (composite is not null && (top.ContainsKey("calibration") || top.ContainsKey("panel")))
         {
-            reader.Errors.Add(reader.Fail(composite, "judges", "a cascade(…) or panel(…) judge cannot be combined with calibration: or panel:; use one or the other"));
+            reader.Errors.Add(reader.Fail(composite, "judges", "a cascade(…) judge cannot be combined with calibration:, nor a panel(…) judge with panel:; use one or the other"));
+        }
+
+        if (stagesOnly && mode is { } stageMode)
+        {
+            foreach (var stage in judges.Where(j => j.IsComposite))
+            {
+                reader.Try<RunPanel?>(() => RunPanel.Of(stage, stageMode), null);
+            }
         }
 
         reader.ThrowIfAny();
@@ -198,7 +208,7 @@ public static class RunConfigLoader
             {
                 if (cascade)
                 {
-                    throw reader.Fail(node, "panel", "cannot be combined with calibration: in a config; build a panel stage of a cascade from code");
+                    throw reader.Fail(node, "panel", "cannot be combined with calibration: in a config; for a panel as a cascade stage, name it as one entry of judges: (\"panel(A, B)\")");
                 }
 
                 if (batch)
