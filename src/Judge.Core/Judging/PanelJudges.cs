@@ -15,13 +15,7 @@ public sealed class PanelPairwiseJudge : IPairwiseJudge
     /// <summary>Creates the panel.</summary>
     /// <param name="id">The panel's id, recorded with every verdict.</param>
     /// <param name="members">The members; at least one.</param>
-    public PanelPairwiseJudge(string id, IReadOnlyList<IPairwiseJudge> members)
-    {
-        ArgumentNullException.ThrowIfNull(members);
-        ArgumentOutOfRangeException.ThrowIfZero(members.Count);
-        Id = id;
-        _members = members;
-    }
+    public PanelPairwiseJudge(string id, IReadOnlyList<IPairwiseJudge> members) => (Id, _members) = (id, Composite.AtLeastOne(members));
 
     /// <inheritdoc/>
     public string Id { get; }
@@ -58,14 +52,8 @@ public sealed class PanelAbsoluteJudge : IAbsoluteJudge
     /// <param name="id">The panel's id.</param>
     /// <param name="members">The members; at least one.</param>
     /// <param name="combine">How scores combine. Default <see cref="PanelScore.Median"/>.</param>
-    public PanelAbsoluteJudge(string id, IReadOnlyList<IAbsoluteJudge> members, PanelScore combine = PanelScore.Median)
-    {
-        ArgumentNullException.ThrowIfNull(members);
-        ArgumentOutOfRangeException.ThrowIfZero(members.Count);
-        Id = id;
-        _members = members;
-        _combine = combine;
-    }
+    public PanelAbsoluteJudge(string id, IReadOnlyList<IAbsoluteJudge> members, PanelScore combine = PanelScore.Median) =>
+        (Id, _members, _combine) = (id, Composite.AtLeastOne(members), combine);
 
     /// <inheritdoc/>
     public string Id { get; }
