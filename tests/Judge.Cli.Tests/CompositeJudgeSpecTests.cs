@@ -79,6 +79,33 @@ public class CompositeJudgeSpecTests
     }
 
     [Fact]
+    public async Task Compare_WeightedPanel_AMemberAtChanceHasNoSay_TheCalibratedMemberDecides()
+    {
+        var outPath = Paths.Temp("weighted.jsonl");
+        var weights = Path.Combine(Path.GetDirectoryName(outPath)!, "weights.json");
+        // One stage per member: the replay agreed 89 of 98 times (weight ln 9), each mock 49 of 98 (p = 0.5, weight 0).
+        File.WriteAllText(weights, """
+            {"target":0.7,"delta":0.1,"mode":"pairwise","confidence":"recorded","items":98,"unlabelled":0,"stages":[
+              {"judge":"replay","items":98,"without_confidence":0,"delta":0.1,"threshold":0,"decided":98,"agreeing":89,"minimum_decided":7,"tests":[]},
+              {"judge":"mock1","items":98,"without_confidence":0,"delta":0.1,"threshold":0,"decided":98,"agreeing":49,"minimum_decided":7,"tests":[]},
+              {"judge":"mock2","items":98,"without_confidence":0,"delta":0.1,"threshold":0,"decided":98,"agreeing":49,"minimum_decided":7,"tests":[]}]}
+            """);
+        var alone = Paths.Temp("alone.jsonl");
+        var (aloneExit, aloneOutput) = await CliRunner.RunAsync(Compare(RunConfigs.Replay, alone));
+        Assert.True(aloneExit == 0, aloneOutput);
+
+        var (exit, output) = await CliRunner.RunAsync(Compare($"panel({RunConfigs.Replay}, mock:1, mock:2)?vote=weighted&weights={weights}", outPath));
+
+        Assert.True(exit == 0, output);
+        // The mocks weigh nothing, so every panel verdict is the replay's own (its inconsistent tie a tie vote), with all the weight.
+        var replayed = Records(alone, "pairwise").ToDictionary(v => v.GetProperty("item").GetString()!, v => v.GetProperty("winner").GetString()!.Replace(" (inconsistent)", string.Empty, StringComparison.Ordinal));
+        var verdicts = Records(outPath, "pairwise");
+        Assert.Equal(replayed.Count, verdicts.Count);
+        Assert.All(verdicts, v => Assert.Equal(replayed[v.GetProperty("item").GetString()!], v.GetProperty("winner").GetString()));
+        Assert.All(verdicts, v => Assert.Equal(1.0, v.GetProperty("confidence").GetDouble(), 12));
+    }
+
+    [Fact]
     public async Task Grade_PanelSpecWithMean_ScoresAreTheMembersMean()
     {
         var outPath = Paths.Temp("panel-grade.jsonl");
@@ -170,6 +197,9 @@ public class CompositeJudgeSpecTests
     [InlineData("cascade(mock:1, mock:2)?calibration=CAL&on_abstain=maybe", "on_abstain must be one of abstain, last")]
     [InlineData("panel(mock:1, mock:2)?vote=mean", "vote must be one of majority")]
     [InlineData("panel(mock:1, mock:2)?votes=majority", "unknown option 'votes'")]
+    [InlineData("panel(mock:1, mock:2)?vote=weighted", "vote=weighted needs weights=FILE")]
+    [InlineData("panel(mock:1, mock:2, mock:3)?vote=weighted&weights=CAL", "one stage per member")]
+    [InlineData("panel(mock:1, mock:2)?weights=CAL", "weights= applies only with vote=weighted")]
     [InlineData("panel(mock:1, mock:2", "has no closing ')'")]
     [InlineData("panel(mock:1, , mock:2)", "has an empty member")]
     [InlineData("panel(mock:1, mock:2) extra", "after its ')'")]

@@ -11,11 +11,28 @@ namespace Judge.Judging;
 public sealed class PanelPairwiseJudge : IPairwiseJudge
 {
     private readonly IReadOnlyList<IPairwiseJudge> _members;
+    private readonly IReadOnlyList<double>? _weights;
 
     /// <summary>Creates the panel.</summary>
     /// <param name="id">The panel's id, recorded with every verdict.</param>
     /// <param name="members">The members; at least one.</param>
     public PanelPairwiseJudge(string id, IReadOnlyList<IPairwiseJudge> members) => (Id, _members) = (id, Composite.AtLeastOne(members));
+
+    /// <summary>Creates a panel whose members' votes count with calibrated-accuracy weights (<see cref="PanelVotes.Combine(string, IReadOnlyList{PairwiseVerdict}, IReadOnlyList{double})"/>).</summary>
+    /// <param name="id">The panel's id, recorded with every verdict.</param>
+    /// <param name="members">The members; at least one.</param>
+    /// <param name="weights">One weight of at least 0 per member, in member order.</param>
+    public PanelPairwiseJudge(string id, IReadOnlyList<IPairwiseJudge> members, IReadOnlyList<double> weights)
+        : this(id, members)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        if (weights.Count != members.Count || weights.Any(w => !double.IsFinite(w) || w < 0))
+        {
+            throw new ArgumentException("one finite weight of at least 0 per member", nameof(weights));
+        }
+
+        _weights = weights;
+    }
 
     /// <inheritdoc/>
     public string Id { get; }
@@ -24,7 +41,7 @@ public sealed class PanelPairwiseJudge : IPairwiseJudge
     public async Task<PairwiseVerdict> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
     {
         var verdicts = await Task.WhenAll(_members.Select(m => m.JudgeAsync(item, cancellationToken))).ConfigureAwait(false);
-        return PanelVotes.Combine(Id, verdicts);
+        return PanelVotes.Combine(Id, verdicts, _weights);
     }
 }
 

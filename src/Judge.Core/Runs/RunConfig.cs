@@ -331,9 +331,23 @@ public sealed record RunPanel(Judging.PanelScore Score)
     public static RunPanel Of(JudgeSpec panel, RunMode mode)
     {
         ArgumentNullException.ThrowIfNull(panel);
-        var vote = panel.ChoiceOption("vote", mode == RunMode.Compare ? "majority" : "median", mode == RunMode.Compare ? ["majority"] : ["median", "mean"]);
-        return new RunPanel(vote == "mean" ? Judging.PanelScore.Mean : Judging.PanelScore.Median);
+        var vote = panel.ChoiceOption("vote", mode == RunMode.Compare ? "majority" : "median", mode == RunMode.Compare ? ["majority", "weighted"] : ["median", "mean"]);
+        if (vote != "weighted")
+        {
+            return panel.Option("weights") is null
+                ? new RunPanel(vote == "mean" ? Judging.PanelScore.Mean : Judging.PanelScore.Median)
+                : throw new InputException(null, null, "judge spec", $"'{panel.Text}': weights= applies only with vote=weighted");
+        }
+
+        var file = panel.Option("weights") ?? throw new InputException(null, null, "judge spec", $"'{panel.Text}': vote=weighted needs weights=FILE (a judge calibrate file with one stage per member)");
+        var calibration = Statistics.CalibrationFile.Load(file);
+        return calibration.Stages.Count == panel.Members.Count && calibration.Mode == "pairwise"
+            ? new RunPanel(Judging.PanelScore.Median) { Weights = calibration.VoteWeights() }
+            : throw new InputException(file, null, "weights", $"must calibrate pairwise verdicts with one stage per member of '{panel.Text}' ({panel.Members.Count}); it has {calibration.Stages.Count} {calibration.Mode} stage(s)");
     }
+
+    /// <summary>Calibrated-accuracy weights of a pairwise panel's members, in order (<c>vote=weighted</c>); <see langword="null"/>: one vote each.</summary>
+    public IReadOnlyList<double>? Weights { get; init; }
 
     /// <summary>The panel's judge id: <c>panel:</c> and the members' specs joined by <c> + </c>.</summary>
     public static string IdOf(IReadOnlyList<JudgeSpec> judges)

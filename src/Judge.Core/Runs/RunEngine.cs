@@ -244,7 +244,9 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
 
         // A panel stage: its members each built as they alone would be, voting as one judge.
         IPairwiseJudge Pairwise(JudgeSpec spec) => spec.IsComposite
-            ? new PanelPairwiseJudge(RunPanel.IdOf(spec.Members), [.. spec.Members.Select(Pairwise)])
+            ? RunPanel.Of(spec, config.Mode).Weights is { } weights
+                ? new PanelPairwiseJudge(RunPanel.IdOf(spec.Members), [.. spec.Members.Select(Pairwise)], weights)
+                : new PanelPairwiseJudge(RunPanel.IdOf(spec.Members), [.. spec.Members.Select(Pairwise)])
             : judges.CreatePairwise(spec, Build(spec)).Judge;
         IAbsoluteJudge Absolute(JudgeSpec spec) => spec.IsComposite
             ? new PanelAbsoluteJudge(RunPanel.IdOf(spec.Members), [.. spec.Members.Select(Absolute)], RunPanel.Of(spec, config.Mode).Score)
@@ -271,7 +273,8 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         if (pass.Pairs is { } pairs)
         {
             var members = config.Judges.Select(spec => judges.CreatePairwise(spec, Build(spec)).Judge).ToList();
-            await GradingRunner.RunAsync(pairs, new PanelPairwiseJudge(pass.Judge, members), sink, options, cancellationToken).ConfigureAwait(false);
+            var panelJudge = panel.Weights is { } weights ? new PanelPairwiseJudge(pass.Judge, members, weights) : new PanelPairwiseJudge(pass.Judge, members);
+            await GradingRunner.RunAsync(pairs, panelJudge, sink, options, cancellationToken).ConfigureAwait(false);
         }
         else
         {
