@@ -23,16 +23,7 @@ public sealed class PanelPairwiseJudge : IPairwiseJudge
     /// <param name="members">The members; at least one.</param>
     /// <param name="weights">One weight of at least 0 per member, in member order.</param>
     public PanelPairwiseJudge(string id, IReadOnlyList<IPairwiseJudge> members, IReadOnlyList<double> weights)
-        : this(id, members)
-    {
-        ArgumentNullException.ThrowIfNull(weights);
-        if (weights.Count != members.Count || weights.Any(w => !double.IsFinite(w) || w < 0))
-        {
-            throw new ArgumentException("one finite weight of at least 0 per member", nameof(weights));
-        }
-
-        _weights = weights;
-    }
+        : this(id, members) => _weights = PanelVotes.RequireWeights(weights, members.Count);
 
     /// <inheritdoc/>
     public string Id { get; }

@@ -140,7 +140,7 @@ public static class RunConfigLoader
         {
             return composite is null ? config : config.WithJudges(judges);
         }
-        catch (InputException ex) when (ex.Field is "judge spec" or "calibration")
+        catch (InputException ex) when (ex.Field is "judge spec" or "calibration" or "weights")
         {
             throw reader.Fail(composite!, "judges", ex.Path is { } path ? $"{path}: {ex.Problem}" : ex.Problem);
         }

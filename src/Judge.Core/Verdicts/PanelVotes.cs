@@ -27,9 +27,9 @@ public static class PanelVotes
     public static PairwiseVerdict Combine(string panel, IReadOnlyList<PairwiseVerdict> members, IReadOnlyList<double>? weights)
     {
         ArgumentNullException.ThrowIfNull(members);
-        if (weights is not null && (weights.Count != members.Count || weights.Any(w => !double.IsFinite(w) || w < 0)))
+        if (weights is not null)
         {
-            throw new ArgumentException("one finite weight of at least 0 per member", nameof(weights));
+            RequireWeights(weights, members.Count);
         }
 
         if (members.Count == 0)
@@ -60,6 +60,15 @@ public static class PanelVotes
             Confidence = weights is null ? VerdictConfidence.Share(votes, winner) : total == 0 ? 0 : votes.Select((v, i) => v == winner ? weight[i] : 0).Sum() / total,
             ConfidenceSource = VerdictConfidence.Panel,
         };
+    }
+
+    /// <summary>Refuses weights that are not one finite number of at least 0 per member.</summary>
+    internal static IReadOnlyList<double> RequireWeights(IReadOnlyList<double> weights, int members, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(weights))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights, name);
+        return weights.Count == members && weights.All(w => double.IsFinite(w) && w >= 0)
+            ? weights
+            : throw new ArgumentException("one finite weight of at least 0 per member", name);
     }
 
     /// <summary>A member's winner in the orientation of the first member's item (tie and inconsistent tie as one vote).</summary>
