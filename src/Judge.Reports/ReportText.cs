@@ -15,7 +15,7 @@ public static class ReportText
     public static IReadOnlyList<string> Cautions(RunResult r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var cautions = r.Config.Judges.Where(j => j.MakesUpVerdicts)
+        var cautions = r.Config.Judges.SelectMany(j => j.Singles).Where(j => j.MakesUpVerdicts)
             .Select(j => $"{j.Text} makes its verdicts up (a mock judge, for testing pipelines): every figure and gate below is meaningless")
             .ToList();
         var a = r.Analysis;

@@ -203,4 +203,41 @@ public sealed class ConfidenceTests
         Assert.Null(panel.Winner);
         Assert.Null(panel.Confidence);
     }
+
+    [Fact]
+    public void PanelVotes_Weighted_TheHeavierSideWins_ConfidenceIsItsShareOfAllWeight()
+    {
+        // One vote each, B would win 2 to 1. With weights 2, 1 and 0.5: A has 2, B has 1.5, so A wins with 2 / 3.5 of the weight.
+        var panel = PanelVotes.Combine("panel", [Vote("x", PairOutcome.A), Vote("y", PairOutcome.B), Vote("z", PairOutcome.A, reversed: true)], [2, 1, 0.5]);
+        var unweighted = PanelVotes.Combine("panel", [Vote("x", PairOutcome.A), Vote("y", PairOutcome.B), Vote("z", PairOutcome.A, reversed: true)]);
+
+        Assert.Equal(PairOutcome.A, panel.Winner);
+        Assert.Equal(2 / 3.5, panel.Confidence!.Value, 12);
+        Assert.Equal(PairOutcome.B, unweighted.Winner);
+    }
+
+    [Fact]
+    public void PanelVotes_WeightsOfTheWrongCountOrNegative_AreRefused()
+    {
+        Assert.Throws<ArgumentException>(() => PanelVotes.Combine("panel", [Vote("x", PairOutcome.A), Vote("y", PairOutcome.B)], [1]));
+        Assert.Throws<ArgumentException>(() => PanelVotes.Combine("panel", [Vote("x", PairOutcome.A), Vote("y", PairOutcome.B)], [1, -1]));
+    }
+
+    [Fact]
+    public void VoteWeights_AreSmoothedLogOdds_ChanceOrWorseIsZero()
+    {
+        var stage = new Judge.Statistics.StageCalibration { Judge = "j", Items = 100, WithoutConfidence = 0, Delta = 0.1, Decided = 98, Agreeing = 89, MinimumDecided = 22, Tests = [] };
+        var file = new Judge.Statistics.CalibrationFile
+        {
+            Target = 0.8, Delta = 0.1, Mode = "pairwise", Confidence = "recorded", Items = 100, Unlabelled = 0,
+            Stages = [stage, stage with { Agreeing = 40 }, stage with { Decided = 0, Agreeing = 0 }],
+        };
+
+        var weights = file.VoteWeights();
+
+        // p = (89 + 1) / (98 + 2) = 0.9: ln(0.9 / 0.1) = ln 9. p = 41 / 100 < 0.5: 0. Nothing decided: p = 1/2, ln 1 = 0.
+        Assert.Equal(Math.Log(9), weights[0], 12);
+        Assert.Equal(0, weights[1]);
+        Assert.Equal(0, weights[2]);
+    }
 }

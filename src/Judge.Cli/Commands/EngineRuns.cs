@@ -32,7 +32,7 @@ internal static class EngineRuns
             throw CommonOptions.Refused(refused);
         }
 
-        foreach (var spec in config.Judges)
+        foreach (var spec in config.Judges.SelectMany(j => j.Singles))
         {
             await ModelPulling.EnsureCachedAsync(console, spec, quiet, cancellationToken).ConfigureAwait(false);
         }

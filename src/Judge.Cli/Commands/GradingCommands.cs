@@ -24,7 +24,7 @@ internal static class GradingCommands
 
         public Option<string?> Rubric { get; } = new("--rubric") { Description = "Rubric id or YAML file for every item. Default: chosen per item as MT-Bench does (reference-guided when the question has a reference, multi-turn from turn 2)." };
 
-        public Option<string> Judge { get; } = new("--judge", "-j") { Description = "The judge: replay:PATH (recorded verdicts), llama:MODEL.gguf or llama:NAME (local), openai:MODEL, azure:DEPLOYMENT (hosted), mock:… (scripted, for tests); options after ?, e.g. openai:gpt-4o?rpm=60.", Required = true };
+        public Option<string> Judge { get; } = new("--judge", "-j") { Description = "The judge: replay:PATH (recorded verdicts), llama:MODEL.gguf or llama:NAME (local), openai:MODEL, azure:DEPLOYMENT (hosted), mock:… (scripted, for tests); options after ?, e.g. openai:gpt-4o?rpm=60; cascade(SPEC, SPEC)?calibration=FILE or panel(SPEC, SPEC, …) for a cascade or panel (docs/trust.md).", Required = true };
 
         public Option<int> Turn { get; } = new Option<int>("--turn", "-t") { Description = "The turn to judge (1-based).", DefaultValueFactory = _ => 1 }.AtLeastOne();
 

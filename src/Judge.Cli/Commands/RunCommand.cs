@@ -20,7 +20,7 @@ internal static class RunCommand
         var quiet = new Option<bool>("--quiet") { Description = "Print nothing but errors." };
         var json = new Option<bool>("--json") { Description = "Print only a machine-readable JSON summary on stdout." };
         var outDir = new Option<string?>("--out", "-o") { Description = "The output folder (overrides output:)." };
-        var judges = new Option<string[]>("--judge", "-j") { Description = "Judge spec(s) (override judges:).", AllowMultipleArgumentsPerToken = true };
+        var judges = new Option<string[]>("--judge", "-j") { Description = "Judge spec(s) (override judges:); one cascade(SPEC, …)?calibration=FILE or panel(SPEC, …) spec replaces them with a cascade or panel.", AllowMultipleArgumentsPerToken = true };
         var repeat = new Option<int?>("--repeat") { Description = "Judge each item N times with seeds seed..seed+N-1 (overrides options.repeats)." }.AtLeastOne();
         var limit = new Option<int?>("--limit") { Description = "Judge at most this many items per turn (overrides options.limit)." }.AtLeastOne();
         var concurrency = new Option<int?>("--concurrency") { Description = "Items judged at once (overrides options.concurrency)." }.AtLeastOne();
@@ -52,9 +52,9 @@ internal static class RunCommand
                     Shard = parse.GetValue(shard) is { } k ? RunEngine.ParseShard(k) : loaded.Options.Shard,
                     RetryErrors = parse.GetValue(retryErrors) || loaded.Options.RetryErrors,
                 },
-                Judges = parse.GetValue(judges) is { Length: > 0 } j ? CommonOptions.JudgeSpecs(j) : loaded.Judges,
                 Output = parse.GetValue(outDir) is { } o ? Path.GetFullPath(o) : loaded.Output,
             };
+            run = parse.GetValue(judges) is { Length: > 0 } j ? run.WithJudges(CommonOptions.JudgeSpecs(j)) : run;
             if (!import && parse.GetValue(dryRun))
             {
                 var estimate = new RunEngine(new Providers.JudgeFactory()).Estimate(run, CommonOptions.LoadRubrics(run.RubricsDir), parse.GetValue(expectedOutputTokens));

@@ -20,19 +20,25 @@ public enum AbstainPolicy
 /// <param name="Threshold">The calibrated threshold; <see langword="null"/> when calibration certified none, so the stage never decides.</param>
 public sealed record CascadeStage<TJudge>(TJudge Judge, double? Threshold);
 
-/// <summary>The one rule of a cascade, shared by its pairwise and absolute forms.</summary>
-internal static class Cascade
+/// <summary>
+/// The one rule of a cascade, shared by its pairwise and absolute forms: its id, its stages and its abstain policy, checked
+/// once, and the run of an item through the stages.
+/// </summary>
+internal sealed class Cascade<TJudge>(string id, IReadOnlyList<CascadeStage<TJudge>> stages, AbstainPolicy onAbstain)
 {
-    public static async Task<T> RunAsync<TJudge, T>(
-        string id, IReadOnlyList<CascadeStage<TJudge>> stages, AbstainPolicy onAbstain, Func<TJudge, Task<T>> judge, Func<T, string?> verdictText)
+    private readonly IReadOnlyList<CascadeStage<TJudge>> _stages = Composite.AtLeastOne(stages);
+
+    public string Id { get; } = id;
+
+    public async Task<T> RunAsync<T>(Func<TJudge, Task<T>> judge, Func<T, string?> verdictText)
         where T : ItemVerdict
     {
         var steps = new List<CascadeStep>();
         var calls = new List<JudgeCall>();
         T? last = null;
-        for (var i = 0; i < stages.Count; i++)
+        for (var i = 0; i < _stages.Count; i++)
         {
-            var stage = stages[i];
+            var stage = _stages[i];
             var verdict = await judge(stage.Judge).ConfigureAwait(false);
             calls.AddRange(verdict.Calls);
             var decided = verdict.Status == VerdictStatus.Parsed && stage.Threshold is double t && verdict.Confidence is double c && c >= t;
@@ -40,16 +46,16 @@ internal static class Cascade
             last = verdict;
             if (decided)
             {
-                return (T)(verdict with { Judge = id, Calls = calls, Cascade = steps, Stage = i + 1, Guaranteed = true });
+                return (T)(verdict with { Judge = Id, Calls = calls, Cascade = steps, Stage = i + 1, Guaranteed = true });
             }
         }
 
         if (onAbstain == AbstainPolicy.LastUnguaranteed && last!.Status == VerdictStatus.Parsed)
         {
-            return (T)(last with { Judge = id, Calls = calls, Cascade = steps, Stage = null, Guaranteed = false });
+            return (T)(last with { Judge = Id, Calls = calls, Cascade = steps, Stage = null, Guaranteed = false });
         }
 
-        return (T)(last! with { Judge = id, Calls = calls, Cascade = steps, Stage = null, Guaranteed = null, Status = VerdictStatus.Abstained, Confidence = null, ConfidenceSource = null });
+        return (T)(last! with { Judge = Id, Calls = calls, Cascade = steps, Stage = null, Guaranteed = null, Status = VerdictStatus.Abstained, Confidence = null, ConfidenceSource = null });
     }
 }
 
@@ -61,29 +67,22 @@ internal static class Cascade
 /// </summary>
 public sealed class CascadePairwiseJudge : IPairwiseJudge
 {
-    private readonly IReadOnlyList<CascadeStage<IPairwiseJudge>> _stages;
-    private readonly AbstainPolicy _onAbstain;
+    private readonly Cascade<IPairwiseJudge> _cascade;
 
     /// <summary>Creates the cascade.</summary>
     /// <param name="id">The cascade's id, recorded with every verdict.</param>
     /// <param name="stages">The stages, cheapest first, with their thresholds (from a calibration file).</param>
     /// <param name="onAbstain">What an item no stage decides becomes. Default <see cref="AbstainPolicy.Abstain"/>.</param>
-    public CascadePairwiseJudge(string id, IReadOnlyList<CascadeStage<IPairwiseJudge>> stages, AbstainPolicy onAbstain = AbstainPolicy.Abstain)
-    {
-        ArgumentNullException.ThrowIfNull(stages);
-        ArgumentOutOfRangeException.ThrowIfZero(stages.Count);
-        Id = id;
-        _stages = stages;
-        _onAbstain = onAbstain;
-    }
+    public CascadePairwiseJudge(string id, IReadOnlyList<CascadeStage<IPairwiseJudge>> stages, AbstainPolicy onAbstain = AbstainPolicy.Abstain) =>
+        _cascade = new(id, stages, onAbstain);
 
     /// <inheritdoc/>
-    public string Id { get; }
+    public string Id => _cascade.Id;
 
     /// <inheritdoc/>
     public async Task<PairwiseVerdict> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
     {
-        var verdict = await Cascade.RunAsync(Id, _stages, _onAbstain, j => j.JudgeAsync(item, cancellationToken), v => v.Winner?.ToWire()).ConfigureAwait(false);
+        var verdict = await _cascade.RunAsync(j => j.JudgeAsync(item, cancellationToken), v => v.Winner?.ToWire()).ConfigureAwait(false);
         return verdict.Status == VerdictStatus.Abstained
             ? verdict with { Winner = null, Flipped = null, PSecond = null, StrongVerdict = null, Error = AbstainReason(verdict) }
             : verdict;
@@ -98,29 +97,34 @@ public sealed class CascadePairwiseJudge : IPairwiseJudge
 /// <summary>An absolute cascade: as <see cref="CascadePairwiseJudge"/>, for grades. Thread-safe if its judges are.</summary>
 public sealed class CascadeAbsoluteJudge : IAbsoluteJudge
 {
-    private readonly IReadOnlyList<CascadeStage<IAbsoluteJudge>> _stages;
-    private readonly AbstainPolicy _onAbstain;
+    private readonly Cascade<IAbsoluteJudge> _cascade;
 
     /// <summary>Creates the cascade.</summary>
     /// <param name="id">The cascade's id, recorded with every grade.</param>
     /// <param name="stages">The stages, cheapest first, with their thresholds.</param>
     /// <param name="onAbstain">What an item no stage decides becomes. Default <see cref="AbstainPolicy.Abstain"/>.</param>
-    public CascadeAbsoluteJudge(string id, IReadOnlyList<CascadeStage<IAbsoluteJudge>> stages, AbstainPolicy onAbstain = AbstainPolicy.Abstain)
-    {
-        ArgumentNullException.ThrowIfNull(stages);
-        ArgumentOutOfRangeException.ThrowIfZero(stages.Count);
-        Id = id;
-        _stages = stages;
-        _onAbstain = onAbstain;
-    }
+    public CascadeAbsoluteJudge(string id, IReadOnlyList<CascadeStage<IAbsoluteJudge>> stages, AbstainPolicy onAbstain = AbstainPolicy.Abstain) =>
+        _cascade = new(id, stages, onAbstain);
 
     /// <inheritdoc/>
-    public string Id { get; }
+    public string Id => _cascade.Id;
 
     /// <inheritdoc/>
     public async Task<AbsoluteVerdict> GradeAsync(AbsoluteItem item, CancellationToken cancellationToken = default)
     {
-        var verdict = await Cascade.RunAsync(Id, _stages, _onAbstain, j => j.GradeAsync(item, cancellationToken), v => v.Score?.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        var verdict = await _cascade.RunAsync(j => j.GradeAsync(item, cancellationToken), v => v.Score?.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
         return verdict.Status == VerdictStatus.Abstained ? verdict with { Score = null, Error = CascadePairwiseJudge.AbstainReason(verdict) } : verdict;
+    }
+}
+
+/// <summary>The checks every cascade and panel makes of its judges, said once.</summary>
+internal static class Composite
+{
+    /// <summary>The judges, refused when missing or empty.</summary>
+    public static IReadOnlyList<T> AtLeastOne<T>(IReadOnlyList<T> judges, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(judges))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(judges, name);
+        ArgumentOutOfRangeException.ThrowIfZero(judges.Count, name);
+        return judges;
     }
 }

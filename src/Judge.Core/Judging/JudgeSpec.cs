@@ -59,11 +59,32 @@ public sealed partial record JudgeSpec
     /// </summary>
     public required string Text { get; init; }
 
-    /// <summary>Parses a spec; a malformed one is an <see cref="InputException"/> that shows the expected form.</summary>
+    /// <summary>
+    /// The judges of a composite spec, in order: the stages of <c>cascade(A, B)</c> or the members of <c>panel(A, B, C)</c>;
+    /// empty for a single judge. A cascade's stage may be a panel; a panel's members are single judges.
+    /// </summary>
+    public IReadOnlyList<JudgeSpec> Members { get; init; } = [];
+
+    /// <summary>Whether the spec is a <c>cascade(…)</c> or <c>panel(…)</c> of other judges (<see cref="Members"/>).</summary>
+    public bool IsComposite => Members.Count > 0;
+
+    /// <summary>The single judges the spec calls: itself, or every member of a composite (a panel stage's members too), in order.</summary>
+    public IReadOnlyList<JudgeSpec> Singles => IsComposite ? [.. Members.SelectMany(m => m.Singles)] : [this];
+
+    /// <summary>
+    /// Parses a spec; a malformed one is an <see cref="InputException"/> that shows the expected form. A composite spec is
+    /// <c>cascade(SPEC, SPEC, …)?calibration=FILE</c> or <c>panel(SPEC, SPEC, …)</c>, each member a spec of its own (a comma or
+    /// bracket inside a member is written <c>%2C</c>, <c>%28</c>, <c>%29</c>), the composite's own options after the bracket.
+    /// </summary>
     public static JudgeSpec Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var shown = Redact(text);
+        if (CompositeStart().Match(text) is { Success: true } composite)
+        {
+            return ParseComposite(text, shown, composite.Groups["scheme"].Value.ToLowerInvariant(), composite.Length);
+        }
+
         var colon = text.IndexOf(':', StringComparison.Ordinal);
         if (colon <= 0 || colon == text.Length - 1)
         {
@@ -109,6 +130,68 @@ public sealed partial record JudgeSpec
         }
 
         return new JudgeSpec { Scheme = scheme, Target = rest.Trim(), Options = options, Text = shown };
+    }
+
+    private static JudgeSpec ParseComposite(string text, string shown, string scheme, int open)
+    {
+        var members = new List<string>();
+        var depth = 0;
+        var start = open;
+        var close = -1;
+        for (var i = open; i < text.Length && close < 0; i++)
+        {
+            switch (text[i])
+            {
+                case '(':
+                    depth++;
+                    break;
+                case ')' when depth > 0:
+                    depth--;
+                    break;
+                case ')':
+                    members.Add(text[start..i]);
+                    close = i;
+                    break;
+                case ',' when depth == 0:
+                    members.Add(text[start..i]);
+                    start = i + 1;
+                    break;
+            }
+        }
+
+        if (close < 0)
+        {
+            throw new InputException(null, null, "judge spec", $"'{shown}' has no closing ')'; expected {scheme}(SPEC, SPEC, …)");
+        }
+
+        var rest = text[(close + 1)..].Trim();
+        if (rest.Length > 0 && rest[0] != '?')
+        {
+            throw new InputException(null, null, "judge spec", $"'{shown}' has '{Redact(rest)}' after its ')'; only the {scheme}'s ?options may follow");
+        }
+
+        var parsed = new List<JudgeSpec>();
+        foreach (var member in members.Select(m => m.Trim()))
+        {
+            if (member.Length == 0)
+            {
+                throw new InputException(null, null, "judge spec", $"'{shown}' has an empty member; expected {scheme}(SPEC, SPEC, …)");
+            }
+
+            var spec = Parse(member);
+            if (spec.IsComposite && (scheme == "panel" || spec.Scheme == "cascade"))
+            {
+                throw new InputException(null, null, "judge spec", $"'{spec.Text}' cannot be a member of '{shown}': a cascade's stage may be a panel of single judges, a panel's members are single judges");
+            }
+
+            parsed.Add(spec);
+        }
+
+        // The composite's own options are read by the one key=value parser, on a stand-in target.
+        var options = rest.Length > 0 ? Parse($"{scheme}:members{rest}").Options : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        var result = new JudgeSpec { Scheme = scheme, Target = string.Join(", ", parsed.Select(p => p.Text)), Options = options, Text = shown, Members = parsed };
+        result.RequireKnownOptions(scheme == "cascade" ? ["calibration", "on_abstain"] : ["vote", "weights"]);
+        return result;
     }
 
     /// <summary>
@@ -219,9 +302,17 @@ public sealed partial record JudgeSpec
             ?? throw OutOfRange(key, v, $"one of {string.Join(", ", allowed)}");
     }
 
-    /// <summary>The same spec with one option set (added or replaced); <see cref="Text"/> is rewritten to match.</summary>
+    /// <summary>
+    /// The same spec with one option set (added or replaced); <see cref="Text"/> is rewritten to match. On a composite spec
+    /// the option is set on every member (a cache mode, batch mode), and the composite's own options stay.
+    /// </summary>
     public JudgeSpec WithOption(string key, string value)
     {
+        if (IsComposite)
+        {
+            return this with { Members = [.. Members.Select(m => m.WithOption(key, value))] };
+        }
+
         var options = new Dictionary<string, string>(Options, StringComparer.OrdinalIgnoreCase) { [key] = value };
         var query = string.Join('&', options.Select(o => $"{Uri.EscapeDataString(o.Key)}={Uri.EscapeDataString(o.Value)}"));
         return this with { Options = options, Text = Redact($"{Scheme}:{Target}?{query}") };
@@ -236,6 +327,13 @@ public sealed partial record JudgeSpec
     public JudgeSpec ResolvedAgainst(string folder)
     {
         ArgumentNullException.ThrowIfNull(folder);
+        if (IsComposite)
+        {
+            // A composite's file options (its calibration, its weights) resolve here too; Text stays as written.
+            var options = Options.ToDictionary(o => o.Key, o => o.Key is "calibration" or "weights" ? string.Join(',', o.Value.Split(',').Select(f => Path.GetFullPath(Path.Combine(folder, f.Trim())))) : o.Value, StringComparer.OrdinalIgnoreCase);
+            return this with { Members = [.. Members.Select(m => m.ResolvedAgainst(folder))], Options = options };
+        }
+
         if (!Facts.TargetIsFile || Path.IsPathRooted(Target))
         {
             return this;
@@ -283,6 +381,9 @@ public sealed partial record JudgeSpec
             (false, true) => $"of at least {min}",
             _ => $"from {min} to {max}",
         };
+
+    [GeneratedRegex(@"^\s*(?<scheme>cascade|panel)\s*\(", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase)]
+    private static partial Regex CompositeStart();
 
     [GeneratedRegex(@"(?<=[?&])(?<key>[^=&?#\s]+)=[^&#\s]*", RegexOptions.CultureInvariant)]
     private static partial Regex SecretOption();

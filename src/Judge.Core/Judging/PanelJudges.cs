@@ -11,17 +11,19 @@ namespace Judge.Judging;
 public sealed class PanelPairwiseJudge : IPairwiseJudge
 {
     private readonly IReadOnlyList<IPairwiseJudge> _members;
+    private readonly IReadOnlyList<double>? _weights;
 
     /// <summary>Creates the panel.</summary>
     /// <param name="id">The panel's id, recorded with every verdict.</param>
     /// <param name="members">The members; at least one.</param>
-    public PanelPairwiseJudge(string id, IReadOnlyList<IPairwiseJudge> members)
-    {
-        ArgumentNullException.ThrowIfNull(members);
-        ArgumentOutOfRangeException.ThrowIfZero(members.Count);
-        Id = id;
-        _members = members;
-    }
+    public PanelPairwiseJudge(string id, IReadOnlyList<IPairwiseJudge> members) => (Id, _members) = (id, Composite.AtLeastOne(members));
+
+    /// <summary>Creates a panel whose members' votes count with calibrated-accuracy weights (<see cref="PanelVotes.Combine(string, IReadOnlyList{PairwiseVerdict}, IReadOnlyList{double})"/>).</summary>
+    /// <param name="id">The panel's id, recorded with every verdict.</param>
+    /// <param name="members">The members; at least one.</param>
+    /// <param name="weights">One weight of at least 0 per member, in member order.</param>
+    public PanelPairwiseJudge(string id, IReadOnlyList<IPairwiseJudge> members, IReadOnlyList<double> weights)
+        : this(id, members) => _weights = PanelVotes.RequireWeights(weights, members.Count);
 
     /// <inheritdoc/>
     public string Id { get; }
@@ -30,7 +32,7 @@ public sealed class PanelPairwiseJudge : IPairwiseJudge
     public async Task<PairwiseVerdict> JudgeAsync(PairwiseItem item, CancellationToken cancellationToken = default)
     {
         var verdicts = await Task.WhenAll(_members.Select(m => m.JudgeAsync(item, cancellationToken))).ConfigureAwait(false);
-        return PanelVotes.Combine(Id, verdicts);
+        return PanelVotes.Combine(Id, verdicts, _weights);
     }
 }
 
@@ -58,14 +60,8 @@ public sealed class PanelAbsoluteJudge : IAbsoluteJudge
     /// <param name="id">The panel's id.</param>
     /// <param name="members">The members; at least one.</param>
     /// <param name="combine">How scores combine. Default <see cref="PanelScore.Median"/>.</param>
-    public PanelAbsoluteJudge(string id, IReadOnlyList<IAbsoluteJudge> members, PanelScore combine = PanelScore.Median)
-    {
-        ArgumentNullException.ThrowIfNull(members);
-        ArgumentOutOfRangeException.ThrowIfZero(members.Count);
-        Id = id;
-        _members = members;
-        _combine = combine;
-    }
+    public PanelAbsoluteJudge(string id, IReadOnlyList<IAbsoluteJudge> members, PanelScore combine = PanelScore.Median) =>
+        (Id, _members, _combine) = (id, Composite.AtLeastOne(members), combine);
 
     /// <inheritdoc/>
     public string Id { get; }

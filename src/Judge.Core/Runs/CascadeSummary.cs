@@ -76,7 +76,8 @@ public sealed record CascadeSummary
         {
             var reached = items.Count(v => v.Cascade is { } steps && steps.Count > i);
             var decided = items.Count(v => v.Stage == i + 1);
-            var priced = calls.Where(c => string.Equals(c.Judge, spec.Text, StringComparison.Ordinal) && c.CostUsd is not null).ToList();
+            var members = spec.Singles.Select(s => s.Text).ToHashSet(StringComparer.Ordinal);
+            var priced = calls.Where(c => members.Contains(c.Judge) && c.CostUsd is not null).ToList();
             return new CascadeStageSummary(spec.Text, cascade.Thresholds[i], reached, decided, items.Count == 0 ? 0 : (double)decided / items.Count, priced.Count == 0 ? null : priced.Sum(c => c.CostUsd!.Value));
         }).ToList();
         var total = stages.Any(s => s.CostUsd is not null) ? stages.Sum(s => s.CostUsd ?? 0) : (decimal?)null;

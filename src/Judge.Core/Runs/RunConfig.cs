@@ -91,6 +91,45 @@ public sealed record RunConfig
     public required string Output { get; init; }
 
     /// <summary>
+    /// The config judging with <paramref name="judges"/> (given on the command line, or read from <c>judges:</c>): one
+    /// <c>cascade(…)</c> spec becomes its stages as one cascade, its <c>calibration=</c> loaded and checked against the
+    /// stages and the mode; one <c>panel(…)</c> spec becomes its members as one panel; plain specs replace the judges and
+    /// keep the config's own cascade or panel.
+    /// </summary>
+    /// <exception cref="InputException">A composite spec among others, or one that does not fit the run (its field is "judge spec").</exception>
+    public RunConfig WithJudges(IReadOnlyList<JudgeSpec> judges)
+    {
+        ArgumentNullException.ThrowIfNull(judges);
+        if (judges.FirstOrDefault(j => j.IsComposite) is not { } composite)
+        {
+            return this with { Judges = judges };
+        }
+
+        if (judges.Count > 1)
+        {
+            throw new InputException(null, null, "judge spec", $"'{composite.Text}' must be the only judge: a cascade or panel is one judge of several");
+        }
+
+        if (Options.Batch)
+        {
+            throw new InputException(null, null, "judge spec", $"'{composite.Text}' runs its judges live; it cannot run in batch mode (options.batch: off)");
+        }
+
+        if (composite.Scheme == "panel")
+        {
+            return this with { Judges = composite.Members, Cascade = null, Panel = RunPanel.Of(composite, Mode) };
+        }
+
+        // A panel stage's vote is checked here, before anything is written.
+        _ = composite.Members.Where(m => m.IsComposite).Select(m => RunPanel.Of(m, Mode)).ToList();
+
+        var calibration = composite.Option("calibration")
+            ?? throw new InputException(null, null, "judge spec", $"'{composite.Text}' names no calibration; add ?calibration=FILE (from judge calibrate, one stage per judge)");
+        var onAbstain = composite.ChoiceOption("on_abstain", "abstain", "abstain", "last") == "last" ? AbstainPolicy.LastUnguaranteed : AbstainPolicy.Abstain;
+        return this with { Judges = composite.Members, Cascade = RunCascade.Load(calibration, composite.Members.Count, Mode, onAbstain), Panel = null };
+    }
+
+    /// <summary>
     /// The config hash: <c>sha256:</c> and the lowercase hex SHA-256 of <paramref name="text"/>'s UTF-8 bytes. For a
     /// config file that is the hash of its bytes (the file must be UTF-8). A resumed run whose hash differs is told
     /// its settings changed.
@@ -254,6 +293,27 @@ public sealed record RunThresholds
 /// <param name="Delta">The risk that the guarantee fails.</param>
 public sealed record RunCascade(string Calibration, IReadOnlyList<double?> Thresholds, Judging.AbstainPolicy OnAbstain, double Guarantee, double Delta)
 {
+    /// <summary>
+    /// A cascade of <paramref name="stages"/> judges from a <c>judge calibrate</c> file: it must calibrate one stage per judge,
+    /// of the run's mode; anything else is an <see cref="InputException"/> naming the file (field <c>calibration</c>).
+    /// </summary>
+    public static RunCascade Load(string path, int stages, RunMode mode, Judging.AbstainPolicy onAbstain)
+    {
+        var calibration = Statistics.CalibrationFile.Load(path);
+        if (calibration.Stages.Count != stages)
+        {
+            throw new InputException(path, null, "calibration", $"calibrates {calibration.Stages.Count} stage(s), but the cascade has {stages} judge(s); name one judge per stage, in the calibration's order");
+        }
+
+        var expected = mode == RunMode.Compare ? "pairwise" : "absolute";
+        if (!string.Equals(calibration.Mode, expected, StringComparison.Ordinal))
+        {
+            throw new InputException(path, null, "calibration", $"calibrates {calibration.Mode} verdicts, but this run's mode needs {expected}");
+        }
+
+        return new RunCascade(path, calibration.Thresholds(), onAbstain, calibration.Target, calibration.Delta);
+    }
+
     /// <summary>The cascade's judge id, recorded with every verdict: <c>cascade:</c> and the stages' specs joined by <c> &gt; </c>.</summary>
     public static string IdOf(IReadOnlyList<JudgeSpec> judges)
     {
@@ -266,6 +326,29 @@ public sealed record RunCascade(string Calibration, IReadOnlyList<double?> Thres
 /// <param name="Score">How an absolute panel combines its members' scores (a pairwise panel takes the majority).</param>
 public sealed record RunPanel(Judging.PanelScore Score)
 {
+    /// <summary>The panel a <c>panel(…)?vote=</c> spec asks for in <paramref name="mode"/>: majority (compare), median or mean (grade).</summary>
+    /// <exception cref="InputException">A vote the mode does not take.</exception>
+    public static RunPanel Of(JudgeSpec panel, RunMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(panel);
+        var vote = panel.ChoiceOption("vote", mode == RunMode.Compare ? "majority" : "median", mode == RunMode.Compare ? ["majority", "weighted"] : ["median", "mean"]);
+        if (vote != "weighted")
+        {
+            return panel.Option("weights") is null
+                ? new RunPanel(vote == "mean" ? Judging.PanelScore.Mean : Judging.PanelScore.Median)
+                : throw new InputException(null, null, "judge spec", $"'{panel.Text}': weights= applies only with vote=weighted");
+        }
+
+        var file = panel.Option("weights") ?? throw new InputException(null, null, "judge spec", $"'{panel.Text}': vote=weighted needs weights=FILE (a judge calibrate file with one stage per member)");
+        var calibration = Statistics.CalibrationFile.Load(file);
+        return calibration.Stages.Count == panel.Members.Count && calibration.Mode == "pairwise"
+            ? new RunPanel(Judging.PanelScore.Median) { Weights = calibration.VoteWeights() }
+            : throw new InputException(file, null, "weights", $"must calibrate pairwise verdicts with one stage per member of '{panel.Text}' ({panel.Members.Count}); it has {calibration.Stages.Count} {calibration.Mode} stage(s)");
+    }
+
+    /// <summary>Calibrated-accuracy weights of a pairwise panel's members, in order (<c>vote=weighted</c>); <see langword="null"/>: one vote each.</summary>
+    public IReadOnlyList<double>? Weights { get; init; }
+
     /// <summary>The panel's judge id: <c>panel:</c> and the members' specs joined by <c> + </c>.</summary>
     public static string IdOf(IReadOnlyList<JudgeSpec> judges)
     {

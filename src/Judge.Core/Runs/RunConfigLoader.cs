@@ -90,7 +90,7 @@ public static class RunConfigLoader
         var judges = ReadJudges(reader, top, options.Batch);
         var cascade = ReadCascade(reader, top, judges, mode, options.Batch);
         var panel = ReadPanel(reader, top, mode, cascade is not null || top.ContainsKey("calibration"), options.Batch);
-        if (cascade is null && !top.ContainsKey("calibration") && thresholdsNode is YamlMappingNode gates)
+        if (cascade is null && !top.ContainsKey("calibration") && !judges.Any(j => j.IsComposite && j.Scheme == "cascade") && thresholdsNode is YamlMappingNode gates)
         {
             foreach (var key in new[] { "min_guaranteed_agreement", "min_coverage" })
             {
@@ -103,9 +103,25 @@ public static class RunConfigLoader
         }
         var output = reader.Try(() => top.TryGetValue("output", out var outNode) ? reader.PathValue(outNode, "output") : reader.Resolve("out/judge-run"), string.Empty);
         var rubricsDir = reader.Try(() => top.TryGetValue("rubrics_dir", out var rd) ? reader.PathValue(rd, "rubrics_dir") : null, null);
+        // With calibration:, panel(…) entries are cascade stages; otherwise a composite spec is the run's one judge.
+        var stagesOnly = top.ContainsKey("calibration") && judges.All(j => j.Scheme != "cascade" || !j.IsComposite);
+        var composite = !stagesOnly && judges.Any(j => j.IsComposite) && top.TryGetValue(top.ContainsKey("judge") ? "judge" : "judges", out var judgesNode) ? judgesNode : null;
+        if (composite is not null && (top.ContainsKey("calibration") || top.ContainsKey("panel")))
+        {
+            reader.Errors.Add(reader.Fail(composite, "judges", "a cascade(…) judge cannot be combined with calibration:, nor a panel(…) judge with panel:; use one or the other"));
+        }
+
+        if (stagesOnly && mode is { } stageMode)
+        {
+            foreach (var stage in judges.Where(j => j.IsComposite))
+            {
+                reader.Try<RunPanel?>(() => RunPanel.Of(stage, stageMode), null);
+            }
+        }
+
         reader.ThrowIfAny();
 
-        return new RunConfig
+        var config = new RunConfig
         {
             SourcePath = sourcePath,
             Hash = RunConfig.HashOf(yaml),
@@ -120,6 +136,14 @@ public static class RunConfigLoader
             Thresholds = thresholds,
             Output = output,
         };
+        try
+        {
+            return composite is null ? config : config.WithJudges(judges);
+        }
+        catch (InputException ex) when (ex.Field is "judge spec" or "calibration" or "weights")
+        {
+            throw reader.Fail(composite!, "judges", ex.Path is { } path ? $"{path}: {ex.Problem}" : ex.Problem);
+        }
     }
 
     /// <summary>
@@ -142,21 +166,20 @@ public static class RunConfigLoader
             () =>
             {
                 var path = reader.PathValue(node, "calibration");
-                var calibration = Statistics.CalibrationFile.Load(path);
-                if (calibration.Stages.Count != judges.Count)
-                {
-                    throw reader.Fail(node, "calibration", $"{path} calibrates {calibration.Stages.Count} stage(s), but the config names {judges.Count} judge(s); name one judge per stage, in the calibration's order");
-                }
-
-                var expected = mode == RunMode.Compare ? "pairwise" : "absolute";
-                if (mode is not null && !string.Equals(calibration.Mode, expected, StringComparison.Ordinal))
-                {
-                    throw reader.Fail(node, "calibration", $"{path} calibrates {calibration.Mode} verdicts, but this run's mode needs {expected}");
-                }
-
                 if (batch)
                 {
                     throw reader.Fail(node, "calibration", "a cascade decides per item which stage to call next, so it cannot run in batch mode (options.batch: off)");
+                }
+
+                RunCascade loaded;
+                try
+                {
+                    loaded = RunCascade.Load(path, judges.Count, mode ?? RunMode.Grade, Judging.AbstainPolicy.Abstain);
+                }
+                catch (InputException ex) when (ex.Field == "calibration")
+                {
+                    // Without a mode (already reported) the calibration cannot be checked against it.
+                    return mode is null ? null : throw reader.Fail(node, "calibration", $"{path} {ex.Problem}");
                 }
 
                 var onAbstain = top.TryGetValue("on_abstain", out var policy)
@@ -167,7 +190,7 @@ public static class RunConfigLoader
                         var other => throw reader.Fail(policy, "on_abstain", $"must be abstain or last, found '{other}'"),
                     }
                     : Judging.AbstainPolicy.Abstain;
-                return new RunCascade(path, calibration.Thresholds(), onAbstain, calibration.Target, calibration.Delta);
+                return loaded with { OnAbstain = onAbstain };
             },
             null);
     }
@@ -185,7 +208,7 @@ public static class RunConfigLoader
             {
                 if (cascade)
                 {
-                    throw reader.Fail(node, "panel", "cannot be combined with calibration: in a config; build a panel stage of a cascade from code");
+                    throw reader.Fail(node, "panel", "cannot be combined with calibration: in a config; for a panel as a cascade stage, name it as one entry of judges: (\"panel(A, B)\")");
                 }
 
                 if (batch)

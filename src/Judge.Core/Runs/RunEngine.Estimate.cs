@@ -39,7 +39,7 @@ public sealed partial class RunEngine
         // items escalate is only known once the earlier stages have judged them.
         var perJudge = config.Cascade is null && config.Panel is null
             ? plan.Passes
-            : plan.Passes.SelectMany(p => config.Judges.Select(j => p with { Judge = j.Text, Spec = j })).ToList();
+            : plan.Passes.SelectMany(p => config.Judges.SelectMany(j => j.Singles).DistinctBy(j => j.Text).Select(j => p with { Judge = j.Text, Spec = j })).ToList();
         foreach (var passes in perJudge.GroupBy(p => p.Judge, StringComparer.Ordinal))
         {
             long calls = 0, input = 0;

@@ -40,7 +40,7 @@ public sealed partial class RunEngine
         var o = config.Options;
         var rubricChoices = config.Rubrics.Count == 0 ? [null] : config.Rubrics.Cast<string?>().ToList();
         // A cascade is one judge to the plan: one pass per rubric, repeat and turn, under the cascade's id.
-        var planned = config.Cascade is not null ? [(RunCascade.IdOf(config.Judges), config.Judges[0])]
+        var planned = config.Cascade is not null ? [(RunCascade.IdOf(config.Judges), config.Judges[0].Singles[0])]
             : config.Panel is not null ? [(RunPanel.IdOf(config.Judges), config.Judges[0])]
             : config.Judges.Select(j => (Id: j.Text, Spec: j)).ToList();
         foreach (var (id, spec) in planned)

@@ -84,7 +84,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         ArgumentNullException.ThrowIfNull(files);
         OutputPaths.Check(OutputPaths.Of(files, "output"), InputsOf(config));
         _ = Prices(config);
-        foreach (var spec in config.Judges.DistinctBy(s => s.Text))
+        foreach (var spec in config.Judges.SelectMany(j => j.Singles).DistinctBy(s => s.Text))
         {
             judges.Check(spec);
         }
@@ -111,7 +111,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
             config.SourcePath, config.Data.Questions, .. config.Data.Answers, config.Data.References, config.Data.HumanLabels, o.Prices,
             o.Pairs is { } pairs && pairs.StartsWith("labels:", StringComparison.Ordinal) ? pairs["labels:".Length..] : null,
             .. config.Rubrics.Where(File.Exists),
-            .. config.Judges.SelectMany(j => new[] { File.Exists(j.Target) ? j.Target : null, j.Option("prices"), j.Option("schema"), j.Option("grammar") }),
+            .. config.Judges.SelectMany(j => j.Singles).SelectMany(j => new[] { File.Exists(j.Target) ? j.Target : null, j.Option("prices"), j.Option("schema"), j.Option("grammar") }),
         ];
         return inputs.OfType<string>().Where(File.Exists).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
     }
@@ -237,18 +237,28 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
     /// </summary>
     private async Task JudgeCascadeAsync(RunConfig config, RunCascade cascade, RunPass pass, JudgmentsWriter writer, CallRunner runner, RunProgress progress, PriceTable? prices, CancellationToken cancellationToken)
     {
-        var pricers = config.Judges.ToDictionary(j => j.Text, j => new CallPricer(prices, j), StringComparer.Ordinal);
+        var pricers = config.Judges.SelectMany(j => j.Singles).DistinctBy(j => j.Text).ToDictionary(j => j.Text, j => new CallPricer(prices, j), StringComparer.Ordinal);
         var sink = new RunSink(writer, pass.Repeat, progress, new CallPricer(prices, pass.Spec), null, pricers);
         var options = new GradingRunOptions { Concurrency = config.Options.Concurrency };
         JudgeBuildOptions Build(JudgeSpec spec) => BuildOptions(config, pass with { Judge = spec.Text, Spec = spec }, (judge, client) => runner.Client(judge, client), null);
+
+        // A panel stage: its members each built as they alone would be, voting as one judge.
+        IPairwiseJudge Pairwise(JudgeSpec spec) => spec.IsComposite
+            ? RunPanel.Of(spec, config.Mode).Weights is { } weights
+                ? new PanelPairwiseJudge(RunPanel.IdOf(spec.Members), [.. spec.Members.Select(Pairwise)], weights)
+                : new PanelPairwiseJudge(RunPanel.IdOf(spec.Members), [.. spec.Members.Select(Pairwise)])
+            : judges.CreatePairwise(spec, Build(spec)).Judge;
+        IAbsoluteJudge Absolute(JudgeSpec spec) => spec.IsComposite
+            ? new PanelAbsoluteJudge(RunPanel.IdOf(spec.Members), [.. spec.Members.Select(Absolute)], RunPanel.Of(spec, config.Mode).Score)
+            : judges.CreateAbsolute(spec, Build(spec));
         if (pass.Pairs is { } pairs)
         {
-            var stages = config.Judges.Select((spec, i) => new CascadeStage<IPairwiseJudge>(judges.CreatePairwise(spec, Build(spec)).Judge, cascade.Thresholds[i])).ToList();
+            var stages = config.Judges.Select((spec, i) => new CascadeStage<IPairwiseJudge>(Pairwise(spec), cascade.Thresholds[i])).ToList();
             await GradingRunner.RunAsync(pairs, new CascadePairwiseJudge(pass.Judge, stages, cascade.OnAbstain), sink, options, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            var stages = config.Judges.Select((spec, i) => new CascadeStage<IAbsoluteJudge>(judges.CreateAbsolute(spec, Build(spec)), cascade.Thresholds[i])).ToList();
+            var stages = config.Judges.Select((spec, i) => new CascadeStage<IAbsoluteJudge>(Absolute(spec), cascade.Thresholds[i])).ToList();
             await GradingRunner.RunAsync(pass.Answers!, new CascadeAbsoluteJudge(pass.Judge, stages, cascade.OnAbstain), sink, options, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -263,7 +273,8 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         if (pass.Pairs is { } pairs)
         {
             var members = config.Judges.Select(spec => judges.CreatePairwise(spec, Build(spec)).Judge).ToList();
-            await GradingRunner.RunAsync(pairs, new PanelPairwiseJudge(pass.Judge, members), sink, options, cancellationToken).ConfigureAwait(false);
+            var panelJudge = panel.Weights is { } weights ? new PanelPairwiseJudge(pass.Judge, members, weights) : new PanelPairwiseJudge(pass.Judge, members);
+            await GradingRunner.RunAsync(pairs, panelJudge, sink, options, cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -28,7 +28,10 @@ public sealed record RunRequest
     /// <summary>A folder of rubric YAML files; <see langword="null"/>: the standard rubrics.</summary>
     public string? RubricsDir { get; init; }
 
-    /// <summary>The judge, parsed; relative file targets resolve against <see cref="WorkingDirectory"/>.</summary>
+    /// <summary>
+    /// The judge, parsed; relative file targets resolve against <see cref="WorkingDirectory"/>. A <c>cascade(…)</c> or
+    /// <c>panel(…)</c> spec runs as a cascade or panel of its members (<see cref="RunConfig.WithJudges"/>).
+    /// </summary>
     public required JudgeSpec Judge { get; init; }
 
     /// <summary>CSV column map, field to column; empty: none.</summary>
@@ -67,7 +70,7 @@ public sealed record RunRequest
             Prices = Options.Prices is { } prices ? Full(prices) : null,
             Pairs = Options.Pairs is { } pairs && pairs.StartsWith("labels:", StringComparison.Ordinal) ? "labels:" + Full(pairs["labels:".Length..]) : Options.Pairs,
         };
-        return new RunConfig
+        var config = new RunConfig
         {
             SourcePath = $"judge {Command}",
             Hash = RunConfig.HashOf(Identity(data, options)),
@@ -79,6 +82,7 @@ public sealed record RunRequest
             Options = options,
             Output = Full(OutputAsGiven),
         };
+        return Judge.IsComposite ? config.WithJudges(config.Judges) : config;
     }
 
     private string Full(string path) => Path.GetFullPath(path, WorkingDirectory);

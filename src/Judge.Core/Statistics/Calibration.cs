@@ -161,6 +161,14 @@ public sealed record CalibrationFile
     /// <summary>Each stage's threshold in cascade order (<see langword="null"/> where none was certified), for building a cascade judge.</summary>
     public IReadOnlyList<double?> Thresholds() => [.. Stages.Select(s => s.Threshold)];
 
+    /// <summary>
+    /// Calibrated-accuracy vote weights, one per stage (a panel member calibrated alone, or each stage of a file): the log-odds
+    /// ln(p / (1 − p)) of the stage's agreement on its decided calibration items, smoothed as p = (agreeing + 1) / (decided + 2)
+    /// so a perfect or empty record stays finite; a judge no better than chance (p ≤ 0.5) gets weight 0, not a vote against.
+    /// </summary>
+    public IReadOnlyList<double> VoteWeights() =>
+        [.. Stages.Select(s => (s.Agreeing + 1.0) / (s.Decided + 2.0)).Select(p => Math.Max(0, Math.Log(p / (1 - p))))];
+
     /// <summary>Whether at least one stage has a certified threshold.</summary>
     public bool Certified => Stages.Any(s => s.Threshold is not null);
 

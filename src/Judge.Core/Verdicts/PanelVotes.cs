@@ -14,9 +14,24 @@ public static class PanelVotes
     /// <summary>Combines the members' verdicts on one item into the panel's, keeping every member's calls.</summary>
     /// <param name="panel">The panel's judge id.</param>
     /// <param name="members">Each member's verdict on the same item (same key, any model order).</param>
-    public static PairwiseVerdict Combine(string panel, IReadOnlyList<PairwiseVerdict> members)
+    public static PairwiseVerdict Combine(string panel, IReadOnlyList<PairwiseVerdict> members) => Combine(panel, members, null);
+
+    /// <summary>
+    /// Combines the members' verdicts with a weight per member (calibrated-accuracy weights): the outcome with the most weight
+    /// wins, equal top weights are an inconsistent tie, and the confidence is the winner's share of all members' weight (a
+    /// member without a verdict counts against it). <see langword="null"/> weights: one vote each.
+    /// </summary>
+    /// <param name="panel">The panel's judge id.</param>
+    /// <param name="members">Each member's verdict on the same item.</param>
+    /// <param name="weights">One weight (at least 0) per member, in member order; <see langword="null"/> for equal votes.</param>
+    public static PairwiseVerdict Combine(string panel, IReadOnlyList<PairwiseVerdict> members, IReadOnlyList<double>? weights)
     {
         ArgumentNullException.ThrowIfNull(members);
+        if (weights is not null)
+        {
+            RequireWeights(weights, members.Count);
+        }
+
         if (members.Count == 0)
         {
             throw new ArgumentException("a panel needs at least one member", nameof(members));
@@ -32,16 +47,28 @@ public static class PanelVotes
             return baseline with { Status = status, Winner = null, Error = "no panel member gave a verdict", Confidence = null, ConfidenceSource = null };
         }
 
-        var counts = votes.OfType<PairOutcome>().GroupBy(v => v).Select(g => (Outcome: g.Key, Count: g.Count())).OrderByDescending(c => c.Count).ToList();
+        var weight = weights ?? [.. members.Select(_ => 1.0)];
+        var counts = votes.Select((v, i) => (Vote: v, Weight: weight[i])).Where(v => v.Vote is not null)
+            .GroupBy(v => v.Vote!.Value).Select(g => (Outcome: g.Key, Count: g.Sum(v => v.Weight))).OrderByDescending(c => c.Count).ToList();
         var winner = counts.Count > 1 && counts[0].Count == counts[1].Count ? PairOutcome.InconsistentTie : counts[0].Outcome;
+        var total = weight.Sum();
         return baseline with
         {
             Status = VerdictStatus.Parsed,
             Winner = winner,
             Error = null,
-            Confidence = VerdictConfidence.Share(votes, winner),
+            Confidence = weights is null ? VerdictConfidence.Share(votes, winner) : total == 0 ? 0 : votes.Select((v, i) => v == winner ? weight[i] : 0).Sum() / total,
             ConfidenceSource = VerdictConfidence.Panel,
         };
+    }
+
+    /// <summary>Refuses weights that are not one finite number of at least 0 per member.</summary>
+    internal static IReadOnlyList<double> RequireWeights(IReadOnlyList<double> weights, int members, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(weights))] string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(weights, name);
+        return weights.Count == members && weights.All(w => double.IsFinite(w) && w >= 0)
+            ? weights
+            : throw new ArgumentException("one finite weight of at least 0 per member", name);
     }
 
     /// <summary>A member's winner in the orientation of the first member's item (tie and inconsistent tie as one vote).</summary>

@@ -151,6 +151,6 @@ public sealed class CascadeRunTests
 
         var ex = await Assert.ThrowsAnyAsync<JudgeException>(() => Task.Run(() => RunConfigLoader.LoadFile(yaml)));
 
-        Assert.Contains("calibrates 2 stage(s), but the config names 1 judge(s)", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("calibrates 2 stage(s), but the cascade has 1 judge(s)", ex.Message, StringComparison.Ordinal);
     }
 }
