@@ -115,6 +115,26 @@ public class LlamaVerdictModeTests
     }
 
     [Fact]
+    public async Task Compare_VerdictLogits_ReadsTheVerdictStraightAfterThePromptWithNoFeedback()
+    {
+        var (exit, output, calls) = await CompareAsync("logits", "llama-logits.jsonl");
+        Assert.True(exit == 0, output);
+        Assert.Equal(4, calls.Count);
+        foreach (var call in calls)
+        {
+            // pairwise-general asks for feedback first; logits mode writes none: one forward pass, zero tokens out.
+            Assert.Equal("logits", call.GetProperty("method").GetString());
+            Assert.Equal(0, call.GetProperty("output_tokens").GetInt64());
+            Assert.False(call.TryGetProperty("feedback", out var f) && f.ValueKind == JsonValueKind.String);
+            var probabilities = call.GetProperty("probabilities").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+            Assert.Equal(["A", "B", "C"], probabilities.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(1.0, probabilities.Values.Sum(), 6);
+            Assert.Equal(probabilities.MaxBy(p => p.Value).Key, call.GetProperty("verdict").GetString());
+            Assert.Equal($"[[{call.GetProperty("verdict").GetString()}]]", call.GetProperty("raw_output").GetString());
+        }
+    }
+
+    [Fact]
     public async Task Compare_VerdictUnknown_IsUsageError()
     {
         var (exit, output, _) = await CompareAsync("maybe", "llama-maybe.jsonl");
