@@ -107,6 +107,12 @@ public sealed class SqliteResponseCache
     /// <summary>How long a write waits for another writer's lock before it is skipped. Default 5 s.</summary>
     public TimeSpan WriteBusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a write may take before <see cref="OnWarning"/> hears that it is waiting on a lock, so a stall is named
+    /// as it starts, not when <see cref="WriteBusyTimeout"/> runs out. An unlocked write takes milliseconds. Default 250 ms.
+    /// </summary>
+    public TimeSpan LockWaitWarningAfter { get; set; } = TimeSpan.FromMilliseconds(250);
+
     /// <summary>The cache file's full path.</summary>
     public string Path { get; }
 
@@ -154,6 +160,12 @@ public sealed class SqliteResponseCache
     public async Task SetAsync(string key, ChatResponse response, CancellationToken cancellationToken = default)
     {
         var json = JsonSerializer.Serialize(response, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse)));
+        // The driver's busy wait runs inside the command and says nothing: a timer names the wait when it starts.
+        using var waiting = Clock.CreateTimer(
+            _ => Notice($"cache {Path} is locked by another writer; this write waits up to {WriteBusyTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (the answer is kept either way)"),
+            null,
+            LockWaitWarningAfter,
+            Timeout.InfiniteTimeSpan);
         var connection = await OpenAsync(cancellationToken, WriteBusyTimeout).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -225,6 +237,19 @@ public sealed class SqliteResponseCache
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Reports something a user should know at once that is not a failure (a write waiting on a lock).</summary>
+    private void Notice(string message)
+    {
+        if (OnWarning is { } sink)
+        {
+            sink(message);
+        }
+        else
+        {
+            Console.Error.WriteLine($"judge: warning: {message}");
         }
     }
 
