@@ -119,3 +119,22 @@ public sealed class JudgeUnreachableException : JudgeException
     /// <summary>The endpoint that never answered, without credentials.</summary>
     public string Endpoint { get; }
 }
+
+/// <summary>
+/// A batch-mode judge's endpoint has no batch API: its files endpoint answered 404, 405 or 501 to the first upload, before
+/// any batch existed. A run then calls that judge live instead, with a note, and records no batch.
+/// </summary>
+public sealed class BatchUnsupportedException : JudgeException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="endpoint">The endpoint, without credentials.</param>
+    /// <param name="message">What the endpoint answered.</param>
+    public BatchUnsupportedException(string endpoint, string message)
+        : base(message)
+    {
+        Endpoint = endpoint;
+    }
+
+    /// <summary>The endpoint without a batch API, without credentials.</summary>
+    public string Endpoint { get; }
+}

@@ -125,6 +125,13 @@ public sealed class JudgeFactory : IJudgeFactory
         _registry.Check(spec);
     }
 
+    /// <inheritdoc/>
+    public bool GivesLogits(JudgeSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Scheme == "llama" && !HostedBatches.Wanted(spec);
+    }
+
     private static IChatClient Wrap(JudgeSpec spec, IChatClient client, JudgeBuildOptions options) =>
         options.WrapClient is { } wrap ? wrap(spec.Text, client) : client;
 

@@ -129,6 +129,6 @@ internal sealed partial class MockChatClient : IChatClient
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
 
-    [GeneratedRegex(@"<<<BEGIN (?:ANSWER|ASSISTANT)(?: (?<side>[AB]))?(?: TURN \d+)? [0-9a-f]{10}>>>\n(?<body>.*?)\n<<<END ", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"<<<BEGIN (?:ANSWER|ASSISTANT)(?: (?<side>[AB]))?(?: TURN \d+)? [0-9a-f]{16}>>>\n(?<body>.*?)\n<<<END ", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
     private static partial Regex FencedRegex();
 }

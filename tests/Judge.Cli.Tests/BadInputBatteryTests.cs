@@ -306,6 +306,7 @@ public class BadInputBatteryTests
                 ("--concurrency 0", With(baseArgs, "--concurrency", "0"), "--concurrency must be", null),
                 ("--max-tokens 0", With(baseArgs, "--max-tokens", "0"), "--max-tokens must be", null),
                 ("--verdict sideways", With(baseArgs, "--verdict", "sideways"), "--verdict must be one of", null),
+                ("--verdict logits on a judge without logits", With(baseArgs, "--verdict", "logits"), "--verdict logits", null),
                 ("--seed abc", With(baseArgs, "--seed", "abc"), "abc", null),
                 ("--resume --overwrite", With(With(baseArgs, "--resume"), "--overwrite"), "cannot be combined with --overwrite", null),
                 ("--retry-errors --overwrite", With(With(baseArgs, "--retry-errors"), "--overwrite"), "--retry-errors", null),
@@ -409,6 +410,7 @@ public class BadInputBatteryTests
             ("limit 0", Config("grade", "mock:1", string.Empty, "options:\n  limit: 0\n"), ["limit"], null),
             ("concurrency -1", Config("grade", "mock:1", string.Empty, "options:\n  concurrency: -1\n"), ["concurrency"], null),
             ("unknown option key", Config("grade", "mock:1", string.Empty, "options:\n  concurency: 2\n"), ["concurency"], null),
+            ("verdict logits on a mock judge", Config("grade", "mock:1", string.Empty, "options:\n  verdict: logits\n"), ["options.verdict", "'mock:1' gives none"], null),
             ("UTF-16 config", "\uFEFFmode: grade\n", ["c.yaml"], WriteBytes("c16.yaml", [.. Encoding.Unicode.GetPreamble(), .. Encoding.Unicode.GetBytes("mode: grade\n")])),
             ("models nobody", Config("grade", "mock:1", string.Empty, "options:\n  models: [nobody]\n"), ["no answers by model 'nobody'"], null),
         ];

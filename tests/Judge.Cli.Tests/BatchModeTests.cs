@@ -40,6 +40,35 @@ public class BatchModeTests
     }
 
     [Fact]
+    public async Task Compare_BatchOnAgainstAServerWithoutABatchApi_RunsLiveWithANoteAndLeavesNoBatchState()
+    {
+        // A server like llama-server: chat completions, but POST /v1/files answers 404.
+        var api = new LoopbackBatchApi { Answer = PreferLonger };
+        var uploads = 0;
+        using var server = LoopbackOpenAIServer.Start(r => r.Path.EndsWith("/files", StringComparison.Ordinal) && Interlocked.Increment(ref uploads) > 0
+            ? ServerReply.Error(404, "File Not Found")
+            : api.Handle(r));
+        var outPath = Paths.Temp("no-batch-api.jsonl");
+
+        var (exit, output) = await CliRunner.RunAsync(CompareArgs($"openai:gpt-4o?base_url={server.BaseUrl}&batch=on&batch_poll=0.001", outPath));
+
+        Assert.True(exit == 0, output);
+        Assert.Contains("has no batch API (POST files: HTTP 404", output, StringComparison.Ordinal);
+        Assert.Contains("36 calls are made live", output, StringComparison.Ordinal);
+        Assert.Equal(1, uploads);
+        Assert.Equal(0, api.Creates);
+        Assert.Equal(36, api.LiveCalls);
+        Assert.Equal(18, File.ReadLines(outPath).Count(l => l.Contains("\"type\":\"pairwise\"", StringComparison.Ordinal)));
+        var batches = Path.Combine(Path.GetDirectoryName(outPath)!, "batches");
+        Assert.False(Directory.Exists(batches) && Directory.EnumerateFiles(batches, "*", SearchOption.AllDirectories).Any(), "a request file was left behind");
+
+        // The finished run is an ordinary one: --resume finds nothing to do and calls nothing.
+        var (again, againOutput) = await CliRunner.RunAsync(CompareArgs($"openai:gpt-4o?base_url={server.BaseUrl}&batch=on&batch_poll=0.001", outPath, "--resume"));
+        Assert.True(again == 0, againOutput);
+        Assert.Equal(36, api.LiveCalls);
+    }
+
+    [Fact]
     public async Task Compare_BatchOn_EveryVerdictFromTheBatchNoLiveCallAndBatchPrice()
     {
         var api = new LoopbackBatchApi { Answer = PreferLonger };

@@ -68,7 +68,7 @@ public class LlamaCompareTests
 /// <summary><c>--verdict</c>: logits (auto), free text, or JSON under a schema's grammar, with the real tiny model.</summary>
 public class LlamaVerdictModeTests
 {
-    private static async Task<(int Exit, string Output, List<JsonElement> Calls)> CompareAsync(string verdict, string name)
+    private static async Task<(int Exit, string Output, List<JsonElement> Calls)> CompareAsync(string verdict, string name, int maxTokens = 48)
     {
         var model = Path.Combine(Paths.Shared, "models", "stories260K.gguf");
         var outPath = Paths.Temp(name);
@@ -76,7 +76,7 @@ public class LlamaVerdictModeTests
         [
             "compare", "-q", Path.Combine(Paths.Sample, "question.jsonl"),
             "-a", .. Directory.GetFiles(Path.Combine(Paths.Sample, "model_answer"), "*.jsonl").Order(StringComparer.Ordinal),
-            "--judge", $"llama:{model}?ctx=4096", "--limit", "2", "--concurrency", "1", "--max-tokens", "48", "--verdict", verdict,
+            "--judge", $"llama:{model}?ctx=4096", "--limit", "2", "--concurrency", "1", "--max-tokens", maxTokens.ToString(System.Globalization.CultureInfo.InvariantCulture), "--verdict", verdict,
             "--out", outPath, "--rubrics-dir", Paths.Rubrics,
         ]);
         var calls = exit is 0 or 3 && File.Exists(outPath)
@@ -88,7 +88,8 @@ public class LlamaVerdictModeTests
     [Fact]
     public async Task Compare_VerdictJson_EveryCallWritesASchemaShapedVerdictThatParses()
     {
-        var (exit, output, calls) = await CompareAsync("json", "llama-json.jsonl");
+        // Room for the feedback this model writes (45-61 tokens here since the fences carry nonces) and the closing verdict.
+        var (exit, output, calls) = await CompareAsync("json", "llama-json.jsonl", 96);
         Assert.True(exit == 0, output);
         Assert.Equal(4, calls.Count);
         foreach (var call in calls)
@@ -112,6 +113,26 @@ public class LlamaVerdictModeTests
         // Free text from this model is stories, not verdicts: recorded as unparsed, never given a default.
         Assert.Contains(calls, c => c.GetProperty("status").GetString() == "unparsed");
         Assert.Matches(@"unparsable [1-9]", output);
+    }
+
+    [Fact]
+    public async Task Compare_VerdictLogits_ReadsTheVerdictStraightAfterThePromptWithNoFeedback()
+    {
+        var (exit, output, calls) = await CompareAsync("logits", "llama-logits.jsonl");
+        Assert.True(exit == 0, output);
+        Assert.Equal(4, calls.Count);
+        foreach (var call in calls)
+        {
+            // pairwise-general asks for feedback first; logits mode writes none: one forward pass, zero tokens out.
+            Assert.Equal("logits", call.GetProperty("method").GetString());
+            Assert.Equal(0, call.GetProperty("output_tokens").GetInt64());
+            Assert.False(call.TryGetProperty("feedback", out var f) && f.ValueKind == JsonValueKind.String);
+            var probabilities = call.GetProperty("probabilities").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+            Assert.Equal(["A", "B", "C"], probabilities.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(1.0, probabilities.Values.Sum(), 6);
+            Assert.Equal(probabilities.MaxBy(p => p.Value).Key, call.GetProperty("verdict").GetString());
+            Assert.Equal($"[[{call.GetProperty("verdict").GetString()}]]", call.GetProperty("raw_output").GetString());
+        }
     }
 
     [Fact]

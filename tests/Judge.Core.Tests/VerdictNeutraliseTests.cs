@@ -177,6 +177,6 @@ public sealed partial class VerdictNeutraliseTests
     private static List<string> Fenced(string prompt) =>
         [.. FenceRegex().Matches(prompt).Select(m => m.Groups["body"].Value)];
 
-    [GeneratedRegex(@"<<<BEGIN ANSWER(?: [AB])? [0-9a-f]{10}>>>\n(?<body>.*?)\n<<<END ", RegexOptions.Singleline)]
+    [GeneratedRegex(@"<<<BEGIN ANSWER(?: [AB])? [0-9a-f]{16}>>>\n(?<body>.*?)\n<<<END ", RegexOptions.Singleline)]
     private static partial Regex FenceRegex();
 }

@@ -119,6 +119,45 @@ public sealed class HostedCacheAndCostTests : IDisposable
     }
 
     [Fact]
+    public async Task DamagedFile_IsReportedAndItsReadableEntriesAreCopiedIntoTheNewCache()
+    {
+        var path = Path.Combine(_dir, "damaged.db");
+        var cache = new SqliteResponseCache(path);
+        for (var i = 0; i < 400; i++)
+        {
+            await cache.SetAsync($"k{i}", new ChatResponse(new ChatMessage(ChatRole.Assistant, $"[[{i % 10}]] {new string('x', 200)}")));
+        }
+
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var checkpoint = connection.CreateCommand();
+            checkpoint.CommandText = "PRAGMA wal_checkpoint(TRUNCATE);";
+            checkpoint.ExecuteNonQuery();
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        // Overwrite 4 KB in the middle, as a bad copy or another program may: a scan of the table stops there.
+        using (var file = new FileStream(path, FileMode.Open))
+        {
+            file.Position = file.Length / 2;
+            file.Write(Enumerable.Repeat((byte)0xFF, 4096).ToArray());
+        }
+
+        var reopened = new SqliteResponseCache(path);
+
+        Assert.NotNull(reopened.Warning);
+        Assert.Contains("was corrupt", reopened.Warning, StringComparison.Ordinal);
+        var copied = reopened.Count();
+        Assert.InRange(copied, 300, 399); // only the rows on the overwritten pages are lost
+        Assert.Contains($"copied the {copied} entries still readable", reopened.Warning, StringComparison.Ordinal);
+        Assert.NotNull(await reopened.TryGetAsync("k0"));
+        Assert.NotNull(await reopened.TryGetAsync("k399"));
+        Assert.Contains("the rest could not be read and stay in that file", reopened.Warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CorruptRow_IsAMissNotAWrongAnswer()
     {
         var path = Path.Combine(_dir, "c.db");

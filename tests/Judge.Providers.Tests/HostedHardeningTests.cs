@@ -265,9 +265,13 @@ public sealed class HostedHardeningTests : IDisposable
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"the locked write took {watch.Elapsed}");
             Assert.Equal(VerdictStatus.Parsed, result.Status);
             Assert.Equal(7, result.Score);
-            var warning = Assert.Single(warnings);
+            // First the wait is named as it starts, then the skipped write.
+            Assert.Equal(2, warnings.Count);
+            Assert.Contains("is locked by another writer", warnings[0], StringComparison.Ordinal);
+            var warning = warnings[1];
             Assert.Contains("the answer is kept", warning, StringComparison.Ordinal);
             Assert.Contains("SQLite error 5", warning, StringComparison.Ordinal);
+            Assert.Equal(1, cache.FailureCount);
             using var rollback = holder.CreateCommand();
             rollback.CommandText = "ROLLBACK;";
             rollback.ExecuteNonQuery();
@@ -278,6 +282,50 @@ public sealed class HostedHardeningTests : IDisposable
         await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
         Assert.Equal(2, server.RequestCount);
         Assert.Equal(1, cache.Count());
+    }
+
+    [Fact]
+    public async Task CacheWriteWaitingOnALock_IsNamedWhenTheWaitStartsAndTheWriteLandsOnceTheLockGoes()
+    {
+        var path = Path.Combine(_dir, "cache-wait.sqlite");
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        var cache = new SqliteResponseCache(path, clock) { WriteBusyTimeout = TimeSpan.FromSeconds(30) };
+        var noticed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        cache.OnWarning = w => noticed.TrySetResult(w);
+
+        using var holder = new SqliteConnection($"Data Source={path};Pooling=False");
+        holder.Open();
+        using (var begin = holder.CreateCommand())
+        {
+            begin.CommandText = "BEGIN IMMEDIATE; INSERT INTO responses VALUES ('x', '{}', 'x', 'x');";
+            begin.ExecuteNonQuery();
+        }
+
+        // The driver's busy wait blocks its thread: the write runs on its own.
+        var write = Task.Run(() => cache.SetAsync("k", new Microsoft.Extensions.AI.ChatResponse(new Microsoft.Extensions.AI.ChatMessage(Microsoft.Extensions.AI.ChatRole.Assistant, "[[7]]"))));
+        Assert.False(noticed.Task.IsCompleted);
+
+        // The write starts its timer on a pool thread at some point: move the fake clock on until the notice comes,
+        // checking in between (bounded: 400 rounds).
+        for (var round = 0; round < 400 && !noticed.Task.IsCompleted && !write.IsCompleted; round++)
+        {
+            clock.Advance(cache.LockWaitWarningAfter);
+            await Task.WhenAny(noticed.Task, write, Task.Delay(50));
+        }
+
+        var notice = await noticed.Task.WaitAsync(TimeSpan.FromSeconds(1));
+
+        Assert.Contains($"cache {path} is locked by another writer; this write waits up to 30 s", notice, StringComparison.Ordinal);
+        Assert.False(write.IsCompleted, "the write should still be waiting on the lock");
+        using (var rollback = holder.CreateCommand())
+        {
+            rollback.CommandText = "ROLLBACK;";
+            rollback.ExecuteNonQuery();
+        }
+
+        await write.WaitAsync(TimeSpan.FromSeconds(40));
+        Assert.Equal(1, cache.Count());
+        Assert.Equal(0, cache.FailureCount);
     }
 
     [Fact]

@@ -56,9 +56,10 @@ internal static class GradingCommands
         {
             Description = "How the judge gives its verdict: auto (read from the logits where the judge offers them, as local llama: judges do; else written as the rubric asks), " +
                 "text (always written, in the rubric's format, and parsed), json (written as a JSON object of feedback and verdict under a schema: " +
-                "a grammar for local judges, structured output for hosted ones).",
+                "a grammar for local judges, structured output for hosted ones), logits (read from the logits straight after the prompt, no feedback written first: " +
+                "one forward pass per call; local llama: judges only).",
             DefaultValueFactory = _ => "auto",
-        }.OneOf("auto", "text", "json");
+        }.OneOf("auto", "text", "json", "logits");
 
         public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Render every prompt and estimate calls, tokens and cost; call no judge." };
 

@@ -35,6 +35,12 @@ public interface IJudgeFactory
     void Check(JudgeSpec spec)
     {
     }
+
+    /// <summary>
+    /// Whether the judge a spec builds reads verdicts from the model's logits (<see cref="ILogitVerdictScorer"/>), as
+    /// local models do, so a run may ask for logit verdicts only. Builds nothing. Default: <see langword="false"/>.
+    /// </summary>
+    bool GivesLogits(JudgeSpec spec) => false;
 }
 
 /// <summary>What a judge is built with besides its spec.</summary>

@@ -251,6 +251,6 @@ public static partial class VerdictParser
         return sb.ToString();
     }
 
-    [GeneratedRegex(@"<<<BEGIN (?<label>[A-Z ]+?) (?<tag>[0-9a-f]{10})>>>.*?<<<END \k<label> \k<tag>>>>", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"<<<BEGIN (?<label>[A-Z ]+?) (?<tag>[0-9a-f]{16})>>>.*?<<<END \k<label> \k<tag>>>>", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
     private static partial Regex EchoedFence();
 }

@@ -45,13 +45,26 @@ public static class PromptRenderer
     }
 
     /// <summary>
-    /// Wraps untrusted text between begin/end markers tagged with a digest of the text. The text
-    /// would have to contain its own digest to forge the end marker.
+    /// Wraps untrusted text between begin/end markers that carry a nonce; the shipped rubrics tell the judge the text ends
+    /// only at the end marker repeating its begin marker's nonce, not at any line that merely starts with <c>&lt;&lt;&lt;END</c>.
+    /// The nonce is the first 64 bits of the SHA-256 of the label and the text: a different one for every text, which its
+    /// author cannot write into the text (that is a search for a fixed point of SHA-256), and the same for the same text,
+    /// so prompts stay deterministic and the response cache, resume and replay (all keyed by the prompt's hash) keep working.
     /// </summary>
     public static string Fence(string label, string text)
     {
-        var tag = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..10];
-        return $"<<<BEGIN {label} {tag}>>>\n{text}\n<<<END {label} {tag}>>>";
+        ArgumentNullException.ThrowIfNull(label);
+        ArgumentNullException.ThrowIfNull(text);
+        var nonce = FenceNonce(label, text);
+        return $"<<<BEGIN {label} {nonce}>>>\n{text}\n<<<END {label} {nonce}>>>";
+    }
+
+    /// <summary>The nonce <see cref="Fence"/> gives a text under a label: 16 lower-case hex digits.</summary>
+    public static string FenceNonce(string label, string text)
+    {
+        ArgumentNullException.ThrowIfNull(label);
+        ArgumentNullException.ThrowIfNull(text);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"{label}\n{text}")))[..16];
     }
 
     /// <summary>The SHA-256 of a message list, as <c>sha256:hex</c>.</summary>

@@ -116,7 +116,18 @@ internal sealed class BatchDriver(TimeProvider? time = null)
             WriteAtomically(path, buffer.ToArray());
         }
 
-        var fileId = await batch.Service.UploadAsync(Path.GetFileName(path), File.ReadAllBytes(path), cancellationToken).ConfigureAwait(false);
+        string fileId;
+        try
+        {
+            fileId = await batch.Service.UploadAsync(Path.GetFileName(path), File.ReadAllBytes(path), cancellationToken).ConfigureAwait(false);
+        }
+        catch (BatchUnsupportedException) when (book.Records.Count == 0)
+        {
+            // No batch API and no batch recorded: leave no request file behind; the run calls this judge live.
+            File.Delete(path);
+            throw;
+        }
+
         var record = new BatchRecord { Judge = owner, RequestFile = name, Requests = part.Count, InputFileId = fileId };
         book.Add(record);
         var info = await batch.Service.CreateAsync(fileId, cancellationToken).ConfigureAwait(false);

@@ -26,6 +26,12 @@ public enum VerdictMode
 
     /// <summary>Written as a JSON object of feedback and verdict under a schema (a grammar locally, structured output hosted).</summary>
     Json,
+
+    /// <summary>
+    /// Read from the logits straight after the prompt, with no feedback written first even where the rubric asks for it:
+    /// one forward pass per call, the fast path for local judges. A judge that cannot give logits (hosted) is refused.
+    /// </summary>
+    Logits,
 }
 
 /// <summary>Which value a gate compares with its threshold.</summary>

@@ -338,7 +338,7 @@ public static class RunConfigLoader
             Seed = reader.Try(() => o.TryGetValue("seed", out var seed) ? reader.Int(seed, "options.seed") : 0, 0),
             Limit = reader.Try(() => o.TryGetValue("limit", out var limit) ? reader.Positive(limit, "options.limit") : (int?)null, null),
             MaxTokens = reader.Try(() => o.TryGetValue("max_tokens", out var mt) ? reader.Positive(mt, "options.max_tokens") : (int?)null, null),
-            Verdict = reader.Try(() => o.TryGetValue("verdict", out var vm) ? Enum.Parse<VerdictMode>(reader.OneOf(vm, "options.verdict", "auto", "text", "json"), ignoreCase: true) : VerdictMode.Auto, VerdictMode.Auto),
+            Verdict = reader.Try(() => o.TryGetValue("verdict", out var vm) ? Enum.Parse<VerdictMode>(reader.OneOf(vm, "options.verdict", "auto", "text", "json", "logits"), ignoreCase: true) : VerdictMode.Auto, VerdictMode.Auto),
             Prices = reader.Try(() => o.TryGetValue("prices", out var pf) ? reader.PathValue(pf, "options.prices") : null, null),
             Concurrency = reader.Try(() => o.TryGetValue("concurrency", out var c) ? reader.Positive(c, "options.concurrency") : 4, 4),
             Repeats = reader.Try(() => o.TryGetValue("repeats", out var r) ? reader.Positive(r, "options.repeats") : 1, 1),

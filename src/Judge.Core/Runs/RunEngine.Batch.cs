@@ -31,7 +31,14 @@ public sealed partial class RunEngine
                 observer.Note?.Invoke($"{group.Key}: a call could not be written as a batch line and is called live ({problem})");
             }
 
-            batchAnswers[group.Key] = await runner.SendAsync(group.Key, collected, null, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                batchAnswers[group.Key] = await runner.SendAsync(group.Key, collected, null, cancellationToken).ConfigureAwait(false);
+            }
+            catch (BatchUnsupportedException ex)
+            {
+                observer.Note?.Invoke($"{group.Key}: {ex.Message}; its {collected.Lines.Count} calls are made live, at the live price");
+            }
         }
 
         return batchAnswers;

@@ -149,6 +149,9 @@ public sealed partial class RunEngine
                 chat.UseLogitVerdicts = false;
                 chat.ConstrainVerdict = true;
                 break;
+            case VerdictMode.Logits:
+                chat.FeedbackBeforeLogitVerdict = false;
+                break;
         }
 
         return new JudgeBuildOptions

@@ -87,6 +87,10 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
         foreach (var spec in config.Judges.SelectMany(j => j.Singles).DistinctBy(s => s.Text))
         {
             judges.Check(spec);
+            if (config.Options.Verdict == VerdictMode.Logits && !judges.GivesLogits(spec))
+            {
+                throw new InputException(config.SourcePath, null, "--verdict logits (options.verdict)", $"reads the verdict from the judge's logits, and '{spec.Text}' gives none; use a local llama: judge, or --verdict auto|text|json");
+            }
         }
 
         if (config.Mode == RunMode.Compare && config.Data.HumanLabels is { } labels)

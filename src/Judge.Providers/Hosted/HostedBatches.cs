@@ -315,6 +315,12 @@ public static class HostedBatches
                 var status = response.StatusCode;
                 var said = await ErrorMessageAsync(response, cancellationToken).ConfigureAwait(false);
                 response.Dispose();
+                if (method == HttpMethod.Post && path == "files" && status is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed or HttpStatusCode.NotImplemented)
+                {
+                    // A server that serves chat completions but no files endpoint (llama-server, most self-hosted ones).
+                    throw new BatchUnsupportedException(Display(), string.Create(CultureInfo.InvariantCulture, $"{Display()} has no batch API (POST files: HTTP {(int)status}{said})"));
+                }
+
                 throw new ProviderException(ProviderFailure.HttpError, Display(), string.Create(CultureInfo.InvariantCulture, $"batch service {method} {path}: HTTP {(int)status}{said}"), status);
             }
 

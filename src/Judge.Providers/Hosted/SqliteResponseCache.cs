@@ -86,8 +86,10 @@ public sealed class SqliteResponseCache
                 }
             }
 
-            Warning = $"cache file {Path} was corrupt ({ex.Message}); moved it to {aside} and started an empty cache";
             Initialise();
+            var (copied, unreadable) = Salvage(aside);
+            Warning = $"cache file {Path} was corrupt ({ex.Message}); moved it to {aside} and copied the {copied} entries still readable there into a new cache" +
+                (unreadable ? "; the rest could not be read and stay in that file" : string.Empty);
         }
         catch (SqliteException ex)
         {
@@ -106,6 +108,12 @@ public sealed class SqliteResponseCache
 
     /// <summary>How long a write waits for another writer's lock before it is skipped. Default 5 s.</summary>
     public TimeSpan WriteBusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How long a write may take before <see cref="OnWarning"/> hears that it is waiting on a lock, so a stall is named
+    /// as it starts, not when <see cref="WriteBusyTimeout"/> runs out. An unlocked write takes milliseconds. Default 250 ms.
+    /// </summary>
+    public TimeSpan LockWaitWarningAfter { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The cache file's full path.</summary>
     public string Path { get; }
@@ -154,6 +162,12 @@ public sealed class SqliteResponseCache
     public async Task SetAsync(string key, ChatResponse response, CancellationToken cancellationToken = default)
     {
         var json = JsonSerializer.Serialize(response, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse)));
+        // The driver's busy wait runs inside the command and says nothing: a timer names the wait when it starts.
+        using var waiting = Clock.CreateTimer(
+            _ => Notice($"cache {Path} is locked by another writer; this write waits up to {WriteBusyTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (the answer is kept either way)"),
+            null,
+            LockWaitWarningAfter,
+            Timeout.InfiniteTimeSpan);
         var connection = await OpenAsync(cancellationToken, WriteBusyTimeout).ConfigureAwait(false);
         await using (connection.ConfigureAwait(false))
         {
@@ -178,6 +192,86 @@ public sealed class SqliteResponseCache
         using var command = connection.CreateCommand();
         command.CommandText = "SELECT COUNT(*) FROM responses";
         return (long)command.ExecuteScalar()!;
+    }
+
+    /// <summary>
+    /// Copies every row still readable in a damaged cache file into this one, so no paid answer is dropped with the file;
+    /// returns how many were copied and whether reading stopped early at the damage.
+    /// </summary>
+    private (int Copied, bool Unreadable) Salvage(string damaged)
+    {
+        var rows = new List<(string Key, string Response, string Checksum, string Created)>();
+        var unreadable = false;
+        try
+        {
+            // Read-write: a WAL file cannot be read without its -shm. Row by row, so a damaged page loses only its rows:
+            // a scan stops at the first one.
+            using var source = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = damaged, Mode = SqliteOpenMode.ReadWrite, Pooling = false }.ToString());
+            source.Open();
+            long? last = null;
+            try
+            {
+                using var max = source.CreateCommand();
+                max.CommandText = "SELECT max(rowid) FROM responses";
+                last = max.ExecuteScalar() is long m ? m : 0;
+            }
+            catch (SqliteException)
+            {
+                unreadable = true;
+            }
+
+            using var select = source.CreateCommand();
+            select.CommandText = "SELECT key, response, checksum, created FROM responses WHERE rowid = $id";
+            var id = select.Parameters.Add("$id", SqliteType.Integer);
+            var misses = 0;
+            for (long i = 1; last is { } l ? i <= l : misses < 1000; i++)
+            {
+                id.Value = i;
+                try
+                {
+                    using var reader = select.ExecuteReader();
+                    if (reader.Read())
+                    {
+                        rows.Add((reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
+                        misses = 0;
+                        continue;
+                    }
+                }
+                catch (Exception ex) when (ex is SqliteException or InvalidCastException)
+                {
+                    unreadable = true;
+                }
+
+                misses++;
+            }
+        }
+        catch (SqliteException)
+        {
+            unreadable = true;
+        }
+
+        if (rows.Count == 0)
+        {
+            return (0, unreadable);
+        }
+
+        using var connection = Open();
+        using var transaction = connection.BeginTransaction();
+        using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
+        insert.CommandText = "INSERT OR IGNORE INTO responses (key, response, checksum, created) VALUES ($key, $response, $checksum, $created)";
+        var key = insert.Parameters.Add("$key", SqliteType.Text);
+        var response = insert.Parameters.Add("$response", SqliteType.Text);
+        var checksum = insert.Parameters.Add("$checksum", SqliteType.Text);
+        var created = insert.Parameters.Add("$created", SqliteType.Text);
+        foreach (var row in rows)
+        {
+            (key.Value, response.Value, checksum.Value, created.Value) = (row.Key, row.Response, row.Checksum, row.Created);
+            insert.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+        return (rows.Count, unreadable);
     }
 
     private static string Checksum(string json) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
@@ -225,6 +319,19 @@ public sealed class SqliteResponseCache
         {
             connection.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Reports something a user should know at once that is not a failure (a write waiting on a lock).</summary>
+    private void Notice(string message)
+    {
+        if (OnWarning is { } sink)
+        {
+            sink(message);
+        }
+        else
+        {
+            Console.Error.WriteLine($"judge: warning: {message}");
         }
     }
 
