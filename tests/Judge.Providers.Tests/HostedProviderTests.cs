@@ -470,6 +470,31 @@ public sealed class HostedProviderTests
     }
 
     [Fact]
+    public async Task Panel_OfThreeHostedJudges_TakesTheMedianAndRecordsEveryMembersCallAndConfidence()
+    {
+        // Three endpoints score the same answer 6, 7 and 7, each with logprobs at the verdict token: the panel's median is 7,
+        // its confidence the share of members that gave it (2 of 3), and each member's call keeps its own label probability.
+        static JsonNode Tokens(string label, double logprob) => JsonNode.Parse($$"""{"content":[{"token":"[[","logprob":-0.01,"bytes":null,"top_logprobs":[]},{"token":"{{label}}","logprob":{{logprob}},"bytes":null,"top_logprobs":[{"token":"{{label}}","logprob":{{logprob}},"bytes":null},{"token":"5","logprob":-3,"bytes":null}]},{"token":"]]","logprob":0,"bytes":null,"top_logprobs":[]}]}""")!;
+        using var six = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("[[6]]", logprobs: Tokens("6", -0.2)));
+        using var sevenA = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("[[7]]", logprobs: Tokens("7", -0.1)));
+        using var sevenB = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("[[7]]", logprobs: Tokens("7", -0.3)));
+        using var a = TestHosted.OpenAI(six, "&logprobs=2", model: "judge-a");
+        using var b = TestHosted.OpenAI(sevenA, "&logprobs=2", model: "judge-b");
+        using var c = TestHosted.OpenAI(sevenB, "&logprobs=2", model: "judge-c");
+        var panel = new PanelAbsoluteJudge("panel", [TestHosted.Judge(a), TestHosted.Judge(b), TestHosted.Judge(c)]);
+
+        var verdict = await panel.GradeAsync(TestHosted.Item(1));
+
+        Assert.Equal((VerdictStatus.Parsed, 7.0), (verdict.Status, verdict.Score!.Value));
+        Assert.Equal(2.0 / 3, verdict.Confidence!.Value, 12);
+        Assert.Equal(VerdictConfidence.Panel, verdict.ConfidenceSource);
+        Assert.Equal(3, verdict.Calls.Count);
+        // Each member's own confidence: its label's probability renormalised over the labels the endpoint returned.
+        Assert.Equal(Math.Exp(-0.2) / (Math.Exp(-0.2) + Math.Exp(-3)), verdict.Calls[0].Confidence!.Value, 9);
+        Assert.Equal((1, 1, 1), (six.RequestCount, sevenA.RequestCount, sevenB.RequestCount));
+    }
+
+    [Fact]
     public async Task JsonSchemaOption_IsSentAsStructuredOutput()
     {
         var schema = Path.Combine(Path.GetTempPath(), $"verdict-{Guid.NewGuid():N}.json");
