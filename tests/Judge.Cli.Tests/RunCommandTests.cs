@@ -44,6 +44,22 @@ internal static class RunConfigs
 public class RunCommandTests
 {
     [Fact]
+    public async Task Run_VerdictFlag_OverridesTheConfig_AndIsCheckedBeforeAnythingIsWritten()
+    {
+        var config = RunConfigs.Write("grade", "mock:1", "options:\n  turns: [1]\n");
+
+        var (logits, refused) = await CliRunner.RunAsync("run", config, "--verdict", "logits");
+        var (bogus, usage) = await CliRunner.RunAsync("run", config, "--verdict", "bogus");
+
+        // The config says auto; the flag asks for logits, which a mock judge cannot give: refused like the config key.
+        Assert.True(logits == 2, refused);
+        Assert.Contains("--verdict logits", refused, StringComparison.Ordinal);
+        Assert.True(bogus == 2, usage);
+        Assert.Contains("--verdict must be one of auto, text, json, logits", usage, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(RunConfigs.Out(config)), "a refused run wrote its output folder");
+    }
+
+    [Fact]
     public async Task Run_DryRun_EstimatesTheConfigsCallsAndWritesNothing()
     {
         var config = RunConfigs.Write("grade", "openai:gpt-4o", "options:\n  turns: [1]\n");

@@ -25,6 +25,7 @@ internal static class RunCommand
         var limit = new Option<int?>("--limit") { Description = "Judge at most this many items per turn (overrides options.limit)." }.AtLeastOne();
         var concurrency = new Option<int?>("--concurrency") { Description = "Items judged at once (overrides options.concurrency)." }.AtLeastOne();
         var seed = new Option<int?>("--seed") { Description = "Seed (overrides options.seed)." };
+        var verdict = new Option<string>("--verdict") { Description = "How judges give their verdict (overrides options.verdict): auto, text, json, or logits (local llama: judges only: read straight after the prompt, no feedback first)." }.OneOf("auto", "text", "json", "logits");
         var dryRun = new Option<bool>("--dry-run") { Description = "Render every prompt of the config's run and estimate calls, tokens and cost; call no judge, write nothing." };
         var expectedOutputTokens = new Option<int>("--expected-output-tokens") { Description = "Tokens a judge is assumed to write per call, for --dry-run.", DefaultValueFactory = _ => 200 }.AtLeastOne();
         var shard = new Option<string?>("--shard") { Description = "Judge only shard K of N (K/N, 1-based): a deterministic split of the plan by item, for CI matrices; combine the shards' folders with `judge merge`." };
@@ -36,7 +37,7 @@ internal static class RunCommand
             }
             : new Command("run", "Run an evaluation from a config file: judge, gate on thresholds, write reports. Resumable with --resume.")
             {
-                config, resume, overwrite, retryErrors, quiet, json, outDir, judges, repeat, limit, concurrency, seed, shard, dryRun, expectedOutputTokens,
+                config, resume, overwrite, retryErrors, quiet, json, outDir, judges, repeat, limit, concurrency, seed, shard, verdict, dryRun, expectedOutputTokens,
             };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,6 +52,7 @@ internal static class RunCommand
                     Seed = parse.GetValue(seed) ?? loaded.Options.Seed,
                     Shard = parse.GetValue(shard) is { } k ? RunEngine.ParseShard(k) : loaded.Options.Shard,
                     RetryErrors = parse.GetValue(retryErrors) || loaded.Options.RetryErrors,
+                    Verdict = parse.GetValue(verdict) is { } v ? Enum.Parse<VerdictMode>(v, ignoreCase: true) : loaded.Options.Verdict,
                 },
                 Output = parse.GetValue(outDir) is { } o ? Path.GetFullPath(o) : loaded.Output,
             };
