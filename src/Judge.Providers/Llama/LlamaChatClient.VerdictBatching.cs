@@ -11,7 +11,8 @@ internal sealed partial class LlamaChatClient
     /// </summary>
     private List<LogitVerdictResult> RunToCompletion(IReadOnlyList<LlamaScheduler.Job> jobs, CancellationToken cancellationToken)
     {
-        var waiting = jobs.ToList();
+        var waiting = new PrefixQueue();
+        waiting.AddRange(jobs);
         try
         {
             while (waiting.Count > 0 || _scheduler.Busy)
@@ -41,17 +42,12 @@ internal sealed partial class LlamaChatClient
         return [.. jobs.Select(j => j.Result!)];
     }
 
-    /// <summary>Starts waiting jobs on free slots, best-sharing first.</summary>
-    private void Fill(List<LlamaScheduler.Job> waiting)
+    /// <summary>Starts waiting jobs on free slots, walking their prompts' prefix tree (<see cref="LlamaScheduler.TakeNext"/>).</summary>
+    private void Fill(PrefixQueue waiting)
     {
-        while (_scheduler.CanStart && waiting.Count > 0)
+        while (_scheduler.CanStart && _scheduler.TakeNext(waiting) is { } job)
         {
-            // The look-ahead compares each candidate with every slot's tokens, once per start: bounded, so that a
-            // batch of hundreds does not spend a forward pass's time choosing.
-            var next = _scheduler.PickNext(waiting, Math.Clamp(2 * _scheduler.Concurrency, 8, 32));
-            var job = waiting[next];
-            waiting.RemoveAt(next);
-            _scheduler.Start(job);
+            _scheduler.Start(job, waiting);
         }
     }
 
@@ -67,7 +63,7 @@ internal sealed partial class LlamaChatClient
     /// A pass that found no room in the KV cache (stale cells of idle slots can fragment it) starts
     /// its jobs once more on a cleared cache; anything else, or a second time, is the jobs' error.
     /// </summary>
-    private bool Retry(LlamaScheduler.StepOutcome outcome, List<LlamaScheduler.Job> waiting)
+    private bool Retry(LlamaScheduler.StepOutcome outcome, PrefixQueue waiting)
     {
         if (outcome.Error is not KvCacheFullException || outcome.Failed.Any(j => j.Retried))
         {
@@ -86,14 +82,14 @@ internal sealed partial class LlamaChatClient
             job.Restart();
         }
 
-        waiting.InsertRange(0, outcome.Failed.Concat(interrupted));
+        waiting.AddRange(outcome.Failed.Concat(interrupted));
         return true;
     }
 
     private async Task BatchLoopAsync()
     {
         var reader = _queue!.Reader;
-        var waiting = new List<LlamaScheduler.Job>();
+        var waiting = new PrefixQueue();
         while (true)
         {
             if (waiting.Count == 0 && !_scheduler.Busy && !await reader.WaitToReadAsync().ConfigureAwait(false))
@@ -145,7 +141,7 @@ internal sealed partial class LlamaChatClient
             catch (Exception ex)
             {
                 // Not expected: fail everything in flight rather than leave callers waiting.
-                foreach (var job in _scheduler.Jobs.Concat(waiting).ToList())
+                foreach (var job in _scheduler.Jobs.Concat(waiting.All).ToList())
                 {
                     job.Completion!.TrySetException(ex);
                 }

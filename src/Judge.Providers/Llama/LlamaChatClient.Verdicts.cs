@@ -9,22 +9,10 @@ internal sealed partial class LlamaChatClient
     public async Task<LogitVerdictResult> ScoreAsync(LogitVerdictRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (_queue is null)
-        {
-            var job = Prepare(request, completion: null, cancellationToken);
-            await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return await Task.Run(() => RunToCompletion([job], cancellationToken)[0], cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                _turn.Release();
-            }
-        }
-
         var completion = new TaskCompletionSource<LogitVerdictResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var queued = Prepare(request, completion, cancellationToken);
+        // A request already cancelled never reaches the queue.
+        cancellationToken.ThrowIfCancellationRequested();
         using (cancellationToken.Register(static c => ((TaskCompletionSource<LogitVerdictResult>)c!).TrySetCanceled(), completion))
         {
             await _queue.Writer.WriteAsync(queued, cancellationToken).ConfigureAwait(false);
@@ -46,6 +34,9 @@ internal sealed partial class LlamaChatClient
             _turn.Release();
         }
     }
+
+    /// <summary>The prompt tokens a verdict request decodes before its label distribution is read (for tests and benchmarks).</summary>
+    internal int[] VerdictPromptTokens(LogitVerdictRequest request) => Prepare(request, completion: null, CancellationToken.None).Context;
 
     /// <summary>
     /// Tokenises the prompt with each label appended and splits off the longest common token prefix:

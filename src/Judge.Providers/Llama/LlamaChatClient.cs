@@ -25,8 +25,8 @@ internal sealed partial class LlamaChatClient : IChatClient, ILogitVerdictScorer
     private readonly string? _grammar;
     private readonly int _perSequence;
     private readonly LlamaScheduler _scheduler;
-    private readonly Channel<LlamaScheduler.Job>? _queue;
-    private readonly Task? _worker;
+    private readonly Channel<LlamaScheduler.Job> _queue;
+    private readonly Task _worker;
     private readonly ChatClientMetadata _metadata;
     private int _disposed;
     private long _batches;
@@ -51,11 +51,9 @@ internal sealed partial class LlamaChatClient : IChatClient, ILogitVerdictScorer
         ModelId = System.IO.Path.GetFileName(model.Path);
         _metadata = new ChatClientMetadata("llama.cpp", null, ModelId);
         _scheduler = new LlamaScheduler(_session, options.BatchSize, ModelId, options.KvReuse);
-        if (options.BatchSize > 1)
-        {
-            _queue = Channel.CreateUnbounded<LlamaScheduler.Job>(new UnboundedChannelOptions { SingleReader = true });
-            _worker = Task.Run(BatchLoopAsync);
-        }
+        // Every verdict request goes through one queue, also at batch 1: the loop takes them in the order of the prompts' prefix tree.
+        _queue = Channel.CreateUnbounded<LlamaScheduler.Job>(new UnboundedChannelOptions { SingleReader = true });
+        _worker = Task.Run(BatchLoopAsync);
     }
 
     /// <summary>The model's file name.</summary>
@@ -106,8 +104,8 @@ internal sealed partial class LlamaChatClient : IChatClient, ILogitVerdictScorer
             return;
         }
 
-        _queue?.Writer.TryComplete();
-        _worker?.GetAwaiter().GetResult();
+        _queue.Writer.TryComplete();
+        _worker.GetAwaiter().GetResult();
         _turn.Wait();
         _session.Dispose();
         _model.Dispose();

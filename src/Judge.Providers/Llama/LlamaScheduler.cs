@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Judge.Judging;
 
 namespace Judge.Providers.Llama;
@@ -27,6 +28,7 @@ internal sealed class LlamaScheduler
     private int _rotation;
     private long _decodedTokens;
     private long _reusedTokens;
+    private long _copies;
 
     /// <param name="session">The context: one sequence per slot, not unified (each its own stream).</param>
     /// <param name="concurrency">The most verdicts decoding at once.</param>
@@ -53,32 +55,107 @@ internal sealed class LlamaScheduler
     /// <summary>Prompt tokens decoded so far, and prompt tokens taken from the KV cache instead.</summary>
     public (long Decoded, long Reused) TokenStats => (Interlocked.Read(ref _decodedTokens), Interlocked.Read(ref _reusedTokens));
 
-    /// <summary>Starts <paramref name="job"/> on a free slot, from the longest prefix the cache holds.</summary>
-    public void Start(Job job)
+    /// <summary>Whole-stream copies made so far (a prefix taken from another slot).</summary>
+    public long Copies => Interlocked.Read(ref _copies);
+
+    /// <summary>
+    /// Starts <paramref name="job"/> on a free slot, from the longest prefix the cache holds; the slot given up is one
+    /// whose cells the requests still <paramref name="waiting"/> need least.
+    /// </summary>
+    public void Start(Job job, PrefixQueue? waiting = null)
     {
-        var (slot, shared) = Acquire(job.Context);
+        var (slot, shared) = Acquire(job.Context, waiting);
         job.Cursor = shared;
         slot.Job = job;
     }
 
     /// <summary>
-    /// Picks, from the first <paramref name="window"/> waiting requests, the one that shares the
-    /// longest prefix with what any slot holds; ties go to the oldest.
+    /// Takes the waiting request to start next, walking the run's prompts as a prefix tree: the one that
+    /// shares the longest prefix with what a slot holds (in token order that is a neighbour of the slot's
+    /// tokens; ties go to the first in order), else the first in order. A request is passed over while a busy
+    /// slot is still decoding a longer prefix of it than the cache holds: started now it would decode that
+    /// prefix a second time; started once the prefix is in, it copies it. Returns <see langword="null"/> when
+    /// every waiting request waits so (only while a slot is busy).
     /// </summary>
-    public int PickNext(IReadOnlyList<Job> waiting, int window)
+    public Job? TakeNext(PrefixQueue waiting)
     {
-        var best = 0;
-        var bestShared = -1;
-        for (var i = 0; i < Math.Min(window, waiting.Count); i++)
+        if (waiting.Count == 0)
         {
-            var shared = _slots.Max(s => Common(s.Cached, waiting[i].Context));
-            if (shared > bestShared)
+            return null;
+        }
+
+        var best = -1;
+        var bestShared = 0;
+        foreach (var slot in _slots)
+        {
+            if (!_reuse || slot.Cached.Count == 0)
             {
-                (best, bestShared) = (i, shared);
+                continue;
+            }
+
+            var cached = CollectionsMarshal.AsSpan(slot.Cached);
+            var at = waiting.LowerBound(cached);
+            for (var i = Math.Max(0, at - 1); i <= Math.Min(waiting.Count - 1, at); i++)
+            {
+                var shared = Math.Min(cached.CommonPrefixLength(waiting[i].Context), waiting[i].Context.Length - 1);
+                if (shared > bestShared || (shared == bestShared && i < best))
+                {
+                    (best, bestShared) = (i, shared);
+                }
             }
         }
 
-        return best;
+        if (best >= 0 && !WaitsForBusy(waiting[best]))
+        {
+            return Take(waiting, best);
+        }
+
+        // Bounded, so that a queue of thousands does not spend a forward pass's time choosing; what is passed over
+        // waits for the prefix a busy slot is decoding and is free after the next pass.
+        for (var i = 0; i < Math.Min(waiting.Count, 512); i++)
+        {
+            if (!WaitsForBusy(waiting[i]))
+            {
+                return Take(waiting, i);
+            }
+        }
+
+        return null;
+
+        static Job Take(PrefixQueue waiting, int index)
+        {
+            var job = waiting[index];
+            waiting.RemoveAt(index);
+            return job;
+        }
+    }
+
+    /// <summary>Whether a busy slot will soon hold more of <paramref name="job"/>'s prompt than any slot holds now.</summary>
+    private bool WaitsForBusy(Job job)
+    {
+        if (!_reuse)
+        {
+            return false;
+        }
+
+        var limit = job.Context.Length - 1;
+        var cached = 0;
+        foreach (var slot in _slots)
+        {
+            cached = Math.Max(cached, Common(slot.Cached, job.Context));
+        }
+
+        cached = Math.Min(cached, limit);
+        foreach (var slot in _slots)
+        {
+            if (slot.Job is { } busy && slot.Cached.Count < busy.Context.Length
+                && Math.Min(busy.Context.AsSpan().CommonPrefixLength(job.Context), limit) > cached)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>
@@ -209,26 +286,28 @@ internal sealed class LlamaScheduler
     }
 
     /// <summary>
-    /// The least recently used free slot (other than the best donor, if another is free), holding the
-    /// longest prefix of <paramref name="tokens"/> the cache has: kept in place when the slot itself
-    /// has (nearly) as much, else copied from the slot that has the most (a whole-stream copy the next
-    /// decode performs, then cut to the shared part). The last token is always left to decode: its
-    /// logits are what a verdict is read from.
+    /// A free slot (other than the best donor, if another is free) holding the longest prefix of
+    /// <paramref name="tokens"/> the cache has: kept in place when the slot itself has (nearly) as much,
+    /// else copied from the slot that has the most (a whole-stream copy the next decode performs, then cut
+    /// to the shared part). The slot given up is the one whose cells the <paramref name="waiting"/> requests
+    /// share least with — so a prefix whose subtree is still pending stays alive — the least recently used
+    /// among equals. The last token is always left to decode: its logits are what a verdict is read from.
     /// </summary>
-    private (Slot Slot, int Shared) Acquire(int[] tokens)
+    private (Slot Slot, int Shared) Acquire(int[] tokens, PrefixQueue? waiting = null)
     {
         var limit = tokens.Length - 1;
         var donor = _slots.OrderByDescending(s => Math.Min(Common(s.Cached, tokens), limit)).ThenByDescending(s => s.LastUsed).First();
         var best = Math.Min(Common(donor.Cached, tokens), limit);
-        var free = _slots.Where(s => s.Job is null).OrderBy(s => s.LastUsed).ToList();
+        var free = _slots.Where(s => s.Job is null).OrderBy(s => waiting is null ? 0 : StillWanted(s, waiting)).ThenBy(s => s.LastUsed).ToList();
         var target = free.FirstOrDefault(s => s != donor) ?? free.FirstOrDefault()
             ?? throw new InvalidOperationException("no free slot");
         var own = Math.Min(Common(target.Cached, tokens), limit);
         int shared;
-        if (donor != target && best >= own + 16)
+        if (donor != target && best > own)
         {
             _session.Truncate(target.Index, 0);
             _session.CopySequence(donor.Index, target.Index);
+            Interlocked.Increment(ref _copies);
             _session.Truncate(target.Index, best);
             target.Cached.Clear();
             target.Cached.AddRange(donor.Cached.Take(best));
@@ -250,6 +329,20 @@ internal sealed class LlamaScheduler
         return (target, shared);
     }
 
+    /// <summary>The longest prefix of a waiting request's prompt that <paramref name="slot"/> holds (its neighbours in token order have it).</summary>
+    private static int StillWanted(Slot slot, PrefixQueue waiting)
+    {
+        var cached = CollectionsMarshal.AsSpan(slot.Cached);
+        var at = waiting.LowerBound(cached);
+        var most = 0;
+        for (var i = Math.Max(0, at - 1); i <= Math.Min(waiting.Count - 1, at); i++)
+        {
+            most = Math.Max(most, cached.CommonPrefixLength(waiting[i].Context));
+        }
+
+        return most;
+    }
+
     /// <summary>The jobs in flight.</summary>
     public IEnumerable<Job> Jobs => _slots.Where(s => s.Job is not null).Select(s => s.Job!);
 
@@ -267,17 +360,7 @@ internal sealed class LlamaScheduler
         return interrupted;
     }
 
-    private int Common(List<int> cached, int[] tokens)
-    {
-        var n = _reuse ? Math.Min(cached.Count, tokens.Length) : 0;
-        var i = 0;
-        while (i < n && cached[i] == tokens[i])
-        {
-            i++;
-        }
-
-        return i;
-    }
+    private int Common(List<int> cached, int[] tokens) => _reuse ? CollectionsMarshal.AsSpan(cached).CommonPrefixLength(tokens) : 0;
 
     /// <summary>What one <see cref="Step"/> finished, or the jobs a failed pass took with it.</summary>
     internal sealed class StepOutcome
