@@ -19,6 +19,9 @@ namespace Judge.Runs;
 // This file: the run itself. The plan, the batch path and the merge of shards each have their own RunEngine.*.cs.
 public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time = null)
 {
+    /// <summary>The fewest items handed at once to a judge that reads verdicts from logits: four MT-Bench questions of six models' pairs.</summary>
+    private const int LocalItemsAtOnce = 64;
+
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>
@@ -224,16 +227,25 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
                         observer.Note?.Invoke(note);
                     }
 
-                    await GradingRunner.RunAsync(pairs, built.Judge, sink, new GradingRunOptions { Concurrency = config.Options.Concurrency }, cancellationToken).ConfigureAwait(false);
+                    await GradingRunner.RunAsync(pairs, built.Judge, sink, Dispatch(config, pass.Spec), cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {
                     var judge = judges.CreateAbsolute(pass.Spec, build);
-                    await GradingRunner.RunAsync(pass.Answers!, judge, sink, new GradingRunOptions { Concurrency = config.Options.Concurrency }, cancellationToken).ConfigureAwait(false);
+                    await GradingRunner.RunAsync(pass.Answers!, judge, sink, Dispatch(config, pass.Spec), cancellationToken).ConfigureAwait(false);
                 }
             }
         }
     }
+
+    /// <summary>
+    /// How many items a pass hands its judge at once: the run's concurrency, and at least <see cref="LocalItemsAtOnce"/> for a
+    /// judge that reads verdicts from logits (a local model). Such a judge decodes as many sequences at once as its own
+    /// <c>batch</c> says, whatever it holds; what it holds it orders as a prefix tree, so the more of the run it sees, the more
+    /// of the shared prefixes (rubric, question, first answer) it decodes once instead of once per call.
+    /// </summary>
+    private GradingRunOptions Dispatch(RunConfig config, JudgeSpec spec) =>
+        new() { Concurrency = judges.GivesLogits(spec) ? Math.Max(config.Options.Concurrency, LocalItemsAtOnce) : config.Options.Concurrency };
 
     /// <summary>
     /// Judges a pass through the cascade: each stage built as its judge alone would be (its own cache key, journal and
