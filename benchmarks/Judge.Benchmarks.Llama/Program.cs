@@ -45,6 +45,33 @@ if (args.Length > 0 && args[0] == "compare")
         Arg("--reps", 3)));
 }
 
+if (args.Length > 0 && args[0] is "whole-run" or "whole-run-engine")
+{
+    // whole-run [--model M.gguf | --vocab FILE] [--bench DIR[,DIR2]] [--threads 1,2] [--batches 1,4] [--protocol all-pairs|baseline]
+    //           [--questions 2] [--skip 0] [--cut 0] [--feedback 0] [--unshared 4] [--flash-attn off] [--reps 3]
+    // Without --bench: the workload's token counts and prefix-tree bound only.
+    var model = Text("--model") ?? SyntheticModel.Ensure(Path.Combine(repo, ".native", "models", "qwen2.5-0.5b-random-q8_0.gguf"), SyntheticModel.Shapes["qwen2.5-0.5b"], Vocab());
+    string[] workloadArgs = ["--model", model, "--protocol", Text("--protocol") ?? "all-pairs", "--questions", Arg("--questions", 2).ToString(inv), "--skip", Arg("--skip", 0).ToString(inv), "--cut", Arg("--cut", 0).ToString(inv), "--flash-attn", Text("--flash-attn") ?? "off"];
+    var options = new WholeRun.Options(
+        model,
+        shared,
+        Text("--bench") is { } benches ? [.. benches.Split(',').Select(Path.GetFullPath)] : [],
+        ArgList("--threads", [1]),
+        ArgList("--batches", [1, 4]),
+        Text("--protocol") ?? "all-pairs",
+        Arg("--questions", 2),
+        Arg("--skip", 0),
+        Arg("--cut", 0),
+        Arg("--feedback", 0),
+        Arg("--unshared", 4),
+        Text("--flash-attn") ?? "off",
+        Arg("--reps", 3),
+        workloadArgs);
+    return args[0] == "whole-run"
+        ? await WholeRun.RunAsync(options, typeof(WholeRun).Assembly.Location)
+        : await WholeRun.EngineAsync(options, Arg("--threads", 1), Arg("--batch", 1), Arg("--feedback", 0), Text("--reuse") != "off", Arg("--items", 0));
+}
+
 var models = args.Where(a => a.EndsWith(".gguf", StringComparison.Ordinal)).ToList();
 if (models.Count == 0)
 {

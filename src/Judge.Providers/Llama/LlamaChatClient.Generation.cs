@@ -79,25 +79,12 @@ internal sealed partial class LlamaChatClient
             source);
     }
 
-    /// <summary>Runs <see cref="Generate"/> on the context when it is this call's turn.</summary>
-    private async Task<GenerationResult> GenerateAsync(GenerationRequest request, Action<string> emit, CancellationToken cancellationToken)
-    {
-        await _turn.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return await Task.Run(() => Generate(request, emit, cancellationToken), cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _turn.Release();
-        }
-    }
-
     /// <summary>
-    /// The one generator behind both <see cref="GetResponseAsync"/> and <see cref="GetStreamingResponseAsync"/>:
-    /// greedy decoding that hands each piece of finished text to <paramref name="emit"/> as it is produced.
+    /// Queues the generation as a job of the batching loop, which decodes its prompt from the longest prefix the cache
+    /// holds and then one token per step, in the same batched decode as every other busy slot (so the feedback several
+    /// verdicts write first is generated together).
     /// </summary>
-    private GenerationResult Generate(GenerationRequest request, Action<string> emit, CancellationToken cancellationToken)
+    private async Task<LlamaGenerationResult> GenerateAsync(GenerationRequest request, Action<string> emit, CancellationToken cancellationToken)
     {
         var tokens = TokenizePrompt(request.Prompt);
         if (tokens.Length + 1 > _perSequence)
@@ -105,99 +92,27 @@ internal sealed partial class LlamaChatClient
             throw new JudgeException($"the prompt has {tokens.Length} tokens, more than the context of {_perSequence} (?ctx=)");
         }
 
-        using var sampler = request.Grammar is null ? null : CreateSampler(request.Grammar, request.GrammarSource);
-
-        // Start from what the cache already holds of this prompt (a previous call's prompt, a verdict's prefix);
-        // whatever happens, the scheduler learns which cells the sequence holds afterwards.
-        var (seq, reused) = _scheduler.BeginGeneration(tokens);
-        var fed = new List<int>(tokens.AsSpan(0, reused).ToArray());
-        try
+        cancellationToken.ThrowIfCancellationRequested();
+        // The generation owns the sampler, and the batching loop disposes the generation when it leaves the loop.
+#pragma warning disable CA2000
+        var sampler = request.Grammar is null ? null : CreateSampler(request.Grammar, request.GrammarSource);
+        var generation = new LlamaGeneration(request.MaxTokens, request.Stops, sampler, emit);
+#pragma warning restore CA2000
+        var job = new LlamaScheduler.Job(generation, tokens, cancellationToken);
+        using (cancellationToken.Register(static g => ((LlamaGeneration)g!).Completion.TrySetCanceled(), generation))
         {
-            var last = DecodeSequence(tokens.AsSpan(reused), reused, seq, cancellationToken);
-            fed.AddRange(tokens.AsSpan(reused).ToArray());
-            var decoder = Encoding.UTF8.GetDecoder();
-            var filter = new StopSequenceFilter(request.Stops, emit);
-            var produced = 0;
-            var finish = ChatFinishReason.Length;
-            var position = tokens.Length;
-            while (produced < request.MaxTokens && position < _perSequence)
+            if (!_queue.Writer.TryWrite(job))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                // Without a grammar, the plain argmax: no candidate array, no native sampler.
-                var next = sampler is null ? _session.Argmax(last) : sampler.Sample(_session.Logits(last));
-                if (_model.IsEndOfGeneration(next))
-                {
-                    finish = ChatFinishReason.Stop;
-                    break;
-                }
-
-                produced++;
-                // Pieces can end inside a UTF-8 character: the decoder holds partial bytes until the rest arrives.
-                filter.Append(DecodeText(decoder, _model.TokenBytes(next), flush: false));
-                if (filter.Stopped)
-                {
-                    finish = ChatFinishReason.Stop;
-                    break;
-                }
-
-                last = _session.Add(next, position++, seq, true);
-                _session.Decode(cancellationToken);
-                fed.Add(next);
+                generation.Dispose();
+                throw new ObjectDisposedException(nameof(LlamaChatClient));
             }
 
-            if (sampler is not null)
-            {
-                Interlocked.Add(ref _wholeVocabularySteps, sampler.WholeVocabularySteps);
-            }
-
-            if (!filter.Stopped)
-            {
-                // Bytes of a character the generation never finished become U+FFFD, as Encoding.UTF8.GetString would make them.
-                filter.Append(DecodeText(decoder, [], flush: true));
-                filter.Flush();
-            }
-
-            return new GenerationResult(tokens.Length, produced, filter.Stopped ? ChatFinishReason.Stop : finish);
+            var result = await generation.Completion.Task.ConfigureAwait(false);
+            Interlocked.Add(ref _wholeVocabularySteps, result.WholeVocabularySteps);
+            return result;
         }
-        finally
-        {
-            // A failed or cancelled decode may have left cells beyond what is known to be there.
-            _session.Truncate(seq, fed.Count);
-            _scheduler.Generated(seq, fed, fed.Count - reused);
-        }
-    }
-
-    private static string DecodeText(Decoder decoder, byte[] bytes, bool flush)
-    {
-        var chars = new char[decoder.GetCharCount(bytes, flush)];
-        var n = decoder.GetChars(bytes, chars, flush);
-        return new string(chars, 0, n);
-    }
-
-    /// <summary>Decodes tokens into one sequence from <paramref name="start"/>; returns the batch index of the last token's logits.</summary>
-    private int DecodeSequence(ReadOnlySpan<int> tokens, int start, int seq, CancellationToken cancellationToken)
-    {
-        var last = -1;
-        for (var i = 0; i < tokens.Length; i++)
-        {
-            if (_session.Pending == _session.BatchCapacity)
-            {
-                _session.Decode(cancellationToken);
-            }
-
-            last = _session.Add(tokens[i], start + i, seq, i == tokens.Length - 1);
-        }
-
-        _session.Decode(cancellationToken);
-        return last;
     }
 
     /// <summary>What one generation asks for.</summary>
     private sealed record GenerationRequest(string Prompt, int MaxTokens, IReadOnlyList<string> Stops, string? Grammar, string? GrammarSource);
-
-    /// <summary>How one generation ended.</summary>
-    private sealed record GenerationResult(int PromptTokens, int OutputTokens, ChatFinishReason FinishReason)
-    {
-        public UsageDetails Usage => new() { InputTokenCount = PromptTokens, OutputTokenCount = OutputTokens, TotalTokenCount = PromptTokens + OutputTokens };
-    }
 }

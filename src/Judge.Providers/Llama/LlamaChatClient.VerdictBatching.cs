@@ -65,7 +65,8 @@ internal sealed partial class LlamaChatClient
     /// </summary>
     private bool Retry(LlamaScheduler.StepOutcome outcome, PrefixQueue waiting)
     {
-        if (outcome.Error is not KvCacheFullException || outcome.Failed.Any(j => j.Retried))
+        // A generation's text is already out: it is never started over.
+        if (outcome.Error is not KvCacheFullException || outcome.Failed.Any(j => j.Retried || j.Generation is not null))
         {
             return false;
         }
@@ -75,14 +76,27 @@ internal sealed partial class LlamaChatClient
             job.Restart();
         }
 
-        // Busy slots' jobs lose their cells too: they start over as well.
+        // Busy slots' jobs lose their cells too: verdicts start over, generations fail with the error.
         var interrupted = _scheduler.Reset();
-        foreach (var job in interrupted)
+        foreach (var job in interrupted.Where(j => j.Generation is not null))
+        {
+            job.Fail(outcome.Error);
+            job.Generation!.Dispose();
+        }
+
+        foreach (var job in interrupted.Where(j => j.Generation is null))
         {
             job.Restart();
         }
 
-        waiting.AddRange(outcome.Failed.Concat(interrupted));
+        waiting.AddRange(outcome.Failed.Concat(interrupted.Where(j => j.Generation is null)));
+        return true;
+    }
+
+    /// <summary>Lets go of what a job that left the loop holds (a generation's grammar sampler); true, for <c>RemoveAll</c>.</summary>
+    private static bool Release(LlamaScheduler.Job job)
+    {
+        job.Generation?.Dispose();
         return true;
     }
 
@@ -102,13 +116,14 @@ internal sealed partial class LlamaChatClient
                 waiting.Add(job);
             }
 
-            waiting.RemoveAll(j => j.Completion!.Task.IsCompleted);
+            waiting.RemoveAll(j => j.Abandoned && Release(j));
             await _turn.WaitAsync().ConfigureAwait(false);
             try
             {
-                foreach (var job in _scheduler.Jobs.Where(j => j.Completion!.Task.IsCompleted).ToList())
+                foreach (var job in _scheduler.Jobs.Where(j => j.Abandoned).ToList())
                 {
                     _scheduler.Drop(job);
+                    Release(job);
                 }
 
                 Fill(waiting);
@@ -120,21 +135,16 @@ internal sealed partial class LlamaChatClient
                 var outcome = Step();
                 foreach (var job in outcome.Done)
                 {
-                    job.Completion!.TrySetResult(job.Result!);
+                    job.Finish();
+                    Release(job);
                 }
 
                 if (outcome.Error is not null && !Retry(outcome, waiting))
                 {
                     foreach (var job in outcome.Failed)
                     {
-                        if (outcome.Error is OperationCanceledException)
-                        {
-                            job.Completion!.TrySetCanceled(job.Cancellation);
-                        }
-                        else
-                        {
-                            job.Completion!.TrySetException(outcome.Error);
-                        }
+                        job.Fail(outcome.Error);
+                        Release(job);
                     }
                 }
             }
@@ -143,7 +153,8 @@ internal sealed partial class LlamaChatClient
                 // Not expected: fail everything in flight rather than leave callers waiting.
                 foreach (var job in _scheduler.Jobs.Concat(waiting.All).ToList())
                 {
-                    job.Completion!.TrySetException(ex);
+                    job.Fail(ex);
+                    Release(job);
                 }
 
                 _scheduler.Reset();

@@ -50,7 +50,7 @@ internal sealed partial class LlamaChatClient : IChatClient, ILogitVerdictScorer
         _template = ResolveTemplate(model, options.Template);
         ModelId = System.IO.Path.GetFileName(model.Path);
         _metadata = new ChatClientMetadata("llama.cpp", null, ModelId);
-        _scheduler = new LlamaScheduler(_session, options.BatchSize, ModelId, options.KvReuse);
+        _scheduler = new LlamaScheduler(_session, options.BatchSize, ModelId, options.KvReuse, model, _perSequence);
         // Every verdict request goes through one queue, also at batch 1: the loop takes them in the order of the prompts' prefix tree.
         _queue = Channel.CreateUnbounded<LlamaScheduler.Job>(new UnboundedChannelOptions { SingleReader = true });
         _worker = Task.Run(BatchLoopAsync);

@@ -1,26 +1,27 @@
 using System.Runtime.InteropServices;
 using Judge.Judging;
+using Microsoft.Extensions.AI;
 
 namespace Judge.Providers.Llama;
 
 /// <summary>
-/// Continuous batching of verdict requests over the sequences ("slots") of one
-/// <see cref="LlamaSession"/>, with KV reuse. Each slot is its own KV stream and remembers the
-/// tokens it holds. A request takes the least recently used free slot and starts from the longest
-/// prefix any slot holds: its own cells, or another slot's stream copied in and cut to the shared
-/// part. So the rubric's system part is computed once, the two orders of a swapped pair share the
-/// question, and pairs against one baseline model share its answer too; only the rest is decoded.
-/// There are more slots than may decode at once (<see cref="Concurrency"/>): the spare ones keep
-/// recent prompts to copy from. Every <see cref="Step"/> packs
-/// the pending prompt tokens of all busy slots into one <c>llama_decode</c> of at most the batch
-/// capacity; a slot whose prompt finished reads its label distribution, takes the extra small steps
-/// a multi-token label needs ("10"), and frees itself for the next waiting request, which is
-/// chosen to share as much as possible with what the slot holds. Not thread-safe: the owner holds
-/// its turn around every call.
+/// Continuous batching of verdict requests and text generations over the sequences ("slots") of one
+/// <see cref="LlamaSession"/>, with KV reuse. Each slot is its own KV stream and remembers the tokens it
+/// holds. Waiting requests are taken in the order of their prompts' prefix tree (<see cref="TakeNext"/>);
+/// a request starts from the longest prefix any slot holds — its own cells, or another slot's stream
+/// copied in and cut to the shared part — so the rubric's system part, the question and the first answer
+/// shown are decoded once while the requests that share them are pending; only the rest is decoded. There
+/// are more slots than may decode at once (<see cref="Concurrency"/>): the spare ones keep prefixes to copy
+/// from. Every <see cref="Step"/> packs the pending tokens of all busy slots — prompt tokens, the label
+/// steps a multi-token label needs ("10"), and one token of each generation — into one <c>llama_decode</c>
+/// of at most the batch capacity; a finished slot frees itself for the next request. Not thread-safe: the
+/// owner holds its turn around every call.
 /// </summary>
 internal sealed class LlamaScheduler
 {
     private readonly LlamaSession _session;
+    private readonly LlamaModel _model;
+    private readonly int _perSequence;
     private readonly string _modelId;
     private readonly Slot[] _slots;
     private readonly bool _reuse;
@@ -34,9 +35,13 @@ internal sealed class LlamaScheduler
     /// <param name="concurrency">The most verdicts decoding at once.</param>
     /// <param name="modelId">Recorded on every result.</param>
     /// <param name="reuse">Whether cells are reused across requests; without it every prompt is decoded from scratch (bit-identical repeats).</param>
-    public LlamaScheduler(LlamaSession session, int concurrency, string modelId, bool reuse = true)
+    /// <param name="model">The model, for generation jobs (end-of-generation, token text).</param>
+    /// <param name="perSequence">KV cells each sequence may use (generation stops there).</param>
+    public LlamaScheduler(LlamaSession session, int concurrency, string modelId, bool reuse, LlamaModel model, int perSequence)
     {
         _session = session;
+        _model = model;
+        _perSequence = perSequence;
         _reuse = reuse;
         _modelId = modelId;
         _slots = [.. Enumerable.Range(0, session.Sequences).Select(i => new Slot(i))];
@@ -187,7 +192,16 @@ internal sealed class LlamaScheduler
 
                 fed.Add((slot, n, job.Cursor + n == job.Context.Length ? row : -1, false));
             }
-            else if (job.TrieStep < job.Trie.Internal.Count)
+            else if (job.Generation is { Pending: { } token } generation)
+            {
+                if (_session.Pending >= _session.BatchCapacity)
+                {
+                    continue;
+                }
+
+                fed.Add((slot, 1, _session.Add(token, job.Context.Length + generation.Decoded, slot.Index, true), false));
+            }
+            else if (job.Trie is not null && job.TrieStep < job.Trie.Internal.Count)
             {
                 var path = job.Trie.Internal[job.TrieStep].Path;
                 if (path.Length > _session.BatchCapacity - _session.Pending)
@@ -227,9 +241,39 @@ internal sealed class LlamaScheduler
         foreach (var (slot, count, row, trie) in fed)
         {
             var job = slot.Job!;
+            if (job.Generation is { } generation)
+            {
+                if (job.Cursor < job.Context.Length)
+                {
+                    slot.Cached.AddRange(job.Context.AsSpan(job.Cursor, count));
+                    job.Cursor += count;
+                    Interlocked.Add(ref _decodedTokens, count);
+                }
+                else
+                {
+                    slot.Cached.Add(generation.Pending!.Value);
+                    generation.Pending = null;
+                    generation.Decoded++;
+                    Interlocked.Increment(ref _decodedTokens);
+                }
+
+                if (row >= 0)
+                {
+                    Generate(job, generation, row);
+                }
+
+                if (generation.Done)
+                {
+                    slot.Job = null;
+                    outcome.Done.Add(job);
+                }
+
+                continue;
+            }
+
             if (trie)
             {
-                job.Trie.Internal[job.TrieStep].Record(_session.LogProbabilities(row));
+                job.Trie!.Internal[job.TrieStep].Record(_session.LogProbabilities(row));
                 _session.Truncate(slot.Index, job.Context.Length);
                 job.TrieStep++;
             }
@@ -240,14 +284,14 @@ internal sealed class LlamaScheduler
                 Interlocked.Add(ref _decodedTokens, count);
                 if (row >= 0)
                 {
-                    job.Trie.Root.Record(_session.LogProbabilities(row));
+                    job.Trie!.Root.Record(_session.LogProbabilities(row));
                     job.TrieStep = 0;
                 }
             }
 
-            if (job.Cursor == job.Context.Length && job.TrieStep >= job.Trie.Internal.Count)
+            if (job.Cursor == job.Context.Length && job.TrieStep >= job.Trie!.Internal.Count)
             {
-                job.Result = job.Trie.Result(job.Request.Labels, job.Context.Length + job.Trie.TokenCount, _modelId);
+                job.Result = job.Trie.Result(job.Request!.Labels, job.Context.Length + job.Trie.TokenCount, _modelId);
                 slot.Job = null;
                 outcome.Done.Add(job);
             }
@@ -266,23 +310,22 @@ internal sealed class LlamaScheduler
     }
 
     /// <summary>
-    /// Takes a free slot for generating after <paramref name="prompt"/>, from the longest prefix the
-    /// cache holds. Returns the sequence and how many prompt tokens are already there; the caller
-    /// decodes the rest in that sequence, then reports what it holds with <see cref="Generated"/>.
+    /// After a decode whose last row belongs to generation <paramref name="generation"/>: ends it at its token limit or the
+    /// sequence's end, else takes the next token (greedy, or the grammar's choice), which the next step decodes.
     /// </summary>
-    public (int Sequence, int Reused) BeginGeneration(int[] prompt)
+    private void Generate(Job job, LlamaGeneration generation, int row)
     {
-        var (slot, shared) = Acquire(prompt);
-        return (slot.Index, shared);
-    }
+        if (generation.Produced >= generation.MaxTokens || job.Context.Length + generation.Decoded >= _perSequence)
+        {
+            generation.End(ChatFinishReason.Length, job.Context.Length);
+            return;
+        }
 
-    /// <summary>Records that sequence <paramref name="sequence"/> now holds <paramref name="tokens"/> (prompt and generated tokens that were decoded).</summary>
-    public void Generated(int sequence, IEnumerable<int> tokens, int decoded)
-    {
-        var slot = _slots[sequence];
-        slot.Cached.Clear();
-        slot.Cached.AddRange(tokens);
-        Interlocked.Add(ref _decodedTokens, decoded);
+        var next = generation.Sampler is null ? _session.Argmax(row) : generation.Sampler.Sample(_session.Logits(row));
+        if (!generation.Take(next, _model))
+        {
+            generation.End(ChatFinishReason.Stop, job.Context.Length);
+        }
     }
 
     /// <summary>
@@ -372,16 +415,63 @@ internal sealed class LlamaScheduler
         public Exception? Error { get; set; }
     }
 
-    /// <summary>A verdict request being scored: its prompt tokens, label trie and progress.</summary>
-    internal sealed class Job(LogitVerdictRequest request, int[] context, LabelTrie trie, CancellationToken cancellation)
+    /// <summary>A verdict request being scored (its prompt tokens, label trie and progress), or a text generation.</summary>
+    internal sealed class Job
     {
-        public LogitVerdictRequest Request { get; } = request;
+        public Job(LogitVerdictRequest request, int[] context, LabelTrie trie, CancellationToken cancellation)
+        {
+            Request = request;
+            Context = context;
+            Trie = trie;
+            Cancellation = cancellation;
+        }
 
-        public int[] Context { get; } = context;
+        public Job(LlamaGeneration generation, int[] context, CancellationToken cancellation)
+        {
+            Generation = generation;
+            Context = context;
+            Cancellation = cancellation;
+        }
 
-        public LabelTrie Trie { get; } = trie;
+        /// <summary>The verdict request; <see langword="null"/> for a generation.</summary>
+        public LogitVerdictRequest? Request { get; }
 
-        public CancellationToken Cancellation { get; } = cancellation;
+        public int[] Context { get; }
+
+        /// <summary>The labels' token trie; <see langword="null"/> for a generation.</summary>
+        public LabelTrie? Trie { get; }
+
+        /// <summary>The generation; <see langword="null"/> for a verdict.</summary>
+        public LlamaGeneration? Generation { get; }
+
+        public CancellationToken Cancellation { get; }
+
+        /// <summary>Whether the caller no longer waits for this job (its result is set, or it was cancelled).</summary>
+        public bool Abandoned => (Completion?.Task.IsCompleted ?? false) || (Generation?.Completion.Task.IsCompleted ?? false);
+
+        /// <summary>Hands the finished job's result to its caller.</summary>
+        public void Finish()
+        {
+            if (Result is not null)
+            {
+                Completion?.TrySetResult(Result);
+            }
+        }
+
+        /// <summary>Hands <paramref name="error"/> to the caller (a cancellation as a cancellation).</summary>
+        public void Fail(Exception error)
+        {
+            if (error is OperationCanceledException)
+            {
+                Completion?.TrySetCanceled(Cancellation);
+                Generation?.Completion.TrySetCanceled(Cancellation);
+            }
+            else
+            {
+                Completion?.TrySetException(error);
+                Generation?.Completion.TrySetException(error);
+            }
+        }
 
         /// <summary>Prompt tokens in the KV cache so far.</summary>
         public int Cursor { get; set; }
@@ -391,7 +481,7 @@ internal sealed class LlamaScheduler
 
         public LogitVerdictResult? Result { get; set; }
 
-        /// <summary>Whether the job already started over once on a cleared cache.</summary>
+        /// <summary>Whether the job already started over once on a cleared cache (a generation never does: its text is out).</summary>
         public bool Retried { get; private set; }
 
         /// <summary>Forgets progress, to start again from nothing.</summary>

@@ -56,6 +56,28 @@ public class PrefixTreeTests
         Assert.All(results, r => Assert.Equal(1.0, r.Probabilities.Values.Sum(), 9));
     }
 
+    [Fact]
+    public async Task Generations_FourAtOnce_SameTextAsOneAtATimeInABatchedDecodePerToken()
+    {
+        var prompts = Run(questions: 1, models: 3).Take(4).Select(r => r.Messages).ToList();
+        var options = new ChatOptions { MaxOutputTokens = 24 };
+        using var single = Client(1, reuse: true);
+        var expected = new List<string>();
+        foreach (var p in prompts)
+        {
+            expected.Add((await single.GetResponseAsync(p, options)).Text);
+        }
+
+        var singlePasses = single.BatchStats.Batches;
+        using var batched = Client(4, reuse: true);
+        var responses = await Task.WhenAll(prompts.Select(p => batched.GetResponseAsync(p, options)));
+
+        Assert.Equal(expected, responses.Select(r => r.Text));
+        Assert.All(responses, r => Assert.Equal(24, r.Usage!.OutputTokenCount));
+        // One at a time: a pass per token of each generation. Together: the four share each pass.
+        Assert.True(batched.BatchStats.Batches * 3 < singlePasses, $"{batched.BatchStats.Batches} passes together, {singlePasses} one at a time");
+    }
+
     private static LlamaChatClient Client(int batch, bool reuse) => (LlamaChatClient)LlamaJudge.CreateChatClient(
         new LlamaOptions { ModelPath = SharedFiles.TinyRandom, ContextSize = 1024, BatchSize = batch, KvReuse = reuse, Threads = 1 });
 
