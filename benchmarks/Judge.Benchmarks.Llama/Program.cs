@@ -48,7 +48,7 @@ if (args.Length > 0 && args[0] == "compare")
 if (args.Length > 0 && args[0] is "whole-run" or "whole-run-engine")
 {
     // whole-run [--model M.gguf | --vocab FILE] [--bench DIR[,DIR2]] [--threads 1,2] [--batches 1,4] [--protocol all-pairs|baseline]
-    //           [--questions 2] [--skip 0] [--cut 0] [--feedback 0] [--unshared 4] [--flash-attn off] [--reps 3]
+    //           [--questions 2] [--skip 0] [--cut 0] [--feedback 0 [--feedback-only]] [--unshared 4] [--flash-attn off] [--reps 3]
     // Without --bench: the workload's token counts and prefix-tree bound only.
     var model = Text("--model") ?? SyntheticModel.Ensure(Path.Combine(repo, ".native", "models", "qwen2.5-0.5b-random-q8_0.gguf"), SyntheticModel.Shapes["qwen2.5-0.5b"], Vocab());
     string[] workloadArgs = ["--model", model, "--protocol", Text("--protocol") ?? "all-pairs", "--questions", Arg("--questions", 2).ToString(inv), "--skip", Arg("--skip", 0).ToString(inv), "--cut", Arg("--cut", 0).ToString(inv), "--flash-attn", Text("--flash-attn") ?? "off"];
@@ -63,6 +63,7 @@ if (args.Length > 0 && args[0] is "whole-run" or "whole-run-engine")
         Arg("--skip", 0),
         Arg("--cut", 0),
         Arg("--feedback", 0),
+        args.Contains("--feedback-only"),
         Arg("--unshared", 4),
         Text("--flash-attn") ?? "off",
         Arg("--reps", 3),

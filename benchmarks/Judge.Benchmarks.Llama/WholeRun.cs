@@ -59,7 +59,7 @@ internal static partial class WholeRun
         {
             foreach (var batch in o.Batches)
             {
-                foreach (var feedback in o.FeedbackTokens > 0 ? new[] { 0, o.FeedbackTokens } : [0])
+                foreach (var feedback in o.FeedbackTokens > 0 ? (o.FeedbackOnly ? new[] { o.FeedbackTokens } : [0, o.FeedbackTokens]) : [0])
                 {
                     var benchRuns = o.Benches.Select(_ => new List<Measured>()).ToList();
                     var ours = new List<Measured>();
@@ -187,10 +187,11 @@ internal static partial class WholeRun
 
     /// <param name="Protocol"><c>all-pairs</c> (every pair of the six models) or <c>baseline</c> (GPT-4 against each other model).</param>
     /// <param name="Cut">Characters each answer is cut to; 0 keeps answers whole.</param>
+    /// <param name="FeedbackOnly">Only the feedback-first rows (when <paramref name="FeedbackTokens"/> is set).</param>
     /// <param name="UnsharedItems">Items of the run judged again with KV reuse off, for the like-for-like rate and the probability check.</param>
     internal sealed record Options(
         string Model, string Shared, IReadOnlyList<string> Benches, IReadOnlyList<int> Threads, IReadOnlyList<int> Batches,
-        string Protocol, int Questions, int Skip, int Cut, int FeedbackTokens, int UnsharedItems, string FlashAttention, int Repetitions, IReadOnlyList<string> WorkloadArgs);
+        string Protocol, int Questions, int Skip, int Cut, int FeedbackTokens, bool FeedbackOnly, int UnsharedItems, string FlashAttention, int Repetitions, IReadOnlyList<string> WorkloadArgs);
 
     private sealed record EngineResult(double JudgmentsPerSecond, long Decoded, long Reused, double[][] Probabilities);
 
