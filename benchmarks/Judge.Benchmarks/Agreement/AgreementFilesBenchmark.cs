@@ -35,6 +35,31 @@ internal static class AgreementFilesBenchmark
         Phase("streamed: read the human file into codes");
         AgreementReport.Compute(judgeCodes, humanCodes, new AgreementOptions { BootstrapResamples = 0 }, args[1]);
         Phase("streamed: agreement, no bootstrap");
+
+        // The agreement pass alone (grouping, matching, clusters, human vs human), against the tuple-dictionary groups it
+        // had before (OldCodedAgreement, benchmark only), interleaved, three rounds each; the counts must be equal.
+        var pass = new AgreementOptions();
+        for (var round = 1; round <= 3; round++)
+        {
+            var coded = CodedAgreement.Compute(judgeCodes, humanCodes, pass, AgreementCluster.Question);
+            Phase($"streamed: agreement pass, integer-coded groups ({round})");
+            var old = OldCodedAgreement.Compute(judgeCodes, humanCodes, pass, AgreementCluster.Question);
+            Phase($"baseline: agreement pass, tuple-dictionary groups ({round})");
+            if (coded.Counts != old.Counts || coded.HumanVersusHumanCounts != old.HumanVersusHumanCounts || !coded.Clusters.SequenceEqual(old.Clusters))
+            {
+                throw new InvalidOperationException("the two agreement passes differ");
+            }
+        }
+
+        var verdictClusters = CodedAgreement.Compute(judgeCodes, humanCodes, pass, AgreementCluster.Verdict);
+        Phase("streamed: agreement pass, verdict clusters");
+        var oldVerdictClusters = OldCodedAgreement.Compute(judgeCodes, humanCodes, pass, AgreementCluster.Verdict);
+        Phase("baseline: agreement pass, verdict clusters");
+        if (!verdictClusters.Clusters.SequenceEqual(oldVerdictClusters.Clusters))
+        {
+            throw new InvalidOperationException("the verdict clusters differ");
+        }
+
         AgreementReport.Compute(judgeCodes, humanCodes, new AgreementOptions { BootstrapResamples = 1000 }, args[1]);
         Phase("streamed: agreement + 1,000 question-cluster resamples");
         judgeCodes = humanCodes = null;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Judge.Data;
 using Judge.Verdicts;
 
@@ -6,10 +7,11 @@ namespace Judge.Statistics;
 /// <summary>
 /// The MT-Bench agreement protocol (see <see cref="PairwiseAgreement"/>) computed on integer-coded labels
 /// (<see cref="CodedLabels"/>): the one computation behind <c>AgreementReport.Compute</c>,
-/// <see cref="PairwiseAgreement.JudgeVersusHuman"/> and <see cref="PairwiseAgreement.HumanVersusHuman"/>. Human votes
-/// are grouped by (question, unordered model pair, turn) as integer keys, each judge verdict is compared with every
-/// accepted vote of its group, and the bootstrap's clusters are summed as the votes are compared, then put in the
-/// canonical order (question, first model, second model, turn, ordinal by their strings). Pure and thread-safe.
+/// <see cref="PairwiseAgreement.JudgeVersusHuman"/>, <see cref="PairwiseAgreement.HumanVersusHuman"/> and
+/// <see cref="OrderAgreement"/>. Human votes are grouped by (question, unordered model pair, turn) as integer codes
+/// (<see cref="VoteGroups"/>), each judge verdict is compared with every accepted vote of its group, and the bootstrap's
+/// clusters are summed as the votes are compared, then put in the canonical order (question, first model, second
+/// model, turn, ordinal by their strings). Pure and thread-safe.
 /// </summary>
 internal sealed class CodedAgreement
 {
@@ -45,7 +47,7 @@ internal sealed class CodedAgreement
     {
         var book = human.Book;
         var ranks = book.Models.OrdinalRanks();
-        var groups = new Groups(human, options, ranks);
+        var groups = new VoteGroups(human, options, ranks);
         var result = new CodedAgreement { HumanVersusHumanCounts = options.IncludeHumanAgreement ? Pairs(groups) : null };
         if (judge is null)
         {
@@ -53,8 +55,11 @@ internal sealed class CodedAgreement
         }
 
         var questionRanks = book.Questions.OrdinalRanks();
-        var clusters = new Dictionary<int, int[]>();
-        var clusterKeys = new List<(int Question, int First, int Second, int Turn, int Id)>();
+        var clusterCount = by == AgreementCluster.Question ? book.Questions.Count : groups.Count;
+        var clusterOf = new int[clusterCount];
+        Array.Fill(clusterOf, -1);
+        var sums = new List<int>();
+        var clusterKeys = new List<(int Question, int First, int Second, int Turn, int Slot)>();
         var question = judge.Question;
         var turns = judge.Turn;
         var winners = judge.Winner;
@@ -67,21 +72,25 @@ internal sealed class CodedAgreement
 
             result.JudgeVerdicts++;
             var (first, second, outcome) = Normalize(judge.ModelA[i], judge.ModelB[i], (PairOutcome)winners[i], ranks);
-            if (!groups.Index.TryGetValue((question[i], first, second, turns[i]), out var group))
+            var group = groups.Find(question[i], first, second, turns[i]);
+            if (group < 0)
             {
                 result.Unmatched++;
                 continue;
             }
 
-            var clusterId = by == AgreementCluster.Question ? question[i] : group;
-            if (!clusters.TryGetValue(clusterId, out var c))
+            var id = by == AgreementCluster.Question ? question[i] : group;
+            var slot = clusterOf[id];
+            if (slot < 0)
             {
-                clusters[clusterId] = c = new int[4];
-                clusterKeys.Add(by == AgreementCluster.Question ? (questionRanks[question[i]], 0, 0, 0, clusterId) : (questionRanks[question[i]], ranks[first], ranks[second], turns[i], clusterId));
+                clusterOf[id] = slot = sums.Count;
+                CollectionsMarshal.SetCount(sums, sums.Count + 4);
+                clusterKeys.Add(by == AgreementCluster.Question ? (questionRanks[question[i]], 0, 0, 0, slot) : (questionRanks[question[i]], ranks[first], ranks[second], turns[i], slot));
             }
 
+            var c = CollectionsMarshal.AsSpan(sums).Slice(slot, 4);
             var inconsistent = (PairOutcome)winners[i] == PairOutcome.InconsistentTie;
-            for (var v = groups.Head[group]; v >= 0; v = groups.Next[v])
+            foreach (var v in groups.Votes(group))
             {
                 var humanOutcome = groups.Outcome[v];
                 var agrees = outcome == humanOutcome;
@@ -103,24 +112,28 @@ internal sealed class CodedAgreement
         }
 
         clusterKeys.Sort((x, y) => (x.Question, x.First, x.Second, x.Turn).CompareTo((y.Question, y.First, y.Second, y.Turn)));
-        result.Clusters = clusterKeys.Select(k => clusters[k.Id]).Select(c => new ClusterCounts(c[0], c[1], c[2], c[3])).ToArray();
+        result.Clusters = clusterKeys.Select(k => new ClusterCounts(sums[k.Slot], sums[k.Slot + 1], sums[k.Slot + 2], sums[k.Slot + 3])).ToArray();
         return result;
     }
 
     /// <summary>Human-vs-human agreement: within each group, every two accepted votes by different raters, compared once.</summary>
     public static AgreementCounts HumanVersusHuman(CodedLabels human, AgreementOptions options) =>
-        Pairs(new Groups(human, options, human.Book.Models.OrdinalRanks()));
+        Pairs(new VoteGroups(human, options, human.Book.Models.OrdinalRanks()));
 
-    private static AgreementCounts Pairs(Groups groups)
+    private static AgreementCounts Pairs(VoteGroups groups)
     {
         int agree = 0, total = 0, agreeNoTie = 0, totalNoTie = 0;
-        for (var g = 0; g < groups.Head.Count; g++)
+        var rater = groups.Labels.Rater;
+        for (var g = 0; g < groups.Count; g++)
         {
-            for (var i = groups.Head[g]; i >= 0; i = groups.Next[i])
+            var votes = groups.Votes(g);
+            for (var x = 0; x < votes.Length; x++)
             {
-                for (var k = groups.Next[i]; k >= 0; k = groups.Next[k])
+                var i = votes[x];
+                for (var y = x + 1; y < votes.Length; y++)
                 {
-                    if (groups.Labels.Rater[i] == groups.Labels.Rater[k])
+                    var k = votes[y];
+                    if (rater[i] == rater[k])
                     {
                         continue;
                     }
@@ -141,61 +154,151 @@ internal sealed class CodedAgreement
     }
 
     /// <summary>The pair ordered by the models' ordinal ranks, the outcome oriented to it ("tie (inconsistent)" is a tie), as <see cref="PairwiseAgreement.Normalize"/>.</summary>
-    private static (int First, int Second, PairOutcome Outcome) Normalize(int modelA, int modelB, PairOutcome winner, int[] ranks)
+    internal static (int First, int Second, PairOutcome Outcome) Normalize(int modelA, int modelB, PairOutcome winner, int[] ranks)
     {
         var swapped = ranks[modelA] > ranks[modelB];
         var w = swapped ? winner.Mirror() : winner;
         return (swapped ? modelB : modelA, swapped ? modelA : modelB, w is PairOutcome.A or PairOutcome.B ? w : PairOutcome.Tie);
     }
+}
 
-    /// <summary>The accepted human votes grouped by key, each group a linked list in file order.</summary>
-    private sealed class Groups
+/// <summary>
+/// The accepted reference votes (rater and turn filters of the options) grouped by (question, unordered model pair,
+/// turn), all as integer codes: each (first model, second model, turn) gets a small code, the votes are put in
+/// (question, that code) order by two stable counting sorts (O(n), no hashing per vote), and a group is a run of equal
+/// keys, in file order within it. <see cref="Find"/> looks a key up among its question's groups by binary search. The
+/// one matcher of votes to verdicts: agreement, human vs human and the per-order figures use it. Immutable; thread-safe.
+/// </summary>
+internal sealed class VoteGroups
+{
+    private readonly Dictionary<(int First, int Second, int Turn), int> _pairTurn = [];
+    private readonly int[] _questionStart;
+    private readonly int[] _groupKey;
+    private readonly int[] _groupStart;
+    private readonly int[] _sorted;
+
+    public VoteGroups(CodedLabels human, AgreementOptions options, int[] ranks)
     {
-        public Groups(CodedLabels human, AgreementOptions options, int[] ranks)
+        Labels = human;
+        var book = human.Book;
+        var accepted = new bool[book.Raters.Count];
+        for (var r = 0; r < accepted.Length; r++)
         {
-            var accepted = new bool[human.Book.Raters.Count];
-            for (var r = 0; r < accepted.Length; r++)
+            accepted[r] = HumanRaters.Accepts(options.HumanRaterPrefix, book.Raters[r]);
+        }
+
+        // Each accepted vote's (first, second, turn) code and its outcome oriented to the ordinal pair.
+        var n = human.Count;
+        var code = new int[n];
+        Outcome = new PairOutcome[n];
+        var kept = 0;
+        for (var i = 0; i < n; i++)
+        {
+            code[i] = -1;
+            if (!accepted[human.Rater[i]] || (options.Turn is int t && human.Turn[i] != t))
             {
-                accepted[r] = HumanRaters.Accepts(options.HumanRaterPrefix, human.Book.Raters[r]);
+                continue;
             }
 
-            var tail = new List<int>();
-            Next = new int[human.Count];
-            Outcome = new PairOutcome[human.Count];
-            Labels = human;
-            for (var i = 0; i < human.Count; i++)
+            var (first, second, outcome) = CodedAgreement.Normalize(human.ModelA[i], human.ModelB[i], (PairOutcome)human.Winner[i], ranks);
+            Outcome[i] = outcome;
+            var key = (first, second, human.Turn[i]);
+            if (!_pairTurn.TryGetValue(key, out var c))
             {
-                Next[i] = -1;
-                if (!accepted[human.Rater[i]] || (options.Turn is int t && human.Turn[i] != t))
-                {
-                    continue;
-                }
+                _pairTurn[key] = c = _pairTurn.Count;
+            }
 
-                var (first, second, outcome) = Normalize(human.ModelA[i], human.ModelB[i], (PairOutcome)human.Winner[i], ranks);
-                Outcome[i] = outcome;
-                var key = (human.Question[i], first, second, human.Turn[i]);
-                if (Index.TryGetValue(key, out var g))
-                {
-                    Next[tail[g]] = i;
-                    tail[g] = i;
-                }
-                else
-                {
-                    Index[key] = Head.Count;
-                    Head.Add(i);
-                    tail.Add(i);
-                }
+            code[i] = c;
+            kept++;
+        }
+
+        // Stable counting sorts: by pair-turn code, then by question, so each question's votes come in code order.
+        var items = new int[kept];
+        kept = 0;
+        for (var i = 0; i < n; i++)
+        {
+            if (code[i] >= 0)
+            {
+                items[kept++] = i;
             }
         }
 
-        public Dictionary<(int Question, int First, int Second, int Turn), int> Index { get; } = [];
+        var byCode = CountingSort(items, code, _pairTurn.Count);
+        var questions = book.Questions.Count;
+        _sorted = CountingSort(byCode, human.Question, questions);
+        _questionStart = new int[questions + 1];
+        var groupKey = new List<int>();
+        var groupStart = new List<int>();
+        var q = 0;
+        for (var s = 0; s < _sorted.Length; s++)
+        {
+            var v = _sorted[s];
+            var question = human.Question[v];
+            if (s == 0 || question != human.Question[_sorted[s - 1]] || code[v] != code[_sorted[s - 1]])
+            {
+                for (; q <= question; q++)
+                {
+                    _questionStart[q] = groupKey.Count;
+                }
 
-        public List<int> Head { get; } = [];
+                groupKey.Add(code[v]);
+                groupStart.Add(s);
+            }
+        }
 
-        public int[] Next { get; }
+        for (; q <= questions; q++)
+        {
+            _questionStart[q] = groupKey.Count;
+        }
 
-        public PairOutcome[] Outcome { get; }
+        groupStart.Add(_sorted.Length);
+        _groupKey = groupKey.ToArray();
+        _groupStart = groupStart.ToArray();
+    }
 
-        public CodedLabels Labels { get; }
+    /// <summary>How many groups.</summary>
+    public int Count => _groupKey.Length;
+
+    /// <summary>Each vote's outcome oriented to its ordinally sorted pair (by label index).</summary>
+    public PairOutcome[] Outcome { get; }
+
+    /// <summary>The votes grouped.</summary>
+    public CodedLabels Labels { get; }
+
+    /// <summary>The label indices of group <paramref name="group"/>'s votes, in file order.</summary>
+    public ReadOnlySpan<int> Votes(int group) => _sorted.AsSpan(_groupStart[group], _groupStart[group + 1] - _groupStart[group]);
+
+    /// <summary>The group of (question, first, second, turn), the pair already in ordinal order; −1 when no vote has that key.</summary>
+    public int Find(int question, int first, int second, int turn)
+    {
+        if (question >= _questionStart.Length - 1 || !_pairTurn.TryGetValue((first, second, turn), out var code))
+        {
+            return -1;
+        }
+
+        var found = Array.BinarySearch(_groupKey, _questionStart[question], _questionStart[question + 1] - _questionStart[question], code);
+        return found >= 0 ? found : -1;
+    }
+
+    private static int[] CountingSort(int[] items, ReadOnlySpan<int> key, int keys)
+    {
+        var start = new int[keys + 1];
+        foreach (var i in items)
+        {
+            start[key[i] + 1]++;
+        }
+
+        for (var k = 0; k < keys; k++)
+        {
+            start[k + 1] += start[k];
+        }
+
+        var sorted = new int[items.Length];
+        foreach (var i in items)
+        {
+            sorted[start[key[i]]++] = i;
+        }
+
+        return sorted;
     }
 }

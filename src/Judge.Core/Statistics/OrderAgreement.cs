@@ -43,8 +43,9 @@ public sealed record OrderAgreementReport(
 /// Per-order metrics of a judge whose items were judged in both presentation orders (its call
 /// records, or an imported file's per-order records): accuracy in each order and their mean (LLMBar,
 /// Zeng et al. 2024), "correct in both orders" (Auto-J, Li et al. 2024), and positional consistency
-/// (the two orders agree). Reference votes are matched as <see cref="PairwiseAgreement"/> matches them
-/// (question, unordered pair, turn; every vote counts) under the same rater and turn filters; with
+/// (the two orders agree). Reference votes are matched by the agreement's own integer-coded groups
+/// (<see cref="PairwiseAgreement"/>'s protocol: question, unordered pair, turn; every vote counts) under the same rater
+/// and turn filters; with
 /// ties, a tie is an outcome; without ties, a vote is dropped when the reference or the order's verdict
 /// is a tie (for "both orders": either order's). An order without a verdict is never a default: it
 /// is counted as wrong, so it stays in every denominator, and counted apart. Pure and thread-safe.
@@ -78,8 +79,11 @@ public static class OrderAgreement
             orders[key] = call.Order == "AB" ? pair with { Ab = pair.Ab ?? call } : pair with { Ba = pair.Ba ?? call };
         }
 
-        var both = new Dictionary<(string, string, string, int), (PairOutcome? Ab, PairOutcome? Ba)>();
-        var probes = new List<PairwiseLabel>();
+        // Items and reference votes coded through one book, matched by the agreement's own groups (VoteGroups).
+        var book = new CodeBook();
+        var probes = new CodedLabels(book, items.Count);
+        var orderOf = new List<(PairOutcome? Ab, PairOutcome? Ba)>();
+        var seen = new HashSet<(int, int, int, int)>();
         int single = 0, missingAb = 0, missingBa = 0, consistent = 0, bothParsed = 0, bothMissing = 0;
         foreach (var item in items)
         {
@@ -88,8 +92,7 @@ public static class OrderAgreement
                 continue;
             }
 
-            var probe = new PairwiseLabel(item.QuestionId, item.ModelA, item.ModelB, PairOutcome.Tie, item.Judge, item.Turn);
-            if (!options.AcceptsTurn(probe))
+            if (options.Turn is int t && item.Turn != t)
             {
                 continue;
             }
@@ -100,9 +103,11 @@ public static class OrderAgreement
                 continue;
             }
 
-            PairwiseAgreement.Normalize(probe, out var first, out var second);
-            var key = (item.QuestionId, first, second, item.Turn);
-            if (both.ContainsKey(key))
+            var swapped = string.CompareOrdinal(item.ModelA, item.ModelB) > 0;
+            var question = book.Questions.Code(item.QuestionId);
+            var first = book.Models.Code(swapped ? item.ModelB : item.ModelA);
+            var second = book.Models.Code(swapped ? item.ModelA : item.ModelB);
+            if (!seen.Add((question, first, second, item.Turn)))
             {
                 // A second repeat of the same item: the first one stands, as in agreement.
                 continue;
@@ -122,22 +127,33 @@ public static class OrderAgreement
                 bothMissing++;
             }
 
-            both[key] = (ab, ba);
-            probes.Add(probe);
+            probes.Add(question, first, second, book.Raters.Code(item.Judge), item.Turn, PairOutcome.Tie);
+            orderOf.Add((ab, ba));
         }
 
-        if (both.Count == 0)
+        if (orderOf.Count == 0)
         {
             return null;
         }
 
+        var groups = new VoteGroups(CodedLabels.From(reference, book), options, book.Models.OrdinalRanks());
         var counts = new int[2, 3, 2];
-        foreach (var vote in PairwiseAgreement.Match(probes, reference, options))
+        for (var p = 0; p < probes.Count; p++)
         {
-            var (ab, ba) = both[(vote.QuestionId, vote.FirstModel, vote.SecondModel, vote.Turn)];
-            Tally(counts, 0, vote.Human, ab, ab, correct: ab == vote.Human);
-            Tally(counts, 1, vote.Human, ba, ba, correct: ba == vote.Human);
-            Tally(counts, 2, vote.Human, ab, ba, correct: ab == vote.Human && ba == vote.Human);
+            var group = groups.Find(probes.Question[p], probes.ModelA[p], probes.ModelB[p], probes.Turn[p]);
+            if (group < 0)
+            {
+                continue;
+            }
+
+            var (ab, ba) = orderOf[p];
+            foreach (var v in groups.Votes(group))
+            {
+                var human = groups.Outcome[v];
+                Tally(counts, 0, human, ab, ab, correct: ab == human);
+                Tally(counts, 1, human, ba, ba, correct: ba == human);
+                Tally(counts, 2, human, ab, ba, correct: ab == human && ba == human);
+            }
         }
 
         OrderFigures Figures(int protocol)
@@ -148,9 +164,9 @@ public static class OrderAgreement
             return new OrderFigures(abFigure, baFigure, mean, new AgreementCount(counts[protocol, 2, 0], counts[protocol, 2, 1]));
         }
 
-        return new OrderAgreementReport(both.Count, single, missingAb, missingBa, Figures(0), Figures(1), new AgreementCount(consistent, bothParsed))
+        return new OrderAgreementReport(orderOf.Count, single, missingAb, missingBa, Figures(0), Figures(1), new AgreementCount(consistent, bothParsed))
         {
-            PositionalAgreementAllItems = new AgreementCount(consistent + bothMissing, both.Count),
+            PositionalAgreementAllItems = new AgreementCount(consistent + bothMissing, orderOf.Count),
         };
     }
 

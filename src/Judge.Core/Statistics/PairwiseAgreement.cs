@@ -118,24 +118,6 @@ public sealed record AgreementCount(int Agree, int Total)
 /// <param name="WithoutTies">Only pairs where neither side said tie.</param>
 public sealed record AgreementCounts(AgreementCount WithTies, AgreementCount WithoutTies);
 
-/// <summary>One judge verdict paired with one human vote on the same question, model pair and turn.</summary>
-/// <param name="QuestionId">The question.</param>
-/// <param name="FirstModel">The pair's model that sorts first (ordinal); outcomes are relative to it.</param>
-/// <param name="SecondModel">The other model.</param>
-/// <param name="Turn">The turn.</param>
-/// <param name="Judge">The judge's outcome, oriented to (FirstModel, SecondModel).</param>
-/// <param name="Human">The human's outcome, oriented the same way.</param>
-/// <param name="HumanRater">Who cast the human vote.</param>
-/// <param name="JudgeInconsistent">Whether the judge's verdict was a "tie (inconsistent)".</param>
-internal sealed record MatchedVote(string QuestionId, string FirstModel, string SecondModel, int Turn, PairOutcome Judge, PairOutcome Human, string HumanRater, bool JudgeInconsistent)
-{
-    /// <summary>Whether the two outcomes are equal (a tie agrees with a tie).</summary>
-    public bool Agrees => Judge == Human;
-
-    /// <summary>Whether either side said tie.</summary>
-    public bool InvolvesTie => Judge == PairOutcome.Tie || Human == PairOutcome.Tie;
-}
-
 /// <summary>
 /// Pairwise agreement following the MT-Bench protocol (Zheng et al. 2023, FastChat's
 /// <c>compute_agreement.py</c>): votes are grouped by (question, unordered model pair, turn) with the
@@ -161,55 +143,7 @@ public static class PairwiseAgreement
         };
     }
 
-    /// <summary>
-    /// Pairs every judge verdict with every accepted human vote on the same question, model pair and
-    /// turn, in the order of <paramref name="judge"/> and then of <paramref name="human"/>. Judge labels
-    /// pass the turn filter only; human labels the rater and turn filters.
-    /// </summary>
-    internal static IReadOnlyList<MatchedVote> Match(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options)
-    {
-        var humans = Group(human, options.AcceptsHuman);
-        var matched = new List<MatchedVote>();
-        foreach (var j in judge)
-        {
-            if (!options.AcceptsTurn(j))
-            {
-                continue;
-            }
-
-            var judgeOutcome = Normalize(j, out var first, out var second);
-            if (!humans.TryGetValue(new PairKey(j.QuestionId, first, second, j.Turn), out var votes))
-            {
-                continue;
-            }
-
-            foreach (var (outcome, rater) in votes)
-            {
-                matched.Add(new MatchedVote(j.QuestionId, first, second, j.Turn, judgeOutcome, outcome, rater, j.Winner == PairOutcome.InconsistentTie));
-            }
-        }
-
-        return matched;
-    }
-
-    /// <summary>Counts agreement with and without ties over matched votes.</summary>
-    internal static AgreementCounts Count(IReadOnlyList<MatchedVote> votes)
-    {
-        int agree = 0, agreeNoTie = 0, totalNoTie = 0;
-        foreach (var v in votes)
-        {
-            agree += v.Agrees ? 1 : 0;
-            if (!v.InvolvesTie)
-            {
-                totalNoTie++;
-                agreeNoTie += v.Agrees ? 1 : 0;
-            }
-        }
-
-        return new AgreementCounts(new AgreementCount(agree, votes.Count), new AgreementCount(agreeNoTie, totalNoTie));
-    }
-
-    /// <summary>Judge-vs-human agreement, with and without ties (see <see cref="Match"/>).</summary>
+    /// <summary>Judge-vs-human agreement, with and without ties: every judge verdict against every accepted human vote on the same question, model pair and turn.</summary>
     public static AgreementCounts JudgeVersusHuman(IReadOnlyList<PairwiseLabel> judge, IReadOnlyList<PairwiseLabel> human, AgreementOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -226,29 +160,4 @@ public static class PairwiseAgreement
         ArgumentNullException.ThrowIfNull(options);
         return CodedAgreement.HumanVersusHuman(CodedLabels.From(human, new CodeBook()), options);
     }
-
-    private static Dictionary<PairKey, List<(PairOutcome Outcome, string Rater)>> Group(IReadOnlyList<PairwiseLabel> labels, Func<PairwiseLabel, bool> accept)
-    {
-        var groups = new Dictionary<PairKey, List<(PairOutcome, string)>>();
-        foreach (var label in labels)
-        {
-            if (!accept(label))
-            {
-                continue;
-            }
-
-            var outcome = Normalize(label, out var first, out var second);
-            var key = new PairKey(label.QuestionId, first, second, label.Turn);
-            if (!groups.TryGetValue(key, out var list))
-            {
-                groups[key] = list = [];
-            }
-
-            list.Add((outcome, label.Rater));
-        }
-
-        return groups;
-    }
-
-    private readonly record struct PairKey(string QuestionId, string First, string Second, int Turn);
 }

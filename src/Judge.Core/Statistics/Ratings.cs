@@ -179,18 +179,78 @@ public static class Ratings
     public static IReadOnlyList<ModelRating> BradleyTerry(IReadOnlyList<PairwiseLabel> battles, int maxIterations = 10_000, double tolerance = 1e-10)
     {
         var (models, a, b, score) = Encode(battles);
+        var cells = BattleCells.From(models.Length, a, b, score);
+        var fit = new BradleyTerryFit(cells);
+        fit.Run(cells.CountAll(), null, maxIterations, tolerance);
+        var rank = ComponentRanks(models, fit.Component);
+        return models.Select((m, i) => new ModelRating(m, fit.Rating(i), null) { Component = rank[fit.Component[i]], Bound = fit.Bound[i] }).ToArray();
+    }
+
+    /// <summary>
+    /// <see cref="BradleyTerry"/> with percentile intervals over <paramref name="resamples"/> resamples of the battles
+    /// (as many as there are, drawn with replacement). A resample is only its counts per (pair, outcome) cell, drawn
+    /// from the battles' cells in sorted order, so no result depends on the order of the input lines; each resample
+    /// is refitted (at most 2,000 iterations, tolerance 1e-8) from the point fit's strengths on a generator seeded
+    /// from <paramref name="seed"/> for that resample alone, so the resamples run in parallel and the intervals
+    /// depend only on the data and the seed, not on the thread count. On a resample where a model's rating is
+    /// undetermined (NaN) or the model has no game, it is left out of that model's percentiles; an unbounded
+    /// rating (±∞) stays in them.
+    /// </summary>
+    internal static IReadOnlyList<ModelRating> BradleyTerryIntervals(IReadOnlyList<PairwiseLabel> battles, int resamples, double level, int seed)
+    {
+        var (models, a, b, score) = Encode(battles);
+        var cells = BattleCells.From(models.Length, a, b, score);
+        var point = new BradleyTerryFit(cells);
+        point.Run(cells.CountAll(), null, 10_000, 1e-10);
+        var rank = ComponentRanks(models, point.Component);
         var k = models.Length;
-        var component = Components(k, a, b);
-        var bound = Bounds(k, a, b, score, -1);
-        var p = Strengths(k, a, b, score, component, bound, maxIterations, tolerance);
-        var rank = ComponentRanks(models, component);
-        return models.Select((m, i) => new ModelRating(m, bound[i] switch
+        if (resamples <= 0 || cells.Battles == 0)
         {
-            RatingBound.Finite => (400 * Math.Log10(p[i])) + 1000,
-            RatingBound.UnboundedAbove => double.PositiveInfinity,
-            RatingBound.UnboundedBelow => double.NegativeInfinity,
-            _ => double.NaN,
-        }, null) { Component = rank[component[i]], Bound = bound[i] }).ToArray();
+            return models.Select((m, i) => new ModelRating(m, point.Rating(i), null) { Component = rank[point.Component[i]], Bound = point.Bound[i] }).ToArray();
+        }
+
+        Bootstrap.Validate(cells.Battles, resamples, level);
+        var master = new Random(seed);
+        var seeds = new int[resamples];
+        for (var r = 0; r < resamples; r++)
+        {
+            seeds[r] = master.Next();
+        }
+
+        var samples = new double[k * resamples];
+        Parallel.For(
+            0,
+            resamples,
+            () => (Fit: new BradleyTerryFit(cells), Counts: new int[cells.Cells]),
+            (r, _, local) =>
+            {
+                cells.Resample(seeds[r], local.Counts);
+                local.Fit.Run(local.Counts, point.Strengths, 2_000, 1e-8);
+                for (var m = 0; m < k; m++)
+                {
+                    samples[(m * resamples) + r] = local.Fit.Rating(m);
+                }
+
+                return local;
+            },
+            _ => { });
+
+        return models.Select((m, i) =>
+        {
+            var own = samples.AsSpan(i * resamples, resamples);
+            var kept = 0;
+            foreach (var v in own)
+            {
+                // An undetermined rating (NaN) says nothing on this draw; an unbounded one (±∞) stays in the percentiles.
+                if (!double.IsNaN(v))
+                {
+                    own[kept++] = v;
+                }
+            }
+
+            var interval = Bootstrap.FromSamples(own[..kept], level, resamples, seed);
+            return new ModelRating(m, point.Rating(i), interval) { Component = rank[point.Component[i]], Bound = point.Bound[i] };
+        }).ToArray();
     }
 
     /// <summary>
@@ -363,79 +423,6 @@ public static class Ratings
         return label;
     }
 
-    /// <summary>The MM strengths of the finite models, fitted on the games among them; 1 for the others.</summary>
-    private static double[] Strengths(int k, int[] a, int[] b, double[] score, int[] component, RatingBound[] bound, int maxIterations, double tolerance)
-    {
-        var wins = new double[k];
-        var games = new double[k, k];
-        for (var i = 0; i < a.Length; i++)
-        {
-            if (bound[a[i]] != RatingBound.Finite || bound[b[i]] != RatingBound.Finite)
-            {
-                continue;
-            }
-
-            wins[a[i]] += score[i];
-            wins[b[i]] += 1 - score[i];
-            games[a[i], b[i]]++;
-            games[b[i], a[i]]++;
-        }
-
-        var componentCount = k == 0 ? 0 : component.Max() + 1;
-        var logSum = new double[componentCount];
-        var positive = new int[componentCount];
-        var scale = new double[componentCount];
-        var p = Enumerable.Repeat(1.0, k).ToArray();
-        var next = new double[k];
-        for (var iteration = 0; iteration < maxIterations; iteration++)
-        {
-            for (var i = 0; i < k; i++)
-            {
-                double denominator = 0;
-                for (var j = 0; j < k; j++)
-                {
-                    if (j != i && games[i, j] > 0)
-                    {
-                        denominator += games[i, j] / (p[i] + p[j]);
-                    }
-                }
-
-                next[i] = denominator == 0 ? p[i] : wins[i] / denominator;
-            }
-
-            Array.Clear(logSum);
-            Array.Clear(positive);
-            for (var i = 0; i < k; i++)
-            {
-                if (bound[i] == RatingBound.Finite)
-                {
-                    logSum[component[i]] += Math.Log(next[i]);
-                    positive[component[i]]++;
-                }
-            }
-
-            for (var c = 0; c < scale.Length; c++)
-            {
-                scale[c] = positive[c] == 0 ? 1 : Math.Exp(logSum[c] / positive[c]);
-            }
-
-            double change = 0;
-            for (var i = 0; i < k; i++)
-            {
-                var v = bound[i] == RatingBound.Finite ? next[i] / scale[component[i]] : 1;
-                change = Math.Max(change, Math.Abs(v - p[i]) / Math.Max(p[i], 1e-300));
-                p[i] = v;
-            }
-
-            if (change < tolerance)
-            {
-                break;
-            }
-        }
-
-        return p;
-    }
-
     /// <summary>
     /// Online Elo over the battles in the given order: expected score Eₐ = 1 / (1 + 10^((R_b − R_a)/scale)),
     /// Rₐ += K (Sₐ − Eₐ) with S = 1, 0.5 or 0. With <see cref="EloOptions.BootstrapResamples"/> &gt; 0,
@@ -520,7 +507,7 @@ public static class Ratings
         return rating;
     }
 
-    private static (string[] Models, int[] A, int[] B, double[] ScoreA) Encode(IReadOnlyList<PairwiseLabel> all)
+    internal static (string[] Models, int[] A, int[] B, double[] ScoreA) Encode(IReadOnlyList<PairwiseLabel> all)
     {
         var battles = all.Where(x => !IsSelfBattle(x)).ToArray();
         var models = battles.SelectMany(x => new[] { x.ModelA, x.ModelB }).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
@@ -544,7 +531,7 @@ public static class Ratings
     }
 
     /// <summary>Component label per model (union-find over the battles), labels 0, 1, … by first model index.</summary>
-    private static int[] Components(int models, int[] a, int[] b)
+    internal static int[] Components(int models, int[] a, int[] b)
     {
         var parent = Enumerable.Range(0, models).ToArray();
         int Find(int i)

@@ -298,6 +298,12 @@ internal static class CodedLabelsReader
                 }
                 else if (name.ValueTextEquals(JudgeName))
                 {
+                    // A judge written as a number or an array is named by the detailed reader ("1", "model/prompt"): leave it to it.
+                    if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+                    {
+                        return false;
+                    }
+
                     judge = reader.TokenType == JsonTokenType.String ? Text(ref reader, book.Raters, ref chars, allowBlank: true) : -1;
                 }
                 else if (name.ValueTextEquals(TurnName))

@@ -84,6 +84,23 @@ public sealed class AgreementFilesTests : IDisposable
         Assert.Equal(new AgreementCount(1, 1), report.WithTies);
     }
 
+    [Fact]
+    public void Compute_NumericJudgeIds_SameRatersAsTheDetailedReader()
+    {
+        // Raters written as numbers: the detailed reader names them "1" and "2", so their two votes on question 1 are a
+        // human-vs-human pair; read as one blank rater, the pair (listed once as a-b, once as b-a, so no repeat) would be
+        // skipped as one rater's.
+        var judge = Write("judge.jsonl", Record(1, "a", "b", "model_a", "j"));
+        var human = Write("human.jsonl", Record(1, "a", "b", "model_a", "x").Replace("\"judge\": \"x\"", "\"judge\": 1", StringComparison.Ordinal), Record(1, "b", "a", "tie", "x").Replace("\"judge\": \"x\"", "\"judge\": 2", StringComparison.Ordinal));
+        var options = new AgreementOptions { HumanRaterPrefix = null, BootstrapResamples = 0 };
+
+        var streamed = AgreementFiles.Compute(judge, human, options);
+        var detailed = AgreementFiles.Compute(judge, human, options, judgeLayout: PairwiseLayout.Named("mt-bench"), humanLayout: PairwiseLayout.Named("mt-bench"));
+
+        Assert.Equal(new AgreementCount(0, 1), detailed.HumanVsHuman!.WithTies);
+        Assert.Equal(detailed.ToJson(), streamed.ToJson());
+    }
+
     private static string Record(int question, string a, string b, string winner, string judge) =>
         $"{{\"question_id\": {question}, \"model_a\": \"{a}\", \"model_b\": \"{b}\", \"winner\": \"{winner}\", \"judge\": \"{judge}\", \"turn\": 1, \"extra\": {{\"x\": [1, 2]}}}}";
 

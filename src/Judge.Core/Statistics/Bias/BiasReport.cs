@@ -192,42 +192,15 @@ public sealed record BiasReport(
     /// <summary>The report as indented snake_case JSON.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, BiasJsonContext.Default.BiasReport);
 
-    /// <summary>Bradley-Terry ratings with percentile intervals over resampled battle lists.</summary>
+    /// <summary>
+    /// Bradley-Terry ratings with percentile intervals over <see cref="BiasReportOptions.ModelResamples"/> resampled
+    /// battle lists (see <see cref="Ratings.BradleyTerry"/>; each resample is refitted from the point fit, in parallel,
+    /// with results that depend only on the battles and <see cref="BiasReportOptions.Seed"/>, not on their order or the thread count).
+    /// </summary>
     public static IReadOnlyList<ModelRating> BradleyTerryWithIntervals(IReadOnlyList<PairwiseLabel> battles, BiasReportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var point = Ratings.BradleyTerry(battles);
-        if (options.ModelResamples <= 0 || battles.Count == 0)
-        {
-            return point;
-        }
-
-        // A canonical order, so the interval does not depend on the order of the file's lines.
-        battles = Ratings.CanonicalOrder(battles).Select(i => battles[i]).ToArray();
-        var samples = point.ToDictionary(p => p.Model, _ => new List<double>(), StringComparer.Ordinal);
-        var random = new Random(options.Seed);
-        var draw = new PairwiseLabel[battles.Count];
-        for (var r = 0; r < options.ModelResamples; r++)
-        {
-            for (var i = 0; i < draw.Length; i++)
-            {
-                draw[i] = battles[random.Next(battles.Count)];
-            }
-
-            foreach (var rating in Ratings.BradleyTerry(draw, maxIterations: 2000, tolerance: 1e-8))
-            {
-                // An undetermined rating (NaN) says nothing on this draw; an unbounded one (±∞) stays in the percentiles.
-                if (!double.IsNaN(rating.Rating))
-                {
-                    samples[rating.Model].Add(rating.Rating);
-                }
-            }
-        }
-
-        return point.Select(p => p with
-        {
-            Interval = Bootstrap.FromSamples(samples[p.Model].ToArray(), options.ConfidenceLevel, options.ModelResamples, options.Seed),
-        }).ToArray();
+        return Ratings.BradleyTerryIntervals(battles, options.ModelResamples, options.ConfidenceLevel, options.Seed);
     }
 
     private static bool IsVerbosityPair(PairwiseLabel l) =>
