@@ -53,8 +53,8 @@ internal static partial class WholeRun
         Console.WriteLine();
         var benchHeads = string.Concat(o.Benches.Select(b => $" bench {Path.GetFileName(b.TrimEnd('/'))} j/s |"));
         var ratioHeads = string.Concat(o.Benches.Select(b => $" vs {Path.GetFileName(b.TrimEnd('/'))} |"));
-        Console.WriteLine($"| threads | batch | verdict |{benchHeads} ours j/s |{ratioHeads} prompt tokens reused | ours peak RSS MiB | bench peak RSS MiB | ours unshared j/s | max abs Δp vs unshared |");
-        Console.WriteLine("|---:|---:|---|" + string.Concat(o.Benches.Select(_ => "---:|")) + "---:|" + string.Concat(o.Benches.Select(_ => "---:|")) + "---:|---:|---:|---:|---:|");
+        Console.WriteLine($"| threads | batch | verdict |{benchHeads} ours j/s |{ratioHeads} prompt tokens reused | ours peak RSS MiB | bench peak RSS MiB | ours unshared j/s | unshared prompt tok/s vs first bench | max abs Δp vs unshared |");
+        Console.WriteLine("|---:|---:|---|" + string.Concat(o.Benches.Select(_ => "---:|")) + "---:|" + string.Concat(o.Benches.Select(_ => "---:|")) + "---:|---:|---:|---:|---:|---:|");
         foreach (var threads in o.Threads)
         {
             foreach (var batch in o.Batches)
@@ -83,7 +83,7 @@ internal static partial class WholeRun
                     var unsharedMedian = unshared.Count > 0 ? Median(unshared) : null;
                     var delta = unsharedMedian is null ? "-" : MaxDelta(oursMedian.Probabilities, unsharedMedian.Probabilities).ToString("E1", Inv);
                     Console.WriteLine(string.Create(Inv,
-                        $"| {threads} | {batch} | {(feedback == 0 ? "logits only" : $"feedback {feedback} + logits")} |{string.Concat(benchMedians.Select(m => $" {m.JudgmentsPerSecond:F3} |"))} {oursMedian.JudgmentsPerSecond:F3} |{string.Concat(benchMedians.Select(m => $" {oursMedian.JudgmentsPerSecond / m.JudgmentsPerSecond:F2}x |"))} {oursMedian.Reused:P0} | {oursMedian.PeakMiB:F0} | {benchMedians.Max(m => m.PeakMiB):F0} | {(unsharedMedian is null ? "-" : unsharedMedian.JudgmentsPerSecond.ToString("F3", Inv))} | {delta} |"));
+                        $"| {threads} | {batch} | {(feedback == 0 ? "logits only" : $"feedback {feedback} + logits")} |{string.Concat(benchMedians.Select(m => $" {m.JudgmentsPerSecond:F3} |"))} {oursMedian.JudgmentsPerSecond:F3} |{string.Concat(benchMedians.Select(m => $" {oursMedian.JudgmentsPerSecond / m.JudgmentsPerSecond:F2}x |"))} {oursMedian.Reused:P0} | {oursMedian.PeakMiB:F0} | {benchMedians.Max(m => m.PeakMiB):F0} | {(unsharedMedian is null ? "-" : unsharedMedian.JudgmentsPerSecond.ToString("F3", Inv))} | {(unsharedMedian is null || feedback > 0 ? "-" : $"{unsharedMedian.PromptTokensPerSecond / benchMedians[0].PromptTokensPerSecond:F2}x")} | {delta} |"));
                 }
             }
         }
@@ -126,6 +126,7 @@ internal static partial class WholeRun
 
         Console.WriteLine(JsonSerializer.Serialize(new EngineResult(
             calls.Count / seconds,
+            (after.Decoded - before.Decoded + after.Reused - before.Reused) / seconds,
             after.Decoded - before.Decoded,
             after.Reused - before.Reused,
             [.. calls.Select(c => c.Probabilities!.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Value).ToArray())])));
@@ -148,7 +149,7 @@ internal static partial class WholeRun
         var line = stdout.Split('\n').LastOrDefault(l => l.StartsWith('{'))
             ?? throw new InvalidOperationException($"the engine run printed no result (exit {process.ExitCode}): {await stderr}");
         var r = JsonSerializer.Deserialize<EngineResult>(line)!;
-        return new Measured(r.JudgmentsPerSecond, (double)r.Reused / (r.Reused + r.Decoded), peak.MiB, r.Probabilities);
+        return new Measured(r.JudgmentsPerSecond, r.PromptTokensPerSecond, (double)r.Reused / (r.Reused + r.Decoded), peak.MiB, r.Probabilities);
     }
 
     private static Measured RunBench(Options o, string dir, int npp, int feedback, int threads, int batch)
@@ -176,7 +177,7 @@ internal static partial class WholeRun
 
         // Columns: PP TG B N_KV T_PP S_PP T_TG S_TG T S. Logits only: the prompt's time (a verdict is read from the prompt's last
         // logits; the one generated token is not counted). Feedback first: the whole time.
-        return new Measured(batch / (feedback == 0 ? Col(5) : Col(9)), 0, peak.MiB, []);
+        return new Measured(batch / (feedback == 0 ? Col(5) : Col(9)), Col(6), 0, peak.MiB, []);
     }
 
     private static double MaxDelta(double[][] shared, double[][] unshared) =>
@@ -193,9 +194,10 @@ internal static partial class WholeRun
         string Model, string Shared, IReadOnlyList<string> Benches, IReadOnlyList<int> Threads, IReadOnlyList<int> Batches,
         string Protocol, int Questions, int Skip, int Cut, int FeedbackTokens, bool FeedbackOnly, int UnsharedItems, string FlashAttention, int Repetitions, IReadOnlyList<string> WorkloadArgs);
 
-    private sealed record EngineResult(double JudgmentsPerSecond, long Decoded, long Reused, double[][] Probabilities);
+    private sealed record EngineResult(double JudgmentsPerSecond, double PromptTokensPerSecond, long Decoded, long Reused, double[][] Probabilities);
 
-    private sealed record Measured(double JudgmentsPerSecond, double Reused, double PeakMiB, double[][] Probabilities);
+    /// <param name="PromptTokensPerSecond">Prompt tokens judged per second, shared or not (the baseline: its prompt tokens per second of prompt time).</param>
+    private sealed record Measured(double JudgmentsPerSecond, double PromptTokensPerSecond, double Reused, double PeakMiB, double[][] Probabilities);
 
     /// <summary>The run's items, the rubric, and its prompts' token counts with the size of their prefix tree.</summary>
     private sealed record Workload(Rubric Rubric, List<PairwiseItem> Items, TokenStats Stats)
