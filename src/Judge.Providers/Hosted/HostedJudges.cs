@@ -216,11 +216,17 @@ public static class HostedJudges
         foreach (var url in urls)
         {
             var budget = new EndpointBudget(settings.RequestsPerMinute, settings.TokensPerMinute, settings.MaxConcurrency, settings.BudgetUtilisation, settings.AdaptiveConcurrency);
-            var attemptTimeout = provider == "openai" && !IsProviderHost(url) ? settings.SelfHostedAttemptTimeout : settings.AttemptTimeout;
+            var selfHosted = provider == "openai" && !IsProviderHost(url);
+            var attemptTimeout = selfHosted ? settings.SelfHostedAttemptTimeout : settings.AttemptTimeout;
             var state = new EndpointState(Display(url), budget, soleEndpoint: urls.Count == 1, attemptTimeout);
             var primary = settings.PrimaryHandlerFactory?.Invoke() ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
             var http = new HttpClient(new ResilienceHandler(state, settings, apiVersion, primary)) { Timeout = Timeout.InfiniteTimeSpan };
             var sdk = createSdkClient(url, new HttpClientPipelineTransport(http));
+            if (selfHosted)
+            {
+                sdk = new VerbatimSchemaChatClient(sdk);
+            }
+
             endpoints.Add(new EndpointChatClient(sdk, state, scrubber, settings.EnableRetries ? settings.MaxAttempts : 1, settings.CallDeadline, http, state));
         }
 
