@@ -74,7 +74,7 @@ public sealed partial record JudgeSpec
     /// <summary>
     /// The files the spec reads, as written, those that exist: each single judge's target when it names a file (a GGUF
     /// model) and its <c>prices</c>, <c>schema</c> and <c>grammar</c>, and a composite's <c>calibration</c> and <c>weights</c>.
-    /// A command that writes files refuses an output among them (<see cref="Runs.OutputPaths"/>).
+    /// A command that writes files refuses an output among them.
     /// </summary>
     public IEnumerable<string> FilesRead =>
         Singles.SelectMany(j => new[] { File.Exists(j.Target) ? j.Target : null, j.Option("prices"), j.Option("schema"), j.Option("grammar") })
