@@ -73,7 +73,8 @@ work=${work:-$(mktemp -d -t judge-llama-server-XXXXXX)}
 mkdir -p "$work"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build src/Judge.Cli -c Release -nologo -v quiet >/dev/null
-judge() { dotnet "$root/src/Judge.Cli/bin/Release/net10.0/judge.dll" "$@"; }
+judge_dll="$root/src/Judge.Cli/bin/Release/net10.0/judge.dll"
+judge() { dotnet "$judge_dll" "$@"; }
 
 pid=''
 start_server() {
@@ -159,7 +160,7 @@ step "grade --verdict json, logprobs=5" "$work/grade-logprobs.jsonl" grade -q "$
 run_args=(compare -q "$sample/question.jsonl" -a "${answers[@]}" --judge "$spec" --limit 10 --concurrency "$concurrency" --max-tokens 512)
 calls_in() { local n; n=$(grep -c '"type":"call"' "$1" 2>/dev/null) || true; echo "${n:-0}"; }
 t0=$(date +%s.%N)
-judge "${run_args[@]}" --out "$work/restart.jsonl" --quiet >"$work/restart.log" 2>&1 &
+dotnet "$judge_dll" "${run_args[@]}" --out "$work/restart.jsonl" --quiet >"$work/restart.log" 2>&1 &
 jpid=$!
 while kill -0 "$jpid" 2>/dev/null && [ "$(calls_in "$work/restart.jsonl")" -lt 4 ]; do sleep 0.1; done
 before=$(calls_in "$work/restart.jsonl")
@@ -179,7 +180,7 @@ step "  then --retry-errors" "$work/restart.jsonl" "${run_args[@]}" --out "$work
 
 # The judge itself killed (-9) mid-run, then resumed: what was recorded is kept and only the rest is called.
 t0=$(date +%s.%N)
-judge "${run_args[@]}" --out "$work/judge-kill.jsonl" --quiet >"$work/judge-kill.log" 2>&1 &
+dotnet "$judge_dll" "${run_args[@]}" --out "$work/judge-kill.jsonl" --quiet >"$work/judge-kill.log" 2>&1 &
 jpid=$!
 while kill -0 "$jpid" 2>/dev/null && [ "$(calls_in "$work/judge-kill.jsonl")" -lt 4 ]; do sleep 0.1; done
 code=0
@@ -189,7 +190,7 @@ if kill -0 "$jpid" 2>/dev/null; then
 else
   killed="the run finished before the kill"
 fi
-wait "$jpid" 2>/dev/null || code=$?
+{ wait "$jpid" || code=$?; } 2>/dev/null
 t1=$(date +%s.%N)
 printf '%-34s exit %s, %6s s, %s (%s)\n' "judge kill -9" "$code" "$(seconds "$t0" "$t1")" "$(figures "$work/judge-kill.jsonl")" "$killed"
 step "  then --resume" "$work/judge-kill.jsonl" "${run_args[@]}" --out "$work/judge-kill.jsonl" --resume --quiet
