@@ -14,7 +14,9 @@
 #
 # Options: --server PATH | --build DIR, --model GGUF (default ../shared/models/stories260K.gguf), --port N (default
 #          18080), --slots N (server slots, default 4), --concurrency N (judge requests in flight, default 8),
-#          --work DIR (outputs and server logs, default a new temporary folder), --jobs N (build jobs, default nproc).
+#          --work DIR (outputs and server logs, default a new temporary folder), --jobs N (build jobs, default nproc),
+#          --max-tokens N (per call in the kill runs, default 128; the other steps use 128), --kill-only (skip the
+#          compare/grade/json/logprobs steps).
 # Needs: dotnet (builds src/Judge.Cli), curl, python3; for --build also npm, git, cmake and a C++17 compiler.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +30,8 @@ slots=4
 concurrency=8
 work=''
 jobs=$(nproc)
+max_tokens=128
+kill_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --server) server="$2"; shift ;;
@@ -38,7 +42,9 @@ while [ $# -gt 0 ]; do
     --concurrency) concurrency="$2"; shift ;;
     --work) work="$2"; shift ;;
     --jobs) jobs="$2"; shift ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --max-tokens) max_tokens="$2"; shift ;;
+    --kill-only) kill_only=1 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "error: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
@@ -49,7 +55,7 @@ for tool in curl python3 dotnet; do
 done
 [ -n "$server" ] || [ -n "$build" ] || { echo "error: give --server PATH (a llama-server binary) or --build DIR (see --help)" >&2; exit 2; }
 [ -f "$model" ] || { echo "error: --model $model: no such file" >&2; exit 2; }
-case "$port$slots$concurrency" in *[!0-9]*) echo "error: --port, --slots and --concurrency take whole numbers" >&2; exit 2 ;; esac
+case "$port$slots$concurrency$max_tokens" in *[!0-9]*) echo "error: --port, --slots, --concurrency and --max-tokens take whole numbers" >&2; exit 2 ;; esac
 
 if [ -z "$server" ]; then
   for tool in npm git cmake; do
@@ -145,6 +151,7 @@ echo "== llama-server check: $("$server" --version 2>&1 | grep -m1 -i version ||
 echo "   $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg); outputs in $work"
 start_server
 
+if [ "$kill_only" = 0 ]; then
 step "compare (text verdicts)" "$work/compare.jsonl" compare -q "$sample/question.jsonl" -a "${answers[@]}" --judge "$spec" \
   --limit 4 --concurrency "$concurrency" --max-tokens 128 --out "$work/compare.jsonl" --quiet
 step "grade (text verdicts)" "$work/grade.jsonl" grade -q "$sample/question.jsonl" -a "${answers[@]}" --judge "$spec" \
@@ -155,9 +162,10 @@ step "grade --verdict json" "$work/grade-json.jsonl" grade -q "$sample/question.
   --limit 4 --concurrency "$concurrency" --max-tokens 128 --verdict json --out "$work/grade-json.jsonl" --quiet
 step "grade --verdict json, logprobs=5" "$work/grade-logprobs.jsonl" grade -q "$sample/question.jsonl" -a "${answers[@]}" \
   --judge "$spec&logprobs=5" --limit 4 --concurrency "$concurrency" --max-tokens 128 --verdict json --out "$work/grade-logprobs.jsonl" --quiet
+fi
 
 # The server killed (-9) mid-run and restarted 3 s later: the judge has had answers, so it waits the outage out.
-run_args=(compare -q "$sample/question.jsonl" -a "${answers[@]}" --judge "$spec" --limit 10 --concurrency "$concurrency" --max-tokens 512)
+run_args=(compare -q "$sample/question.jsonl" -a "${answers[@]}" --judge "$spec" --limit 10 --concurrency "$concurrency" --max-tokens "$max_tokens")
 calls_in() { local n; n=$(grep -c '"type":"call"' "$1" 2>/dev/null) || true; echo "${n:-0}"; }
 t0=$(date +%s.%N)
 dotnet "$judge_dll" "${run_args[@]}" --out "$work/restart.jsonl" --quiet >"$work/restart.log" 2>&1 &
