@@ -139,6 +139,28 @@ public class BadInputBatteryTests
         return Task.CompletedTask;
     };
 
+    /// <summary>A link at <paramref name="name"/> (its folder made) to <paramref name="target"/>, both inside the scratch folder.</summary>
+    private static Func<string, Task> Link(string name, string target) => dir =>
+    {
+        var path = Path.Combine(dir, name);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.CreateSymbolicLink(path, Path.Combine(dir, target));
+        return Task.CompletedTask;
+    };
+
+    /// <summary>A copy of <paramref name="source"/> and everything under it as <paramref name="name"/> in the scratch folder.</summary>
+    private static Func<string, Task> CopyFolder(string source, string name) => dir =>
+    {
+        foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+        {
+            var to = Path.Combine(dir, name, Path.GetRelativePath(source, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(file, to);
+        }
+
+        return Task.CompletedTask;
+    };
+
     private static Func<string, Task> WriteBytes(string name, byte[] bytes) => dir =>
     {
         File.WriteAllBytes(Path.Combine(dir, name), bytes);
@@ -316,6 +338,8 @@ public class BadInputBatteryTests
                 ("--prices missing", With(baseArgs, "--prices", "{d}/no-prices.yaml"), "no-prices.yaml", null),
                 ("--prices bad YAML", With(baseArgs, "--prices", "{d}/p.yaml"), "p.yaml", Write("p.yaml", "gpt-4o: [1, 2\n")),
                 ("--report is a file", With(baseArgs, "--report", "{d}/q.jsonl"), "is a file", null),
+                ("--report would overwrite an input through a link", With(baseArgs, "--report", "{d}/rep"), "resolves to the input", Link("rep/summary.md", "q.jsonl")),
+                ("--report holds --out", With(With(baseArgs, "--out", "{d}/rep/verdicts.csv"), "--report", "{d}/rep"), "is also the run's own results file", null),
                 ("--columns bogus", With(baseArgs, "--columns", "nonsense"), "nonsense", null),
                 ("rubric unclosed flow sequence", With(baseArgs, "--rubric", "{d}/r.yaml"), "r.yaml:3: not valid YAML", Write("r.yaml", "id: bad\nmode: [absolute\n")),
                 ("rubric unclosed flow mapping", With(baseArgs, "--rubric", "{d}/r.yaml"), "r.yaml", Write("r.yaml", "id: bad\nscale: {min: 1, max: 10\n")),
@@ -447,6 +471,24 @@ public class BadInputBatteryTests
         yield return new Case("feedback generate --rubrics 0", ["feedback", "generate", "--out", "{d}/fb", "--generator", "mock:1", "--judge", "mock:1", "--rubrics", "0"], 2, ["--rubrics"]);
         yield return new Case("feedback generate secret in generator", ["feedback", "generate", "--out", "{d}/fb", "--generator", $"mock:1?secret={Secret}", "--judge", "mock:1"], 2, ["looks like a credential"]);
         yield return new Case("feedback generate --until before --from", ["feedback", "generate", "--out", "{d}/fb", "--generator", "mock:1", "--judge", "mock:1", "--from", "feedback", "--until", "rubrics"], 2, ["comes before"]);
+        string[] feedback = ["feedback", "generate", "--generator", "mock:1", "--judge", "mock:1"];
+        yield return new Case("feedback generate --out is a file", [.. feedback, "--out", "{d}/q.jsonl"], 2, ["q.jsonl", "is a file; give a folder"]);
+        yield return new Case("feedback generate --out is the --prices file", [.. feedback, "--prices", "{d}/p.yaml", "--out", "{d}/p.yaml"], 2, ["--out", "is an input of this command"], Write("p.yaml", "gpt-4o: { input: 2.5, output: 10 }\n"));
+        yield return new Case("feedback generate --out is the --seeds folder", [.. feedback, "--seeds", "{d}/seeds", "--out", "{d}/seeds"], 2, ["is the --seeds folder"], CopyFolder(Path.Combine(Paths.Rubrics, "feedback", "seeds"), "seeds"));
+        yield return new Case("feedback generate --out links to the --seeds folder", [.. feedback, "--seeds", "{d}/seeds", "--out", "{d}/fb"], 2, ["is the --seeds folder"],
+            Then(CopyFolder(Path.Combine(Paths.Rubrics, "feedback", "seeds"), "seeds"), dir => Task.FromResult(Directory.CreateSymbolicLink(Path.Combine(dir, "fb"), Path.Combine(dir, "seeds")))));
+        yield return new Case("feedback generate --out is the --prompts folder", [.. feedback, "--prompts", "{d}/prompts", "--out", "{d}/prompts"], 2, ["is the --prompts folder"], CopyFolder(Path.Combine(Paths.Rubrics, "feedback"), "prompts"));
+        yield return new Case("feedback generate --out is the --rubrics-dir", [.. feedback, "--rubrics-dir", "{d}/rubrics", "--out", "{d}/rubrics"], 2, ["is the --rubrics-dir folder"], CopyFolder(Paths.Rubrics, "rubrics"));
+        yield return new Case("feedback generate journal links to an input", [.. feedback, "--prices", "{d}/p.yaml", "--out", "{d}/fb"], 2, ["journal.jsonl", "resolves to the input"],
+            Then(Write("p.yaml", "gpt-4o: { input: 2.5, output: 10 }\n"), Link("fb/journal.jsonl", "p.yaml")));
+        yield return new Case("feedback generate export links to a seed", [.. feedback, "--seeds", "{d}/seeds", "--out", "{d}/fb"], 2, ["feedback-collection.jsonl", "resolves to the input"],
+            Then(CopyFolder(Path.Combine(Paths.Rubrics, "feedback", "seeds"), "seeds"), dir =>
+            {
+                Directory.CreateDirectory(Path.Combine(dir, "fb"));
+                File.CreateSymbolicLink(Path.Combine(dir, "fb", "feedback-collection.jsonl"), Directory.GetFiles(Path.Combine(dir, "seeds")).Order(StringComparer.Ordinal).First());
+                return Task.CompletedTask;
+            }));
+        yield return new Case("run report would overwrite an input through a link", ["run", "{d}/grade.yaml", "--quiet"], 2, ["summary.md", "resolves to the input"], Link("out/summary.md", "q.jsonl"));
         yield return new Case("batch export --out is the config", ["batch", "export", "{d}/grade.yaml", "--out", "{d}/grade.yaml"], 2, ["is an input of this command"]);
         yield return new Case("batch export --out is the questions", ["batch", "export", "{d}/grade.yaml", "--out", "{d}/q.jsonl"], 2, ["is an input of this command"]);
     }

@@ -88,8 +88,9 @@ public class LlamaVerdictModeTests
     [Fact]
     public async Task Compare_VerdictJson_EveryCallWritesASchemaShapedVerdictThatParses()
     {
-        // Room for the feedback this model writes (45-61 tokens here since the fences carry nonces) and the closing verdict.
-        var (exit, output, calls) = await CompareAsync("json", "llama-json.jsonl", 96);
+        // 48 tokens, less than the feedback this model writes unbounded (45-61 tokens): the schema caps the feedback's
+        // length from the budget (VerdictSchema.ReservedTokens), so the verdict still fits and closes the document.
+        var (exit, output, calls) = await CompareAsync("json", "llama-json.jsonl", 48);
         Assert.True(exit == 0, output);
         Assert.Equal(4, calls.Count);
         foreach (var call in calls)

@@ -39,10 +39,13 @@ public class VerdictSchemaTests
         return new PairwiseItem(q, new ModelAnswer("q1", "x", ["Because."]), new ModelAnswer("q1", "y", ["No."]), 1);
     }
 
+    // The document around the feedback, at one token per character: {"feedback":" (13) + "," (3) + score (5) + ": (2)
+    // + the longest verdict (1 digit on 1..5; "A" with quotes, 3, pairwise) + } (1) + 8 optional spaces = 33 (pairwise
+    // with "verdict", 7 letters, and a 3-character label: 37); the feedback gets the rest of the token budget.
     [Fact]
     public void For_FeedbackFirstAbsolute_FeedbackThenScoreOnTheScale() =>
         Assert.Equal(
-            """{"type":"object","properties":{"feedback":{"type":"string","maxLength":300},"score":{"type":"integer","enum":[1,2,3,4,5]}},"required":["feedback","score"],"additionalProperties":false}""",
+            """{"type":"object","properties":{"feedback":{"type":"string","maxLength":267},"score":{"type":"integer","enum":[1,2,3,4,5]}},"required":["feedback","score"],"additionalProperties":false}""",
             VerdictSchema.For(FeedbackFirst, 300).GetRawText());
 
     [Fact]
@@ -52,11 +55,24 @@ public class VerdictSchemaTests
             VerdictSchema.For(Pairwise, null).GetRawText());
 
     [Theory]
-    [InlineData(1, 16)]
-    [InlineData(1024, 1024)]
+    [InlineData(1, 1)]
+    [InlineData(34, 1)]
+    [InlineData(48, 15)]
+    [InlineData(1024, 991)]
     [InlineData(100_000, 2000)]
     public void For_FeedbackLength_FollowsTheTokenBudgetWithinBounds(int maxTokens, int maxLength) =>
         Assert.Equal(maxLength, VerdictSchema.For(FeedbackFirst, maxTokens).GetProperty("properties").GetProperty("feedback").GetProperty("maxLength").GetInt32());
+
+    [Fact]
+    public void ReservedTokens_CountsTheDocumentAroundTheFeedbackAndTheLongestVerdict()
+    {
+        Assert.Equal(33, VerdictSchema.ReservedTokens(FeedbackFirst));
+        Assert.Equal(37, VerdictSchema.ReservedTokens(Pairwise));
+
+        // "INCORRECT" with its quotes (11) is longer than the scale's digits.
+        Assert.Equal(43, VerdictSchema.ReservedTokens(Labelled));
+        Assert.Equal(1024 - 37, VerdictSchema.For(Pairwise, 1024).GetProperty("properties").GetProperty("feedback").GetProperty("maxLength").GetInt32());
+    }
 
     [Fact]
     public void For_AbsoluteWithLabelWords_ScoreIsAScaleNumberOrAWord() =>

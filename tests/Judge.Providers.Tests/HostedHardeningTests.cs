@@ -594,6 +594,47 @@ public sealed class VerdictSchemaOnTheWireTests
         Assert.DoesNotContain("minimum", score.ToJsonString(), StringComparison.Ordinal);
         Assert.DoesNotContain("description", score.ToJsonString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task JsonVerdict_FeedbackLength_ReachesASelfHostedServerAsMaxLengthNotADescription()
+    {
+        using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("{\"feedback\": \"fine\", \"score\": 7}"));
+        using var client = TestHosted.OpenAI(server);
+        var judge = TestHosted.Judge(client, new ChatJudgeOptions { UseLogitVerdicts = false, ConstrainVerdict = true, MaxOutputTokens = 300 });
+
+        var grade = await judge.GradeAsync(TestHosted.Item(1));
+
+        var body = Assert.Single(server.Requests).Json!;
+        var schema = body["response_format"]!["json_schema"]!["schema"]!;
+        Assert.Equal(VerdictStatus.Parsed, grade.Status);
+        // 300 tokens less the 34 the rest of the document may take on a 1..10 scale (VerdictSchema.ReservedTokens).
+        Assert.Equal(266, (int)schema["properties"]!["feedback"]!["maxLength"]!);
+        Assert.DoesNotContain("description", schema.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("[\"feedback\",\"score\"]", schema["required"]!.ToJsonString());
+        Assert.Equal(300, (int)body["max_completion_tokens"]!);
+    }
+
+    [Fact]
+    public async Task SchemaFile_ReachesASelfHostedServerUntransformed()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"judge-schema-{Guid.NewGuid():N}.json");
+        const string Schema = "{\"type\":\"object\",\"properties\":{\"n\":{\"type\":\"integer\",\"minimum\":1,\"maximum\":5},\"why\":{\"type\":\"string\",\"pattern\":\"^[a-z ]+$\"}},\"required\":[\"n\"]}";
+        File.WriteAllText(path, Schema);
+        try
+        {
+            using var server = LoopbackOpenAIServer.Start(_ => ServerReply.Completion("{\"n\": 3}"));
+            using var client = TestHosted.OpenAI(server, $"&schema={path}");
+
+            await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hello")]);
+
+            var sent = Assert.Single(server.Requests).Json!["response_format"]!["json_schema"]!["schema"]!;
+            Assert.Equal(System.Text.Json.Nodes.JsonNode.Parse(Schema)!.ToJsonString(), sent.ToJsonString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
 
 /// <summary>A provider's error body is shown on one line: its type and message, not the raw text with line breaks.</summary>

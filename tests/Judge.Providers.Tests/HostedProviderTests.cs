@@ -156,7 +156,7 @@ public sealed class HostedProviderTests
     public async Task SlowResponse_PastAttemptTimeout_IsRetried()
     {
         using var server = LoopbackOpenAIServer.Start(LoopbackOpenAIServer.Sequence([new ServerReply { Delay = TimeSpan.FromSeconds(10), Body = "{}" }]));
-        using var client = TestHosted.OpenAI(server, options: TestHosted.Options(o => o.AttemptTimeout = TimeSpan.FromSeconds(1)));
+        using var client = TestHosted.OpenAI(server, options: TestHosted.Options(o => o.SelfHostedAttemptTimeout = TimeSpan.FromSeconds(1)));
 
         var result = await TestHosted.Judge(client).GradeAsync(TestHosted.Item(1));
 

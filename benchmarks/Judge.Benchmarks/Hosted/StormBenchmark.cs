@@ -141,6 +141,7 @@ internal static partial class StormBenchmark
         var options = new HostedJudgeOptions
         {
             AttemptTimeout = attemptTimeout,
+            SelfHostedAttemptTimeout = attemptTimeout,
             BaseDelay = TimeSpan.FromMilliseconds(200),
             MaxDelay = TimeSpan.FromSeconds(5),
             CallDeadline = TimeSpan.FromMinutes(10),

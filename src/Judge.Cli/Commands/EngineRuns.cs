@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Judge.Providers;
+using Judge.Reports;
 using Judge.Runs;
 using Spectre.Console;
 
@@ -20,6 +21,21 @@ internal static class EngineRuns
         RunOutcome.GatesFailed => ExitCodes.ThresholdFailed,
         _ => ExitCodes.JudgeError,
     };
+
+    /// <summary>
+    /// Refuses reports (<see cref="ReportWriter.FilesIn"/>) that would overwrite an input of the run or one of its own
+    /// files, before anything is written.
+    /// </summary>
+    public static void CheckReports(string folder, string key, RunConfig config, RunFiles files)
+    {
+        var reports = ReportWriter.FilesIn(folder).Paths;
+        OutputPaths.Check(reports.Select(p => (p, key)), RunEngine.InputsOf(config));
+        var own = new[] { files.Judgments, files.Journal, files.Manifest }.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
+        if (reports.FirstOrDefault(r => own.Contains(Path.GetFullPath(r))) is { } clash)
+        {
+            throw new InputException(clash, null, key, "is also the run's own results file; give the reports another folder");
+        }
+    }
 
     /// <summary>Runs the engine with progress on the console; <see langword="null"/> when the user stopped it (already reported).</summary>
     public static async Task<RunResult?> ExecuteAsync(IAnsiConsole console, TimeProvider time, ParseResult parse, RunConfig config, RunFiles files, RunStart start, bool quiet, string outputKey, CancellationToken cancellationToken, string? batchResults = null)

@@ -4,6 +4,7 @@ using Judge.Judging;
 using Judge.Providers;
 using Judge.Reports.Terminal;
 using Judge.Rubrics;
+using Judge.Runs;
 using Spectre.Console;
 
 namespace Judge.Cli.Commands;
@@ -71,11 +72,36 @@ internal static class FeedbackCommands
                 return ExitCodes.Ok;
             }
 
+            CheckOutput(parse.GetValue(output)!, parse.GetValue(seeds), parse.GetValue(prompts), parse.GetValue(dir), parse.GetValue(prices), [generatorSpec, judgeSpec, secondSpec]);
             var run = new Generation(judgeRubric, stagePrompts, seedRubrics, options, selected, generatorSpec, judgeSpec, secondSpec, table, parse.GetValue(output)!);
             return await GenerateAsync(console, time, parse, run, cancellationToken).ConfigureAwait(false);
         });
 
         return new Command("feedback", "Feedback data generation in the style of Prometheus's Feedback Collection.") { generate };
+    }
+
+    /// <summary>
+    /// Refuses an output folder that is a file, an input or a folder the command reads (seeds, prompts, rubrics), and one
+    /// where a file the pipeline writes (<see cref="FeedbackPipeline.OutputFiles"/>) is, or resolves to, an input: all
+    /// before anything is created.
+    /// </summary>
+    private static void CheckOutput(string output, string? seeds, string? prompts, string? rubricsDirectory, string? prices, IEnumerable<JudgeSpec?> specs)
+    {
+        var rubrics = CommonOptions.RubricsPath(rubricsDirectory);
+        (string? Folder, string Key)[] folders =
+        [
+            (seeds ?? (rubrics is null ? null : Path.Combine(rubrics, "feedback", "seeds")), seeds is null ? "--rubrics-dir" : "--seeds"),
+            (prompts ?? (rubrics is null ? null : Path.Combine(rubrics, "feedback")), prompts is null ? "--rubrics-dir" : "--prompts"),
+            (rubrics, "--rubrics-dir"),
+        ];
+        var read = folders.Select(f => f.Folder).OfType<string>().Where(Directory.Exists)
+            .SelectMany(f => Directory.EnumerateFiles(f, "*", SearchOption.AllDirectories))
+            .Concat(specs.OfType<JudgeSpec>().SelectMany(s => s.FilesRead))
+            .Append(prices)
+            .OfType<string>()
+            .ToList();
+        OutputPaths.CheckFolder(output, "--out", read, folders.Where(f => f.Folder is not null).Select(f => (f.Folder!, f.Key)));
+        OutputPaths.Check(FeedbackPipeline.OutputFiles(output).Select(p => (p, "--out")), read);
     }
 
     /// <summary>What one <c>feedback generate</c> asks for, parsed and checked.</summary>

@@ -139,6 +139,11 @@ internal static class GradingCommands
                 throw new InputException(reportFolder, null, "--report", "is a file; give a folder for the reports");
             }
 
+            if (reportFolder is not null)
+            {
+                EngineRuns.CheckReports(reportFolder, "--report", config, files);
+            }
+
             var start = CommonOptions.Start(parse.GetValue(Resume), parse.GetValue(Overwrite), config.Options.RetryErrors, RunStart.New);
             var quiet = parse.GetValue(Quiet);
             var result = await EngineRuns.ExecuteAsync(console, time, parse, config, files, start, quiet, "--out", cancellationToken).ConfigureAwait(false);

@@ -68,6 +68,7 @@ internal static class RunCommand
             var jsonOut = parse.GetValue(json);
             var quietOut = parse.GetValue(quiet) || jsonOut;
             var files = RunFiles.InFolder(run.Output);
+            EngineRuns.CheckReports(run.Output, parse.GetValue(outDir) is null ? "output" : "--out", run, files);
             var result = await EngineRuns.ExecuteAsync(console, time, parse, run, files, start, quietOut, parse.GetValue(outDir) is null ? "output" : "--out", cancellationToken, import ? parse.GetValue(results) : null).ConfigureAwait(false);
             if (result is null)
             {

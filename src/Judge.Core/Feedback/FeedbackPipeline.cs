@@ -67,6 +67,20 @@ public sealed partial class FeedbackPipeline
     /// <summary>The ledger of provider batches of models in batch mode (see <see cref="FeedbackModel.Batch"/>).</summary>
     public const string BatchesFile = "batches.json";
 
+    /// <summary>
+    /// Every file a pipeline writing into <paramref name="outputDirectory"/> may create or replace: each stage's kept and
+    /// rejected items (and the temporary file each is written through), the exports, the journal and the batch ledger.
+    /// </summary>
+    public static IEnumerable<string> OutputFiles(string outputDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(outputDirectory);
+        var names = Enum.GetValues<FeedbackStage>().SelectMany(s => new[] { FileOf(s), RejectedFileOf(s) })
+            .Concat([FeedbackCollectionFile, PreferenceCollectionFile, JournalFile, BatchesFile])
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        return names.Concat(names.Select(n => n + ".tmp")).Select(n => Path.Combine(outputDirectory, n));
+    }
+
     /// <summary>Runs <paramref name="stages"/> (in pipeline order) from <paramref name="seeds"/>.</summary>
     /// <param name="seeds">The seed rubrics (used by the rubrics stage).</param>
     /// <param name="stages">The stages to run; the others' files are read from the output folder as needed.</param>

@@ -72,6 +72,18 @@ public sealed partial record JudgeSpec
     public IReadOnlyList<JudgeSpec> Singles => IsComposite ? [.. Members.SelectMany(m => m.Singles)] : [this];
 
     /// <summary>
+    /// The files the spec reads, as written, those that exist: each single judge's target when it names a file (a GGUF
+    /// model) and its <c>prices</c>, <c>schema</c> and <c>grammar</c>, and a composite's <c>calibration</c> and <c>weights</c>.
+    /// A command that writes files refuses an output among them.
+    /// </summary>
+    public IEnumerable<string> FilesRead =>
+        Singles.SelectMany(j => new[] { File.Exists(j.Target) ? j.Target : null, j.Option("prices"), j.Option("schema"), j.Option("grammar") })
+            .Concat(IsComposite ? [Option("calibration"), Option("weights"), .. Members.SelectMany(m => m.FilesRead)] : [])
+            .OfType<string>()
+            .Where(File.Exists)
+            .Distinct(StringComparer.Ordinal);
+
+    /// <summary>
     /// Parses a spec; a malformed one is an <see cref="InputException"/> that shows the expected form. A composite spec is
     /// <c>cascade(SPEC, SPEC, …)?calibration=FILE</c> or <c>panel(SPEC, SPEC, …)</c>, each member a spec of its own (a comma or
     /// bracket inside a member is written <c>%2C</c>, <c>%28</c>, <c>%29</c>), the composite's own options after the bracket.

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
 using Judge.Rubrics;
 
@@ -27,9 +28,11 @@ internal static class VerdictSchema
     /// The schema for <paramref name="rubric"/>. Absolute rubrics: <c>score</c>, an integer on the scale (or
     /// one of the scale's integers or label words, when the rubric has labels). Pairwise rubrics:
     /// <c>verdict</c>, one of the rubric's labels. <c>feedback</c> comes first when the rubric wants feedback
-    /// before the verdict, and is at most one character per token of <paramref name="maxOutputTokens"/>
-    /// (at least 16, at most <see cref="MaxFeedbackLength"/>), so a model held to the schema can close the
-    /// document within its token budget.
+    /// before the verdict, and is at most one character per token of <paramref name="maxOutputTokens"/> left once
+    /// the rest of the document is written (<see cref="ReservedTokens"/>; at least 1, at most
+    /// <see cref="MaxFeedbackLength"/>), so a model held to the schema closes the document with its verdict within its
+    /// token budget: every token is at least one character, so feedback in plain ASCII without escapes never takes
+    /// the verdict's room (an escape or a character outside ASCII can take several tokens).
     /// </summary>
     public static JsonElement For(Rubric rubric, int? maxOutputTokens)
     {
@@ -41,15 +44,16 @@ internal static class VerdictSchema
             w.WriteStartObject();
             w.WriteString("type", "object");
             w.WriteStartObject("properties");
+            var feedbackLength = Math.Clamp((maxOutputTokens ?? MaxFeedbackLength + ReservedTokens(rubric)) - ReservedTokens(rubric), 1, MaxFeedbackLength);
             if (rubric.Output.FeedbackFirst)
             {
-                WriteFeedback(w, maxOutputTokens);
+                WriteFeedback(w, feedbackLength);
                 WriteVerdict(w, rubric, key);
             }
             else
             {
                 WriteVerdict(w, rubric, key);
-                WriteFeedback(w, maxOutputTokens);
+                WriteFeedback(w, feedbackLength);
             }
 
             w.WriteEndObject();
@@ -65,11 +69,29 @@ internal static class VerdictSchema
         return doc.RootElement.Clone();
     }
 
-    private static void WriteFeedback(Utf8JsonWriter w, int? maxOutputTokens)
+    /// <summary>
+    /// The most tokens the document around the feedback's text can take, at one token per character: the braces, both
+    /// keys, quotes, separators, a space wherever a grammar allows one (8), and the longest verdict the schema allows.
+    /// </summary>
+    internal static int ReservedTokens(Rubric rubric)
+    {
+        ArgumentNullException.ThrowIfNull(rubric);
+        var key = rubric.Mode == RubricMode.Pairwise ? "verdict" : "score";
+        var labels = rubric.Output.Labels.Keys.Select(l => JsonEncodedText.Encode(l).Value.Length + 2);
+        var scores = rubric.Mode == RubricMode.Pairwise || rubric.Scale is null
+            ? []
+            : new[] { rubric.Scale.Min.ToString(CultureInfo.InvariantCulture).Length, rubric.Scale.Max.ToString(CultureInfo.InvariantCulture).Length };
+        var verdict = labels.Concat(scores).DefaultIfEmpty(0).Max();
+
+        // {"feedback":"…","score":10}
+        return "{\"feedback\":\"".Length + "\",\"".Length + key.Length + "\":".Length + verdict + "}".Length + 8;
+    }
+
+    private static void WriteFeedback(Utf8JsonWriter w, int maxLength)
     {
         w.WriteStartObject("feedback");
         w.WriteString("type", "string");
-        w.WriteNumber("maxLength", Math.Clamp(maxOutputTokens ?? MaxFeedbackLength, 16, MaxFeedbackLength));
+        w.WriteNumber("maxLength", maxLength);
         w.WriteEndObject();
     }
 

@@ -3,7 +3,8 @@ namespace Judge.Runs;
 /// <summary>
 /// The one check of where a command may write, made before it creates or truncates anything: no output may be (or
 /// resolve through a link to) a file the command reads, nor name an existing folder where a file goes. Every command
-/// that writes files asks it — <c>compare</c>, <c>grade</c>, <c>run</c>, <c>batch</c>, <c>feedback generate</c> — so a
+/// that writes files asks it — <c>compare</c>, <c>grade</c>, <c>run</c>, <c>batch</c>, <c>feedback generate</c>, and the reports of
+/// <c>--report</c> and <c>run</c> — so a
 /// typo such as <c>--out questions.jsonl</c> is refused with the inputs untouched.
 /// </summary>
 public static class OutputPaths
@@ -43,6 +44,36 @@ public static class OutputPaths
         }
     }
 
+    /// <summary>
+    /// Refuses an output folder that is a file (naming the input when it is one) or that is, or resolves through a link to,
+    /// a folder the command reads from; the files written inside it are checked with <see cref="Check"/>.
+    /// </summary>
+    /// <param name="folder">The folder the command will write into.</param>
+    /// <param name="key">The option or key that named it.</param>
+    /// <param name="inputs">The files the command reads.</param>
+    /// <param name="inputFolders">The folders the command reads, each with the option or key that named it.</param>
+    /// <exception cref="InputException">The folder is a file, an input or an input folder; it names the folder and the key.</exception>
+    public static void CheckFolder(string folder, string key, IEnumerable<string> inputs, IEnumerable<(string Folder, string Key)> inputFolders)
+    {
+        ArgumentNullException.ThrowIfNull(folder);
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(inputFolders);
+        if (File.Exists(folder))
+        {
+            Check([(folder, key)], inputs);
+            throw new InputException(folder, null, key, "is a file; give a folder");
+        }
+
+        var real = Real(folder);
+        foreach (var (input, inputKey) in inputFolders.Where(f => !string.IsNullOrEmpty(f.Folder) && Directory.Exists(f.Folder)))
+        {
+            if (string.Equals(Real(input), real, PathComparison))
+            {
+                throw new InputException(folder, null, key, $"is the {inputKey} folder this command reads ({input}); give another folder for what it writes");
+            }
+        }
+    }
+
     /// <summary>A run's outputs: its judgments, journal and manifest, named by <paramref name="key"/>.</summary>
     public static IEnumerable<(string Path, string Key)> Of(RunFiles files, string key)
     {
@@ -53,9 +84,14 @@ public static class OutputPaths
     /// <summary>The path a file is reached by: absolute, its folder and the file itself resolved through links.</summary>
     private static string Real(string path)
     {
-        var full = Path.GetFullPath(path);
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
         try
         {
+            if (Directory.Exists(full))
+            {
+                return RealFolder(full);
+            }
+
             var folder = Path.GetDirectoryName(full);
             if (folder is not null && Directory.Exists(folder))
             {

@@ -118,7 +118,7 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
             config.SourcePath, config.Data.Questions, .. config.Data.Answers, config.Data.References, config.Data.HumanLabels, o.Prices,
             o.Pairs is { } pairs && pairs.StartsWith("labels:", StringComparison.Ordinal) ? pairs["labels:".Length..] : null,
             .. config.Rubrics.Where(File.Exists),
-            .. config.Judges.SelectMany(j => j.Singles).SelectMany(j => new[] { File.Exists(j.Target) ? j.Target : null, j.Option("prices"), j.Option("schema"), j.Option("grammar") }),
+            .. config.Judges.SelectMany(j => j.FilesRead),
         ];
         return inputs.OfType<string>().Where(File.Exists).Select(Path.GetFullPath).Distinct(StringComparer.Ordinal).ToList();
     }

@@ -127,7 +127,7 @@ internal sealed class EndpointChatClient : DelegatingChatClient
             case BrokenCircuitException:
                 return new ProviderException(ProviderFailure.CircuitOpen, name, $"{name}: circuit open after repeated failures; not calling it until the break ends{tried}");
             case TimeoutRejectedException:
-                return new ProviderException(ProviderFailure.RetriesExhausted, name, $"{name}: no answer within the attempt timeout{tried}");
+                return new ProviderException(ProviderFailure.RetriesExhausted, name, $"{name}: no answer within the attempt timeout of {Endpoint.AttemptTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (spec option timeout=SECONDS){tried}");
             case ClientResultException { Status: var status } cre when status > 0:
             {
                 var code = (HttpStatusCode)status;

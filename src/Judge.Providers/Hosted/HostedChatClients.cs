@@ -18,7 +18,8 @@ namespace Judge.Providers.Hosted;
 /// <item><c>api_version</c> (azure; else <c>AZURE_OPENAI_API_VERSION</c>, else the SDK's default);</item>
 /// <item><c>rpm</c> (1-100000000), <c>tpm</c> (at least 1), <c>concurrency</c> (1-1024): budgets per endpoint;
 /// <c>adaptive</c> = on | off (AIMD concurrency on 429s, default on);</item>
-/// <item><c>timeout</c> (seconds per attempt, above 0, at most 86400; default 120), <c>deadline</c> (seconds a call may keep
+/// <item><c>timeout</c> (seconds per attempt, above 0, at most 86400; default 120 on OpenAI's and Azure's hosts, 600 on a
+/// self-hosted server, see <see cref="HostedJudgeOptions.SelfHostedAttemptTimeout"/>), <c>deadline</c> (seconds a call may keep
 /// retrying, above 0, at most 604800; default 600), <c>attempts</c> (an optional cap, 1-10000; default none);</item>
 /// <item><c>cache</c> (a SQLite file; else <c>JUDGE_CACHE</c>), <c>cache_mode</c> = readwrite | refresh | off;</item>
 /// <item><c>seed</c> (an integer), <c>max_tokens</c> (1-1000000), <c>temperature</c> (0-2), <c>format</c> = json | text,
@@ -223,6 +224,7 @@ public static class HostedChatClients
     private static HostedJudgeOptions Settings(JudgeSpec spec, HostedJudgeOptions? given)
     {
         var o = given ?? new HostedJudgeOptions();
+        var timeout = spec.SecondsOption("timeout", TimeSpan.FromDays(1).TotalSeconds);
         var copy = new HostedJudgeOptions
         {
             MaxAttempts = spec.IntOption("attempts", o.MaxAttempts, 1, 10_000),
@@ -231,7 +233,8 @@ public static class HostedChatClients
             BaseDelay = o.BaseDelay,
             MaxDelay = o.MaxDelay,
             MaxRetryAfter = o.MaxRetryAfter,
-            AttemptTimeout = spec.SecondsOption("timeout", TimeSpan.FromDays(1).TotalSeconds) ?? o.AttemptTimeout,
+            AttemptTimeout = timeout ?? o.AttemptTimeout,
+            SelfHostedAttemptTimeout = timeout ?? o.SelfHostedAttemptTimeout,
             RequestsPerMinute = spec.IntOption("rpm", 1, 100_000_000) ?? o.RequestsPerMinute,
             TokensPerMinute = spec.IntOption("tpm", 1, int.MaxValue) ?? o.TokensPerMinute,
             MaxConcurrency = spec.IntOption("concurrency", o.MaxConcurrency, 1, 1024),
@@ -245,7 +248,7 @@ public static class HostedChatClients
             PrimaryHandlerFactory = o.PrimaryHandlerFactory,
             UnreachableAfter = o.UnreachableAfter,
         };
-        if (copy.MaxAttempts < 1 || copy.MaxConcurrency < 1 || copy.AttemptTimeout <= TimeSpan.Zero || copy.CallDeadline <= TimeSpan.Zero
+        if (copy.MaxAttempts < 1 || copy.MaxConcurrency < 1 || copy.AttemptTimeout <= TimeSpan.Zero || copy.SelfHostedAttemptTimeout <= TimeSpan.Zero || copy.CallDeadline <= TimeSpan.Zero
             || copy.RequestsPerMinute is < 1 || copy.TokensPerMinute is < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(given), "attempts, concurrency, budgets and timeouts must be positive");

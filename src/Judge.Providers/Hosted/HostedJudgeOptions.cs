@@ -38,8 +38,21 @@ public sealed class HostedJudgeOptions
     /// </summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>The timeout of one attempt (the whole request, not the rate-limit wait before it). Default 120 s.</summary>
+    /// <summary>
+    /// The timeout of one attempt (the whole request, not the rate-limit wait before it) on a provider's own host
+    /// (api.openai.com, Azure OpenAI) and on every endpoint of an <c>azure:</c> judge. Default 120 s. Spec option
+    /// <c>timeout</c> sets this and <see cref="SelfHostedAttemptTimeout"/> alike.
+    /// </summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// The timeout of one attempt on a self-hosted OpenAI-compatible server (an <c>openai:</c> endpoint whose host is
+    /// not OpenAI's or Azure's: llama.cpp's llama-server, vLLM, Ollama). Default 600 s. Such a server queues the
+    /// requests it has no free slot for and answers a non-streamed completion only when it is finished, so the client
+    /// cannot tell time queued from time generating (there is no first byte to time); 120 s counted from the send
+    /// cancelled queued requests that were about to be served, and their retries started over at the back of the queue.
+    /// </summary>
+    public TimeSpan SelfHostedAttemptTimeout { get; set; } = TimeSpan.FromSeconds(600);
 
     /// <summary>Requests per minute allowed per endpoint, counted per attempt. Default none (unlimited).</summary>
     public int? RequestsPerMinute { get; set; }

@@ -180,6 +180,11 @@ public static class HostedJudges
             throw new ArgumentOutOfRangeException(nameof(options), r.MaxAttempts, "Resilience.MaxAttempts must be at least 1");
         }
 
+        if (r.AttemptTimeout <= TimeSpan.Zero || r.SelfHostedAttemptTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "Resilience.AttemptTimeout and SelfHostedAttemptTimeout must be above zero");
+        }
+
         if (r.MaxConcurrency < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(options), r.MaxConcurrency, "Resilience.MaxConcurrency must be at least 1");
@@ -211,10 +216,17 @@ public static class HostedJudges
         foreach (var url in urls)
         {
             var budget = new EndpointBudget(settings.RequestsPerMinute, settings.TokensPerMinute, settings.MaxConcurrency, settings.BudgetUtilisation, settings.AdaptiveConcurrency);
-            var state = new EndpointState(Display(url), budget, soleEndpoint: urls.Count == 1);
+            var selfHosted = provider == "openai" && !IsProviderHost(url);
+            var attemptTimeout = selfHosted ? settings.SelfHostedAttemptTimeout : settings.AttemptTimeout;
+            var state = new EndpointState(Display(url), budget, soleEndpoint: urls.Count == 1, attemptTimeout);
             var primary = settings.PrimaryHandlerFactory?.Invoke() ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
             var http = new HttpClient(new ResilienceHandler(state, settings, apiVersion, primary)) { Timeout = Timeout.InfiniteTimeSpan };
             var sdk = createSdkClient(url, new HttpClientPipelineTransport(http));
+            if (selfHosted)
+            {
+                sdk = new VerbatimSchemaChatClient(sdk);
+            }
+
             endpoints.Add(new EndpointChatClient(sdk, state, scrubber, settings.EnableRetries ? settings.MaxAttempts : 1, settings.CallDeadline, http, state));
         }
 
@@ -257,6 +269,19 @@ public static class HostedJudges
         {
             throw new InputException(path, null, "cache", $"the cache file cannot be created: {ex.Message}", ex);
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="url"/> is a provider's own service (OpenAI's or Azure's hosts) rather than a self-hosted
+    /// OpenAI-compatible server, which gets <see cref="HostedJudgeOptions.SelfHostedAttemptTimeout"/>.
+    /// </summary>
+    internal static bool IsProviderHost(Uri url)
+    {
+        var host = url.IdnHost;
+        return host.Equals("openai.com", StringComparison.OrdinalIgnoreCase)
+            || host.EndsWith(".openai.com", StringComparison.OrdinalIgnoreCase)
+            || host.EndsWith(".azure.com", StringComparison.OrdinalIgnoreCase)
+            || host.EndsWith(".azure-api.net", StringComparison.OrdinalIgnoreCase);
     }
 
     private static string Display(Uri url) => $"{url.Scheme}://{url.Authority}{url.AbsolutePath.TrimEnd('/')}";

@@ -37,7 +37,7 @@ internal sealed class ResilienceHandler : DelegatingHandler
         _apiVersion = apiVersion;
         _pipeline = BuildPipeline(endpoint, options);
         _attemptTimeout = new ResiliencePipelineBuilder { TimeProvider = options.TimeProvider }
-            .AddTimeout(options.AttemptTimeout)
+            .AddTimeout(endpoint.AttemptTimeout)
             .Build();
     }
 
@@ -69,7 +69,7 @@ internal sealed class ResilienceHandler : DelegatingHandler
     /// <summary>What an outcome was, in words for a message: "HTTP 429 (TooManyRequests)", "the response body was cut short …".</summary>
     public static string Describe(Outcome<HttpResponseMessage> outcome, TimeSpan attemptTimeout) => outcome switch
     {
-        { Exception: TimeoutRejectedException } => $"no answer within the attempt timeout of {Seconds(attemptTimeout)}",
+        { Exception: TimeoutRejectedException } => $"no answer within the attempt timeout of {Seconds(attemptTimeout)} (spec option timeout=SECONDS)",
         { Exception: TruncatedResponseException t } => t.Message,
         { Exception: BrokenCircuitException } => "the endpoint's circuit is open after repeated failures",
         { Exception: HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded } h } => $"the response ended before it was complete ({h.Message})",
@@ -143,7 +143,7 @@ internal sealed class ResilienceHandler : DelegatingHandler
                 context,
                 (this, request, body, contentHeaders, uri, estimatedTokens, trace)).ConfigureAwait(false);
             trace.Elapsed = clock.GetElapsedTime(context.Properties.GetValue(StartKey, clock.GetTimestamp()));
-            trace.LastOutcome = Describe(outcome, _options.AttemptTimeout);
+            trace.LastOutcome = Describe(outcome, _endpoint.AttemptTimeout);
             outcome.ThrowIfException();
             return outcome.Result!;
         }
@@ -252,7 +252,7 @@ internal sealed class ResilienceHandler : DelegatingHandler
                     Interlocked.Increment(ref endpoint.RetryCount);
                     if (CallTrace.Current is { } trace)
                     {
-                        trace.LastOutcome = Describe(args.Outcome, options.AttemptTimeout);
+                        trace.LastOutcome = Describe(args.Outcome, endpoint.AttemptTimeout);
                     }
 
                     return ValueTask.CompletedTask;
@@ -418,12 +418,19 @@ internal sealed class EndpointState : IDisposable
     public int RetryCount;
 #pragma warning restore CA1051
 
-    public EndpointState(string name, EndpointBudget budget, bool soleEndpoint = false)
+    public EndpointState(string name, EndpointBudget budget, bool soleEndpoint = false, TimeSpan? attemptTimeout = null)
     {
         Name = name;
         Budget = budget;
         SoleEndpoint = soleEndpoint;
+        AttemptTimeout = attemptTimeout ?? new HostedJudgeOptions().AttemptTimeout;
     }
+
+    /// <summary>
+    /// The timeout of one attempt here: <see cref="HostedJudgeOptions.AttemptTimeout"/> on a provider's host,
+    /// <see cref="HostedJudgeOptions.SelfHostedAttemptTimeout"/> on a self-hosted server.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; }
 
     /// <summary>Whether this is the judge's only endpoint: with nowhere to fail over to, an open circuit is waited out.</summary>
     public bool SoleEndpoint { get; }

@@ -38,6 +38,7 @@ public static class TestHosted
             MaxDelay = TimeSpan.FromMilliseconds(50),
             MaxRetryAfter = TimeSpan.FromSeconds(2),
             AttemptTimeout = TimeSpan.FromSeconds(5),
+            SelfHostedAttemptTimeout = TimeSpan.FromSeconds(5),
             MaxConcurrency = 16,
         };
         configure?.Invoke(options);
