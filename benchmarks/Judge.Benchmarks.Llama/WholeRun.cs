@@ -51,8 +51,8 @@ internal static partial class WholeRun
         }
 
         Console.WriteLine();
-        var benchHeads = string.Concat(o.Benches.Select(b => $" bench {Path.GetFileName(b.TrimEnd('/'))} j/s |"));
-        var ratioHeads = string.Concat(o.Benches.Select(b => $" vs {Path.GetFileName(b.TrimEnd('/'))} |"));
+        var benchHeads = string.Concat(o.Benches.Select(b => $" bench {Name(b)} j/s |"));
+        var ratioHeads = string.Concat(o.Benches.Select(b => $" vs {Name(b)} |"));
         Console.WriteLine($"| threads | batch | verdict |{benchHeads} ours j/s |{ratioHeads} prompt tokens reused | ours peak RSS MiB | bench peak RSS MiB | ours unshared j/s | unshared prompt tok/s vs first bench | max abs Δp vs unshared |");
         Console.WriteLine("|---:|---:|---|" + string.Concat(o.Benches.Select(_ => "---:|")) + "---:|" + string.Concat(o.Benches.Select(_ => "---:|")) + "---:|---:|---:|---:|---:|---:|");
         foreach (var threads in o.Threads)
@@ -89,6 +89,13 @@ internal static partial class WholeRun
         }
 
         return 0;
+
+        // A build folder's name: its bin folder's parent (build-generic/bin -> build-generic).
+        static string Name(string dir)
+        {
+            var full = Path.GetFullPath(dir).TrimEnd('/');
+            return Path.GetFileName(full) == "bin" ? Path.GetFileName(Path.GetDirectoryName(full)!) : Path.GetFileName(full);
+        }
 
         static Measured Median(List<Measured> runs) => runs.OrderBy(r => r.JudgmentsPerSecond).ElementAt(runs.Count / 2);
     }

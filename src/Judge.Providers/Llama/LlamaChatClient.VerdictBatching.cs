@@ -5,6 +5,9 @@ namespace Judge.Providers.Llama;
 // Batching verdicts: the scheduler's slots filled and stepped, the retry on a full KV cache, and the loop that batches queued requests.
 internal sealed partial class LlamaChatClient
 {
+    /// <summary>How long the loop waits, after a generation ends, for the request that continues it.</summary>
+    private static readonly TimeSpan FollowUpWait = TimeSpan.FromMilliseconds(20);
+
     /// <summary>
     /// Runs <paramref name="jobs"/> to the end on the scheduler's slots (the caller holds the turn):
     /// each free slot takes the waiting job that shares the most with what the cache holds.
@@ -104,8 +107,19 @@ internal sealed partial class LlamaChatClient
     {
         var reader = _queue!.Reader;
         var waiting = new PrefixQueue();
+        var generated = false;
         while (true)
         {
+            if (generated)
+            {
+                // A generation just ended: its caller usually follows at once with a request that continues it (the
+                // verdict after the feedback). Give it a moment to arrive, so that its slot, which holds the prompt and
+                // the feedback, is not given to another request first.
+                using var moment = new CancellationTokenSource(FollowUpWait);
+                await reader.WaitToReadAsync(moment.Token).AsTask().ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).ConfigureAwait(false);
+                generated = false;
+            }
+
             if (waiting.Count == 0 && !_scheduler.Busy && !await reader.WaitToReadAsync().ConfigureAwait(false))
             {
                 break;
@@ -135,6 +149,7 @@ internal sealed partial class LlamaChatClient
                 var outcome = Step();
                 foreach (var job in outcome.Done)
                 {
+                    generated |= job.Generation is not null;
                     job.Finish();
                     Release(job);
                 }
