@@ -21,7 +21,7 @@ using Microsoft.Extensions.AI;
 /// decoded whole, the like-for-like row) and on (the rubric's system part and the question both
 /// orders share come from the cache).
 /// </summary>
-internal static partial class BaselineComparison
+internal static class BaselineComparison
 {
     public static async Task<int> RunAsync(Options o)
     {
@@ -146,37 +146,9 @@ internal static partial class BaselineComparison
 
     private static Measured RunBaseline(Options o, string bench, int batch)
     {
-        var fa = o.FlashAttention == "on" ? "on" : "off";
-        var psi = new ProcessStartInfo(bench)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[]
-        {
-            "-m", o.Model, "-c", ((o.PromptTokens + 4) * batch + 16).ToString(CultureInfo.InvariantCulture), "-b", "2048", "-ub", "512",
-            "-npp", o.PromptTokens.ToString(CultureInfo.InvariantCulture), "-ntg", "4", "-npl", batch.ToString(CultureInfo.InvariantCulture),
-            "-t", o.Threads.ToString(CultureInfo.InvariantCulture), "-fa", fa, "-ngl", "99",
-        })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi)!;
-        using var peak = new PeakMemory(process.Id);
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        var row = stdout.Split('\n').Select(l => Row().Match(l)).FirstOrDefault(m => m.Success)
-            ?? throw new InvalidOperationException($"llama-batched-bench printed no result row (exit {process.ExitCode}): {stderr.Result[^Math.Min(2000, stderr.Result.Length)..]}");
-        double Col(int i) => double.Parse(row.Groups[i].Value, CultureInfo.InvariantCulture);
-        // Columns: PP TG B N_KV T_PP S_PP T_TG S_TG T S.
-        return new Measured(batch / Col(9), Col(6), 0, peak.MiB, []);
+        var row = BatchedBench.Run(Path.GetDirectoryName(bench)!, o.Model, o.PromptTokens, 4, batch, o.Threads, o.FlashAttention);
+        return new Measured(batch / row.TotalSeconds, row.PromptTokensPerSecond, 0, row.PeakMiB, []);
     }
-
-    [GeneratedRegex(@"^\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|")]
-    private static partial Regex Row();
 
     /// <param name="Native">The judge's llama.cpp folder (native=DIR); null for LLamaSharp.Backend.Cpu's build.</param>
     /// <param name="Bench">The folder holding the baseline's llama-batched-bench.</param>

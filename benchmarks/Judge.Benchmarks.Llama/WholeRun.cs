@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Judge.Data;
 using Judge.Judging;
 using Judge.Prompts;
@@ -18,7 +17,7 @@ using Judge.Verdicts;
 /// <c>batch</c> at a time, with the same model, threads and flash-attention setting. Ours runs in a child process, so both
 /// sides' peak resident memory is a fresh process's.
 /// </summary>
-internal static partial class WholeRun
+internal static class WholeRun
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
@@ -161,37 +160,14 @@ internal static partial class WholeRun
 
     private static Measured RunBench(Options o, string dir, int npp, int feedback, int threads, int batch)
     {
-        var ntg = Math.Max(1, feedback);
-        var psi = new ProcessStartInfo(Path.Combine(dir, "llama-batched-bench")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[]
-        {
-            "-m", o.Model, "-c", (((npp + ntg) * batch) + 16).ToString(Inv), "-b", "2048", "-ub", "512",
-            "-npp", npp.ToString(Inv), "-ntg", ntg.ToString(Inv), "-npl", batch.ToString(Inv),
-            "-t", threads.ToString(Inv), "-fa", o.FlashAttention == "on" ? "on" : "off",
-        })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(psi)!;
-        using var peak = new PeakMemory(process.Id);
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        var row = stdout.Split('\n').Select(l => Row().Match(l)).FirstOrDefault(m => m.Success)
-            ?? throw new InvalidOperationException($"llama-batched-bench printed no result row (exit {process.ExitCode}): {stderr.Result[^Math.Min(2000, stderr.Result.Length)..]}");
-        double Col(int i) => double.Parse(row.Groups[i].Value, Inv);
-
-        // Columns: PP TG B N_KV T_PP S_PP T_TG S_TG T S. Logits only: the prompt's time (a verdict is read from the prompt's last
-        // logits; the one generated token is not counted). Feedback first: the whole time.
-        return new Measured(batch / (feedback == 0 ? Col(5) : Col(9)), Col(6), 0, peak.MiB, []);
+        // Logits only: the prompt's time (a verdict is read from the prompt's last logits; the one generated token is not
+        // counted). Feedback first: the whole time.
+        var row = BatchedBench.Run(dir, o.Model, npp, Math.Max(1, feedback), batch, threads, o.FlashAttention);
+        return new Measured(batch / (feedback == 0 ? row.PromptSeconds : row.TotalSeconds), row.PromptTokensPerSecond, 0, row.PeakMiB, []);
     }
 
     private static double MaxDelta(double[][] shared, double[][] unshared) =>
         unshared.Zip(shared).SelectMany(p => p.First.Zip(p.Second, (a, b) => Math.Abs(a - b))).DefaultIfEmpty(0).Max();
-
-    [GeneratedRegex(@"^\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|\s*([\d.]+)\s*\|")]
-    private static partial Regex Row();
 
     /// <param name="Protocol"><c>all-pairs</c> (every pair of the six models) or <c>baseline</c> (GPT-4 against each other model).</param>
     /// <param name="Cut">Characters each answer is cut to; 0 keeps answers whole.</param>
