@@ -50,8 +50,9 @@ public sealed partial class RunEngine(IJudgeFactory judges, TimeProvider? time =
             observer.Note?.Invoke(note);
         }
 
-        // Validated: from here on the run's files are touched.
+        // Validated: from here on the run's files are touched, by this process alone.
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(files.Manifest))!);
+        using var exclusive = RunLock.Take(files);
         var manifest = new ManifestFile(files.Manifest, decision.Resume && decision.Previous is { } previous
             ? previous with { FinishedAt = null, ResumedAt = [.. previous.ResumedAt, _time.GetUtcNow()], ConfigHash = config.Hash }
             : plan.Manifest(config, _time.GetUtcNow()));

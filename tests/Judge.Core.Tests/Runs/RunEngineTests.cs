@@ -58,6 +58,29 @@ public class RunEngineTests
     }
 
     [Fact]
+    public async Task RunAsync_AnotherProcessWritingTheRun_RefusedBeforeAnyFileIsTouchedAndTheLockGoesWithTheRun()
+    {
+        using var dir = new TempDir();
+        var config = GradeConfig(dir.Path, "single-general");
+        var files = RunFiles.InFolder(dir.Path);
+        await new RunEngine(new ScriptedJudges((_, _) => "[[5]]")).RunAsync(config, files, RunStart.New, Library);
+        var before = File.ReadAllBytes(files.Judgments);
+        Assert.False(File.Exists(files.Manifest + ".lock"));
+
+        // A run in progress elsewhere holds the lock (flock: another open file description conflicts, in-process too).
+        using (new FileStream(files.Manifest + ".lock", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var refused = await Assert.ThrowsAsync<InputException>(() => new RunEngine(new ScriptedJudges((_, _) => "[[5]]")).RunAsync(config, files, RunStart.Overwrite, Library));
+            Assert.Contains("another judge process is writing this run", refused.Message, StringComparison.Ordinal);
+            Assert.Equal(before, File.ReadAllBytes(files.Judgments));
+        }
+
+        await new RunEngine(new ScriptedJudges((_, _) => "[[6]]")).RunAsync(config, files, RunStart.Overwrite, Library);
+        Assert.NotEqual(before, File.ReadAllBytes(files.Judgments));
+        Assert.False(File.Exists(files.Manifest + ".lock"));
+    }
+
+    [Fact]
     public async Task RunAsync_UnfinishedRunThere_RefusesToReplaceItUnlessAskedTo()
     {
         using var dir = new TempDir();
