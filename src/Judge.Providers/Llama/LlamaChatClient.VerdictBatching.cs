@@ -23,6 +23,14 @@ internal sealed partial class LlamaChatClient
                 cancellationToken.ThrowIfCancellationRequested();
                 Fill(waiting);
                 var outcome = Step();
+
+                // The queue's own jobs can be in flight beside these: hand theirs to their callers, who wait on them.
+                foreach (var job in outcome.Done.Where(j => !jobs.Contains(j)))
+                {
+                    job.Finish();
+                    Release(job);
+                }
+
                 if (outcome.Error is not null)
                 {
                     if (!Retry(outcome, waiting))
